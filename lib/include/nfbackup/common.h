@@ -1,0 +1,59 @@
+/* nfbackup: shared definitions of the public API.
+ *
+ * Every public name starts with nfb_ or NFB_. The library keeps no global
+ * state: everything lives in handles made with an optional allocator. */
+#ifndef NFBACKUP_COMMON_H
+#define NFBACKUP_COMMON_H
+
+#include <stddef.h>
+
+#include <nfbackup/version.h>
+
+#if defined(NFB_STATIC)
+#define NFB_API
+#elif defined(_WIN32)
+#if defined(NFB_BUILDING)
+#define NFB_API __declspec(dllexport)
+#else
+#define NFB_API __declspec(dllimport)
+#endif
+#else
+#define NFB_API __attribute__((visibility("default")))
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Result of a library call. Invalid input is not a failure of the call: it
+ * is reported through diagnostics and the call still returns NFB_OK. */
+typedef enum nfb_result {
+    NFB_OK = 0,
+    NFB_STOPPED = 1,  /* a callback returned non-zero: stopped on request */
+    NFB_ENOMEM = -1,  /* an allocation failed; the handle can only be freed */
+    NFB_EINVAL = -2,  /* a bad argument or option */
+    NFB_EWRITE = -3,  /* the output callback reported a failure */
+    NFB_ESTATE = -4   /* the call is not allowed in the handle's state */
+} nfb_result;
+
+/* A short lower-case description of a result, never NULL. */
+NFB_API const char *nfb_result_str(int result);
+
+/* Memory functions for a handle. Any member may be NULL to use the C
+ * library's function. ctx is passed back unchanged. */
+typedef struct nfb_allocator {
+    void *(*malloc_fn)(void *ctx, size_t size);
+    void *(*realloc_fn)(void *ctx, void *ptr, size_t size);
+    void (*free_fn)(void *ctx, void *ptr);
+    void *ctx;
+} nfb_allocator;
+
+/* The library's version as "MAJOR.MINOR.PATCH", and as NFB_VERSION_HEX. */
+NFB_API const char *nfb_version(void);
+NFB_API unsigned long nfb_version_hex(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

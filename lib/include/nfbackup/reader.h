@@ -1,0 +1,90 @@
+/* nfbackup: the streaming reader.
+ *
+ * A reader turns bytes of saved API responses (every form: envelope, bare
+ * backup, JS client result, API error, list page, CLI list, array, and any
+ * number of them concatenated or one per line) into validated records.
+ * Feed it chunks of any size with nfb_reader_feed and end each input with
+ * nfb_reader_finish. Memory stays bounded by the limits below whatever
+ * the input's length. */
+#ifndef NFBACKUP_READER_H
+#define NFBACKUP_READER_H
+
+#include <stdint.h>
+
+#include <nfbackup/backup.h>
+#include <nfbackup/common.h>
+#include <nfbackup/diag.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct nfb_reader nfb_reader;
+
+/* Called once per valid record. b and its strings are valid only during the
+ * call. Return 0 to go on, non-zero to stop: the feed or finish call then
+ * returns NFB_STOPPED. */
+typedef int (*nfb_record_fn)(void *ctx, const nfb_backup *b);
+
+/* Called once per diagnostic. Return 0 to go on, non-zero to stop. */
+typedef int (*nfb_diag_fn)(void *ctx, const nfb_diag *d);
+
+enum {
+    /* unknown fields are errors rather than warnings */
+    NFB_READ_STRICT = 1u << 0
+};
+
+typedef struct nfb_reader_config {
+    const nfb_allocator *allocator; /* NULL: malloc and free */
+    nfb_record_fn on_record;        /* may be NULL */
+    nfb_diag_fn on_diag;            /* may be NULL */
+    void *ctx;                      /* passed to both callbacks */
+    unsigned flags;                 /* NFB_READ_* */
+    size_t max_depth;        /* nesting of arrays and objects; default 64 */
+    size_t max_string;       /* bytes of one string or key; default 1 MiB */
+    size_t max_record;       /* arena bytes of one record; default 4 MiB */
+    size_t max_diags;        /* diagnostics reported per document; default
+                                100, then one "limit" diagnostic */
+} nfb_reader_config;
+
+/* Fills cfg with the defaults: no callbacks, no flags, default limits. */
+NFB_API void nfb_reader_config_init(nfb_reader_config *cfg);
+
+/* Makes a reader. The config is copied. Returns NULL when out of memory or
+ * when a limit is 0. Free it with nfb_reader_free. */
+NFB_API nfb_reader *nfb_reader_new(const nfb_reader_config *cfg);
+
+/* Starts a new input named name (a file name, "<stdin>"); the name is
+ * copied. Positions and document indexes restart at the beginning. An
+ * input begins implicitly with name "<input>" if feed is called first. */
+NFB_API nfb_result nfb_reader_begin(nfb_reader *r, const char *name);
+
+/* Parses the next len bytes of the current input. Records and diagnostics
+ * are delivered through the callbacks before it returns. A value cut at
+ * the end of the chunk is completed by the next one; this is why the end
+ * of an input must be announced with nfb_reader_finish. */
+NFB_API nfb_result nfb_reader_feed(nfb_reader *r, const void *buf, size_t len);
+
+/* Ends the current input: a number at the very end is completed, and a
+ * value left open is reported as truncated. */
+NFB_API nfb_result nfb_reader_finish(nfb_reader *r);
+
+/* Counts since the reader was made. */
+typedef struct nfb_reader_stats {
+    uint64_t documents; /* top-level values */
+    uint64_t records;   /* records delivered to on_record */
+    uint64_t errors;    /* diagnostics of severity error (strict included) */
+    uint64_t warnings;  /* diagnostics of severity warning */
+    uint64_t bytes;     /* input bytes fed */
+} nfb_reader_stats;
+
+NFB_API void nfb_reader_stats_get(const nfb_reader *r, nfb_reader_stats *out);
+
+/* Frees the reader and all it owns. NULL is allowed. */
+NFB_API void nfb_reader_free(nfb_reader *r);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,71 @@
+/* nfbackup: writers, which turn records into an output format.
+ *
+ * Writers are registered by name ("json", "yaml", "csv", "tsv"). A writer
+ * buffers its output and hands it in large blocks to the caller's write
+ * function. */
+#ifndef NFBACKUP_WRITER_H
+#define NFBACKUP_WRITER_H
+
+#include <nfbackup/backup.h>
+#include <nfbackup/common.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct nfb_writer nfb_writer;
+
+/* Receives output bytes. Returns 0 on success, non-zero on failure (the
+ * writer call then returns NFB_EWRITE). */
+typedef int (*nfb_write_fn)(void *ctx, const void *data, size_t len);
+
+enum {
+    NFB_WRITE_PRETTY = 1u << 0,   /* json: indented */
+    NFB_WRITE_ENVELOPE = 1u << 1, /* each record as {"data": ...} */
+    NFB_WRITE_ARRAY = 1u << 2,    /* one array/sequence of all records */
+    NFB_WRITE_NO_HEADER = 1u << 3,        /* csv: no header row */
+    NFB_WRITE_CRLF = 1u << 4,             /* csv: CRLF line ends */
+    NFB_WRITE_NO_FORMULA_GUARD = 1u << 5  /* csv: no ' before =+-@ ... */
+};
+
+typedef struct nfb_writer_options {
+    const nfb_allocator *allocator; /* NULL: malloc and free */
+    nfb_write_fn write;             /* required */
+    void *ctx;                      /* passed to write */
+    unsigned flags;                 /* NFB_WRITE_*; a writer ignores the
+                                       flags that do not concern it */
+    const char *columns; /* csv: comma-separated column names; NULL: all */
+} nfb_writer_options;
+
+/* A registered format. */
+typedef struct nfb_format {
+    const char *name;
+    const char *description;
+} nfb_format;
+
+/* The registered formats, in a static table of *count entries. */
+NFB_API const nfb_format *nfb_formats(size_t *count);
+
+/* Makes a writer for format name. On failure returns NULL and, when err is
+ * not NULL, writes a NUL-terminated reason into err (at most errlen bytes):
+ * an unknown format, an unknown column (the reason lists the valid ones),
+ * or no memory. */
+NFB_API nfb_writer *nfb_writer_new(const char *name,
+                                   const nfb_writer_options *opts, char *err,
+                                   size_t errlen);
+
+/* Writes one record. The record is not kept after the call. */
+NFB_API nfb_result nfb_writer_record(nfb_writer *w, const nfb_backup *b);
+
+/* Ends the output (closes an array, writes a header with no records,
+ * flushes the buffer). Call it once, after the last record. */
+NFB_API nfb_result nfb_writer_end(nfb_writer *w);
+
+/* Frees the writer without flushing. NULL is allowed. */
+NFB_API void nfb_writer_free(nfb_writer *w);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
