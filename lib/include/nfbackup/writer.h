@@ -43,8 +43,9 @@ typedef struct nfb_format {
     const char *description;
 } nfb_format;
 
-/* The registered formats, in a static table of *count entries. */
-NFB_API const nfb_format *nfb_formats(size_t *count);
+/* The i-th registered format, from 0, or NULL past the last. The result
+ * points at static data. */
+NFB_API const nfb_format *nfb_format_get(size_t i);
 
 /* Makes a writer for format name. On failure returns NULL and, when err is
  * not NULL, writes a NUL-terminated reason into err (at most errlen bytes):

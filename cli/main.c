@@ -1,0 +1,351 @@
+/* nfbackup: validate and convert saved Northflank addon backup API
+ * responses. This file parses the command line and runs the job; the
+ * library does all reading and writing of formats. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static const char usage_text[] =
+    "usage: nfbackup validate [OPTIONS] [FILE...]\n"
+    "       nfbackup convert --to FORMAT [OPTIONS] [FILE...]\n"
+    "       nfbackup formats\n"
+    "\n"
+    "Reads saved Northflank \"Get addon backup\" API responses (API envelope,\n"
+    "CLI output, JS client result, list pages, arrays, and streams of them,\n"
+    "concatenated or one per line), checks them against the backup schema\n"
+    "and converts the valid records. FILE - or no FILE reads stdin.\n"
+    "\n"
+    "Options:\n"
+    "  -t, --to FORMAT         output format (see nfbackup formats)\n"
+    "  -o, --output FILE       write to FILE atomically instead of stdout\n"
+    "      --pretty            json: indented output\n"
+    "      --envelope          each record as {\"data\": ...} (yaml: data:)\n"
+    "      --array             one JSON array / YAML sequence of all records\n"
+    "      --columns LIST      csv/tsv: comma-separated columns, in order\n"
+    "      --no-header         csv/tsv: no header row\n"
+    "      --crlf              csv/tsv: CRLF line ends (RFC 4180)\n"
+    "      --no-formula-guard  csv/tsv: no ' before cells starting =+-@...\n"
+    "      --strict            unknown fields are errors, not warnings\n"
+    "      --diagnostics=text|json\n"
+    "                          diagnostics as compiler-style lines or JSON\n"
+    "      --color=auto|always|never\n"
+    "  -q, --quiet             no warnings and no summary\n"
+    "      --max-depth N       nesting limit (default 64)\n"
+    "      --max-string N      bytes of one string (default 1048576)\n"
+    "  -h, --help              this help\n"
+    "  -V, --version           the version\n"
+    "\n"
+    "Exit status: 0 all input valid (warnings allowed), 1 some input invalid,\n"
+    "2 usage error, 3 I/O or system error.\n";
+
+enum {
+    OPT_PRETTY = 256,
+    OPT_ENVELOPE,
+    OPT_ARRAY,
+    OPT_COLUMNS,
+    OPT_NO_HEADER,
+    OPT_CRLF,
+    OPT_NO_FORMULA_GUARD,
+    OPT_STRICT,
+    OPT_DIAGNOSTICS,
+    OPT_COLOR,
+    OPT_MAX_DEPTH,
+    OPT_MAX_STRING
+};
+
+static const struct option long_options[] = {
+    {"to", required_argument, NULL, 't'},
+    {"output", required_argument, NULL, 'o'},
+    {"pretty", no_argument, NULL, OPT_PRETTY},
+    {"envelope", no_argument, NULL, OPT_ENVELOPE},
+    {"array", no_argument, NULL, OPT_ARRAY},
+    {"columns", required_argument, NULL, OPT_COLUMNS},
+    {"no-header", no_argument, NULL, OPT_NO_HEADER},
+    {"crlf", no_argument, NULL, OPT_CRLF},
+    {"no-formula-guard", no_argument, NULL, OPT_NO_FORMULA_GUARD},
+    {"strict", no_argument, NULL, OPT_STRICT},
+    {"diagnostics", required_argument, NULL, OPT_DIAGNOSTICS},
+    {"color", required_argument, NULL, OPT_COLOR},
+    {"colour", required_argument, NULL, OPT_COLOR},
+    {"quiet", no_argument, NULL, 'q'},
+    {"max-depth", required_argument, NULL, OPT_MAX_DEPTH},
+    {"max-string", required_argument, NULL, OPT_MAX_STRING},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0}};
+
+typedef struct job {
+    const char *format; /* NULL: validate */
+    const char *output;
+    const char *columns;
+    unsigned write_flags;
+    unsigned read_flags;
+    size_t max_depth, max_string;
+    report rp;
+    int color; /* -1 auto */
+} job;
+
+static int usage_error(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
+static int usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("nfbackup: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputs("\nTry 'nfbackup --help' for more information.\n", stderr);
+    return EXIT_USAGE;
+}
+
+static int parse_size_arg(const char *s, size_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s || *end || v == 0 || *s == '-') return -1;
+    *out = (size_t)v;
+    return 0;
+}
+
+static int list_formats(void)
+{
+    const nfb_format *f;
+    for (size_t i = 0; (f = nfb_format_get(i)) != NULL; i++)
+        printf("%-6s %s\n", f->name, f->description);
+    return fflush(stdout) == 0 ? EXIT_VALID : EXIT_IO;
+}
+
+/* What the reader hands on: records to the writer. */
+typedef struct run {
+    nfb_writer *w;
+    nfb_result wres;
+} run;
+
+static int on_record(void *ctx, const nfb_backup *b)
+{
+    run *rn = ctx;
+    if (!rn->w) return 0;
+    rn->wres = nfb_writer_record(rn->w, b);
+    return rn->wres != NFB_OK;
+}
+
+typedef struct both {
+    run rn;
+    report *rp;
+} both;
+
+static int both_record(void *ctx, const nfb_backup *b)
+{
+    return on_record(&((both *)ctx)->rn, b);
+}
+
+static int both_diag(void *ctx, const nfb_diag *d)
+{
+    return report_diag(((both *)ctx)->rp, d);
+}
+
+static int run_job(job *j, char **files, int nfiles)
+{
+    static char *stdin_only[] = {"-"};
+    if (nfiles == 0) files = stdin_only, nfiles = 1;
+
+    both ctx = {{NULL, NFB_OK}, &j->rp};
+    output out;
+    int rc = EXIT_VALID;
+    if (j->format) {
+        if (output_open(&out, j->output) != 0) return EXIT_IO;
+        char err[512];
+        nfb_writer_options wo = {NULL, output_write, &out, j->write_flags,
+                                 j->columns};
+        ctx.rn.w = nfb_writer_new(j->format, &wo, err, sizeof err);
+        if (!ctx.rn.w) {
+            output_close(&out, 1);
+            int oom = strcmp(err, "out of memory") == 0;
+            report_errorf("%s", err);
+            return oom ? EXIT_IO : EXIT_USAGE;
+        }
+    }
+
+    nfb_reader_config cfg;
+    nfb_reader_config_init(&cfg);
+    cfg.on_record = both_record;
+    cfg.on_diag = both_diag;
+    cfg.ctx = &ctx;
+    cfg.flags = j->read_flags;
+    if (j->max_depth) cfg.max_depth = j->max_depth;
+    if (j->max_string) cfg.max_string = j->max_string;
+    nfb_reader *r = nfb_reader_new(&cfg);
+    if (!r) {
+        report_errorf("out of memory");
+        nfb_writer_free(ctx.rn.w);
+        if (j->format) output_close(&out, 1);
+        return EXIT_IO;
+    }
+
+    int io_failed = 0;
+    nfb_result res = NFB_OK;
+    for (int i = 0; i < nfiles; i++) {
+        int f = input_feed(r, files[i], &res);
+        if (f == EXIT_IO) io_failed = 1;
+        if (f < 0) break; /* stopped: the writer failed, or no memory */
+    }
+    if (res == NFB_ENOMEM) {
+        report_errorf("out of memory");
+        io_failed = 1;
+    }
+    if (ctx.rn.w && res == NFB_OK) ctx.rn.wres = nfb_writer_end(ctx.rn.w);
+
+    nfb_reader_stats st;
+    nfb_reader_stats_get(r, &st);
+    nfb_reader_free(r);
+    nfb_writer_free(ctx.rn.w);
+
+    if (j->format) {
+        int write_failed = ctx.rn.wres != NFB_OK && !out.broken_pipe;
+        if (output_close(&out, io_failed || write_failed) != 0 ||
+            write_failed) {
+            if (out.broken_pipe) {
+                /* The reader of our output is gone: end quietly. */
+            } else {
+                report_errorf("cannot write %s: %s",
+                              j->output ? j->output : "standard output",
+                              out.error ? strerror(out.error)
+                                        : nfb_result_str(ctx.rn.wres));
+                io_failed = 1;
+            }
+        }
+    }
+    if (!j->format && !j->rp.quiet) {
+        fprintf(stderr,
+                "nfbackup: %llu record%s valid in %llu document%s; %llu "
+                "error%s, %llu warning%s\n",
+                (unsigned long long)st.records, st.records == 1 ? "" : "s",
+                (unsigned long long)st.documents,
+                st.documents == 1 ? "" : "s", (unsigned long long)st.errors,
+                st.errors == 1 ? "" : "s", (unsigned long long)st.warnings,
+                st.warnings == 1 ? "" : "s");
+    }
+    if (io_failed)
+        rc = EXIT_IO;
+    else if (st.errors)
+        rc = EXIT_INVALID;
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    job j;
+    memset(&j, 0, sizeof j);
+    j.color = -1;
+    if (argc < 2) {
+        fputs(usage_text, stderr);
+        return EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0) {
+        fputs(usage_text, stdout);
+        return fflush(stdout) == 0 ? EXIT_VALID : EXIT_IO;
+    }
+    if (strcmp(cmd, "-V") == 0 || strcmp(cmd, "--version") == 0) {
+        printf("nfbackup %s\n", nfb_version());
+        return fflush(stdout) == 0 ? EXIT_VALID : EXIT_IO;
+    }
+    int validate = strcmp(cmd, "validate") == 0;
+    int convert = strcmp(cmd, "convert") == 0;
+    if (strcmp(cmd, "formats") == 0) {
+        if (argc > 2) return usage_error("formats takes no arguments");
+        return list_formats();
+    }
+    if (!validate && !convert)
+        return usage_error("unknown command '%s'", cmd);
+
+    int c;
+    optind = 2;
+    while ((c = getopt_long(argc, argv, "t:o:qhV", long_options, NULL)) != -1) {
+        switch (c) {
+        case 't': j.format = optarg; break;
+        case 'o': j.output = optarg; break;
+        case 'q': j.rp.quiet = 1; break;
+        case OPT_PRETTY: j.write_flags |= NFB_WRITE_PRETTY; break;
+        case OPT_ENVELOPE: j.write_flags |= NFB_WRITE_ENVELOPE; break;
+        case OPT_ARRAY: j.write_flags |= NFB_WRITE_ARRAY; break;
+        case OPT_COLUMNS: j.columns = optarg; break;
+        case OPT_NO_HEADER: j.write_flags |= NFB_WRITE_NO_HEADER; break;
+        case OPT_CRLF: j.write_flags |= NFB_WRITE_CRLF; break;
+        case OPT_NO_FORMULA_GUARD:
+            j.write_flags |= NFB_WRITE_NO_FORMULA_GUARD;
+            break;
+        case OPT_STRICT: j.read_flags |= NFB_READ_STRICT; break;
+        case OPT_DIAGNOSTICS:
+            if (strcmp(optarg, "json") == 0)
+                j.rp.json = 1;
+            else if (strcmp(optarg, "text") != 0)
+                return usage_error("--diagnostics takes text or json, not "
+                                   "'%s'",
+                                   optarg);
+            break;
+        case OPT_COLOR:
+            if (strcmp(optarg, "always") == 0)
+                j.color = 1;
+            else if (strcmp(optarg, "never") == 0)
+                j.color = 0;
+            else if (strcmp(optarg, "auto") == 0)
+                j.color = -1;
+            else
+                return usage_error("--color takes auto, always or never, not "
+                                   "'%s'",
+                                   optarg);
+            break;
+        case OPT_MAX_DEPTH:
+            if (parse_size_arg(optarg, &j.max_depth) || j.max_depth > 100000)
+                return usage_error("--max-depth takes a number from 1 to "
+                                   "100000, not '%s'",
+                                   optarg);
+            break;
+        case OPT_MAX_STRING:
+            if (parse_size_arg(optarg, &j.max_string))
+                return usage_error("--max-string takes a positive number, not "
+                                   "'%s'",
+                                   optarg);
+            break;
+        case 'h':
+            fputs(usage_text, stdout);
+            return fflush(stdout) == 0 ? EXIT_VALID : EXIT_IO;
+        case 'V':
+            printf("nfbackup %s\n", nfb_version());
+            return fflush(stdout) == 0 ? EXIT_VALID : EXIT_IO;
+        default:
+            fputs("Try 'nfbackup --help' for more information.\n", stderr);
+            return EXIT_USAGE;
+        }
+    }
+    if (convert && !j.format)
+        return usage_error("convert needs --to FORMAT");
+    if (validate && (j.format || j.output))
+        return usage_error("validate writes no output: --to and -o are for "
+                           "convert");
+    if (j.color < 0) {
+        const char *nc = getenv("NO_COLOR");
+        j.color = isatty(STDERR_FILENO) && !(nc && *nc) && !j.rp.json;
+    }
+    j.rp.color = j.color && !j.rp.json;
+
+    /* A closed pipe shows as EPIPE from write, handled where it happens. */
+    signal(SIGPIPE, SIG_IGN);
+    if (report_init(&j.rp) != 0) {
+        report_errorf("out of memory");
+        return EXIT_IO;
+    }
+    int rc = run_job(&j, argv + optind, argc - optind);
+    report_free(&j.rp);
+    if (fflush(stderr) != 0 && rc == EXIT_VALID) rc = EXIT_IO;
+    return rc;
+}

@@ -1,0 +1,846 @@
+/* The decoder: one explicit state machine from yajl tokens to records.
+ *
+ * States. The decoder keeps a stack of frames, one per open object or array
+ * that it understands, plus a counter for the depth inside a subtree that
+ * it skips (unknown fields, rawResponse, ...). What the next value means is
+ * decided by the top frame alone:
+ *
+ *   no frame          a top-level value: an object (NFB_K_TOP) or an array
+ *                     of backups; anything else is a wrong-type error.
+ *   NFB_K_TOP         a top-level object whose form the first known key
+ *                     decides: a backup key makes it the bare backup (CLI
+ *                     form), "data"/"error"/"rawResponse"/"request"/
+ *                     "pagination" a response wrapper (API envelope, JS
+ *                     client, API error, list page), "backups" a CLI list.
+ *   NFB_K_DATA        the object under "data": a backup key makes it a
+ *                     backup, "backups" a list page's data.
+ *   NFB_K_ARRAY       each element is an object of the frame's elem kind.
+ *   other kinds       objects with a schema table: a key selects the field
+ *                     whose value comes next (frame.field).
+ *
+ * A record is the object of kind NFB_K_BACKUP. Its strings go to the arena,
+ * reset whenever an object that may become a record begins. When the record
+ * closes with no error since it began, it goes to the user's callback.
+ *
+ * Errors never stop the decoder: a bad value is reported and skipped, a bad
+ * record is not delivered, and the rest of the document goes on. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "check.h"
+#include "decode.h"
+
+/* ---- paths and messages ------------------------------------------------ */
+
+static int is_ident(const char *k, size_t len)
+{
+    if (len == 0) return 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)k[i];
+        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+                 c == '$' || (i > 0 && ((c >= '0' && c <= '9') || c == '-'));
+        if (!ok) return 0;
+    }
+    return 1;
+}
+
+typedef struct buf {
+    char *p;
+    size_t n, cap; /* cap includes room for the NUL */
+} buf;
+
+static void put(buf *b, const char *s, size_t len)
+{
+    if (b->n + 1 >= b->cap) return;
+    size_t room = b->cap - 1 - b->n;
+    if (len > room) {
+        len = room;
+        /* Mark a cut with "..." when there is room for it. */
+        memcpy(b->p + b->n, s, len);
+        b->n += len;
+        if (b->cap >= 4) memcpy(b->p + b->cap - 4, "...", 3);
+        b->p[b->cap - 1] = 0;
+        b->n = b->cap - 1;
+        return;
+    }
+    memcpy(b->p + b->n, s, len);
+    b->n += len;
+    b->p[b->n] = 0;
+}
+
+static void puts_(buf *b, const char *s)
+{
+    put(b, s, strlen(s));
+}
+
+/* Appends s as a JSON string literal, at most max bytes of it. Bytes that
+ * are not valid UTF-8 show as \xNN so that messages stay valid text. */
+static void put_quoted(buf *b, const char *s, size_t len, size_t max)
+{
+    static const char hex[] = "0123456789abcdef";
+    put(b, "\"", 1);
+    size_t i = 0;
+    while (i < len && i < max) {
+        unsigned char c = (unsigned char)s[i];
+        char e[8];
+        if (c == '"' || c == '\\') {
+            e[0] = '\\', e[1] = (char)c;
+            put(b, e, 2);
+        } else if (c < 0x20 || c == 0x7f) {
+            const char *short_ = c == '\n' ? "\\n" : c == '\t' ? "\\t"
+                                 : c == '\r' ? "\\r" : NULL;
+            if (short_) {
+                put(b, short_, 2);
+            } else {
+                memcpy(e, "\\u00", 4);
+                e[4] = hex[c >> 4], e[5] = hex[c & 15];
+                put(b, e, 6);
+            }
+        } else if (c < 0x80) {
+            put(b, (const char *)&c, 1);
+        } else {
+            const char *why;
+            size_t n = 1;
+            while (i + n < len && n < 4 &&
+                   ((unsigned char)s[i + n] & 0xc0) == 0x80)
+                n++;
+            if (nfb__utf8_copy(NULL, s + i, n, &why) == n) {
+                put(b, s + i, n);
+                i += n;
+                continue;
+            }
+            e[0] = '\\', e[1] = 'x', e[2] = hex[c >> 4], e[3] = hex[c & 15];
+            put(b, e, 4);
+        }
+        i++;
+    }
+    put(b, "\"", 1);
+    if (i < len) put(b, "...", 3);
+}
+
+static void put_key(buf *b, const char *k, size_t len)
+{
+    if (is_ident(k, len)) {
+        if (b->n) put(b, ".", 1);
+        put(b, k, len);
+    } else {
+        put(b, "[", 1);
+        put_quoted(b, k, len, 64);
+        put(b, "]", 1);
+    }
+}
+
+static void put_index(buf *b, uint64_t i)
+{
+    char t[32];
+    int n = snprintf(t, sizeof t, "[%llu]", (unsigned long long)i);
+    put(b, t, (size_t)n);
+}
+
+static const nfb__field *frame_field(const nfb__frame *f)
+{
+    const nfb__object *o = nfb__schema((nfb__kind)f->kind);
+    return o && f->field >= 0 ? &o->fields[f->field] : NULL;
+}
+
+/* The path of the value the decoder is at, into r->path. With key, the path
+ * of that key in the top frame; with whole_top, the path of the top frame
+ * itself rather than of its current member. */
+static const char *path_of(nfb_reader *r, const char *key, size_t keylen,
+                           int whole_top)
+{
+    buf b = {r->path, 0, sizeof r->path};
+    r->path[0] = 0;
+    size_t n = r->depth;
+    for (size_t i = 0; i < n; i++) {
+        const nfb__frame *f = &r->frames[i];
+        int last = i + 1 == n;
+        if (last && whole_top) break;
+        if (last && key) {
+            put_key(&b, key, keylen);
+            break;
+        }
+        if (f->kind == NFB_K_ARRAY) {
+            if (f->index) put_index(&b, f->index - 1);
+        } else {
+            const nfb__field *fd = frame_field(f);
+            if (fd) put_key(&b, fd->name, fd->len);
+        }
+    }
+    return r->path;
+}
+
+/* ---- reporting --------------------------------------------------------- */
+
+static int report_at(nfb_reader *r, nfb_severity sev, nfb_code code,
+                     const char *path, nfb__pos pos, const char *msg)
+{
+    return nfb__report(r, sev, code, path, pos, "%s", msg);
+}
+
+/* "found ..." for a scalar, appended to b. */
+enum jtype { J_STRING, J_NUMBER, J_BOOL, J_NULL, J_OBJECT, J_ARRAY };
+
+static void put_found(buf *b, int jt, const char *s, size_t len)
+{
+    switch (jt) {
+    case J_STRING:
+        puts_(b, "found ");
+        put_quoted(b, s, len, 48);
+        break;
+    case J_NUMBER:
+        puts_(b, "found the number ");
+        put(b, s, len > 48 ? 48 : len);
+        if (len > 48) puts_(b, "...");
+        break;
+    case J_BOOL: puts_(b, len ? "found true" : "found false"); break;
+    case J_NULL: puts_(b, "found null"); break;
+    case J_OBJECT: puts_(b, "found an object"); break;
+    default: puts_(b, "found an array"); break;
+    }
+}
+
+static int wrong_type(nfb_reader *r, const char *expected, int jt,
+                      const char *s, size_t len)
+{
+    buf b = {r->msg, 0, sizeof r->msg};
+    puts_(&b, "expected ");
+    puts_(&b, expected);
+    puts_(&b, ", ");
+    put_found(&b, jt, s, len);
+    return report_at(r, NFB_ERROR, NFB_CODE_WRONG_TYPE, path_of(r, NULL, 0, 0),
+                     nfb__token_pos(r), r->msg);
+}
+
+/* ---- records ----------------------------------------------------------- */
+
+static void record_begin(nfb_reader *r)
+{
+    nfb__arena_reset(&r->arena);
+    memset(&r->rec, 0, sizeof r->rec);
+    memset(&r->apierr, 0, sizeof r->apierr);
+    r->dests = NULL;
+    r->ndests = r->dests_cap = 0;
+}
+
+static int before(const nfb_time *a, const nfb_time *b)
+{
+    return a->unix_seconds < b->unix_seconds ||
+           (a->unix_seconds == b->unix_seconds &&
+            a->nanoseconds < b->nanoseconds);
+}
+
+/* The consistency checks of one status/start/end triple. */
+static int lint_times(nfb_reader *r, nfb__pos pos, const char *prefix,
+                      nfb_status st, const nfb_time *start,
+                      const char *start_name, int has_end,
+                      const nfb_time *end)
+{
+    char path[160];
+    int ok = 1;
+    if (has_end && before(end, start)) {
+        snprintf(path, sizeof path, "%scompletedAt", prefix);
+        ok &= nfb__report(r, NFB_WARNING, NFB_CODE_LINT, path, pos,
+                          "expected completedAt not before %s (%.*s), found "
+                          "%.*s",
+                          start_name, (int)start->text.len, start->text.ptr,
+                          (int)end->text.len, end->text.ptr);
+    }
+    if (st == NFB_STATUS_COMPLETED && !has_end) {
+        snprintf(path, sizeof path, "%sstatus", prefix);
+        ok &= nfb__report(r, NFB_WARNING, NFB_CODE_LINT, path, pos,
+                          "expected completedAt with status \"completed\", "
+                          "found none");
+    }
+    if ((st == NFB_STATUS_SCHEDULED || st == NFB_STATUS_IN_PROGRESS) &&
+        has_end) {
+        snprintf(path, sizeof path, "%scompletedAt", prefix);
+        ok &= nfb__report(r, NFB_WARNING, NFB_CODE_LINT, path, pos,
+                          "expected no completedAt with status \"%s\", found "
+                          "%.*s",
+                          nfb_status_name(st), (int)end->text.len,
+                          end->text.ptr);
+    }
+    return ok;
+}
+
+static int record_end(nfb_reader *r, const nfb__frame *f)
+{
+    const nfb_backup *b = &r->rec;
+    nfb__pos pos = {f->offset, f->line, f->column};
+    char prefix[160];
+    const char *p = path_of(r, NULL, 0, 1);
+    snprintf(prefix, sizeof prefix, "%s%s", p, *p ? "." : "");
+    int ok = 1;
+    /* Lints only make sense on a record whose fields are all there. */
+    if (r->stats.errors == r->rec_errors) {
+        ok &= lint_times(r, pos, prefix, b->status, &b->created_at,
+                         "createdAt", b->has_completed_at, &b->completed_at);
+        if (b->has_last_restore) {
+            char rp[192];
+            snprintf(rp, sizeof rp, "%slastRestore.", prefix);
+            ok &= lint_times(r, pos, rp, b->last_restore.status,
+                             &b->last_restore.restore_timestamp,
+                             "restoreTimestamp",
+                             b->last_restore.has_completed_at,
+                             &b->last_restore.completed_at);
+        }
+    }
+    r->in_record = 0;
+    if (!ok) return 0;
+    if (r->stats.errors != r->rec_errors) return 1;
+    r->stats.records++;
+    if (r->cfg.on_record && r->cfg.on_record(r->cfg.ctx, b) != 0) {
+        r->stopped = 1;
+        return 0;
+    }
+    return 1;
+}
+
+/* ---- frames ------------------------------------------------------------ */
+
+static int push(nfb_reader *r, nfb__kind kind, void *base, nfb__pos pos)
+{
+    nfb__frame *f = &r->frames[r->depth++];
+    f->kind = (uint8_t)kind;
+    f->elem = 0;
+    f->field = -1;
+    f->seen = f->present = 0;
+    f->index = 0;
+    f->base = base;
+    f->offset = pos.offset;
+    f->line = pos.line;
+    f->column = pos.column;
+    return 1;
+}
+
+static nfb__frame *top(nfb_reader *r)
+{
+    return r->depth ? &r->frames[r->depth - 1] : NULL;
+}
+
+/* Nesting beyond max_depth: the document is dropped, since yajl's own
+ * stack would otherwise grow without bound. */
+static int depth_ok(nfb_reader *r)
+{
+    if (r->depth + r->skip < r->cfg.max_depth) return 1;
+    nfb__report(r, NFB_ERROR, NFB_CODE_LIMIT, path_of(r, NULL, 0, 0),
+                nfb__token_pos(r),
+                "expected at most %zu levels of nesting, found more; the "
+                "rest of the document is skipped",
+                r->cfg.max_depth);
+    r->cancel = 1;
+    return 0;
+}
+
+static void begin_document(nfb_reader *r)
+{
+    r->doc++;
+    r->doc_diags = 0;
+    r->stats.documents++;
+}
+
+/* Marks the awaited field of the top object as present. */
+static void set_has(const nfb__frame *f, const nfb__field *fd, int has)
+{
+    if (fd->has_off >= 0) *((bool *)((char *)f->base + fd->has_off)) = has;
+}
+
+/* What the next value of the top frame is: a field, an array element of
+ * kind *elem, or (NULL, -1) for a top-level value. */
+static const nfb__field *awaited(nfb_reader *r, int *elem)
+{
+    nfb__frame *f = top(r);
+    *elem = -1;
+    if (!f) return NULL;
+    if (f->kind == NFB_K_ARRAY) {
+        *elem = f->elem;
+        f->index++;
+        return NULL;
+    }
+    return frame_field(f);
+}
+
+static const char *elem_expect(int elem)
+{
+    return elem == NFB_K_BACKUP ? "a backup object" : "an object";
+}
+
+int nfb__dec_open(const nfb_reader *r)
+{
+    return r->depth || r->skip;
+}
+
+void nfb__dec_reset(nfb_reader *r)
+{
+    r->depth = 0;
+    r->skip = 0;
+    r->skip_value = 0;
+    r->in_record = 0;
+}
+
+/* ---- events ------------------------------------------------------------ */
+
+static int begin_container(nfb_reader *r, int is_map)
+{
+    if (r->skip || r->skip_value) {
+        r->skip_value = 0;
+        if (!depth_ok(r)) return 0;
+        r->skip++;
+        return 1;
+    }
+    if (!depth_ok(r)) return 0;
+    nfb__pos pos = nfb__token_pos(r);
+    int elem;
+    nfb__frame *parent = top(r);
+    const nfb__field *fd = awaited(r, &elem);
+    int jt = is_map ? J_OBJECT : J_ARRAY;
+
+    if (!parent) {
+        begin_document(r);
+        if (is_map) {
+            record_begin(r);
+            return push(r, NFB_K_TOP, &r->rec, pos);
+        }
+        push(r, NFB_K_ARRAY, NULL, pos);
+        r->frames[r->depth - 1].elem = NFB_K_BACKUP;
+        return 1;
+    }
+    if (elem >= 0) {
+        if (!is_map) {
+            r->skip = 1;
+            return wrong_type(r, elem_expect(elem), jt, NULL, 0);
+        }
+        if (elem == NFB_K_BACKUP) {
+            record_begin(r);
+            r->in_record = 1;
+            r->rec_errors = r->stats.errors;
+            return push(r, NFB_K_BACKUP, &r->rec, pos);
+        }
+        /* NFB_K_DEST: grow the destination array inside the arena. */
+        if (r->ndests == r->dests_cap) {
+            size_t cap = r->dests_cap ? r->dests_cap * 2 : 4;
+            nfb_destination *d = nfb__arena_alloc(&r->arena, cap * sizeof *d);
+            if (!d) goto arena_fail;
+            if (r->ndests) memcpy(d, r->dests, r->ndests * sizeof *d);
+            r->dests = d;
+            r->dests_cap = cap;
+        }
+        nfb_destination *d = &r->dests[r->ndests++];
+        memset(d, 0, sizeof *d);
+        return push(r, NFB_K_DEST, d, pos);
+    }
+    if (!fd || fd->type == NFB_T_ANY) {
+        r->skip = 1;
+        return 1;
+    }
+    if ((is_map && fd->type != NFB_T_OBJECT) ||
+        (!is_map && fd->type != NFB_T_ARRAY)) {
+        r->skip = 1;
+        return wrong_type(r, nfb__type_expect(fd), jt, NULL, 0);
+    }
+    parent->present |= 1u << parent->field;
+    set_has(parent, fd, 1);
+    if (!is_map) {
+        push(r, NFB_K_ARRAY, NULL, pos);
+        r->frames[r->depth - 1].elem = fd->kind;
+        if (fd->kind == NFB_K_DEST) r->ndests = 0;
+        return 1;
+    }
+    if (fd->kind == NFB_K_DATA) record_begin(r);
+    if (fd->kind == NFB_K_APIERR) return push(r, fd->kind, &r->apierr, pos);
+    return push(r, (nfb__kind)fd->kind, parent->base, pos);
+
+arena_fail:
+    if (r->arena.over_limit) {
+        nfb__report(r, NFB_ERROR, NFB_CODE_LIMIT, path_of(r, NULL, 0, 0), pos,
+                    "expected a record of at most %zu bytes, found a larger "
+                    "one; the rest of the document is skipped",
+                    r->cfg.max_record);
+    } else {
+        r->failed = 1;
+    }
+    r->cancel = 1;
+    return 0;
+}
+
+int nfb__dec_map_start(nfb_reader *r)
+{
+    return begin_container(r, 1);
+}
+
+int nfb__dec_array_start(nfb_reader *r)
+{
+    return begin_container(r, 0);
+}
+
+/* Required fields missing from the object that ends. */
+static int check_required(nfb_reader *r, nfb__frame *f)
+{
+    const nfb__object *o = nfb__schema((nfb__kind)f->kind);
+    int ok = 1;
+    for (int i = 0; i < o->count; i++) {
+        if (!o->fields[i].required || (f->seen & (1u << i))) continue;
+        nfb__pos pos = {f->offset, f->line, f->column};
+        ok &= nfb__report(r, NFB_ERROR, NFB_CODE_MISSING_FIELD,
+                          path_of(r, NULL, 0, 1), pos,
+                          "expected field \"%s\" in %s, found none",
+                          o->fields[i].name, o->what);
+    }
+    return ok;
+}
+
+static int end_object(nfb_reader *r)
+{
+    nfb__frame *f = top(r);
+    nfb__pos pos = {f->offset, f->line, f->column};
+    int ok = 1;
+    switch (f->kind) {
+    case NFB_K_TOP:
+        ok = nfb__report(r, NFB_ERROR, NFB_CODE_MISSING_FIELD, "", pos,
+                         "expected a backup, an API response (\"data\" or "
+                         "\"error\") or a list (\"backups\"), found an object "
+                         "with none of their fields");
+        break;
+    case NFB_K_DATA:
+        ok = nfb__report(r, NFB_ERROR, NFB_CODE_MISSING_FIELD,
+                         path_of(r, NULL, 0, 1), pos,
+                         "expected a backup or \"backups\", found an object "
+                         "with neither");
+        break;
+    case NFB_K_WRAPPER:
+        if (!(f->present & 3u))
+            ok = nfb__report(r, NFB_ERROR, NFB_CODE_MISSING_FIELD, "", pos,
+                             "expected field \"data\" or \"error\" in an API "
+                             "response, found neither");
+        break;
+    case NFB_K_APIERR: {
+        const nfb__api_error *e = &r->apierr;
+        ok = nfb__report(r, NFB_ERROR, NFB_CODE_API_ERROR,
+                         path_of(r, NULL, 0, 1), pos,
+                         "expected a backup, found an API error response "
+                         "(status %.*s%s%.*s%s)",
+                         e->status.len ? (int)e->status.len : 1,
+                         e->status.len ? e->status.ptr : "?",
+                         e->message.len ? ": \"" : "",
+                         e->message.len > 200 ? 200 : (int)e->message.len,
+                         e->message.ptr ? e->message.ptr : "",
+                         e->message.len ? "\"" : "");
+        break;
+    }
+    case NFB_K_BACKUP:
+        ok = check_required(r, f);
+        if (ok) ok = record_end(r, f);
+        break;
+    default:
+        ok = check_required(r, f);
+        break;
+    }
+    r->depth--;
+    return ok;
+}
+
+int nfb__dec_map_end(nfb_reader *r)
+{
+    if (r->skip) {
+        r->skip--;
+        return 1;
+    }
+    return end_object(r);
+}
+
+int nfb__dec_array_end(nfb_reader *r)
+{
+    if (r->skip) {
+        r->skip--;
+        return 1;
+    }
+    nfb__frame *f = top(r);
+    if (f->elem == NFB_K_DEST) {
+        r->rec.config.additional_destinations = r->dests;
+        r->rec.config.additional_destinations_count = r->ndests;
+    }
+    r->depth--;
+    return 1;
+}
+
+/* Decides the form of an undecided object from its key. */
+static int resolve_key(nfb__frame *f, const char *k, size_t len)
+{
+    int i;
+    if (f->kind == NFB_K_TOP || f->kind == NFB_K_DATA) {
+        if ((i = nfb__schema_find(nfb__schema(NFB_K_BACKUP), k, len)) >= 0) {
+            f->kind = NFB_K_BACKUP;
+            return i;
+        }
+        if ((i = nfb__schema_find(nfb__schema(NFB_K_LIST), k, len)) >= 0) {
+            f->kind = NFB_K_LIST;
+            return i;
+        }
+        if (f->kind == NFB_K_TOP &&
+            (i = nfb__schema_find(nfb__schema(NFB_K_WRAPPER), k, len)) >= 0) {
+            f->kind = NFB_K_WRAPPER;
+            return i;
+        }
+        return -1;
+    }
+    return nfb__schema_find(nfb__schema((nfb__kind)f->kind), k, len);
+}
+
+/* Reports the lone surrogate escapes inside the current token; 1 if any. */
+static int bad_escapes(nfb_reader *r, const char *key, size_t keylen)
+{
+    uint64_t first;
+    size_t n = nfb__take_bad_escapes(r, r->tok_end, &first);
+    if (!n) return 0;
+    nfb__report(r, NFB_ERROR, NFB_CODE_SYNTAX,
+                key ? path_of(r, key, keylen, 0) : path_of(r, NULL, 0, 0),
+                nfb__pos_at(r, first),
+                "expected a \\u escape of a Unicode character, found a lone "
+                "surrogate (half of a pair)");
+    return 1;
+}
+
+/* UTF-8 and escape checks of a string that is not stored. */
+static int check_text(nfb_reader *r, const char *s, size_t len, int is_key,
+                      const char *key, size_t keylen)
+{
+    if (bad_escapes(r, is_key ? key : NULL, keylen)) return 0;
+    const char *why;
+    size_t bad = nfb__utf8_copy(NULL, s, len, &why);
+    if (bad == len) return 1;
+    nfb__report(r, NFB_ERROR, NFB_CODE_SYNTAX,
+                is_key ? path_of(r, key, keylen, 0) : path_of(r, NULL, 0, 0),
+                nfb__token_pos(r),
+                "expected UTF-8 text in a %s, found %s at byte %zu",
+                is_key ? "key" : "string", why, bad);
+    return 0;
+}
+
+static int string_too_long(nfb_reader *r, size_t len)
+{
+    if (len <= r->cfg.max_string) return 0;
+    nfb__report(r, NFB_ERROR, NFB_CODE_LIMIT, path_of(r, NULL, 0, 0),
+                nfb__token_pos(r),
+                "expected a string of at most %zu bytes, found %zu bytes",
+                r->cfg.max_string, len);
+    return 1;
+}
+
+int nfb__dec_map_key(nfb_reader *r, const unsigned char *us, size_t len)
+{
+    const char *s = (const char *)us;
+    if (r->skip) {
+        check_text(r, s, len, 1, s, len);
+        return !r->stopped && !r->failed;
+    }
+    nfb__frame *f = top(r);
+    f->field = -1;
+    r->skip_value = 1;
+    if (string_too_long(r, len) || !check_text(r, s, len, 1, s, len))
+        return !r->stopped;
+    int i = resolve_key(f, s, len);
+    if (i < 0) {
+        const nfb__object *o = nfb__schema((nfb__kind)f->kind);
+        int strict = (r->cfg.flags & NFB_READ_STRICT) != 0;
+        buf b = {r->msg, 0, sizeof r->msg};
+        puts_(&b, "expected a field of ");
+        puts_(&b, o ? o->what
+                    : f->kind == NFB_K_DATA ? "a backup or a list"
+                                            : "a backup or an API response");
+        puts_(&b, ", found unknown field ");
+        put_quoted(&b, s, len, 64);
+        return report_at(r, strict ? NFB_ERROR : NFB_WARNING,
+                         NFB_CODE_UNKNOWN_FIELD, path_of(r, s, len, 0),
+                         nfb__token_pos(r), r->msg);
+    }
+    if (f->seen & (1u << i)) {
+        return nfb__report(r, NFB_ERROR, NFB_CODE_DUPLICATE_FIELD,
+                           path_of(r, s, len, 0), nfb__token_pos(r),
+                           "expected each field once, found \"%.*s\" again; "
+                           "the first value is kept",
+                           (int)len, s);
+    }
+    f->seen |= 1u << i;
+    f->field = (int8_t)i;
+    r->skip_value = 0;
+    if (f->kind == NFB_K_BACKUP && !r->in_record) {
+        r->in_record = 1;
+        r->rec_errors = r->stats.errors;
+    }
+    return 1;
+}
+
+/* Copies a checked string into the arena. NULL when it is not valid (and
+ * reported) or the arena is full (r->cancel set). */
+static const char *store_text(nfb_reader *r, const char *s, size_t len,
+                              int nul)
+{
+    if (bad_escapes(r, NULL, 0)) return NULL;
+    char *dst = nfb__arena_alloc(&r->arena, len + (size_t)nul);
+    if (!dst) {
+        if (r->arena.over_limit) {
+            nfb__report(r, NFB_ERROR, NFB_CODE_LIMIT, path_of(r, NULL, 0, 0),
+                        nfb__token_pos(r),
+                        "expected a record of at most %zu bytes, found a "
+                        "larger one; the rest of the document is skipped",
+                        r->cfg.max_record);
+        } else {
+            r->failed = 1;
+        }
+        r->cancel = 1;
+        return NULL;
+    }
+    const char *why;
+    size_t bad = nfb__utf8_copy(dst, s, len, &why);
+    if (bad != len) {
+        nfb__report(r, NFB_ERROR, NFB_CODE_SYNTAX, path_of(r, NULL, 0, 0),
+                    nfb__token_pos(r),
+                    "expected UTF-8 text in a string, found %s at byte %zu",
+                    why, bad);
+        return NULL;
+    }
+    if (nul) dst[len] = 0;
+    return dst;
+}
+
+static int enum_value(const nfb__field *fd, const char *s, size_t len)
+{
+    for (int i = 0; i < fd->nenums; i++)
+        if (strlen(fd->enums[i]) == len && memcmp(fd->enums[i], s, len) == 0)
+            return i;
+    return -1;
+}
+
+#define AT(f, fd, T) ((T *)((char *)(f)->base + (fd)->off))
+
+/* A scalar value: string (J_STRING), number text (J_NUMBER), bool or null. */
+static int scalar(nfb_reader *r, int jt, const char *s, size_t len)
+{
+    if (r->skip || r->skip_value) {
+        r->skip_value = 0;
+        if (jt == J_STRING) check_text(r, s, len, 0, NULL, 0);
+        return !r->stopped && !r->failed;
+    }
+    int elem;
+    nfb__frame *f = top(r);
+    const nfb__field *fd = awaited(r, &elem);
+    if (!f) {
+        begin_document(r);
+        return wrong_type(r, "an object or an array", jt, s, len);
+    }
+    if (elem >= 0) return wrong_type(r, elem_expect(elem), jt, s, len);
+    if (!fd) return 1;
+    if (jt == J_NULL) {
+        if (fd->required)
+            return wrong_type(r, nfb__type_expect(fd), jt, s, len);
+        set_has(f, fd, 0);
+        return 1;
+    }
+    if (fd->type == NFB_T_ANY) return 1;
+    if (jt == J_STRING && string_too_long(r, len)) return !r->stopped;
+
+    const char *t;
+    switch (fd->type) {
+    case NFB_T_STRING:
+        if (jt != J_STRING) break;
+        if (!(t = store_text(r, s, len, 0))) return !r->stopped && !r->cancel;
+        *AT(f, fd, nfb_str) = (nfb_str){t, len};
+        goto stored;
+    case NFB_T_ENUM: {
+        if (jt != J_STRING) break;
+        int v = enum_value(fd, s, len);
+        if (v < 0) {
+            if (bad_escapes(r, NULL, 0)) return !r->stopped;
+            buf b = {r->msg, 0, sizeof r->msg};
+            puts_(&b, "expected one of ");
+            for (int i = 0; i < fd->nenums; i++) {
+                if (i) puts_(&b, i + 1 == fd->nenums ? " or " : ", ");
+                puts_(&b, fd->enums[i]);
+            }
+            puts_(&b, ", ");
+            put_found(&b, J_STRING, s, len);
+            return report_at(r, NFB_ERROR, NFB_CODE_BAD_ENUM,
+                             path_of(r, NULL, 0, 0), nfb__token_pos(r),
+                             r->msg);
+        }
+        if (fd->off >= 0) *AT(f, fd, int) = v;
+        goto stored;
+    }
+    case NFB_T_DATETIME: {
+        if (jt != J_STRING) break;
+        if (!(t = store_text(r, s, len, 0))) return !r->stopped && !r->cancel;
+        char why[128];
+        nfb_time tm;
+        const char *err = nfb__parse_datetime(t, len, &tm, why, sizeof why);
+        if (err) {
+            buf b = {r->msg, 0, sizeof r->msg};
+            puts_(&b, "expected an RFC 3339 date-time, ");
+            put_found(&b, J_STRING, s, len);
+            puts_(&b, ": ");
+            puts_(&b, err);
+            return report_at(r, NFB_ERROR, NFB_CODE_BAD_DATE_TIME,
+                             path_of(r, NULL, 0, 0), nfb__token_pos(r),
+                             r->msg);
+        }
+        *AT(f, fd, nfb_time) = tm;
+        goto stored;
+    }
+    case NFB_T_SIZE: {
+        if (jt != J_STRING) break;
+        uint64_t v;
+        const char *err = nfb__parse_size(s, len, &v);
+        if (err) {
+            if (bad_escapes(r, NULL, 0)) return !r->stopped;
+            buf b = {r->msg, 0, sizeof r->msg};
+            puts_(&b, "expected a decimal byte count, ");
+            put_found(&b, J_STRING, s, len);
+            puts_(&b, " (");
+            puts_(&b, err);
+            puts_(&b, ")");
+            return report_at(r, NFB_ERROR, NFB_CODE_BAD_SIZE,
+                             path_of(r, NULL, 0, 0), nfb__token_pos(r),
+                             r->msg);
+        }
+        if (!(t = store_text(r, s, len, 0))) return !r->stopped && !r->cancel;
+        *AT(f, fd, nfb_str) = (nfb_str){t, len};
+        *(uint64_t *)((char *)f->base + fd->off2) = v;
+        goto stored;
+    }
+    case NFB_T_NUMBER:
+        if (jt != J_NUMBER) break;
+        if (!(t = store_text(r, s, len, 1))) return !r->stopped && !r->cancel;
+        *AT(f, fd, nfb_str) = (nfb_str){t, len};
+        if (fd->off2 >= 0)
+            *(double *)((char *)f->base + fd->off2) = strtod(t, NULL);
+        goto stored;
+    default:
+        break;
+    }
+    return wrong_type(r, nfb__type_expect(fd), jt, s, len);
+
+stored:
+    f->present |= 1u << f->field;
+    set_has(f, fd, 1);
+    return 1;
+}
+
+int nfb__dec_string(nfb_reader *r, const unsigned char *s, size_t len)
+{
+    return scalar(r, J_STRING, (const char *)s, len);
+}
+
+int nfb__dec_number(nfb_reader *r, const char *s, size_t len)
+{
+    return scalar(r, J_NUMBER, s, len);
+}
+
+int nfb__dec_bool(nfb_reader *r, int value)
+{
+    return scalar(r, J_BOOL, NULL, (size_t)(value != 0));
+}
+
+int nfb__dec_null(nfb_reader *r)
+{
+    return scalar(r, J_NULL, NULL, 0);
+}

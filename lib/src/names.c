@@ -1,0 +1,86 @@
+/* Names of enum values, codes and results; version queries; allocator. */
+#include <stdlib.h>
+
+#include "internal.h"
+
+static const char *const status_names[] = {
+    "scheduled", "in-progress", "completed",    "aborting",
+    "aborted",   "failed",      "not-supported"};
+static const char *const source_names[] = {
+    "fileUpload", "liveInstance", "snapshot", "externalDump", "sameAddon"};
+static const char *const compression_names[] = {"gz", "zstd"};
+static const char *const code_names[] = {
+    "syntax",          "missing-field", "wrong-type", "bad-enum",
+    "bad-date-time",   "bad-size",      "duplicate-field",
+    "unknown-field",   "api-error",     "limit",      "lint"};
+
+#define NAME_OF(table, i)                                                      \
+    ((unsigned)(i) < sizeof table / sizeof table[0] ? table[i] : NULL)
+
+const char *nfb_status_name(nfb_status s)
+{
+    return NAME_OF(status_names, s);
+}
+const char *nfb_source_type_name(nfb_source_type t)
+{
+    return NAME_OF(source_names, t);
+}
+const char *nfb_compression_name(nfb_compression c)
+{
+    return NAME_OF(compression_names, c);
+}
+const char *nfb_code_name(nfb_code code)
+{
+    const char *n = NAME_OF(code_names, code);
+    return n ? n : "unknown";
+}
+const char *nfb_severity_name(nfb_severity severity)
+{
+    return severity == NFB_ERROR ? "error" : "warning";
+}
+
+const char *nfb_result_str(int result)
+{
+    switch (result) {
+    case NFB_OK: return "success";
+    case NFB_STOPPED: return "stopped by a callback";
+    case NFB_ENOMEM: return "out of memory";
+    case NFB_EINVAL: return "invalid argument";
+    case NFB_EWRITE: return "write failed";
+    case NFB_ESTATE: return "call not allowed in this state";
+    default: return "unknown result";
+    }
+}
+
+const char *nfb_version(void)
+{
+    return NFB_VERSION_STRING;
+}
+unsigned long nfb_version_hex(void)
+{
+    return NFB_VERSION_HEX;
+}
+
+static void *std_malloc(void *ctx, size_t n)
+{
+    (void)ctx;
+    return malloc(n);
+}
+static void *std_realloc(void *ctx, void *p, size_t n)
+{
+    (void)ctx;
+    return realloc(p, n);
+}
+static void std_free(void *ctx, void *p)
+{
+    (void)ctx;
+    free(p);
+}
+
+void nfb__allocator_init(nfb_allocator *dst, const nfb_allocator *src)
+{
+    dst->malloc_fn = src && src->malloc_fn ? src->malloc_fn : std_malloc;
+    dst->realloc_fn = src && src->realloc_fn ? src->realloc_fn : std_realloc;
+    dst->free_fn = src && src->free_fn ? src->free_fn : std_free;
+    dst->ctx = src ? src->ctx : NULL;
+}

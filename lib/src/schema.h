@@ -1,0 +1,72 @@
+/* The resource's schema as tables: for each kind of object, its fields,
+ * their types, whether they are required and where the decoder stores them.
+ * decode.c is driven by these tables. */
+#ifndef NFB_SCHEMA_H
+#define NFB_SCHEMA_H
+
+#include "internal.h"
+
+/* What a JSON value is expected to be. */
+typedef enum nfb__type {
+    NFB_T_STRING,   /* any string */
+    NFB_T_ENUM,     /* a string from the field's enum table */
+    NFB_T_DATETIME, /* an RFC 3339 date-time string */
+    NFB_T_SIZE,     /* a canonical decimal byte count string */
+    NFB_T_NUMBER,   /* a JSON number */
+    NFB_T_OBJECT,   /* an object of the field's kind */
+    NFB_T_ARRAY,    /* an array of objects of the field's kind */
+    NFB_T_ANY       /* anything, skipped */
+} nfb__type;
+
+/* Kinds of object (and arrays) the decoder knows. */
+typedef enum nfb__kind {
+    NFB_K_TOP,      /* a top-level object, form not known yet */
+    NFB_K_DATA,     /* "data" of a wrapper: a backup or {"backups": [...]} */
+    NFB_K_WRAPPER,  /* a top-level {"data": ...} / {"error": ...} object */
+    NFB_K_LIST,     /* {"backups": [...]} (top level or under "data") */
+    NFB_K_BACKUP,
+    NFB_K_CONFIG,
+    NFB_K_SOURCE,
+    NFB_K_DEST,
+    NFB_K_RESTORE,
+    NFB_K_APIERR,   /* {"status": 404, "message": ...} of an API error */
+    NFB_K_ARRAY,    /* an array whose elements are objects of elem kind */
+    NFB_K_COUNT
+} nfb__kind;
+
+typedef struct nfb__field {
+    const char *name;
+    uint8_t len;
+    uint8_t type;     /* nfb__type */
+    uint8_t kind;     /* NFB_T_OBJECT / NFB_T_ARRAY: the (element) kind */
+    uint8_t required;
+    const char *const *enums; /* NFB_T_ENUM: names, indexed by value */
+    uint8_t nenums;
+    int16_t off;     /* where the value goes in the kind's struct, or -1 */
+    int16_t has_off; /* its bool presence flag, or -1 */
+    int16_t off2;    /* NFB_T_SIZE: the uint64_t; NFB_T_NUMBER: a double */
+} nfb__field;
+
+typedef struct nfb__object {
+    const char *what;          /* "a backup", for messages */
+    const nfb__field *fields;
+    uint8_t count;             /* at most 32: presence is a bit mask */
+} nfb__object;
+
+/* The table of kind k (NFB_K_ARRAY has none). */
+const nfb__object *nfb__schema(nfb__kind k);
+
+/* The index of key in o's fields, or -1. */
+int nfb__schema_find(const nfb__object *o, const char *key, size_t len);
+
+/* Private struct of an API error object. */
+typedef struct nfb__api_error {
+    nfb_str status; /* number text */
+    nfb_str message;
+    nfb_str id;
+} nfb__api_error;
+
+/* "a string", "an object", ... for a type. */
+const char *nfb__type_expect(const nfb__field *f);
+
+#endif

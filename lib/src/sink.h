@@ -1,0 +1,37 @@
+/* A buffered output: writers append small pieces, the user's write
+ * function receives large blocks. */
+#ifndef NFB_SINK_H
+#define NFB_SINK_H
+
+#include "internal.h"
+
+typedef struct nfb__sink {
+    nfb_write_fn write;
+    void *ctx;
+    unsigned char *buf;
+    size_t len, cap;
+    int failed; /* a write failed: everything after is dropped */
+} nfb__sink;
+
+/* 0 on success, -1 when out of memory. */
+int nfb__sink_init(nfb__sink *s, const nfb_allocator *a, nfb_write_fn write,
+                   void *ctx, size_t cap);
+void nfb__sink_free(nfb__sink *s, const nfb_allocator *a);
+
+/* Hands the buffered bytes to the write function. 0 on success. */
+int nfb__sink_flush(nfb__sink *s);
+
+int nfb__sink_put_slow(nfb__sink *s, const void *p, size_t n);
+
+/* Appends n bytes. 0 on success, -1 once a write has failed. */
+static inline int nfb__sink_put(nfb__sink *s, const void *p, size_t n)
+{
+    if (NFB_LIKELY(n <= s->cap - s->len)) {
+        memcpy(s->buf + s->len, p, n);
+        s->len += n;
+        return 0;
+    }
+    return nfb__sink_put_slow(s, p, n);
+}
+
+#endif

@@ -1,0 +1,110 @@
+/* The writer registry and the calls common to every format. */
+#include <stdio.h>
+
+#include "writer_impl.h"
+
+/* The registered formats, in the order "nfbackup formats" lists them. */
+static const nfb__writer_class *const registry[] = {
+    &nfb__json_writer,
+};
+
+enum { NFORMATS = sizeof registry / sizeof registry[0] };
+
+const nfb_format *nfb_format_get(size_t i)
+{
+    return i < NFORMATS ? &registry[i]->info : NULL;
+}
+
+static const nfb__writer_class *find(const char *name)
+{
+    for (size_t i = 0; i < NFORMATS; i++)
+        if (strcmp(registry[i]->info.name, name) == 0) return registry[i];
+    return NULL;
+}
+
+nfb_writer *nfb_writer_new(const char *name, const nfb_writer_options *o,
+                           char *err, size_t errlen)
+{
+    char dummy[1];
+    if (!err || !errlen) err = dummy, errlen = sizeof dummy;
+    err[0] = 0;
+    if (!name || !o || !o->write) {
+        snprintf(err, errlen, "a format name and a write function are "
+                              "required");
+        return NULL;
+    }
+    const nfb__writer_class *cls = find(name);
+    if (!cls) {
+        int n = snprintf(err, errlen, "unknown format \"%s\"; formats:", name);
+        for (size_t i = 0; i < NFORMATS && n > 0 && (size_t)n < errlen; i++)
+            n += snprintf(err + n, errlen - (size_t)n, " %s",
+                          registry[i]->info.name);
+        return NULL;
+    }
+    nfb_allocator a;
+    nfb__allocator_init(&a, o->allocator);
+    nfb_writer *w = nfb__malloc(&a, cls->size);
+    if (!w) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    memset(w, 0, cls->size);
+    w->cls = cls;
+    w->alloc = a;
+    w->flags = o->flags;
+    int res = NFB_ENOMEM;
+    if (nfb__sink_init(&w->sink, &w->alloc, o->write, o->ctx, NFB__SINK_CAP) ==
+            0 &&
+        (res = cls->init(w, o, err, errlen)) == NFB_OK)
+        return w;
+    if (res == NFB_ENOMEM) snprintf(err, errlen, "out of memory");
+    nfb_writer_free(w);
+    return NULL;
+}
+
+static nfb_result fail(nfb_writer *w, int res)
+{
+    w->failed = res;
+    return (nfb_result)res;
+}
+
+static nfb_result check(nfb_writer *w, int res)
+{
+    if (res == NFB_OK && w->sink.failed) res = NFB_EWRITE;
+    return res == NFB_OK ? NFB_OK : fail(w, res);
+}
+
+static nfb_result begin(nfb_writer *w)
+{
+    if (w->begun) return NFB_OK;
+    w->begun = 1;
+    return check(w, w->cls->begin ? w->cls->begin(w) : NFB_OK);
+}
+
+nfb_result nfb_writer_record(nfb_writer *w, const nfb_backup *b)
+{
+    if (w->failed) return (nfb_result)w->failed;
+    nfb_result res = begin(w);
+    if (res != NFB_OK) return res;
+    w->records++;
+    return check(w, w->cls->record(w, b));
+}
+
+nfb_result nfb_writer_end(nfb_writer *w)
+{
+    if (w->failed) return (nfb_result)w->failed;
+    nfb_result res = begin(w);
+    if (res != NFB_OK) return res;
+    res = check(w, w->cls->end ? w->cls->end(w) : NFB_OK);
+    if (res != NFB_OK) return res;
+    return nfb__sink_flush(&w->sink) == 0 ? NFB_OK : fail(w, NFB_EWRITE);
+}
+
+void nfb_writer_free(nfb_writer *w)
+{
+    if (!w) return;
+    if (w->cls->free) w->cls->free(w);
+    nfb__sink_free(&w->sink, &w->alloc);
+    nfb_allocator a = w->alloc;
+    nfb__free(&a, w);
+}
