@@ -236,10 +236,17 @@ static int lint_times(nfb_reader *r, nfb__pos pos, const char *prefix,
                       const char *start_name, int has_end,
                       const nfb_time *end)
 {
-    char path[160];
+    char path[sizeof r->path + 32];
     int ok = 1;
+    /* The path of the record, built only when a check fails. */
+#define LINT_PATH(field)                                                       \
+    do {                                                                       \
+        const char *rec_ = path_of(r, NULL, 0, 1);                             \
+        snprintf(path, sizeof path, "%s%s%s" field, rec_, *rec_ ? "." : "",     \
+                 prefix);                                                      \
+    } while (0)
     if (has_end && before(end, start)) {
-        snprintf(path, sizeof path, "%scompletedAt", prefix);
+        LINT_PATH("completedAt");
         ok &= nfb__report(r, NFB_WARNING, NFB_CODE_LINT, path, pos,
                           "expected completedAt not before %s (%.*s), found "
                           "%.*s",
@@ -247,20 +254,21 @@ static int lint_times(nfb_reader *r, nfb__pos pos, const char *prefix,
                           (int)end->text.len, end->text.ptr);
     }
     if (st == NFB_STATUS_COMPLETED && !has_end) {
-        snprintf(path, sizeof path, "%sstatus", prefix);
+        LINT_PATH("status");
         ok &= nfb__report(r, NFB_WARNING, NFB_CODE_LINT, path, pos,
                           "expected completedAt with status \"completed\", "
                           "found none");
     }
     if ((st == NFB_STATUS_SCHEDULED || st == NFB_STATUS_IN_PROGRESS) &&
         has_end) {
-        snprintf(path, sizeof path, "%scompletedAt", prefix);
+        LINT_PATH("completedAt");
         ok &= nfb__report(r, NFB_WARNING, NFB_CODE_LINT, path, pos,
                           "expected no completedAt with status \"%s\", found "
                           "%.*s",
                           nfb_status_name(st), (int)end->text.len,
                           end->text.ptr);
     }
+#undef LINT_PATH
     return ok;
 }
 
@@ -268,18 +276,13 @@ static int record_end(nfb_reader *r, const nfb__frame *f)
 {
     const nfb_backup *b = &r->rec;
     nfb__pos pos = {f->offset, f->line, f->column};
-    char prefix[160];
-    const char *p = path_of(r, NULL, 0, 1);
-    snprintf(prefix, sizeof prefix, "%s%s", p, *p ? "." : "");
     int ok = 1;
     /* Lints only make sense on a record whose fields are all there. */
     if (r->stats.errors == r->rec_errors) {
-        ok &= lint_times(r, pos, prefix, b->status, &b->created_at,
+        ok &= lint_times(r, pos, "", b->status, &b->created_at,
                          "createdAt", b->has_completed_at, &b->completed_at);
         if (b->has_last_restore) {
-            char rp[192];
-            snprintf(rp, sizeof rp, "%slastRestore.", prefix);
-            ok &= lint_times(r, pos, rp, b->last_restore.status,
+            ok &= lint_times(r, pos, "lastRestore.", b->last_restore.status,
                              &b->last_restore.restore_timestamp,
                              "restoreTimestamp",
                              b->last_restore.has_completed_at,
@@ -617,14 +620,18 @@ static int check_text(nfb_reader *r, const char *s, size_t len, int is_key,
     return 0;
 }
 
-static int string_too_long(nfb_reader *r, size_t len)
+static int string_too_long_(nfb_reader *r, size_t len)
 {
-    if (len <= r->cfg.max_string) return 0;
     nfb__report(r, NFB_ERROR, NFB_CODE_LIMIT, path_of(r, NULL, 0, 0),
                 nfb__token_pos(r),
                 "expected a string of at most %zu bytes, found %zu bytes",
                 r->cfg.max_string, len);
     return 1;
+}
+
+static inline int string_too_long(nfb_reader *r, size_t len)
+{
+    return NFB_UNLIKELY(len > r->cfg.max_string) && string_too_long_(r, len);
 }
 
 int nfb__dec_map_key(nfb_reader *r, const unsigned char *us, size_t len)
@@ -637,10 +644,12 @@ int nfb__dec_map_key(nfb_reader *r, const unsigned char *us, size_t len)
     nfb__frame *f = top(r);
     f->field = -1;
     r->skip_value = 1;
-    if (string_too_long(r, len) || !check_text(r, s, len, 1, s, len))
-        return !r->stopped;
-    int i = resolve_key(f, s, len);
+    int i = len ? resolve_key(f, s, len) : -1;
     if (i < 0) {
+        /* A known key is ASCII by construction: only unknown ones need the
+         * UTF-8 check. */
+        if (string_too_long(r, len) || !check_text(r, s, len, 1, s, len))
+            return !r->stopped;
         const nfb__object *o = nfb__schema((nfb__kind)f->kind);
         int strict = (r->cfg.flags & NFB_READ_STRICT) != 0;
         buf b = {r->msg, 0, sizeof r->msg};
@@ -654,6 +663,7 @@ int nfb__dec_map_key(nfb_reader *r, const unsigned char *us, size_t len)
                          NFB_CODE_UNKNOWN_FIELD, path_of(r, s, len, 0),
                          nfb__token_pos(r), r->msg);
     }
+    if (r->bad_esc_n && bad_escapes(r, s, len)) return !r->stopped;
     if (f->seen & (1u << i)) {
         return nfb__report(r, NFB_ERROR, NFB_CODE_DUPLICATE_FIELD,
                            path_of(r, s, len, 0), nfb__token_pos(r),
@@ -707,7 +717,7 @@ static const char *store_text(nfb_reader *r, const char *s, size_t len,
 static int enum_value(const nfb__field *fd, const char *s, size_t len)
 {
     for (int i = 0; i < fd->nenums; i++)
-        if (strlen(fd->enums[i]) == len && memcmp(fd->enums[i], s, len) == 0)
+        if (fd->enums[i].len == len && memcmp(fd->enums[i].ptr, s, len) == 0)
             return i;
     return -1;
 }
@@ -725,6 +735,12 @@ static int scalar(nfb_reader *r, int jt, const char *s, size_t len)
     int elem;
     nfb__frame *f = top(r);
     const nfb__field *fd = awaited(r, &elem);
+    /* A lone surrogate escape makes the string unusable, whatever the
+     * field: report it once, here. */
+    if (jt == J_STRING && r->bad_esc_n && bad_escapes(r, NULL, 0)) {
+        if (!f) begin_document(r);
+        return !r->stopped;
+    }
     if (!f) {
         begin_document(r);
         return wrong_type(r, "an object or an array", jt, s, len);
@@ -751,12 +767,11 @@ static int scalar(nfb_reader *r, int jt, const char *s, size_t len)
         if (jt != J_STRING) break;
         int v = enum_value(fd, s, len);
         if (v < 0) {
-            if (bad_escapes(r, NULL, 0)) return !r->stopped;
             buf b = {r->msg, 0, sizeof r->msg};
             puts_(&b, "expected one of ");
             for (int i = 0; i < fd->nenums; i++) {
                 if (i) puts_(&b, i + 1 == fd->nenums ? " or " : ", ");
-                puts_(&b, fd->enums[i]);
+                put(&b, fd->enums[i].ptr, fd->enums[i].len);
             }
             puts_(&b, ", ");
             put_found(&b, J_STRING, s, len);
@@ -791,7 +806,6 @@ static int scalar(nfb_reader *r, int jt, const char *s, size_t len)
         uint64_t v;
         const char *err = nfb__parse_size(s, len, &v);
         if (err) {
-            if (bad_escapes(r, NULL, 0)) return !r->stopped;
             buf b = {r->msg, 0, sizeof r->msg};
             puts_(&b, "expected a decimal byte count, ");
             put_found(&b, J_STRING, s, len);

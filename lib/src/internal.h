@@ -16,8 +16,9 @@
 #define NFB_UNLIKELY(x) (x)
 #endif
 
-/* An allocator with every member filled in, so calls need no NULL checks. */
-void nfb__allocator_init(nfb_allocator *dst, const nfb_allocator *src);
+/* Copies the user's allocator, or the C library's when src is NULL. Returns
+ * -1 when src is only partly filled in. */
+int nfb__allocator_init(nfb_allocator *dst, const nfb_allocator *src);
 
 static inline void *nfb__malloc(const nfb_allocator *a, size_t n)
 {

@@ -278,28 +278,14 @@ size_t nfb__take_bad_escapes(nfb_reader *r, uint64_t end, uint64_t *first)
 
 /* ---- parser lifetime --------------------------------------------------- */
 
-static void *y_malloc(void *ctx, size_t n)
-{
-    nfb_reader *r = ctx;
-    return nfb__malloc(&r->alloc, n);
-}
-static void *y_realloc(void *ctx, void *p, size_t n)
-{
-    nfb_reader *r = ctx;
-    return nfb__realloc(&r->alloc, p, n);
-}
-static void y_free(void *ctx, void *p)
-{
-    nfb_reader *r = ctx;
-    nfb__free(&r->alloc, p);
-}
-
 /* A fresh yajl handle: after an error yajl's handle is spent. */
 static int parser_reset(nfb_reader *r)
 {
     if (r->yajl) yajl_free(r->yajl);
-    yajl_alloc_funcs af = {y_malloc, y_realloc, y_free, r};
-    r->yajl = yajl_alloc(&callbacks, &af, r);
+    /* yajl gets the C library's allocator, not the user's: it does not
+     * check its allocations, so a user allocator that refuses one would
+     * crash it. Its buffers stay small through max_string and max_depth. */
+    r->yajl = yajl_alloc(&callbacks, NULL, r);
     if (!r->yajl) {
         r->failed = 1;
         return 0;
@@ -331,9 +317,9 @@ nfb_reader *nfb_reader_new(const nfb_reader_config *cfg)
 {
     nfb_allocator a;
     if (!cfg || !cfg->max_depth || !cfg->max_string || !cfg->max_record ||
-        !cfg->max_diags || cfg->max_depth > 100000)
+        !cfg->max_diags || cfg->max_depth > 100000 ||
+        nfb__allocator_init(&a, cfg->allocator) != 0)
         return NULL;
-    nfb__allocator_init(&a, cfg->allocator);
     nfb_reader *r = nfb__malloc(&a, sizeof *r);
     if (!r) return NULL;
     memset(r, 0, sizeof *r);

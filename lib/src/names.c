@@ -77,10 +77,17 @@ static void std_free(void *ctx, void *p)
     free(p);
 }
 
-void nfb__allocator_init(nfb_allocator *dst, const nfb_allocator *src)
+int nfb__allocator_init(nfb_allocator *dst, const nfb_allocator *src)
 {
-    dst->malloc_fn = src && src->malloc_fn ? src->malloc_fn : std_malloc;
-    dst->realloc_fn = src && src->realloc_fn ? src->realloc_fn : std_realloc;
-    dst->free_fn = src && src->free_fn ? src->free_fn : std_free;
-    dst->ctx = src ? src->ctx : NULL;
+    static const nfb_allocator std = {std_malloc, std_realloc, std_free,
+                                      NULL};
+    if (!src) {
+        *dst = std;
+        return 0;
+    }
+    /* Mixing the user's functions with the C library's would free memory
+     * with the wrong function. */
+    if (!src->malloc_fn || !src->realloc_fn || !src->free_fn) return -1;
+    *dst = *src;
+    return 0;
 }

@@ -5,13 +5,12 @@
 
 #include "internal.h"
 
-static const char *const status_enum[] = {
-    "scheduled", "in-progress", "completed",    "aborting",
-    "aborted",   "failed",      "not-supported"};
-static const char *const source_enum[] = {
-    "fileUpload", "liveInstance", "snapshot", "externalDump", "sameAddon"};
-static const char *const compression_enum[] = {"gz", "zstd"};
-static const char *const dest_type_enum[] = {"custom"};
+#define S(s) {s, sizeof s - 1}
+
+static const nfb_str status_enum[] = {S("scheduled"), S("in-progress"), S("completed"), S("aborting"), S("aborted"), S("failed"), S("not-supported")};
+static const nfb_str source_enum[] = {S("fileUpload"), S("liveInstance"), S("snapshot"), S("externalDump"), S("sameAddon")};
+static const nfb_str compression_enum[] = {S("gz"), S("zstd")};
+static const nfb_str dest_type_enum[] = {S("custom")};
 
 #define N(a) (uint8_t)(sizeof a / sizeof a[0])
 #define B(m) (int16_t) offsetof(nfb_backup, m)
@@ -94,7 +93,7 @@ static const nfb__field list_fields[] = {
 
 #define OBJ(what, f) {what, f, N(f)}
 
-static const nfb__object objects[NFB_K_COUNT] = {
+const nfb__object nfb__objects[NFB_K_COUNT] = {
     [NFB_K_BACKUP] = OBJ("a backup", backup_fields),
     [NFB_K_CONFIG] = OBJ("a backup config", config_fields),
     [NFB_K_SOURCE] = OBJ("a backup source", source_fields),
@@ -104,22 +103,6 @@ static const nfb__object objects[NFB_K_COUNT] = {
     [NFB_K_WRAPPER] = OBJ("an API response", wrapper_fields),
     [NFB_K_LIST] = OBJ("a list of backups", list_fields),
 };
-
-const nfb__object *nfb__schema(nfb__kind k)
-{
-    return k < NFB_K_COUNT && objects[k].fields ? &objects[k] : NULL;
-}
-
-int nfb__schema_find(const nfb__object *o, const char *key, size_t len)
-{
-    /* At most eight fields: comparing lengths first rejects almost every
-     * candidate without touching the bytes. */
-    for (int i = 0; i < o->count; i++) {
-        const nfb__field *f = &o->fields[i];
-        if (f->len == len && memcmp(f->name, key, len) == 0) return i;
-    }
-    return -1;
-}
 
 const char *nfb__type_expect(const nfb__field *f)
 {

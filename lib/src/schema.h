@@ -40,7 +40,7 @@ typedef struct nfb__field {
     uint8_t type;     /* nfb__type */
     uint8_t kind;     /* NFB_T_OBJECT / NFB_T_ARRAY: the (element) kind */
     uint8_t required;
-    const char *const *enums; /* NFB_T_ENUM: names, indexed by value */
+    const nfb_str *enums; /* NFB_T_ENUM: names, indexed by value */
     uint8_t nenums;
     int16_t off;     /* where the value goes in the kind's struct, or -1 */
     int16_t has_off; /* its bool presence flag, or -1 */
@@ -53,11 +53,29 @@ typedef struct nfb__object {
     uint8_t count;             /* at most 32: presence is a bit mask */
 } nfb__object;
 
-/* The table of kind k (NFB_K_ARRAY has none). */
-const nfb__object *nfb__schema(nfb__kind k);
+extern const nfb__object nfb__objects[NFB_K_COUNT];
 
-/* The index of key in o's fields, or -1. */
-int nfb__schema_find(const nfb__object *o, const char *key, size_t len);
+/* The table of kind k, or NULL for kinds without one (top, data, array). */
+static inline const nfb__object *nfb__schema(nfb__kind k)
+{
+    return nfb__objects[k].fields ? &nfb__objects[k] : NULL;
+}
+
+/* The index of key in o's fields, or -1. Objects have at most eight
+ * fields, of distinct length and first letter mostly: comparing those two
+ * first rejects almost every candidate without a call to memcmp. */
+static inline int nfb__schema_find(const nfb__object *o, const char *key,
+                                   size_t len)
+{
+    for (int i = 0; i < o->count; i++) {
+        const nfb__field *f = &o->fields[i];
+        if (f->len != len || f->name[0] != key[0]) continue;
+        size_t j = 1;
+        while (j < len && f->name[j] == key[j]) j++;
+        if (j == len) return i;
+    }
+    return -1;
+}
 
 /* Private struct of an API error object. */
 typedef struct nfb__api_error {

@@ -16,29 +16,14 @@ static void print(void *ctx, const char *s, size_t len)
     nfb__sink_put(&w->sink, s, len);
 }
 
-static void *y_malloc(void *ctx, size_t n)
-{
-    nfb_writer *w = ctx;
-    return nfb__malloc(&w->alloc, n);
-}
-static void *y_realloc(void *ctx, void *p, size_t n)
-{
-    nfb_writer *w = ctx;
-    return nfb__realloc(&w->alloc, p, n);
-}
-static void y_free(void *ctx, void *p)
-{
-    nfb_writer *w = ctx;
-    nfb__free(&w->alloc, p);
-}
-
 static int init(nfb_writer *w, const nfb_writer_options *o, char *err,
                 size_t errlen)
 {
     (void)o, (void)err, (void)errlen;
     json_writer *j = (json_writer *)w;
-    yajl_alloc_funcs af = {y_malloc, y_realloc, y_free, w};
-    j->g = yajl_gen_alloc(&af);
+    /* The C library's allocator: yajl does not check its allocations (see
+     * parser_reset in json_source.c). */
+    j->g = yajl_gen_alloc(NULL);
     if (!j->g) return NFB_ENOMEM;
     yajl_gen_config(j->g, yajl_gen_print_callback, print, w);
     if (w->flags & NFB_WRITE_PRETTY) {

@@ -42,7 +42,10 @@ nfb_writer *nfb_writer_new(const char *name, const nfb_writer_options *o,
         return NULL;
     }
     nfb_allocator a;
-    nfb__allocator_init(&a, o->allocator);
+    if (nfb__allocator_init(&a, o->allocator) != 0) {
+        snprintf(err, errlen, "an allocator needs all three functions");
+        return NULL;
+    }
     nfb_writer *w = nfb__malloc(&a, cls->size);
     if (!w) {
         snprintf(err, errlen, "out of memory");

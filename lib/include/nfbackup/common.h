@@ -39,8 +39,12 @@ typedef enum nfb_result {
 /* A short lower-case description of a result, never NULL. */
 NFB_API const char *nfb_result_str(int result);
 
-/* Memory functions for a handle. Any member may be NULL to use the C
- * library's function. ctx is passed back unchanged. */
+/* Memory functions for a handle: set all three, or pass no allocator for
+ * the C library's. ctx is passed back unchanged. They serve every
+ * allocation of nfbackup's own code; the libraries it parses and emits
+ * with (yajl, libyaml) use the C library's allocator, because yajl cannot
+ * survive a failed allocation. Those buffers are bounded by the reader's
+ * limits. */
 typedef struct nfb_allocator {
     void *(*malloc_fn)(void *ctx, size_t size);
     void *(*realloc_fn)(void *ctx, void *ptr, size_t size);
