@@ -339,6 +339,7 @@ static int depth_ok(nfb_reader *r)
 static void begin_document(nfb_reader *r)
 {
     r->doc++;
+    r->doc_line = r->line;
     r->doc_diags = 0;
     r->stats.documents++;
 }

@@ -76,6 +76,9 @@ struct nfb_reader {
     size_t skip;        /* depth inside a skipped subtree */
     int skip_value;     /* the next value is skipped */
     uint64_t doc;       /* index of the current document */
+    uint64_t doc_line;  /* the line it began on */
+    int ndjson;         /* input is one document per line: 1 yes, 0 no,
+                           -1 not known yet */
     uint64_t doc_diags; /* diagnostics reported in it */
     int in_record;
     uint64_t rec_errors; /* stats.errors when the record began */

@@ -370,6 +370,7 @@ nfb_result nfb_reader_begin(nfb_reader *r, const char *name)
     r->doc = 0;
     r->doc_diags = 0;
     r->input_errors = 0;
+    r->ndjson = -1;
     r->begun = 1;
     if (!parser_reset(r)) return NFB_ENOMEM;
     return NFB_OK;
@@ -436,6 +437,29 @@ static int syntax_error(nfb_reader *r, int open_before)
     return 0;
 }
 
+/* At the end of a line. An input whose first document began and ended on
+ * one line is taken as one document per line (NDJSON): there a document
+ * still open at the end of its line was cut short, and is reported on that
+ * line rather than when the next line fails to continue it. Returns 1 when
+ * the open document is to be dropped. */
+static int line_ended(nfb_reader *r)
+{
+    if (!nfb__dec_open(r)) {
+        if (r->ndjson < 0 && r->doc > 0 && r->doc_line == r->line)
+            r->ndjson = 1;
+        return 0;
+    }
+    if (r->ndjson != 1) {
+        r->ndjson = 0;
+        return 0;
+    }
+    nfb__report(r, NFB_ERROR, NFB_CODE_SYNTAX, "",
+                nfb__pos_at(r, r->seg_base + r->seg_len - 1),
+                "expected the rest of the document, found the end of the "
+                "line (the line is cut short)");
+    return 1;
+}
+
 /* Parses one segment: a line, or the part of one inside the chunk. */
 static nfb_result parse_segment(nfb_reader *r, const unsigned char *p,
                                 size_t n)
@@ -475,6 +499,11 @@ static nfb_result parse_segment(nfb_reader *r, const unsigned char *p,
                         "found a %s (byte 0x%02x)",
                         *bad == 0x0c ? "form feed" : "vertical tab", *bad);
             st = yajl_status_error;
+        } else if (st == yajl_status_ok && p[n - 1] == '\n' &&
+                   line_ended(r)) {
+            /* a document cut short at the end of its line: dropped */
+            if (r->stopped) return NFB_STOPPED;
+            return parser_reset(r) ? NFB_OK : NFB_ENOMEM;
         } else if (st == yajl_status_ok) {
             note_pending(r);
             if (r->has_pending &&
