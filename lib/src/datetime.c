@@ -242,9 +242,75 @@ static int64_t days_from_civil(int64_t y, int m, int d)
     return era * 146097 + doe - 719468;
 }
 
+static bool digits(const char *s, int n)
+{
+    for (int i = 0; i < n; i++)
+        if ((unsigned)(s[i] - '0') > 9) return false;
+    return true;
+}
+
+static int num2(const char *s)
+{
+    return (s[0] - '0') * 10 + (s[1] - '0');
+}
+
+/* The common shape, checked at fixed positions: most timestamps in the
+ * data are valid and this costs a fraction of the general parser. Anything
+ * unusual (errors, second 60) is left to the general parser, which also
+ * says what is wrong. Returns true when s is valid and out is filled. */
+static bool parse_fast(const char *s, size_t len, nfb_time *out)
+{
+    if (len < 20 || !digits(s, 4) || s[4] != '-' || !digits(s + 5, 2) ||
+        s[7] != '-' || !digits(s + 8, 2) || (s[10] != 'T' && s[10] != 't') ||
+        !digits(s + 11, 2) || s[13] != ':' || !digits(s + 14, 2) ||
+        s[16] != ':' || !digits(s + 17, 2))
+        return false;
+    int year = num2(s) * 100 + num2(s + 2), month = num2(s + 5);
+    int day = num2(s + 8), hour = num2(s + 11), minute = num2(s + 14);
+    int second = num2(s + 17);
+    if (month < 1 || month > 12 || day < 1 ||
+        day > days_in_month(year, month) || hour > 23 || minute > 59 ||
+        second > 59)
+        return false;
+    size_t i = 19;
+    uint32_t ns = 0;
+    if (s[i] == '.') {
+        size_t start = ++i;
+        int nd = 0;
+        for (; i < len && (unsigned)(s[i] - '0') <= 9; i++)
+            if (nd < 9) ns = ns * 10 + (uint32_t)(s[i] - '0'), nd++;
+        if (i == start) return false;
+        for (; nd < 9; nd++) ns *= 10;
+    }
+    int offset = 0;
+    if (i + 1 == len && (s[i] == 'Z' || s[i] == 'z')) {
+        i++;
+    } else if (i + 6 == len && (s[i] == '+' || s[i] == '-') &&
+               digits(s + i + 1, 2) && s[i + 3] == ':' &&
+               digits(s + i + 4, 2)) {
+        int oh = num2(s + i + 1), om = num2(s + i + 4);
+        if (oh > 23 || om > 59) return false;
+        offset = (s[i] == '-' ? -1 : 1) * (oh * 60 + om);
+        i += 6;
+    } else {
+        return false;
+    }
+    if (out != NULL) {
+        out->text.ptr = s;
+        out->text.len = len;
+        out->unix_seconds = days_from_civil(year, month, day) * 86400 +
+                            hour * 3600 + minute * 60 + second -
+                            (int64_t)offset * 60;
+        out->nanoseconds = ns;
+        out->offset_minutes = (int16_t)offset;
+    }
+    return true;
+}
+
 const char *nfb__parse_datetime(const char *s, size_t len, nfb_time *out,
                                 char *buf, size_t buflen)
 {
+    if (parse_fast(s, len, out)) return NULL;
     dt_parser p = {s, len, 0, buf, buflen};
     dt_fields f = {0};
     const char *why;

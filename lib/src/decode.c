@@ -308,6 +308,7 @@ static int push(nfb_reader *r, nfb__kind kind, void *base, nfb__pos pos)
     f->kind = (uint8_t)kind;
     f->elem = 0;
     f->field = -1;
+    f->next = 0;
     f->seen = f->present = 0;
     f->index = 0;
     f->base = base;
@@ -394,7 +395,8 @@ static int begin_container(nfb_reader *r, int is_map)
         return 1;
     }
     if (!depth_ok(r)) return 0;
-    nfb__pos pos = nfb__token_pos(r);
+    /* "{" and "[" are one byte long: no need to look for the start. */
+    nfb__pos pos = nfb__pos_at(r, r->tok_end - 1);
     int elem;
     nfb__frame *parent = top(r);
     const nfb__field *fd = awaited(r, &elem);
@@ -588,7 +590,14 @@ static int resolve_key(nfb__frame *f, const char *k, size_t len)
         }
         return -1;
     }
-    return nfb__schema_find(nfb__schema((nfb__kind)f->kind), k, len);
+    /* Responses list their fields in the schema's order, so the field
+     * after the last one is tried first. */
+    const nfb__object *o = nfb__schema((nfb__kind)f->kind);
+    if (f->next < o->count) {
+        const nfb__field *fd = &o->fields[f->next];
+        if (fd->len == len && memcmp(fd->name, k, len) == 0) return f->next;
+    }
+    return nfb__schema_find(o, k, len);
 }
 
 /* Reports the lone surrogate escapes inside the current token; 1 if any. */
@@ -674,6 +683,7 @@ int nfb__dec_map_key(nfb_reader *r, const unsigned char *us, size_t len)
     }
     f->seen |= 1u << i;
     f->field = (int8_t)i;
+    f->next = (int8_t)(i + 1);
     r->skip_value = 0;
     if (f->kind == NFB_K_BACKUP && !r->in_record) {
         r->in_record = 1;

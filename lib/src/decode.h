@@ -14,6 +14,7 @@ typedef struct nfb__frame {
     uint8_t kind;     /* nfb__kind */
     uint8_t elem;     /* NFB_K_ARRAY: the kind of its elements */
     int8_t field;     /* objects: field whose value is awaited, -1: none */
+    int8_t next;      /* objects: the field likely to come next */
     uint32_t seen;    /* objects: fields met (duplicates, required) */
     uint32_t present; /* objects: fields met with a non-null value */
     uint64_t index;   /* arrays: elements begun so far */
