@@ -6,6 +6,9 @@
 /* The registered formats, in the order "nfbackup formats" lists them. */
 static const nfb__writer_class *const registry[] = {
     &nfb__json_writer,
+    &nfb__yaml_writer,
+    &nfb__csv_writer,
+    &nfb__tsv_writer,
 };
 
 enum { NFORMATS = sizeof registry / sizeof registry[0] };

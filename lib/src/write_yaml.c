@@ -1,0 +1,558 @@
+/* YAML on libyaml's emitter: one block-style document per record (or one
+ * sequence of all records), keys in the canonical order of write_json.c.
+ *
+ * A string must come back as the same string from every common loader, so
+ * a value is double-quoted exactly when a plain scalar could be read as
+ * something else: by a YAML 1.1 loader as PyYAML implements it (ints with
+ * 0b/0x/octal/underscores/sexagesimal, floats, yes/no/on/off, timestamps,
+ * "<<" and "="), by a YAML 1.2 core-schema loader (0o17, 1e3, 09), or as
+ * YAML syntax (indicators, ": ", " #", leading or trailing spaces, control
+ * and non-printable characters). Everything else stays plain and readable.
+ * libyaml may still quote a scalar we ask to be plain when its own analysis
+ * forbids plain style; it never makes one plain that we quote. */
+#include <limits.h>
+#include <yaml.h>
+
+#include "writer_impl.h"
+
+typedef struct yaml_writer {
+    nfb_writer base;
+    yaml_emitter_t em;
+    int em_ready; /* em was initialized and must be deleted */
+} yaml_writer;
+
+#define TRY(x)                                                                 \
+    do {                                                                       \
+        int res_ = (x);                                                        \
+        if (res_ != NFB_OK) return res_;                                       \
+    } while (0)
+
+/* ---- the resolver: would a plain scalar read as something else? ---- */
+
+static int is_digit(int c)
+{
+    return c >= '0' && c <= '9';
+}
+static int is_dec_(int c)
+{
+    return is_digit(c) || c == '_';
+}
+static int is_oct_(int c)
+{
+    return (c >= '0' && c <= '7') || c == '_';
+}
+static int is_bin_(int c)
+{
+    return c == '0' || c == '1' || c == '_';
+}
+static int is_hex_(int c)
+{
+    return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') ||
+           c == '_';
+}
+static int is_hex(int c)
+{
+    return c != '_' && is_hex_(c);
+}
+static int is_oct(int c)
+{
+    return c >= '0' && c <= '7';
+}
+
+/* The index past the run of characters from i that satisfy ok. */
+static size_t skip(const unsigned char *s, size_t i, size_t n, int (*ok)(int))
+{
+    while (i < n && ok(s[i]))
+        i++;
+    return i;
+}
+
+static size_t sign(const unsigned char *s, size_t n)
+{
+    return n && (s[0] == '-' || s[0] == '+');
+}
+
+/* Case-insensitive: is s[0..n) equal to word (lower case)? */
+static int word_is(const unsigned char *s, size_t n, const char *word)
+{
+    size_t i = 0;
+    for (; i < n && word[i]; i++) {
+        int c = s[i];
+        if (c >= 'A' && c <= 'Z') c += 'a' - 'A';
+        if (c != word[i]) return 0;
+    }
+    return i == n && !word[i];
+}
+
+/* One or more sexagesimal groups (":" [0-5]?[0-9])+ from i: the index past
+ * them, or 0 when there is none. Greedy is exact here: a group that took one
+ * digit where two were possible would leave a digit no group can start
+ * with. */
+static size_t sexagesimal(const unsigned char *s, size_t i, size_t n)
+{
+    size_t start = i;
+    while (i + 1 < n && s[i] == ':' && is_digit(s[i + 1])) {
+        if (i + 2 < n && s[i + 1] <= '5' && is_digit(s[i + 2]))
+            i += 3;
+        else
+            i += 2;
+    }
+    return i > start ? i : 0;
+}
+
+/* An exponent from i as PyYAML wants it, [eE][-+][0-9]+, reaching n. An
+ * empty rest also matches (the exponent is optional). */
+static int pyyaml_exp_to_end(const unsigned char *s, size_t i, size_t n)
+{
+    if (i == n) return 1;
+    if (i + 2 >= n || (s[i] != 'e' && s[i] != 'E') ||
+        (s[i + 1] != '-' && s[i + 1] != '+'))
+        return 0;
+    return skip(s, i + 2, n, is_digit) == n;
+}
+
+/* PyYAML's int and float resolvers (tag:yaml.org,2002:int and :float). */
+static int pyyaml_number(const unsigned char *s, size_t n)
+{
+    size_t i = sign(s, n), j;
+    if (i == n) return 0;
+    /* [-+]?0b[0-1_]+ | [-+]?0x[0-9a-fA-F_]+ */
+    if (i + 2 < n && s[i] == '0' && s[i + 1] == 'b')
+        return skip(s, i + 2, n, is_bin_) == n;
+    if (i + 2 < n && s[i] == '0' && s[i + 1] == 'x')
+        return skip(s, i + 2, n, is_hex_) == n;
+    /* [-+]?0[0-7_]+ | [-+]?(0|[1-9][0-9_]*) */
+    if (s[i] == '0' && (i + 1 == n || skip(s, i + 1, n, is_oct_) == n))
+        return 1;
+    if (s[i] >= '1' && s[i] <= '9' && skip(s, i + 1, n, is_dec_) == n) return 1;
+    /* [-+]?[1-9][0-9_]*(:[0-5]?[0-9])+ (sexagesimal int) and
+     * [-+]?[0-9][0-9_]*(:[0-5]?[0-9])+\.[0-9_]* (sexagesimal float) */
+    if (is_digit(s[i])) {
+        j = skip(s, i + 1, n, is_dec_);
+        size_t k = sexagesimal(s, j, n);
+        if (k == n && s[i] != '0') return 1;
+        if (k && k < n && s[k] == '.' && skip(s, k + 1, n, is_dec_) == n)
+            return 1;
+        /* [-+]?[0-9][0-9_]*\.[0-9_]*([eE][-+][0-9]+)? */
+        if (j < n && s[j] == '.')
+            return pyyaml_exp_to_end(s, skip(s, j + 1, n, is_dec_), n);
+        return 0;
+    }
+    /* \.[0-9][0-9_]*([eE][-+][0-9]+)? (no sign) */
+    if (i == 0 && s[0] == '.' && n > 1 && is_digit(s[1]))
+        return pyyaml_exp_to_end(s, skip(s, 2, n, is_dec_), n);
+    return 0;
+}
+
+/* The YAML 1.2 core schema's int and float (without .inf and .nan). */
+static int core_number(const unsigned char *s, size_t n)
+{
+    size_t i = sign(s, n), j;
+    if (i == n) return 0;
+    /* 0o[0-7]+ | 0x[0-9a-fA-F]+ (a sign is accepted too, to be safe) */
+    if (i + 2 < n && s[i] == '0' && (s[i + 1] == 'o' || s[i + 1] == 'x'))
+        return skip(s, i + 2, n, s[i + 1] == 'o' ? is_oct : is_hex) == n;
+    /* [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)? */
+    if (s[i] == '.') {
+        j = skip(s, i + 1, n, is_digit);
+        if (j == i + 1) return 0;
+    } else {
+        j = skip(s, i, n, is_digit);
+        if (j == i) return 0;
+        if (j < n && s[j] == '.') j = skip(s, j + 1, n, is_digit);
+    }
+    if (j == n) return 1;
+    if (s[j] != 'e' && s[j] != 'E') return 0;
+    j++;
+    if (j < n && (s[j] == '-' || s[j] == '+')) j++;
+    size_t k = skip(s, j, n, is_digit);
+    return k > j && k == n;
+}
+
+/* [-+]?.inf and [-+]?.nan, in any case (wider than any schema). */
+static int inf_nan(const unsigned char *s, size_t n)
+{
+    size_t i = sign(s, n);
+    return word_is(s + i, n - i, ".inf") || word_is(s + i, n - i, ".nan");
+}
+
+/* PyYAML's timestamp resolver:
+ *   [0-9]{4}-[0-9]{2}-[0-9]{2}
+ * | [0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}
+ *   (\.[0-9]*)?([ \t]*(Z|[-+][0-9]{1,2}(:[0-9]{2})?))?
+ * PyYAML fails on a match it cannot turn into a date, so every match is
+ * quoted, valid date or not. */
+static int digits(const unsigned char *s, size_t *i, size_t n, size_t min,
+                  size_t max)
+{
+    size_t k = 0;
+    while (*i < n && k < max && is_digit(s[*i]))
+        (*i)++, k++;
+    return k >= min;
+}
+
+static int is_blank(int c)
+{
+    return c == ' ' || c == '\t';
+}
+
+static int timestamp(const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+    if (!digits(s, &i, n, 4, 4) || i == n || s[i++] != '-') return 0;
+    size_t m = i;
+    if (!digits(s, &i, n, 1, 2) || i == n || s[i++] != '-') return 0;
+    size_t d = i;
+    if (!digits(s, &i, n, 1, 2)) return 0;
+    if (i == n) return d - m == 3 && i - d == 2; /* a date alone */
+    if (s[i] == 'T' || s[i] == 't')
+        i++;
+    else if (is_blank(s[i]))
+        i = skip(s, i, n, is_blank);
+    else
+        return 0;
+    if (!digits(s, &i, n, 1, 2) || i == n || s[i++] != ':') return 0;
+    if (!digits(s, &i, n, 2, 2) || i == n || s[i++] != ':') return 0;
+    if (!digits(s, &i, n, 2, 2)) return 0;
+    if (i < n && s[i] == '.') i = skip(s, i + 1, n, is_digit);
+    i = skip(s, i, n, is_blank);
+    if (i == n) return 1;
+    if (s[i] == 'Z') return i + 1 == n;
+    if (s[i] != '-' && s[i] != '+') return 0;
+    i++;
+    if (!digits(s, &i, n, 1, 2)) return 0;
+    if (i < n && s[i] == ':') {
+        i++;
+        if (!digits(s, &i, n, 2, 2)) return 0;
+    }
+    return i == n;
+}
+
+/* Would a loader resolve plain s as a non-string? */
+static int resolves_to_non_string(const unsigned char *s, size_t n)
+{
+    static const char *const words[] = {"~",    "null",  "yes", "no",
+                                        "on",   "off",   "y",   "n",
+                                        "true", "false", "<<",  "="};
+    if (n <= 5)
+        for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+            if (word_is(s, n, words[i])) return 1;
+    int c = s[0];
+    if (!is_digit(c) && c != '-' && c != '+' && c != '.') return 0;
+    return pyyaml_number(s, n) || core_number(s, n) || inf_nan(s, n) ||
+           timestamp(s, n);
+}
+
+/* Returns 1 when s must be double-quoted, 0 when it may be plain, -1 when
+ * it is not valid UTF-8 (which no YAML stream can carry). */
+static int needs_quotes(const unsigned char *s, size_t n)
+{
+    if (n == 0 || s[0] == ' ' || s[n - 1] == ' ' || s[n - 1] == ':') return 1;
+    if (strchr("-?:,[]{}#&*!|>'\"%@`", s[0])) return 1;
+    /* "---" and "..." open and close documents. */
+    if (n >= 3 && (s[0] == '-' || s[0] == '.') && s[1] == s[0] && s[2] == s[0])
+        return 1;
+    int quote = 0;
+    for (size_t i = 0; i < n;) {
+        unsigned c = s[i];
+        if (c < 0x80) {
+            if (c < 0x20 || c == 0x7f) quote = 1;
+            if (c == ':' && i + 1 < n && s[i + 1] == ' ') quote = 1;
+            if (c == ' ' && i + 1 < n && s[i + 1] == '#') quote = 1;
+            i++;
+            continue;
+        }
+        /* Strict UTF-8 (Unicode table 3-7), decoding the code point. */
+        size_t len;
+        uint32_t cp, min;
+        if (c >= 0xc2 && c <= 0xdf)
+            len = 2, cp = c & 0x1f, min = 0x80;
+        else if (c >= 0xe0 && c <= 0xef)
+            len = 3, cp = c & 0x0f, min = 0x800;
+        else if (c >= 0xf0 && c <= 0xf4)
+            len = 4, cp = c & 0x07, min = 0x10000;
+        else
+            return -1;
+        if (n - i < len) return -1;
+        for (size_t k = 1; k < len; k++) {
+            if ((s[i + k] & 0xc0) != 0x80) return -1;
+            cp = cp << 6 | (s[i + k] & 0x3f);
+        }
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return -1;
+        /* Not printable in YAML, or a line break to YAML 1.1: C1 controls
+         * (NEL among them), U+2028, U+2029, the BOM, U+FFFE, U+FFFF. */
+        if (cp <= 0x9f || cp == 0x2028 || cp == 0x2029 || cp == 0xfeff ||
+            cp == 0xfffe || cp == 0xffff)
+            quote = 1;
+        i += len;
+    }
+    return quote || resolves_to_non_string(s, n);
+}
+
+/* ---- emitting ---- */
+
+static int on_output(void *data, unsigned char *buf, size_t len)
+{
+    nfb_writer *w = data;
+    return nfb__sink_put(&w->sink, buf, len) == 0;
+}
+
+static int emit(yaml_writer *y, yaml_event_t *ev)
+{
+    /* yaml_emitter_emit owns the event from here, on failure too. */
+    if (yaml_emitter_emit(&y->em, ev)) return NFB_OK;
+    return y->em.error == YAML_MEMORY_ERROR ? NFB_ENOMEM : NFB_EWRITE;
+}
+
+static int scalar(yaml_writer *y, const char *s, size_t n,
+                  yaml_scalar_style_t style)
+{
+    yaml_event_t ev;
+    if (n > INT_MAX) return NFB_EINVAL;
+    if (!yaml_scalar_event_initialize(
+            &ev, NULL, NULL, (yaml_char_t *)(s ? s : ""), (int)n, 1, 1, style))
+        return NFB_ENOMEM; /* the text is valid UTF-8: only malloc fails */
+    return emit(y, &ev);
+}
+
+#define KEY(y, k) scalar(y, k, sizeof k - 1, YAML_PLAIN_SCALAR_STYLE)
+
+static int str(yaml_writer *y, nfb_str v)
+{
+    int q = needs_quotes((const unsigned char *)v.ptr, v.len);
+    if (q < 0) return NFB_EINVAL;
+    return scalar(y, v.ptr, v.len,
+                  q ? YAML_DOUBLE_QUOTED_SCALAR_STYLE
+                    : YAML_PLAIN_SCALAR_STYLE);
+}
+
+/* An enum's name: plain, it is one of a few fixed words. */
+static int name(yaml_writer *y, const char *s)
+{
+    if (!s) return NFB_EINVAL; /* a value out of the enum's range */
+    return scalar(y, s, strlen(s), YAML_PLAIN_SCALAR_STYLE);
+}
+
+/* A JSON number as a plain YAML number of the same value and type. PyYAML
+ * reads an exponent only after a '.' and with a sign ("1.0e+3"; "1e3" would
+ * be a string), so those are added; integers and decimals stay as written. */
+static int number(yaml_writer *y, nfb_str v)
+{
+    if (!v.len) return NFB_EINVAL;
+    const char *e = memchr(v.ptr, 'e', v.len);
+    if (!e) e = memchr(v.ptr, 'E', v.len);
+    if (!e) return scalar(y, v.ptr, v.len, YAML_PLAIN_SCALAR_STYLE);
+    size_t head = (size_t)(e - v.ptr), tail = v.len - head - 1;
+    int dot = memchr(v.ptr, '.', head) != NULL;
+    int sgn = tail && (e[1] == '-' || e[1] == '+');
+    char small[128], *buf = small;
+    size_t n = v.len + 3;
+    if (n > sizeof small && !(buf = nfb__malloc(&y->base.alloc, n)))
+        return NFB_ENOMEM;
+    size_t k = 0;
+    memcpy(buf, v.ptr, head), k = head;
+    if (!dot) memcpy(buf + k, ".0", 2), k += 2;
+    buf[k++] = *e;
+    if (!sgn) buf[k++] = '+';
+    memcpy(buf + k, e + 1, tail), k += tail;
+    int res = scalar(y, buf, k, YAML_PLAIN_SCALAR_STYLE);
+    if (buf != small) nfb__free(&y->base.alloc, buf);
+    return res;
+}
+
+static int mapping_start(yaml_writer *y)
+{
+    yaml_event_t ev;
+    yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1,
+                                        YAML_BLOCK_MAPPING_STYLE);
+    return emit(y, &ev);
+}
+
+static int mapping_end(yaml_writer *y)
+{
+    yaml_event_t ev;
+    yaml_mapping_end_event_initialize(&ev);
+    return emit(y, &ev);
+}
+
+static int sequence_start(yaml_writer *y)
+{
+    yaml_event_t ev;
+    yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1,
+                                         YAML_BLOCK_SEQUENCE_STYLE);
+    return emit(y, &ev);
+}
+
+static int sequence_end(yaml_writer *y)
+{
+    yaml_event_t ev;
+    yaml_sequence_end_event_initialize(&ev);
+    return emit(y, &ev);
+}
+
+static int document_start(yaml_writer *y)
+{
+    yaml_event_t ev;
+    /* Not implicit: every document opens with "---". */
+    yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 0);
+    return emit(y, &ev);
+}
+
+static int document_end(yaml_writer *y)
+{
+    yaml_event_t ev;
+    yaml_document_end_event_initialize(&ev, 1);
+    return emit(y, &ev);
+}
+
+static int destinations(yaml_writer *y, const nfb_backup *b)
+{
+    TRY(KEY(y, "additionalDestinations"));
+    TRY(sequence_start(y));
+    for (size_t i = 0; i < b->config.additional_destinations_count; i++) {
+        const nfb_destination *d = &b->config.additional_destinations[i];
+        TRY(mapping_start(y));
+        TRY(KEY(y, "destinationId"));
+        TRY(str(y, d->destination_id));
+        if (d->has_retention_time) {
+            TRY(KEY(y, "retentionTime"));
+            TRY(number(y, d->retention_time));
+        }
+        TRY(KEY(y, "type"));
+        TRY(KEY(y, "custom"));
+        TRY(mapping_end(y));
+    }
+    return sequence_end(y);
+}
+
+static int record(yaml_writer *y, const nfb_backup *b)
+{
+    TRY(mapping_start(y));
+    TRY(KEY(y, "id"));
+    TRY(str(y, b->id));
+    TRY(KEY(y, "name"));
+    TRY(str(y, b->name));
+    TRY(KEY(y, "status"));
+    TRY(name(y, nfb_status_name(b->status)));
+    TRY(KEY(y, "createdAt"));
+    TRY(str(y, b->created_at.text));
+    if (b->has_completed_at) {
+        TRY(KEY(y, "completedAt"));
+        TRY(str(y, b->completed_at.text));
+    }
+    TRY(KEY(y, "config"));
+    TRY(mapping_start(y));
+    if (b->config.has_source) {
+        TRY(KEY(y, "source"));
+        TRY(mapping_start(y));
+        if (b->config.has_source_type) {
+            TRY(KEY(y, "type"));
+            TRY(name(y, nfb_source_type_name(b->config.source_type)));
+        }
+        TRY(mapping_end(y));
+    }
+    TRY(KEY(y, "size"));
+    TRY(str(y, b->config.size_text));
+    if (b->config.has_addon_version) {
+        TRY(KEY(y, "addonVersion"));
+        TRY(str(y, b->config.addon_version));
+    }
+    if (b->config.has_compression_type) {
+        TRY(KEY(y, "compressionType"));
+        TRY(name(y, nfb_compression_name(b->config.compression_type)));
+    }
+    if (b->config.has_additional_destinations) TRY(destinations(y, b));
+    TRY(mapping_end(y));
+    if (b->has_custom_destination_id) {
+        TRY(KEY(y, "customDestinationId"));
+        TRY(str(y, b->custom_destination_id));
+    }
+    if (b->has_last_restore) {
+        TRY(KEY(y, "lastRestore"));
+        TRY(mapping_start(y));
+        TRY(KEY(y, "restoreTimestamp"));
+        TRY(str(y, b->last_restore.restore_timestamp.text));
+        TRY(KEY(y, "status"));
+        TRY(name(y, nfb_status_name(b->last_restore.status)));
+        if (b->last_restore.has_completed_at) {
+            TRY(KEY(y, "completedAt"));
+            TRY(str(y, b->last_restore.completed_at.text));
+        }
+        TRY(mapping_end(y));
+    }
+    return mapping_end(y);
+}
+
+static int init(nfb_writer *w, const nfb_writer_options *o, char *err,
+                size_t errlen)
+{
+    (void)o, (void)err, (void)errlen;
+    yaml_writer *y = (yaml_writer *)w;
+    if (!yaml_emitter_initialize(&y->em)) return NFB_ENOMEM;
+    y->em_ready = 1;
+    yaml_emitter_set_output(&y->em, on_output, w);
+    yaml_emitter_set_encoding(&y->em, YAML_UTF8_ENCODING);
+    yaml_emitter_set_unicode(&y->em, 1); /* UTF-8 text as is, not \u */
+    yaml_emitter_set_width(&y->em, -1);  /* never fold long strings */
+    yaml_emitter_set_indent(&y->em, 2);
+    yaml_emitter_set_break(&y->em, YAML_LN_BREAK);
+    return NFB_OK;
+}
+
+static int begin(nfb_writer *w)
+{
+    yaml_writer *y = (yaml_writer *)w;
+    yaml_event_t ev;
+    yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING);
+    TRY(emit(y, &ev));
+    if (w->flags & NFB_WRITE_ARRAY) {
+        TRY(document_start(y));
+        TRY(sequence_start(y));
+    }
+    return NFB_OK;
+}
+
+static int write_record(nfb_writer *w, const nfb_backup *b)
+{
+    yaml_writer *y = (yaml_writer *)w;
+    int array = (w->flags & NFB_WRITE_ARRAY) != 0;
+    int env = (w->flags & NFB_WRITE_ENVELOPE) != 0;
+    if (!array) TRY(document_start(y));
+    if (env) {
+        TRY(mapping_start(y));
+        TRY(KEY(y, "data"));
+    }
+    TRY(record(y, b));
+    if (env) TRY(mapping_end(y));
+    if (!array) TRY(document_end(y)); /* also flushes into the sink */
+    return NFB_OK;
+}
+
+static int end(nfb_writer *w)
+{
+    yaml_writer *y = (yaml_writer *)w;
+    if (w->flags & NFB_WRITE_ARRAY) {
+        TRY(sequence_end(y));
+        TRY(document_end(y));
+    }
+    yaml_event_t ev;
+    yaml_stream_end_event_initialize(&ev);
+    TRY(emit(y, &ev));
+    return yaml_emitter_flush(&y->em) ? NFB_OK : NFB_EWRITE;
+}
+
+static void destroy(nfb_writer *w)
+{
+    yaml_writer *y = (yaml_writer *)w;
+    if (y->em_ready) yaml_emitter_delete(&y->em);
+}
+
+const nfb__writer_class nfb__yaml_writer = {
+    {"yaml", "YAML: one document per record, or --array, --envelope"},
+    sizeof(yaml_writer),
+    init,
+    begin,
+    write_record,
+    end,
+    destroy};
