@@ -200,16 +200,36 @@ static void put_found(buf *b, int jt, const char *s, size_t len)
     }
 }
 
-static int wrong_type(nfb_reader *r, const char *expected, int jt,
-                      const char *s, size_t len)
+/* "one of "a", "b" or "c"", or ""a"" for a single value. */
+static void put_enums(buf *b, const nfb__field *fd)
+{
+    if (fd->nenums > 1) puts_(b, "one of ");
+    for (int i = 0; i < fd->nenums; i++) {
+        if (i) puts_(b, i + 1 == fd->nenums ? " or " : ", ");
+        put_quoted(b, fd->enums[i].ptr, fd->enums[i].len, 64);
+    }
+}
+
+static int wrong_type_f(nfb_reader *r, const nfb__field *fd,
+                        const char *expected, int jt, const char *s,
+                        size_t len)
 {
     buf b = {r->msg, 0, sizeof r->msg};
     puts_(&b, "expected ");
-    puts_(&b, expected);
+    if (fd && fd->type == NFB_T_ENUM)
+        put_enums(&b, fd);
+    else
+        puts_(&b, expected);
     puts_(&b, ", ");
     put_found(&b, jt, s, len);
     return report_at(r, NFB_ERROR, NFB_CODE_WRONG_TYPE, path_of(r, NULL, 0, 0),
                      nfb__token_pos(r), r->msg);
+}
+
+static int wrong_type(nfb_reader *r, const char *expected, int jt,
+                      const char *s, size_t len)
+{
+    return wrong_type_f(r, NULL, expected, jt, s, len);
 }
 
 /* ---- records ----------------------------------------------------------- */
@@ -443,7 +463,7 @@ static int begin_container(nfb_reader *r, int is_map)
     if ((is_map && fd->type != NFB_T_OBJECT) ||
         (!is_map && fd->type != NFB_T_ARRAY)) {
         r->skip = 1;
-        return wrong_type(r, nfb__type_expect(fd), jt, NULL, 0);
+        return wrong_type_f(r, fd, nfb__type_expect(fd), jt, NULL, 0);
     }
     parent->present |= 1u << parent->field;
     set_has(parent, fd, 1);
@@ -760,7 +780,7 @@ static int scalar(nfb_reader *r, int jt, const char *s, size_t len)
     if (!fd) return 1;
     if (jt == J_NULL) {
         if (fd->required)
-            return wrong_type(r, nfb__type_expect(fd), jt, s, len);
+            return wrong_type_f(r, fd, nfb__type_expect(fd), jt, s, len);
         set_has(f, fd, 0);
         return 1;
     }
@@ -779,11 +799,8 @@ static int scalar(nfb_reader *r, int jt, const char *s, size_t len)
         int v = enum_value(fd, s, len);
         if (v < 0) {
             buf b = {r->msg, 0, sizeof r->msg};
-            puts_(&b, "expected one of ");
-            for (int i = 0; i < fd->nenums; i++) {
-                if (i) puts_(&b, i + 1 == fd->nenums ? " or " : ", ");
-                put(&b, fd->enums[i].ptr, fd->enums[i].len);
-            }
+            puts_(&b, "expected ");
+            put_enums(&b, fd);
             puts_(&b, ", ");
             put_found(&b, J_STRING, s, len);
             return report_at(r, NFB_ERROR, NFB_CODE_BAD_ENUM,
@@ -842,7 +859,7 @@ static int scalar(nfb_reader *r, int jt, const char *s, size_t len)
     default:
         break;
     }
-    return wrong_type(r, nfb__type_expect(fd), jt, s, len);
+    return wrong_type_f(r, fd, nfb__type_expect(fd), jt, s, len);
 
 stored:
     f->present |= 1u << f->field;
