@@ -27,7 +27,15 @@ int nfb__sink_put_slow(nfb__sink *s, const void *p, size_t n);
 static inline int nfb__sink_put(nfb__sink *s, const void *p, size_t n)
 {
     if (NFB_LIKELY(n <= s->cap - s->len)) {
-        memcpy(s->buf + s->len, p, n);
+        /* yajl's generator prints a token in pieces of a few bytes, where
+         * a call to memcpy costs more than the copy. */
+        if (n <= 16) {
+            const unsigned char *q = p;
+            unsigned char *d = s->buf + s->len;
+            for (size_t i = 0; i < n; i++) d[i] = q[i];
+        } else {
+            memcpy(s->buf + s->len, p, n);
+        }
         s->len += n;
         return 0;
     }
