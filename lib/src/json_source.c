@@ -131,6 +131,10 @@ static void note_pending(nfb_reader *r)
 int nfb__report(nfb_reader *r, nfb_severity sev, nfb_code code,
                 const char *path, nfb__pos pos, const char *fmt, ...)
 {
+    /* Once a callback has asked to stop, no callback is called again:
+     * callers that report several problems in a row (missing fields,
+     * lints) need not check after each one. */
+    if (r->stopped) return 0;
     if (sev == NFB_ERROR)
         r->stats.errors++, r->input_errors++;
     else
