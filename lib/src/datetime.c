@@ -37,19 +37,21 @@ static const char *const month_names[12] = {
     "January", "February", "March",     "April",   "May",      "June",
     "July",    "August",   "September", "October", "November", "December"};
 
-/* Formats a reason into the caller's buffer. Without a buffer the caller
- * still deserves a reason, so the fixed generic one is returned instead. */
+/* Formats a reason into the caller's buffer. Without a buffer, or with
+ * one too small for the whole reason, the caller still deserves a reason,
+ * so the fixed generic one is returned instead of a cut one. */
 NFB_PRINTF(3, 4)
 static const char *fail(const dt_parser *p, const char *generic,
                         const char *fmt, ...)
 {
     va_list ap;
+    int n;
 
     if (p->buf == NULL || p->buflen == 0) return generic;
     va_start(ap, fmt);
-    vsnprintf(p->buf, p->buflen, fmt, ap);
+    n = vsnprintf(p->buf, p->buflen, fmt, ap);
     va_end(ap);
-    return p->buf;
+    return n >= 0 && (size_t)n < p->buflen ? p->buf : generic;
 }
 
 /* "expected X, found Y", where Y describes the byte at the current position
