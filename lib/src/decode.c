@@ -241,6 +241,9 @@ static void record_begin(nfb_reader *r)
     memset(&r->apierr, 0, sizeof r->apierr);
     r->dests = NULL;
     r->ndests = r->dests_cap = 0;
+    /* Errors count against the record from the object's first key on,
+     * including keys met before the one that shows it is a backup. */
+    r->rec_errors = r->stats.errors;
 }
 
 static int before(const nfb_time *a, const nfb_time *b)
@@ -705,10 +708,7 @@ int nfb__dec_map_key(nfb_reader *r, const unsigned char *us, size_t len)
     f->field = (int8_t)i;
     f->next = (int8_t)(i + 1);
     r->skip_value = 0;
-    if (f->kind == NFB_K_BACKUP && !r->in_record) {
-        r->in_record = 1;
-        r->rec_errors = r->stats.errors;
-    }
+    if (f->kind == NFB_K_BACKUP && !r->in_record) r->in_record = 1;
     return 1;
 }
 
