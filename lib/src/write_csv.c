@@ -65,8 +65,42 @@ typedef struct csv_writer {
     size_t qcap;
     unsigned char *jbuf; /* the destinations as JSON */
     size_t jcap;
+    uint64_t delim8;             /* delim in every byte of a word */
     unsigned char quote_if[256]; /* bytes that make a field quoted */
 } csv_writer;
+
+#define BYTES8(c) (0x0101010101010101u * (uint64_t)(unsigned char)(c))
+
+/* Non-zero when a byte of v equals the byte repeated in b (exact as to
+ * whether there is one; the flag bits above the first match may be off). */
+static inline uint64_t has_byte(uint64_t v, uint64_t b)
+{
+    uint64_t x = v ^ b;
+    return (x - BYTES8(1)) & ~x & BYTES8(0x80);
+}
+
+static inline uint64_t special(const csv_writer *c, const unsigned char *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return has_byte(v, c->delim8) | has_byte(v, BYTES8('"')) |
+           has_byte(v, BYTES8('\r')) | has_byte(v, BYTES8('\n'));
+}
+
+/* Does s need quoting? Eight bytes at a time; the last word overlaps the
+ * one before it rather than going byte by byte. */
+static int needs_quoting(const csv_writer *c, const unsigned char *s,
+                         size_t len)
+{
+    if (len < 8) {
+        for (size_t i = 0; i < len; i++)
+            if (c->quote_if[s[i]]) return 1;
+        return 0;
+    }
+    for (size_t i = 0; i + 8 < len; i += 8)
+        if (special(c, s + i)) return 1;
+    return special(c, s + len - 8) != 0;
+}
 
 /* The first bytes of a cell that the formula guard escapes. */
 static int guarded(unsigned char c)
@@ -148,6 +182,7 @@ static int init_common(nfb_writer *w, const nfb_writer_options *o, char *err,
 {
     csv_writer *c = (csv_writer *)w;
     c->delim = delim;
+    c->delim8 = BYTES8(delim);
     c->guard = !(w->flags & NFB_WRITE_NO_FORMULA_GUARD);
     c->eol = (w->flags & NFB_WRITE_CRLF) ? "\r\n" : "\n";
     c->eol_len = strlen(c->eol);
@@ -192,10 +227,7 @@ static int field(csv_writer *c, const char *s, size_t len)
     nfb__sink *sk = &c->base.sink;
     const unsigned char *u = (const unsigned char *)s;
     int guard = c->guard && len && guarded(u[0]);
-    size_t i = 0;
-    while (i < len && !c->quote_if[u[i]])
-        i++;
-    if (NFB_LIKELY(i == len)) {
+    if (NFB_LIKELY(!needs_quoting(c, u, len))) {
         if (len == 0 && c->ncols == 1) {
             /* A row of one empty cell would be an empty line, which
              * readers skip: quote it. */
