@@ -100,8 +100,20 @@ def random_cases(seed=12345, count=3000):
     return out
 
 
+def positions():
+    """A special character at every position of 7 to 17 byte strings (the
+    CSV writer scans words of eight bytes)."""
+    out = []
+    for n in range(7, 18):
+        for i in range(n):
+            for ch in ",\"\r\n\t":
+                out.append("abcdefghijklmnopq"[:i] + ch + "rstuvwxyzABCDEFGH"[:n - i - 1])
+    return out
+
+
 def all_strings():
-    fixed = NUMBERS + WORDS + TIMESTAMPS + SYNTAX + CSV + CONTROL + UNICODE + LONG
+    fixed = (NUMBERS + WORDS + TIMESTAMPS + SYNTAX + CSV + CONTROL + UNICODE +
+             LONG + positions())
     seen, out = set(), []
     for s in fixed + random_cases():
         if s not in seen:
