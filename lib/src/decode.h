@@ -55,6 +55,8 @@ struct nfb_reader {
     uint64_t tok_end;       /* offset just past the current token */
     uint64_t pending_start; /* start of a token cut at the segment end */
     int has_pending;
+    unsigned char pending_byte; /* the byte at pending_start */
+    unsigned char seg_last;     /* the last byte of the segment before */
     uint64_t seg_tokens;    /* tokens reported in the current segment */
     int bom;                /* bytes of a BOM matched; -1 once past */
     int skipping;           /* resync: skipping to a line that starts a

@@ -15,59 +15,61 @@
 
 /* ---- yajl callbacks ---------------------------------------------------- */
 
+static int token_too_long(nfb_reader *r);
+
 /* Every token updates the position of its end, from which a diagnostic can
- * find its start (see nfb__token_pos). */
-static inline void tok(nfb_reader *r)
+ * find its start (see nfb__token_pos). A token longer than max_string (and
+ * its quotes) is refused here as it is when it is cut at the end of a
+ * segment (parse_segment), so that where the input is split does not
+ * matter. Returns 0 to cancel the parse. */
+static inline int tok(nfb_reader *r)
 {
     r->tok_prev_end = r->tok_end;
     r->tok_end = r->seg_base + yajl_get_bytes_consumed(r->yajl);
     r->seg_tokens++;
+    return r->tok_end - r->tok_prev_end <= r->cfg.max_string + 2 ||
+           !token_too_long(r);
 }
 
 #define R ((nfb_reader *)ctx)
 static int cb_null(void *ctx)
 {
-    tok(R);
-    return nfb__dec_null(R);
+    return tok(R) && nfb__dec_null(R);
 }
 static int cb_bool(void *ctx, int v)
 {
-    tok(R);
-    return nfb__dec_bool(R, v);
+    return tok(R) && nfb__dec_bool(R, v);
 }
 static int cb_number(void *ctx, const char *s, size_t len)
 {
-    tok(R);
-    return nfb__dec_number(R, s, len);
+    return tok(R) && nfb__dec_number(R, s, len);
 }
 static int cb_string(void *ctx, const unsigned char *s, size_t len)
 {
-    tok(R);
-    return nfb__dec_string(R, s, len);
+    return tok(R) && nfb__dec_string(R, s, len);
 }
 static int cb_map_start(void *ctx)
 {
-    tok(R);
+    (void)tok(R); /* one byte long */
     return nfb__dec_map_start(R);
 }
 static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
 {
-    tok(R);
-    return nfb__dec_map_key(R, s, len);
+    return tok(R) && nfb__dec_map_key(R, s, len);
 }
 static int cb_map_end(void *ctx)
 {
-    tok(R);
+    (void)tok(R); /* one byte long */
     return nfb__dec_map_end(R);
 }
 static int cb_array_start(void *ctx)
 {
-    tok(R);
+    (void)tok(R); /* one byte long */
     return nfb__dec_array_start(R);
 }
 static int cb_array_end(void *ctx)
 {
-    tok(R);
+    (void)tok(R); /* one byte long */
     return nfb__dec_array_end(R);
 }
 #undef R
@@ -114,16 +116,35 @@ nfb__pos nfb__token_pos(nfb_reader *r)
     return nfb__pos_at(r, from);
 }
 
-/* After a segment is parsed: where a token cut at its end begins. */
+/* After a segment is parsed: where a token cut at its end begins, and its
+ * first byte and the segment's last one (syntax_error may need them once
+ * the segment's buffer is gone). */
 static void note_pending(nfb_reader *r)
 {
     uint64_t from = r->tok_end;
     uint64_t end = r->seg_base + r->seg_len;
+    r->seg_last = r->seg[r->seg_len - 1];
     if (r->has_pending && r->pending_start >= from) return;
     if (from < r->seg_base) from = r->seg_base;
     while (from < end && is_gap(r->seg[from - r->seg_base])) from++;
     r->has_pending = from < end;
     r->pending_start = from;
+    if (r->has_pending) r->pending_byte = r->seg[from - r->seg_base];
+}
+
+#define TOKEN_LIMIT_FMT                                                        \
+    "expected a token of at most %zu bytes, found a longer one; the rest of "  \
+    "the document is skipped"
+
+/* A token longer than max_string: the document is dropped. Returns 1. */
+static int token_too_long(nfb_reader *r)
+{
+    nfb__pos p = nfb__token_pos(r);
+    if (r->tok_end - p.offset <= r->cfg.max_string + 2) return 0;
+    nfb__report(r, NFB_ERROR, NFB_CODE_LIMIT, "", p, TOKEN_LIMIT_FMT,
+                r->cfg.max_string);
+    r->cancel = 1;
+    return 1;
 }
 
 /* ---- diagnostics ------------------------------------------------------- */
@@ -392,30 +413,71 @@ static void advance(nfb_reader *r, size_t n, int newline)
     }
 }
 
+static int is_white(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* Where a syntax error is, the same however the input was split. After an
+ * error yajl's bytes consumed (counted in the current chunk) is the
+ * offending byte for a lexical error, as yajl backs up to it, except for a
+ * byte that starts no token, which it has consumed; and just past the
+ * offending token for a parse error, which can end the chunk before (a
+ * number, ended by the first byte of this one). The exception is "after
+ * key and value", where yajl backs up by the token's length but only
+ * within the current chunk: there the offending token is taken as the
+ * first byte that is not white space after the value before it. */
+static uint64_t syntax_error_at(nfb_reader *r, const char *e,
+                                unsigned char *c)
+{
+    uint64_t end = r->seg_base + r->seg_len, at;
+    if (e && strstr(e, "after key and value")) {
+        if (r->has_pending && r->pending_start >= r->tok_end) {
+            *c = r->pending_byte;
+            return r->pending_start;
+        }
+        at = r->tok_end > r->seg_base ? r->tok_end : r->seg_base;
+        while (at < end && is_white(r->seg[at - r->seg_base])) at++;
+    } else {
+        size_t consumed = yajl_get_bytes_consumed(r->yajl);
+        int backed_up = e && strncmp(e, "lexical", 7) == 0 &&
+                        !strstr(e, "invalid char in json text");
+        at = r->seg_base + consumed;
+        if (!backed_up && at > 0) at--;
+        if (at < r->seg_base) {
+            *c = r->seg_last;
+            return at;
+        }
+    }
+    if (at >= end) at = end > r->seg_base ? end - 1 : r->seg_base;
+    *c = at < end ? r->seg[at - r->seg_base] : 0;
+    return at;
+}
+
 /* A syntax error from yajl in the current segment. Returns 1 when the
  * segment is to be parsed again (the error only showed that the line
  * before was cut short). */
 static int syntax_error(nfb_reader *r, int open_before)
 {
-    size_t consumed = yajl_get_bytes_consumed(r->yajl);
-    size_t at = consumed ? consumed - 1 : 0;
-    if (at >= r->seg_len) at = r->seg_len ? r->seg_len - 1 : 0;
-    unsigned char c = r->seg_len ? r->seg[at] : 0;
+    unsigned char *yerr = yajl_get_error(r->yajl, 0, NULL, 0);
+    unsigned char c;
+    uint64_t at_abs = syntax_error_at(r, (const char *)yerr, &c);
 
     /* A document still open when a line starts with '{' or '[' that is
      * refused at once: the previous line was cut short. Report that line
      * and parse this one afresh, so that the good line after a truncated
      * one is kept. */
     if (open_before && r->seg_tokens == 0 && r->seg_base == r->line_start &&
-        r->line > 1 && (r->seg[0] == '{' || r->seg[0] == '[') && at == 0) {
+        r->line > 1 && (r->seg[0] == '{' || r->seg[0] == '[') &&
+        at_abs == r->seg_base) {
         nfb__report(r, NFB_ERROR, NFB_CODE_SYNTAX, "",
                     nfb__pos_at(r, r->line_start - 1),
                     "expected the rest of the document, found the end of "
                     "the line (the line is cut short)");
+        if (yerr) yajl_free_error(r->yajl, yerr);
         return 1;
     }
 
-    unsigned char *yerr = yajl_get_error(r->yajl, 0, NULL, 0);
     char what[200];
     const char *e = (const char *)yerr;
     if (e) {
@@ -436,7 +498,7 @@ static int syntax_error(nfb_reader *r, int open_before)
         snprintf(found, sizeof found, "the end of the line");
     else
         snprintf(found, sizeof found, "byte 0x%02x", c);
-    nfb__report(r, NFB_ERROR, NFB_CODE_SYNTAX, "", nfb__pos_at(r, r->seg_base + at),
+    nfb__report(r, NFB_ERROR, NFB_CODE_SYNTAX, "", nfb__pos_at(r, at_abs),
                 "invalid JSON: %s, found %s", what, found);
     return 0;
 }
@@ -513,9 +575,7 @@ static nfb_result parse_segment(nfb_reader *r, const unsigned char *p,
             if (r->has_pending &&
                 r->seg_base + n - r->pending_start > r->cfg.max_string + 2) {
                 nfb__report(r, NFB_ERROR, NFB_CODE_LIMIT, "",
-                            nfb__pos_at(r, r->pending_start),
-                            "expected a token of at most %zu bytes, found a "
-                            "longer one; the rest of the document is skipped",
+                            nfb__pos_at(r, r->pending_start), TOKEN_LIMIT_FMT,
                             r->cfg.max_string);
                 st = yajl_status_error;
             } else {
