@@ -1135,17 +1135,28 @@ static void syntax_errors(void **state)
     EXPECT("[1,]", 0, ERR(WRONG_TYPE, "[0]"),
            {NFB_CODE_SYNTAX, NFB_ERROR, "", 1, 4, "found ']'"});
     EXPECT("{\"id\" 1}", 0, {NFB_CODE_SYNTAX, NFB_ERROR, "", 1, 7, NULL});
+    /* positions are those of the offending byte or token (by hand) */
     EXPECT("\n\n  {\"id\":tru}", 0,
-           {NFB_CODE_SYNTAX, NFB_ERROR, "", 3, 0, NULL});
+           {NFB_CODE_SYNTAX, NFB_ERROR, "", 3, 12, "found '}'"});
     EXPECT("{'id':1}", 0, {NFB_CODE_SYNTAX, NFB_ERROR, "", 1, 2, NULL});
     EXPECT("{\"id\":\"a\tb\"}", 0,
-           {NFB_CODE_SYNTAX, NFB_ERROR, "", 1, 0,
-            "invalid character inside string"});
-    EXPECT("{\"id\":\"\\q\"}", 0, {NFB_CODE_SYNTAX, NFB_ERROR, "", 1, 0, NULL});
+           {NFB_CODE_SYNTAX, NFB_ERROR, "", 1, 9,
+            "invalid character inside string, found byte 0x09"});
+    EXPECT("{\"id\":\"\\q\"}", 0,
+           {NFB_CODE_SYNTAX, NFB_ERROR, "", 1, 9, "found 'q'"});
     EXPECT("{\"id\":\"\\u12G4\"}", 0,
-           {NFB_CODE_SYNTAX, NFB_ERROR, "", 1, 0, NULL});
+           {NFB_CODE_SYNTAX, NFB_ERROR, "", 1, 12, "found 'G'"});
+    EXPECT("{\"id\":-}", 0,
+           {NFB_CODE_SYNTAX, NFB_ERROR, "", 1, 8, "found '}'"});
+    /* a missing comma: the token where the comma should be */
     EXPECT("{\"id\":01}", 0, ERR(WRONG_TYPE, "id"),
-           {NFB_CODE_SYNTAX, NFB_ERROR, "", 1, 0, NULL});
+           {NFB_CODE_SYNTAX, NFB_ERROR, "", 1, 8, "found '1'"});
+    EXPECT("{\"id\":\"a\" \"name\":\"b\"}", 0,
+           {NFB_CODE_SYNTAX, NFB_ERROR, "", 1, 11, "found '\"'"});
+    EXPECT("[{\"id\":\"a\"}\n {\"id\":\"b\"}]", 0, ERR(MISSING_FIELD, "[0]"),
+           ERR(MISSING_FIELD, "[0]"), ERR(MISSING_FIELD, "[0]"),
+           ERR(MISSING_FIELD, "[0]"),
+           {NFB_CODE_SYNTAX, NFB_ERROR, "", 2, 2, "found '{'"});
     EXPECT("/* c */ " B1, 0, {NFB_CODE_SYNTAX, NFB_ERROR, "", 1, 1, NULL});
     /* form feed and vertical tab are not JSON white space */
     EXPECT("\f" B1, 0, {NFB_CODE_SYNTAX, NFB_ERROR, "", 1, 1, "form feed"});
@@ -1247,16 +1258,37 @@ static void limit_string(void **state)
     char in[2048];
     snprintf(in, sizeof in, "%s\n%s\n%s", B1, bad, B1);
     run_cfg(&h, &c, in);
-    /* the value is dropped with its record; the stream goes on */
+    /* the document is dropped; the stream goes on with the next line */
     check_(__LINE__, in, &h, 2,
-           WANTS({NFB_CODE_LIMIT, NFB_ERROR, "id", 2, 7,
-                  "expected a string of at most 24 bytes, found 26 bytes"}),
+           WANTS({NFB_CODE_LIMIT, NFB_ERROR, "", 2, 7,
+                  "expected a token of at most 24 bytes, found a longer one; "
+                  "the rest of the document is skipped"}),
            1);
     assert_int_equal(h.diag[0].document, 2);
     assert_string_equal(h.rec[0], B1);
     assert_string_equal(h.rec[1], B1);
     hres_free(&h);
     free(bad);
+    /* Any token counts (quotes included), skipped or not: a number, a key,
+     * a string under rawResponse. */
+    static const char *const long_tokens[] = {
+        "{\"id\":123456789012345678901234567}",
+        "{\"abcdefghijklmnopqrstuvwxyz\":1}",
+        "{\"data\":{\"backups\":[]},\"rawResponse\":["
+        "\"abcdefghijklmnopqrstuvwxyz\"]}",
+    };
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(in, sizeof in, "%s\n%s", long_tokens[i], B1);
+        run_cfg(&h, &c, in);
+        check_(__LINE__, in, &h, 1, WANTS(ERR(LIMIT, "")), 1);
+        hres_free(&h);
+    }
+    /* 24 bytes and its quotes: fine */
+    snprintf(in, sizeof in, "{\"data\":%s,\"request\":\"%s\"}", B1,
+             "abcdefghijklmnopqrstuvwx");
+    run_cfg(&h, &c, in);
+    check_(__LINE__, in, &h, 1, NULL, 0);
+    hres_free(&h);
 }
 
 static void limit_record(void **state)
