@@ -182,9 +182,9 @@ static void check_all_configs(const char *name, const char *data, size_t len)
 static int is_expected_output(const char *name)
 {
     return strcmp(name, "args") == 0 || strcmp(name, "stdout") == 0 ||
-           strcmp(name, "stderr") == 0 || strcmp(name, "status") == 0 ||
-           strcmp(name, "README") == 0 || strcmp(name, "SOURCES.md") == 0 ||
-           name[0] == '.';
+           strcmp(name, "stdout.re") == 0 || strcmp(name, "stderr") == 0 ||
+           strcmp(name, "status") == 0 || strcmp(name, "README") == 0 ||
+           strcmp(name, "SOURCES.md") == 0 || name[0] == '.';
 }
 
 static int cmp_names(const void *a, const void *b)
