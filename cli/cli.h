@@ -31,6 +31,7 @@ typedef struct output {
     const char *path; /* NULL: stdout */
     int fd;
     char *tmp;        /* the temporary file that becomes path */
+    int direct;       /* path is not a regular file: written in place */
     int broken_pipe;  /* the reader of stdout went away */
     int error;        /* errno of a failed write */
 } output;

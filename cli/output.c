@@ -26,6 +26,24 @@ int output_open(output *o, const char *path)
     memset(o, 0, sizeof *o);
     o->fd = STDOUT_FILENO;
     if (!path || strcmp(path, "-") == 0) return 0;
+    /* A device, a FIFO or the like cannot be replaced by renaming: write
+     * to it as it is. A symbolic link is followed, so that the file it
+     * points to is replaced rather than the link. */
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        o->fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (o->fd < 0) {
+            report_errorf("cannot open %s: %s", path, strerror(errno));
+            return -1;
+        }
+        o->path = path;
+        o->direct = 1;
+        return 0;
+    }
+    static char target[4096];
+    if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) &&
+        realpath(path, target) != NULL)
+        path = target;
     o->path = path;
     size_t n = strlen(path);
     if (n + 16 > sizeof tmp_path) {
@@ -55,7 +73,6 @@ int output_open(output *o, const char *path)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
     /* The new file gets the old one's mode, or what a new file would. */
-    struct stat st;
     mode_t mode;
     if (stat(path, &st) == 0) {
         mode = st.st_mode & 07777;
@@ -90,6 +107,10 @@ int output_write(void *ctx, const void *data, size_t len)
 
 int output_close(output *o, int discard)
 {
+    if (o->direct) {
+        if (close(o->fd) != 0 && !o->error) o->error = errno;
+        return o->error ? -1 : 0;
+    }
     if (!o->tmp) {
         /* stdout is written with write(2) and never buffered here, so a
          * failure has already shown. */

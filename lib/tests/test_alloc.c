@@ -53,11 +53,21 @@ static int sink(void *ctx, const void *data, size_t len)
     return 0;
 }
 
-static int count_record(void *ctx, const nfb_backup *b)
+typedef struct job {
+    nfb_writer **ws;
+    size_t nw;
+    int records;
+    int failed;
+} job;
+
+/* Every record read goes to every writer. */
+static int on_record(void *ctx, const nfb_backup *b)
 {
-    (void)b;
-    (*(int *)ctx)++;
-    return 0;
+    job *j = ctx;
+    j->records++;
+    for (size_t i = 0; i < j->nw; i++)
+        if (nfb_writer_record(j->ws[i], b) != NFB_OK) j->failed = 1;
+    return j->failed;
 }
 
 /* A stream that exercises every allocation: several forms, a record large
@@ -103,14 +113,22 @@ static int run(counting *c, const char *in, size_t len, int *records)
     *records = 0;
 
     nfb_writer_options wo = {&a, sink, &written, 0, NULL};
-    nfb_writer *w = nfb_writer_new("json", &wo, NULL, 0);
+    /* One writer of every registered format, all fed the same records. */
+    enum { MAXW = 16 };
+    nfb_writer *ws[MAXW];
+    size_t nw = 0;
+    const nfb_format *fmt;
+    for (size_t i = 0; (fmt = nfb_format_get(i)) != NULL && nw < MAXW; i++)
+        if ((ws[nw++] = nfb_writer_new(fmt->name, &wo, NULL, 0)) == NULL)
+            failed = 1;
     nfb_reader_config cfg;
     nfb_reader_config_init(&cfg);
     cfg.allocator = &a;
-    cfg.on_record = count_record;
-    cfg.ctx = records;
+    job j = {ws, nw, 0, 0};
+    cfg.on_record = on_record;
+    cfg.ctx = &j;
     nfb_reader *r = nfb_reader_new(&cfg);
-    if (!w || !r) {
+    if (failed || !r) {
         failed = 1;
     } else {
         const char *names[2] = {"one", "two"};
@@ -121,14 +139,20 @@ static int run(counting *c, const char *in, size_t len, int *records)
                 nfb_reader_finish(r) != NFB_OK)
                 failed = 1;
         }
+        *records = j.records;
         nfb_backup b;
         memset(&b, 0, sizeof b);
-        if (!failed && (nfb_writer_record(w, &b) != NFB_OK ||
-                        nfb_writer_end(w) != NFB_OK))
-            failed = 1;
+        b.id = (nfb_str){"x", 1};
+        b.name = (nfb_str){"=1+2", 4};
+        b.created_at.text = (nfb_str){"2021-01-20T11:19:53Z", 20};
+        b.config.size_text = (nfb_str){"0", 1};
+        for (size_t i = 0; i < nw && !failed; i++)
+            if (nfb_writer_record(ws[i], &b) != NFB_OK ||
+                nfb_writer_end(ws[i]) != NFB_OK)
+                failed = 1;
     }
     nfb_reader_free(r);
-    nfb_writer_free(w);
+    for (size_t i = 0; i < nw; i++) nfb_writer_free(ws[i]);
     return failed;
 }
 
