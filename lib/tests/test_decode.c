@@ -801,26 +801,37 @@ static void capture_size(void *ctx, const nfb_backup *b)
 static void size_rule(void **state)
 {
     (void)state;
-    static const char *const bad[] = {"\"12kB\"",
-                                      "\"01\"",
-                                      "\"00\"",
-                                      "\"-1\"",
-                                      "\"+1\"",
-                                      "\"\"",
-                                      "\" 1\"",
-                                      "\"1 \"",
-                                      "\"1.5\"",
-                                      "\"1e3\"",
-                                      "\"0x10\"",
-                                      "\"18446744073709551616\"", /* 2^64 */
-                                      "\"99999999999999999999\"",
-                                      "\"\\u0031\\u0032x\""};
+    /* each with the reason the message gives */
+    static const struct {
+        const char *text, *why;
+    } bad[] = {
+        {"\"12kB\"", "(not a decimal digit 'k')"},
+        {"\"01\"", "(leading zero)"},
+        {"\"00\"", "(leading zero)"},
+        {"\"-1\"", "(sign not allowed)"},
+        {"\"+1\"", "(sign not allowed)"},
+        {"\"\"", "(empty)"},
+        {"\" 1\"", "(not a decimal digit ' ')"},
+        {"\"1 \"", "(not a decimal digit ' ')"},
+        {"\"1.5\"", "(not a decimal digit '.')"},
+        {"\"1e3\"", "(not a decimal digit 'e')"},
+        {"\"0x10\"", "(not a decimal digit 'x')"},
+        {"\"18446744073709551616\"", "(more than 18446744073709551615)"},
+        {"\"99999999999999999999\"", "(more than 18446744073709551615)"},
+        {"\"\\u0031\\u0032x\"", "(not a decimal digit 'x')"},
+    };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        char *in = h_subst(B1, "\"1234\"", bad[i]);
-        printf("case %zu: %s\n", i, bad[i]);
+        char *in = h_subst(B1, "\"1234\"", bad[i].text);
+        printf("case %zu: %s\n", i, bad[i].text);
         EXPECT(in, 0,
                {NFB_CODE_BAD_SIZE, NFB_ERROR, "config.size", 1, 195,
                 "expected a decimal byte count, found "});
+        hres h = {0};
+        h_str(&h, in);
+        assert_int_equal(h.ndiag, 1);
+        if (!strstr(h.diag[0].message, bad[i].why))
+            fail_msg("\"%s\" does not say %s", h.diag[0].message, bad[i].why);
+        hres_free(&h);
         free(in);
     }
     char *in = h_subst(B1, "\"1234\"", "\"12kB\"");
