@@ -27,7 +27,9 @@ typedef struct nfb__pos {
     uint64_t offset, line, column;
 } nfb__pos;
 
-enum { NFB__BAD_ESC_MAX = 64 };
+/* Input reaches yajl in segments of at most a line and at most SEG_MAX
+ * bytes; a bad escape takes at least 6 bytes (see json_source.c). */
+enum { NFB__SEG_MAX = 16384, NFB__BAD_ESC_MAX = NFB__SEG_MAX / 6 + 4 };
 
 struct nfb_reader {
     nfb_allocator alloc;
@@ -71,7 +73,6 @@ struct nfb_reader {
     uint64_t esc_off;
     uint64_t bad_esc[NFB__BAD_ESC_MAX];
     size_t bad_esc_n, bad_esc_head;
-    int bad_esc_overflow;
 
     /* Decoder */
     nfb__frame *frames;

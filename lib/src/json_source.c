@@ -233,13 +233,20 @@ static size_t escape_len(const unsigned char *s, size_t n, int *bad)
     return 6;
 }
 
+/* The queue never fills: a segment of at most NFB__SEG_MAX bytes holds at
+ * most one bad escape per 6 bytes, and after each segment only the first
+ * escape of the one unfinished string is kept (collapse_bad_escapes). */
 static void bad_escape(nfb_reader *r, uint64_t off)
 {
-    if (r->bad_esc_n == NFB__BAD_ESC_MAX) {
-        r->bad_esc_overflow = 1; /* parse_segment drops the document */
-        return;
-    }
     r->bad_esc[(r->bad_esc_head + r->bad_esc_n++) % NFB__BAD_ESC_MAX] = off;
+}
+
+/* After a segment is parsed, every finished string has taken its escapes:
+ * those left belong to the one string still open, which is reported once,
+ * at its first. */
+static void collapse_bad_escapes(nfb_reader *r)
+{
+    if (r->bad_esc_n > 1) r->bad_esc_n = 1;
 }
 
 /* Finds surrogate escapes that are not pairs in seg, carrying an escape cut
@@ -323,7 +330,6 @@ static int parser_reset(nfb_reader *r)
     r->has_pending = 0;
     r->esc_n = 0;
     r->bad_esc_n = 0;
-    r->bad_esc_overflow = 0;
     r->cancel = 0;
     r->tok_end = r->tok_prev_end = r->abs;
     return 1;
@@ -546,19 +552,9 @@ static nfb_result parse_segment(nfb_reader *r, const unsigned char *p,
         if (bad) len = (size_t)(bad - p);
 
         scan_escapes(r, p, len);
-        yajl_status st = yajl_status_error;
-        if (r->bad_esc_overflow)
-            nfb__report(r, NFB_ERROR, NFB_CODE_LIMIT, "",
-                        nfb__pos_at(r, r->seg_base),
-                        "expected at most %d lone surrogate escapes in a "
-                        "line, found more; the rest of the document is "
-                        "skipped",
-                        NFB__BAD_ESC_MAX);
-        else
-            st = yajl_parse(r->yajl, p, len);
-        if (r->bad_esc_overflow) {
-            /* reported above */
-        } else if (st == yajl_status_ok && bad) {
+        yajl_status st = yajl_parse(r->yajl, p, len);
+        if (st == yajl_status_ok) collapse_bad_escapes(r);
+        if (st == yajl_status_ok && bad) {
             nfb__report(r, NFB_ERROR, NFB_CODE_SYNTAX, "",
                         nfb__pos_at(r, r->seg_base + len),
                         "invalid JSON: expected a token or JSON white space, "
@@ -620,6 +616,7 @@ static nfb_result feed_data(nfb_reader *r, const unsigned char *p, size_t len)
         }
         const unsigned char *nl = memchr(p, '\n', len);
         size_t n = nl ? (size_t)(nl - p) + 1 : len;
+        if (n > NFB__SEG_MAX) n = NFB__SEG_MAX, nl = NULL;
         nfb_result res = parse_segment(r, p, n);
         int skipped = r->skipping;
         advance(r, n, nl != NULL);

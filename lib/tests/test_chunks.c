@@ -392,6 +392,19 @@ static const inline_input inputs[] = {
        "\n" B1),
     IN("long number", "{\"id\":12345678901234567890123456789012345678}\n" B1),
     IN("long key", "{\"abcdefghijklmnopqrstuvwxyz0123456789\":1}\n" B1),
+    /* more lone surrogates in one line than fit in any fixed queue: each
+     * string is reported once, however the line is split */
+    IN("seventy lone surrogates",
+       "{\"data\":{\"backups\":[]},\"request\":["
+       "\"\\uD800\",\"\\uD800\",\"\\uD800\",\"\\uD800\",\"\\uD800\","
+       "\"\\uD800\",\"\\uD800\",\"\\uD800\",\"\\uD800\",\"\\uD800\","
+       "\"\\uD800\\uD800\\uD800\\uD800\\uD800\\uD800\\uD800\\uD800\\uD800\\uD800"
+       "\\uD800\\uD800\\uD800\\uD800\\uD800\\uD800\\uD800\\uD800\\uD800\\uD800"
+       "\\uD800\\uD800\\uD800\\uD800\\uD800\\uD800\\uD800\\uD800\\uD800\\uD800"
+       "\\uD800\\uD800\\uD800\\uD800\\uD800\\uD800\\uD800\\uD800\\uD800\\uD800"
+       "\\uD800\\uD800\\uD800\\uD800\\uD800\\uD800\\uD800\\uD800\\uD800\\uD800"
+       "\\uD800\\uD800\\uD800\\uD800\\uD800\\uD800\\uD800\\uD800\\uD800\\uD800\""
+       "]}\n" B1),
     IN("many diagnostics",
        "{\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,\"f\":6}\n" B1),
 };
