@@ -169,8 +169,11 @@ static int run_job(job *j, char **files, int nfiles)
         if (!ctx.rn.w) {
             output_close(&out, 1);
             int oom = strcmp(err, "out of memory") == 0;
-            report_errorf("%s", err);
-            return oom ? EXIT_IO : EXIT_USAGE;
+            if (oom) {
+                report_errorf("%s", err);
+                return EXIT_IO;
+            }
+            return usage_error("%s", err);
         }
     }
 

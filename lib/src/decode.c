@@ -545,8 +545,8 @@ static int end_object(nfb_reader *r)
         break;
     case NFB_K_APIERR: {
         const nfb__api_error *e = &r->apierr;
-        ok = nfb__report(r, NFB_ERROR, NFB_CODE_API_ERROR,
-                         path_of(r, NULL, 0, 1), pos,
+        /* The response as a whole is the error: no path. */
+        ok = nfb__report(r, NFB_ERROR, NFB_CODE_API_ERROR, "", pos,
                          "expected a backup, found an API error response "
                          "(status %.*s%s%.*s%s)",
                          e->status.len ? (int)e->status.len : 1,
