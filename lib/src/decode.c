@@ -545,16 +545,20 @@ static int end_object(nfb_reader *r)
         break;
     case NFB_K_APIERR: {
         const nfb__api_error *e = &r->apierr;
+        buf b = {r->msg, 0, sizeof r->msg};
+        puts_(&b, "expected a backup, found an API error response (status ");
+        if (e->status.len)
+            put(&b, e->status.ptr, e->status.len > 24 ? 24 : e->status.len);
+        else
+            puts_(&b, "?");
+        if (e->message.len) {
+            /* The server's text, quoted: escapes keep it one clean line. */
+            puts_(&b, ": ");
+            put_quoted(&b, e->message.ptr, e->message.len, 200);
+        }
+        puts_(&b, ")");
         /* The response as a whole is the error: no path. */
-        ok = nfb__report(r, NFB_ERROR, NFB_CODE_API_ERROR, "", pos,
-                         "expected a backup, found an API error response "
-                         "(status %.*s%s%.*s%s)",
-                         e->status.len ? (int)e->status.len : 1,
-                         e->status.len ? e->status.ptr : "?",
-                         e->message.len ? ": \"" : "",
-                         e->message.len > 200 ? 200 : (int)e->message.len,
-                         e->message.ptr ? e->message.ptr : "",
-                         e->message.len ? "\"" : "");
+        ok = report_at(r, NFB_ERROR, NFB_CODE_API_ERROR, "", pos, r->msg);
         break;
     }
     case NFB_K_BACKUP:
