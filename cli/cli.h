@@ -11,10 +11,10 @@ enum { EXIT_VALID = 0, EXIT_INVALID = 1, EXIT_USAGE = 2, EXIT_IO = 3 };
 
 /* report.c: diagnostics on stderr. */
 typedef struct report {
-    int json;     /* --diagnostics=json */
-    int color;    /* ANSI colors */
-    int quiet;    /* -q: no warnings */
-    void *gen;    /* yajl_gen for json */
+    int json;  /* --diagnostics=json */
+    int color; /* ANSI colors */
+    int quiet; /* -q: no warnings */
+    void *gen; /* yajl_gen for json */
 } report;
 
 int report_init(report *rp);
@@ -30,10 +30,10 @@ void report_errorf(const char *fmt, ...)
 typedef struct output {
     const char *path; /* NULL: stdout */
     int fd;
-    char *tmp;        /* the temporary file that becomes path */
-    int direct;       /* path is not a regular file: written in place */
-    int broken_pipe;  /* the reader of stdout went away */
-    int error;        /* errno of a failed write */
+    char *tmp;       /* the temporary file that becomes path */
+    int direct;      /* path is not a regular file: written in place */
+    int broken_pipe; /* the reader of stdout went away */
+    int error;       /* errno of a failed write */
 } output;
 
 int output_open(output *o, const char *path);

@@ -231,10 +231,9 @@ static int run_job(job *j, char **files, int nfiles)
                 "nfbackup: %llu record%s valid in %llu document%s; %llu "
                 "error%s, %llu warning%s\n",
                 (unsigned long long)st.records, st.records == 1 ? "" : "s",
-                (unsigned long long)st.documents,
-                st.documents == 1 ? "" : "s", (unsigned long long)st.errors,
-                st.errors == 1 ? "" : "s", (unsigned long long)st.warnings,
-                st.warnings == 1 ? "" : "s");
+                (unsigned long long)st.documents, st.documents == 1 ? "" : "s",
+                (unsigned long long)st.errors, st.errors == 1 ? "" : "s",
+                (unsigned long long)st.warnings, st.warnings == 1 ? "" : "s");
     }
     if (io_failed)
         rc = EXIT_IO;
@@ -267,26 +266,45 @@ int main(int argc, char **argv)
         if (argc > 2) return usage_error("formats takes no arguments");
         return list_formats();
     }
-    if (!validate && !convert)
-        return usage_error("unknown command '%s'", cmd);
+    if (!validate && !convert) return usage_error("unknown command '%s'", cmd);
 
     int c;
     optind = 2;
     while ((c = getopt_long(argc, argv, "t:o:qhV", long_options, NULL)) != -1) {
         switch (c) {
-        case 't': j.format = optarg; break;
-        case 'o': j.output = optarg; break;
-        case 'q': j.rp.quiet = 1; break;
-        case OPT_PRETTY: j.write_flags |= NFB_WRITE_PRETTY; break;
-        case OPT_ENVELOPE: j.write_flags |= NFB_WRITE_ENVELOPE; break;
-        case OPT_ARRAY: j.write_flags |= NFB_WRITE_ARRAY; break;
-        case OPT_COLUMNS: j.columns = optarg; break;
-        case OPT_NO_HEADER: j.write_flags |= NFB_WRITE_NO_HEADER; break;
-        case OPT_CRLF: j.write_flags |= NFB_WRITE_CRLF; break;
+        case 't':
+            j.format = optarg;
+            break;
+        case 'o':
+            j.output = optarg;
+            break;
+        case 'q':
+            j.rp.quiet = 1;
+            break;
+        case OPT_PRETTY:
+            j.write_flags |= NFB_WRITE_PRETTY;
+            break;
+        case OPT_ENVELOPE:
+            j.write_flags |= NFB_WRITE_ENVELOPE;
+            break;
+        case OPT_ARRAY:
+            j.write_flags |= NFB_WRITE_ARRAY;
+            break;
+        case OPT_COLUMNS:
+            j.columns = optarg;
+            break;
+        case OPT_NO_HEADER:
+            j.write_flags |= NFB_WRITE_NO_HEADER;
+            break;
+        case OPT_CRLF:
+            j.write_flags |= NFB_WRITE_CRLF;
+            break;
         case OPT_NO_FORMULA_GUARD:
             j.write_flags |= NFB_WRITE_NO_FORMULA_GUARD;
             break;
-        case OPT_STRICT: j.read_flags |= NFB_READ_STRICT; break;
+        case OPT_STRICT:
+            j.read_flags |= NFB_READ_STRICT;
+            break;
         case OPT_DIAGNOSTICS:
             if (strcmp(optarg, "json") == 0)
                 j.rp.json = 1;
@@ -330,8 +348,7 @@ int main(int argc, char **argv)
             return EXIT_USAGE;
         }
     }
-    if (convert && !j.format)
-        return usage_error("convert needs --to FORMAT");
+    if (convert && !j.format) return usage_error("convert needs --to FORMAT");
     if (validate && (j.format || j.output))
         return usage_error("validate writes no output: --to and -o are for "
                            "convert");

@@ -31,7 +31,6 @@ const char *nfb__parse_size(const char *s, size_t len, uint64_t *out);
  * the bad sequence, with *why set to a short reason ("overlong encoding",
  * "surrogate code point", "code point above U+10FFFF", "truncated sequence",
  * "invalid byte 0xff"). dst may be NULL to check without copying. */
-size_t nfb__utf8_copy(char *dst, const char *src, size_t len,
-                      const char **why);
+size_t nfb__utf8_copy(char *dst, const char *src, size_t len, const char **why);
 
 #endif

@@ -282,7 +282,8 @@ static bool parse_fast(const char *s, size_t len, nfb_time *out)
         for (; i < len && (unsigned)(s[i] - '0') <= 9; i++)
             if (nd < 9) ns = ns * 10 + (uint32_t)(s[i] - '0'), nd++;
         if (i == start) return false;
-        for (; nd < 9; nd++) ns *= 10;
+        for (; nd < 9; nd++)
+            ns *= 10;
     }
     int offset = 0;
     if (i + 1 == len && (s[i] == 'Z' || s[i] == 'z')) {

@@ -87,8 +87,10 @@ static void put_quoted(buf *b, const char *s, size_t len, size_t max)
             e[0] = '\\', e[1] = (char)c;
             put(b, e, 2);
         } else if (c < 0x20 || c == 0x7f) {
-            const char *short_ = c == '\n' ? "\\n" : c == '\t' ? "\\t"
-                                 : c == '\r' ? "\\r" : NULL;
+            const char *short_ = c == '\n'   ? "\\n"
+                                 : c == '\t' ? "\\t"
+                                 : c == '\r' ? "\\r"
+                                             : NULL;
             if (short_) {
                 put(b, short_, 2);
             } else {
@@ -193,10 +195,18 @@ static void put_found(buf *b, int jt, const char *s, size_t len)
         put(b, s, len > 48 ? 48 : len);
         if (len > 48) puts_(b, "...");
         break;
-    case J_BOOL: puts_(b, len ? "found true" : "found false"); break;
-    case J_NULL: puts_(b, "found null"); break;
-    case J_OBJECT: puts_(b, "found an object"); break;
-    default: puts_(b, "found an array"); break;
+    case J_BOOL:
+        puts_(b, len ? "found true" : "found false");
+        break;
+    case J_NULL:
+        puts_(b, "found null");
+        break;
+    case J_OBJECT:
+        puts_(b, "found an object");
+        break;
+    default:
+        puts_(b, "found an array");
+        break;
     }
 }
 
@@ -211,8 +221,7 @@ static void put_enums(buf *b, const nfb__field *fd)
 }
 
 static int wrong_type_f(nfb_reader *r, const nfb__field *fd,
-                        const char *expected, int jt, const char *s,
-                        size_t len)
+                        const char *expected, int jt, const char *s, size_t len)
 {
     buf b = {r->msg, 0, sizeof r->msg};
     puts_(&b, "expected ");
@@ -256,8 +265,7 @@ static int before(const nfb_time *a, const nfb_time *b)
 /* The consistency checks of one status/start/end triple. */
 static int lint_times(nfb_reader *r, nfb__pos pos, const char *prefix,
                       nfb_status st, const nfb_time *start,
-                      const char *start_name, int has_end,
-                      const nfb_time *end)
+                      const char *start_name, int has_end, const nfb_time *end)
 {
     char path[sizeof r->path + 32];
     int ok = 1;
@@ -265,7 +273,7 @@ static int lint_times(nfb_reader *r, nfb__pos pos, const char *prefix,
 #define LINT_PATH(field)                                                       \
     do {                                                                       \
         const char *rec_ = path_of(r, NULL, 0, 1);                             \
-        snprintf(path, sizeof path, "%s%s%s" field, rec_, *rec_ ? "." : "",     \
+        snprintf(path, sizeof path, "%s%s%s" field, rec_, *rec_ ? "." : "",    \
                  prefix);                                                      \
     } while (0)
     if (has_end && before(end, start)) {
@@ -285,11 +293,11 @@ static int lint_times(nfb_reader *r, nfb__pos pos, const char *prefix,
     if ((st == NFB_STATUS_SCHEDULED || st == NFB_STATUS_IN_PROGRESS) &&
         has_end) {
         LINT_PATH("completedAt");
-        ok &= nfb__report(r, NFB_WARNING, NFB_CODE_LINT, path, pos,
-                          "expected no completedAt with status \"%s\", found "
-                          "%.*s",
-                          nfb_status_name(st), (int)end->text.len,
-                          end->text.ptr);
+        ok &=
+            nfb__report(r, NFB_WARNING, NFB_CODE_LINT, path, pos,
+                        "expected no completedAt with status \"%s\", found "
+                        "%.*s",
+                        nfb_status_name(st), (int)end->text.len, end->text.ptr);
     }
 #undef LINT_PATH
     return ok;
@@ -302,14 +310,14 @@ static int record_end(nfb_reader *r, const nfb__frame *f)
     int ok = 1;
     /* Lints only make sense on a record whose fields are all there. */
     if (r->stats.errors == r->rec_errors) {
-        ok &= lint_times(r, pos, "", b->status, &b->created_at,
-                         "createdAt", b->has_completed_at, &b->completed_at);
+        ok &= lint_times(r, pos, "", b->status, &b->created_at, "createdAt",
+                         b->has_completed_at, &b->completed_at);
         if (b->has_last_restore) {
-            ok &= lint_times(r, pos, "lastRestore.", b->last_restore.status,
-                             &b->last_restore.restore_timestamp,
-                             "restoreTimestamp",
-                             b->last_restore.has_completed_at,
-                             &b->last_restore.completed_at);
+            ok &=
+                lint_times(r, pos, "lastRestore.", b->last_restore.status,
+                           &b->last_restore.restore_timestamp,
+                           "restoreTimestamp", b->last_restore.has_completed_at,
+                           &b->last_restore.completed_at);
         }
     }
     r->in_record = 0;
@@ -691,9 +699,9 @@ int nfb__dec_map_key(nfb_reader *r, const unsigned char *us, size_t len)
         int strict = (r->cfg.flags & NFB_READ_STRICT) != 0;
         buf b = {r->msg, 0, sizeof r->msg};
         puts_(&b, "expected a field of ");
-        puts_(&b, o ? o->what
-                    : f->kind == NFB_K_DATA ? "a backup or a list"
-                                            : "a backup or an API response");
+        puts_(&b, o                       ? o->what
+                  : f->kind == NFB_K_DATA ? "a backup or a list"
+                                          : "a backup or an API response");
         puts_(&b, ", found unknown field ");
         put_quoted(&b, s, len, 64);
         return report_at(r, strict ? NFB_ERROR : NFB_WARNING,
@@ -718,8 +726,7 @@ int nfb__dec_map_key(nfb_reader *r, const unsigned char *us, size_t len)
 
 /* Copies a checked string into the arena. NULL when it is not valid (and
  * reported) or the arena is full (r->cancel set). */
-static const char *store_text(nfb_reader *r, const char *s, size_t len,
-                              int nul)
+static const char *store_text(nfb_reader *r, const char *s, size_t len, int nul)
 {
     if (bad_escapes(r, NULL, 0)) return NULL;
     char *dst = nfb__arena_alloc(&r->arena, len + (size_t)nul);
@@ -808,8 +815,7 @@ static int scalar(nfb_reader *r, int jt, const char *s, size_t len)
             puts_(&b, ", ");
             put_found(&b, J_STRING, s, len);
             return report_at(r, NFB_ERROR, NFB_CODE_BAD_ENUM,
-                             path_of(r, NULL, 0, 0), nfb__token_pos(r),
-                             r->msg);
+                             path_of(r, NULL, 0, 0), nfb__token_pos(r), r->msg);
         }
         if (fd->off >= 0) *AT(f, fd, int) = v;
         goto stored;
@@ -827,8 +833,7 @@ static int scalar(nfb_reader *r, int jt, const char *s, size_t len)
             puts_(&b, ": ");
             puts_(&b, err);
             return report_at(r, NFB_ERROR, NFB_CODE_BAD_DATE_TIME,
-                             path_of(r, NULL, 0, 0), nfb__token_pos(r),
-                             r->msg);
+                             path_of(r, NULL, 0, 0), nfb__token_pos(r), r->msg);
         }
         *AT(f, fd, nfb_time) = tm;
         goto stored;
@@ -845,8 +850,7 @@ static int scalar(nfb_reader *r, int jt, const char *s, size_t len)
             puts_(&b, err);
             puts_(&b, ")");
             return report_at(r, NFB_ERROR, NFB_CODE_BAD_SIZE,
-                             path_of(r, NULL, 0, 0), nfb__token_pos(r),
-                             r->msg);
+                             path_of(r, NULL, 0, 0), nfb__token_pos(r), r->msg);
         }
         if (!(t = store_text(r, s, len, 0))) return !r->stopped && !r->cancel;
         *AT(f, fd, nfb_str) = (nfb_str){t, len};

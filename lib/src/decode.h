@@ -38,20 +38,20 @@ struct nfb_reader {
     nfb__arena arena;
     nfb_reader_stats stats;
     char *name;
-    int begun;   /* an input is open */
-    int stopped; /* a callback asked to stop */
-    int failed;  /* out of memory: only free is allowed */
+    int begun;             /* an input is open */
+    int stopped;           /* a callback asked to stop */
+    int failed;            /* out of memory: only free is allowed */
     uint64_t input_errors; /* errors reported for the current input */
 
     /* Front end: where the parser is. Input is fed to yajl one line (or
      * the part of a line within a chunk) at a time, so the segment being
      * parsed never holds a newline before its last byte. */
-    uint64_t abs;           /* offset of the next byte to be fed */
+    uint64_t abs; /* offset of the next byte to be fed */
     const unsigned char *seg;
     size_t seg_len;
-    uint64_t seg_base;      /* offset of seg[0] */
-    uint64_t line;          /* line of the current segment */
-    uint64_t line_start;    /* offset where that line starts */
+    uint64_t seg_base;   /* offset of seg[0] */
+    uint64_t line;       /* line of the current segment */
+    uint64_t line_start; /* offset where that line starts */
     uint64_t prev_line_start;
     uint64_t tok_prev_end;  /* offset just past the previous token */
     uint64_t tok_end;       /* offset just past the current token */
@@ -59,12 +59,12 @@ struct nfb_reader {
     int has_pending;
     unsigned char pending_byte; /* the byte at pending_start */
     unsigned char seg_last;     /* the last byte of the segment before */
-    uint64_t seg_tokens;    /* tokens reported in the current segment */
-    int bom;                /* bytes of a BOM matched; -1 once past */
-    int skipping;           /* resync: skipping to a line that starts a
-                               document */
+    uint64_t seg_tokens;        /* tokens reported in the current segment */
+    int bom;                    /* bytes of a BOM matched; -1 once past */
+    int skipping;               /* resync: skipping to a line that starts a
+                                   document */
     int at_line_start;
-    int cancel;             /* the decoder asked to drop the document */
+    int cancel; /* the decoder asked to drop the document */
 
     /* Escape scan: "\uD800" not followed by a low surrogate, which yajl
      * silently turns into '?' or a wrong code point. */
@@ -114,7 +114,7 @@ void nfb__dec_reset(nfb_reader *r);
 int nfb__dec_open(const nfb_reader *r);
 
 /* Front end services for the decoder. */
-nfb__pos nfb__token_pos(nfb_reader *r); /* start of the current token */
+nfb__pos nfb__token_pos(nfb_reader *r);     /* start of the current token */
 nfb__pos nfb__end_pos(const nfb_reader *r); /* offset r->abs */
 
 /* Reports a diagnostic at pos. path NULL means the current path. Returns 1

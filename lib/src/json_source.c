@@ -75,9 +75,9 @@ static int cb_array_end(void *ctx)
 #undef R
 
 static const yajl_callbacks callbacks = {
-    cb_null,     cb_bool,    NULL /* integer */, NULL /* double */,
-    cb_number,   cb_string,  cb_map_start,       cb_map_key,
-    cb_map_end,  cb_array_start, cb_array_end};
+    cb_null,    cb_bool,        NULL /* integer */, NULL /* double */,
+    cb_number,  cb_string,      cb_map_start,       cb_map_key,
+    cb_map_end, cb_array_start, cb_array_end};
 
 /* ---- positions --------------------------------------------------------- */
 
@@ -112,7 +112,8 @@ nfb__pos nfb__token_pos(nfb_reader *r)
     if (r->has_pending && r->pending_start >= from)
         return nfb__pos_at(r, r->pending_start);
     if (from < r->seg_base) from = r->seg_base;
-    while (from < r->tok_end && is_gap(r->seg[from - r->seg_base])) from++;
+    while (from < r->tok_end && is_gap(r->seg[from - r->seg_base]))
+        from++;
     return nfb__pos_at(r, from);
 }
 
@@ -126,7 +127,8 @@ static void note_pending(nfb_reader *r)
     r->seg_last = r->seg[r->seg_len - 1];
     if (r->has_pending && r->pending_start >= from) return;
     if (from < r->seg_base) from = r->seg_base;
-    while (from < end && is_gap(r->seg[from - r->seg_base])) from++;
+    while (from < end && is_gap(r->seg[from - r->seg_base]))
+        from++;
     r->has_pending = from < end;
     r->pending_start = from;
     if (r->has_pending) r->pending_byte = r->seg[from - r->seg_base];
@@ -161,8 +163,8 @@ int nfb__report(nfb_reader *r, nfb_severity sev, nfb_code code,
     else
         r->stats.warnings++;
     if (r->doc_diags > r->cfg.max_diags) return 1;
-    nfb_diag d = {sev, code, r->name, r->doc, pos.offset, pos.line,
-                  pos.column, path ? path : "", r->msg};
+    nfb_diag d = {sev,      code,       r->name,          r->doc, pos.offset,
+                  pos.line, pos.column, path ? path : "", r->msg};
     char msg[sizeof r->msg];
     if (++r->doc_diags > r->cfg.max_diags) {
         d.severity = NFB_WARNING;
@@ -358,7 +360,8 @@ nfb_reader *nfb_reader_new(const nfb_reader_config *cfg)
     r->cfg = *cfg;
     r->cfg.allocator = NULL;
     nfb__arena_init(&r->arena, &r->alloc, cfg->max_record);
-    r->frames = nfb__malloc(&r->alloc, (cfg->max_depth + 1) * sizeof *r->frames);
+    r->frames =
+        nfb__malloc(&r->alloc, (cfg->max_depth + 1) * sizeof *r->frames);
     if (!r->frames || !parser_reset(r)) {
         nfb_reader_free(r);
         return NULL;
@@ -433,8 +436,7 @@ static int is_white(unsigned char c)
  * key and value", where yajl backs up by the token's length but only
  * within the current chunk: there the offending token is taken as the
  * first byte that is not white space after the value before it. */
-static uint64_t syntax_error_at(nfb_reader *r, const char *e,
-                                unsigned char *c)
+static uint64_t syntax_error_at(nfb_reader *r, const char *e, unsigned char *c)
 {
     uint64_t end = r->seg_base + r->seg_len, at;
     if (e && strstr(e, "after key and value")) {
@@ -443,7 +445,8 @@ static uint64_t syntax_error_at(nfb_reader *r, const char *e,
             return r->pending_start;
         }
         at = r->tok_end > r->seg_base ? r->tok_end : r->seg_base;
-        while (at < end && is_white(r->seg[at - r->seg_base])) at++;
+        while (at < end && is_white(r->seg[at - r->seg_base]))
+            at++;
     } else {
         size_t consumed = yajl_get_bytes_consumed(r->yajl);
         int backed_up = e && strncmp(e, "lexical", 7) == 0 &&
@@ -492,8 +495,8 @@ static int syntax_error(nfb_reader *r, int open_before)
     }
     snprintf(what, sizeof what, "%s", e ? e : "invalid JSON");
     size_t wl = strlen(what);
-    while (wl && (what[wl - 1] == '\n' || what[wl - 1] == '.' ||
-                  what[wl - 1] == ' '))
+    while (wl &&
+           (what[wl - 1] == '\n' || what[wl - 1] == '.' || what[wl - 1] == ' '))
         what[--wl] = 0;
     if (yerr) yajl_free_error(r->yajl, yerr);
 
@@ -533,8 +536,7 @@ static int line_ended(nfb_reader *r)
 }
 
 /* Parses one segment: a line, or the part of one inside the chunk. */
-static nfb_result parse_segment(nfb_reader *r, const unsigned char *p,
-                                size_t n)
+static nfb_result parse_segment(nfb_reader *r, const unsigned char *p, size_t n)
 {
     for (;;) {
         r->seg = p;
@@ -561,8 +563,7 @@ static nfb_result parse_segment(nfb_reader *r, const unsigned char *p,
                         "found a %s (byte 0x%02x)",
                         *bad == 0x0c ? "form feed" : "vertical tab", *bad);
             st = yajl_status_error;
-        } else if (st == yajl_status_ok && p[n - 1] == '\n' &&
-                   line_ended(r)) {
+        } else if (st == yajl_status_ok && p[n - 1] == '\n' && line_ended(r)) {
             /* a document cut short at the end of its line: dropped */
             if (r->stopped) return NFB_STOPPED;
             return parser_reset(r) ? NFB_OK : NFB_ENOMEM;

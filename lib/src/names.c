@@ -10,9 +10,10 @@ static const char *const source_names[] = {
     "fileUpload", "liveInstance", "snapshot", "externalDump", "sameAddon"};
 static const char *const compression_names[] = {"gz", "zstd"};
 static const char *const code_names[] = {
-    "syntax",          "missing-field", "wrong-type", "bad-enum",
-    "bad-date-time",   "bad-size",      "duplicate-field",
-    "unknown-field",   "api-error",     "limit",      "lint"};
+    "syntax",          "missing-field", "wrong-type",
+    "bad-enum",        "bad-date-time", "bad-size",
+    "duplicate-field", "unknown-field", "api-error",
+    "limit",           "lint"};
 
 #define NAME_OF(table, i)                                                      \
     ((unsigned)(i) < sizeof table / sizeof table[0] ? table[i] : NULL)
@@ -42,13 +43,20 @@ const char *nfb_severity_name(nfb_severity severity)
 const char *nfb_result_str(int result)
 {
     switch (result) {
-    case NFB_OK: return "success";
-    case NFB_STOPPED: return "stopped by a callback";
-    case NFB_ENOMEM: return "out of memory";
-    case NFB_EINVAL: return "invalid argument";
-    case NFB_EWRITE: return "write failed";
-    case NFB_ESTATE: return "call not allowed in this state";
-    default: return "unknown result";
+    case NFB_OK:
+        return "success";
+    case NFB_STOPPED:
+        return "stopped by a callback";
+    case NFB_ENOMEM:
+        return "out of memory";
+    case NFB_EINVAL:
+        return "invalid argument";
+    case NFB_EWRITE:
+        return "write failed";
+    case NFB_ESTATE:
+        return "call not allowed in this state";
+    default:
+        return "unknown result";
     }
 }
 
@@ -79,8 +87,7 @@ static void std_free(void *ctx, void *p)
 
 int nfb__allocator_init(nfb_allocator *dst, const nfb_allocator *src)
 {
-    static const nfb_allocator std = {std_malloc, std_realloc, std_free,
-                                      NULL};
+    static const nfb_allocator std = {std_malloc, std_realloc, std_free, NULL};
     if (!src) {
         *dst = std;
         return 0;

@@ -5,10 +5,17 @@
 
 #include "internal.h"
 
-#define S(s) {s, sizeof s - 1}
+#define S(s)                                                                   \
+    {                                                                          \
+        s, sizeof s - 1                                                        \
+    }
 
-static const nfb_str status_enum[] = {S("scheduled"), S("in-progress"), S("completed"), S("aborting"), S("aborted"), S("failed"), S("not-supported")};
-static const nfb_str source_enum[] = {S("fileUpload"), S("liveInstance"), S("snapshot"), S("externalDump"), S("sameAddon")};
+static const nfb_str status_enum[] = {
+    S("scheduled"), S("in-progress"), S("completed"),    S("aborting"),
+    S("aborted"),   S("failed"),      S("not-supported")};
+static const nfb_str source_enum[] = {S("fileUpload"), S("liveInstance"),
+                                      S("snapshot"), S("externalDump"),
+                                      S("sameAddon")};
 static const nfb_str compression_enum[] = {S("gz"), S("zstd")};
 static const nfb_str dest_type_enum[] = {S("custom")};
 
@@ -39,8 +46,8 @@ static const nfb__field config_fields[] = {
      B(config.has_source), -1},
     {NAME("size"), NFB_T_SIZE, 0, 1, NULL, 0, B(config.size_text), -1,
      B(config.size)},
-    {NAME("addonVersion"), NFB_T_STRING, 0, 0, NULL, 0,
-     B(config.addon_version), B(config.has_addon_version), -1},
+    {NAME("addonVersion"), NFB_T_STRING, 0, 0, NULL, 0, B(config.addon_version),
+     B(config.has_addon_version), -1},
     {NAME("compressionType"), NFB_T_ENUM, 0, 0, compression_enum,
      N(compression_enum), B(config.compression_type),
      B(config.has_compression_type), -1},
@@ -91,7 +98,10 @@ static const nfb__field list_fields[] = {
     {NAME("backups"), NFB_T_ARRAY, NFB_K_BACKUP, 1, NULL, 0, -1, -1, -1},
 };
 
-#define OBJ(what, f) {what, f, N(f)}
+#define OBJ(what, f)                                                           \
+    {                                                                          \
+        what, f, N(f)                                                          \
+    }
 
 const nfb__object nfb__objects[NFB_K_COUNT] = {
     [NFB_K_BACKUP] = OBJ("a backup", backup_fields),
@@ -107,13 +117,21 @@ const nfb__object nfb__objects[NFB_K_COUNT] = {
 const char *nfb__type_expect(const nfb__field *f)
 {
     switch (f->type) {
-    case NFB_T_STRING: return "a string";
-    case NFB_T_ENUM: return "one of the enum strings";
-    case NFB_T_DATETIME: return "an RFC 3339 date-time string";
-    case NFB_T_SIZE: return "a decimal byte count string";
-    case NFB_T_NUMBER: return "a number";
-    case NFB_T_OBJECT: return "an object";
-    case NFB_T_ARRAY: return "an array";
-    default: return "a value";
+    case NFB_T_STRING:
+        return "a string";
+    case NFB_T_ENUM:
+        return "one of the enum strings";
+    case NFB_T_DATETIME:
+        return "an RFC 3339 date-time string";
+    case NFB_T_SIZE:
+        return "a decimal byte count string";
+    case NFB_T_NUMBER:
+        return "a number";
+    case NFB_T_OBJECT:
+        return "an object";
+    case NFB_T_ARRAY:
+        return "an array";
+    default:
+        return "a value";
     }
 }

@@ -20,25 +20,25 @@ typedef enum nfb__type {
 
 /* Kinds of object (and arrays) the decoder knows. */
 typedef enum nfb__kind {
-    NFB_K_TOP,      /* a top-level object, form not known yet */
-    NFB_K_DATA,     /* "data" of a wrapper: a backup or {"backups": [...]} */
-    NFB_K_WRAPPER,  /* a top-level {"data": ...} / {"error": ...} object */
-    NFB_K_LIST,     /* {"backups": [...]} (top level or under "data") */
+    NFB_K_TOP,     /* a top-level object, form not known yet */
+    NFB_K_DATA,    /* "data" of a wrapper: a backup or {"backups": [...]} */
+    NFB_K_WRAPPER, /* a top-level {"data": ...} / {"error": ...} object */
+    NFB_K_LIST,    /* {"backups": [...]} (top level or under "data") */
     NFB_K_BACKUP,
     NFB_K_CONFIG,
     NFB_K_SOURCE,
     NFB_K_DEST,
     NFB_K_RESTORE,
-    NFB_K_APIERR,   /* {"status": 404, "message": ...} of an API error */
-    NFB_K_ARRAY,    /* an array whose elements are objects of elem kind */
+    NFB_K_APIERR, /* {"status": 404, "message": ...} of an API error */
+    NFB_K_ARRAY,  /* an array whose elements are objects of elem kind */
     NFB_K_COUNT
 } nfb__kind;
 
 typedef struct nfb__field {
     const char *name;
     uint8_t len;
-    uint8_t type;     /* nfb__type */
-    uint8_t kind;     /* NFB_T_OBJECT / NFB_T_ARRAY: the (element) kind */
+    uint8_t type; /* nfb__type */
+    uint8_t kind; /* NFB_T_OBJECT / NFB_T_ARRAY: the (element) kind */
     uint8_t required;
     const nfb_str *enums; /* NFB_T_ENUM: names, indexed by value */
     uint8_t nenums;
@@ -48,9 +48,9 @@ typedef struct nfb__field {
 } nfb__field;
 
 typedef struct nfb__object {
-    const char *what;          /* "a backup", for messages */
+    const char *what; /* "a backup", for messages */
     const nfb__field *fields;
-    uint8_t count;             /* at most 32: presence is a bit mask */
+    uint8_t count; /* at most 32: presence is a bit mask */
 } nfb__object;
 
 extern const nfb__object nfb__objects[NFB_K_COUNT];
@@ -71,7 +71,8 @@ static inline int nfb__schema_find(const nfb__object *o, const char *key,
         const nfb__field *f = &o->fields[i];
         if (f->len != len || f->name[0] != key[0]) continue;
         size_t j = 1;
-        while (j < len && f->name[j] == key[j]) j++;
+        while (j < len && f->name[j] == key[j])
+            j++;
         if (j == len) return i;
     }
     return -1;

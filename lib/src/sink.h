@@ -32,7 +32,8 @@ static inline int nfb__sink_put(nfb__sink *s, const void *p, size_t n)
         if (n <= 16) {
             const unsigned char *q = p;
             unsigned char *d = s->buf + s->len;
-            for (size_t i = 0; i < n; i++) d[i] = q[i];
+            for (size_t i = 0; i < n; i++)
+                d[i] = q[i];
         } else {
             memcpy(s->buf + s->len, p, n);
         }

@@ -32,8 +32,9 @@ nfb_writer *nfb_writer_new(const char *name, const nfb_writer_options *o,
     if (!err || !errlen) err = dummy, errlen = sizeof dummy;
     err[0] = 0;
     if (!name || !o || !o->write) {
-        snprintf(err, errlen, "a format name and a write function are "
-                              "required");
+        snprintf(err, errlen,
+                 "a format name and a write function are "
+                 "required");
         return NULL;
     }
     const nfb__writer_class *cls = find(name);

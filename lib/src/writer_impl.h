@@ -21,7 +21,7 @@ struct nfb_writer {
 
 struct nfb__writer_class {
     nfb_format info; /* name and description */
-    size_t size; /* of the format's struct */
+    size_t size;     /* of the format's struct */
     /* Sets up the format's state from the options. Returns NFB_OK, or an
      * error with a reason in err. free is called in any case. */
     int (*init)(nfb_writer *w, const nfb_writer_options *o, char *err,

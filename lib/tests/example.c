@@ -18,8 +18,7 @@ static int on_diag(void *ctx, const nfb_diag *d)
     (void)ctx;
     fprintf(stderr, "%s:%llu:%llu: %s: %s [%s]\n", d->input,
             (unsigned long long)d->line, (unsigned long long)d->column,
-            nfb_severity_name(d->severity), d->message,
-            nfb_code_name(d->code));
+            nfb_severity_name(d->severity), d->message, nfb_code_name(d->code));
     return 0;
 }
 

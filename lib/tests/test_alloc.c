@@ -90,8 +90,8 @@ static char *make_input(size_t *len)
         "\",\"status\":\"failed\",\"createdAt\":\"2021-01-20T11:19:53Z\","
         "\"config\":{\"size\":\"0\"}}]\n";
     size_t big = 40000;
-    size_t cap = sizeof head + 20 * sizeof dest + sizeof mid + big +
-                 sizeof tail;
+    size_t cap =
+        sizeof head + 20 * sizeof dest + sizeof mid + big + sizeof tail;
     char *s = malloc(cap);
     size_t n = 0;
     memcpy(s + n, head, sizeof head - 1), n += sizeof head - 1;
@@ -152,7 +152,8 @@ static int run(counting *c, const char *in, size_t len, int *records)
                 failed = 1;
     }
     nfb_reader_free(r);
-    for (size_t i = 0; i < nw; i++) nfb_writer_free(ws[i]);
+    for (size_t i = 0; i < nw; i++)
+        nfb_writer_free(ws[i]);
     return failed;
 }
 
@@ -173,8 +174,8 @@ static void every_allocation_can_fail(void **state)
     for (long n = 1; n <= total; n++) {
         counting f = {0, n, 0};
         int res = run(&f, in, len, &records);
-        if (res == 0) print_error("allocation %ld of %ld failed unseen\n", n,
-                                  total);
+        if (res == 0)
+            print_error("allocation %ld of %ld failed unseen\n", n, total);
         assert_int_equal(res, 1);
         assert_int_equal(f.live, 0);
     }

@@ -333,8 +333,7 @@ static void form_mixed(void **state)
     hres h = {0};
     h_run(&h, NULL, "all", all, n, NULL, NULL);
     /* 1 + 1 + 1 + 2 + 2 + 2 + 4 + 2 records, then the API error */
-    check_(__LINE__, "(all fixtures)", &h, 15, WANTS(ERR(API_ERROR, "")),
-           1);
+    check_(__LINE__, "(all fixtures)", &h, 15, WANTS(ERR(API_ERROR, "")), 1);
     static const char *const want_recs[] = {B1, B1, B1, B1, B2, B1, B2, B1,
                                             B2, B1, B1, B1, B2, B1, B2};
     for (size_t i = 0; i < 15; i++)

@@ -29,11 +29,11 @@ extern "C" {
  * is reported through diagnostics and the call still returns NFB_OK. */
 typedef enum nfb_result {
     NFB_OK = 0,
-    NFB_STOPPED = 1,  /* a callback returned non-zero: stopped on request */
-    NFB_ENOMEM = -1,  /* an allocation failed; the handle can only be freed */
-    NFB_EINVAL = -2,  /* a bad argument or option */
-    NFB_EWRITE = -3,  /* the output callback reported a failure */
-    NFB_ESTATE = -4   /* the call is not allowed in the handle's state */
+    NFB_STOPPED = 1, /* a callback returned non-zero: stopped on request */
+    NFB_ENOMEM = -1, /* an allocation failed; the handle can only be freed */
+    NFB_EINVAL = -2, /* a bad argument or option */
+    NFB_EWRITE = -3, /* the output callback reported a failure */
+    NFB_ESTATE = -4  /* the call is not allowed in the handle's state */
 } nfb_result;
 
 /* A short lower-case description of a result, never NULL. */

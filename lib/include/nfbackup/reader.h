@@ -40,11 +40,11 @@ typedef struct nfb_reader_config {
     nfb_diag_fn on_diag;            /* may be NULL */
     void *ctx;                      /* passed to both callbacks */
     unsigned flags;                 /* NFB_READ_* */
-    size_t max_depth;        /* nesting of arrays and objects; default 64 */
-    size_t max_string;       /* bytes of one string or key; default 1 MiB */
-    size_t max_record;       /* arena bytes of one record; default 4 MiB */
-    size_t max_diags;        /* diagnostics reported per document; default
-                                100, then one "limit" diagnostic */
+    size_t max_depth;  /* nesting of arrays and objects; default 64 */
+    size_t max_string; /* bytes of one string or key; default 1 MiB */
+    size_t max_record; /* arena bytes of one record; default 4 MiB */
+    size_t max_diags;  /* diagnostics reported per document; default
+                          100, then one "limit" diagnostic */
 } nfb_reader_config;
 
 /* Fills cfg with the defaults: no callbacks, no flags, default limits. */

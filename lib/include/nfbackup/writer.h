@@ -20,12 +20,12 @@ typedef struct nfb_writer nfb_writer;
 typedef int (*nfb_write_fn)(void *ctx, const void *data, size_t len);
 
 enum {
-    NFB_WRITE_PRETTY = 1u << 0,   /* json: indented */
-    NFB_WRITE_ENVELOPE = 1u << 1, /* each record as {"data": ...} */
-    NFB_WRITE_ARRAY = 1u << 2,    /* one array/sequence of all records */
-    NFB_WRITE_NO_HEADER = 1u << 3,        /* csv: no header row */
-    NFB_WRITE_CRLF = 1u << 4,             /* csv: CRLF line ends */
-    NFB_WRITE_NO_FORMULA_GUARD = 1u << 5  /* csv: no ' before =+-@ ... */
+    NFB_WRITE_PRETTY = 1u << 0,          /* json: indented */
+    NFB_WRITE_ENVELOPE = 1u << 1,        /* each record as {"data": ...} */
+    NFB_WRITE_ARRAY = 1u << 2,           /* one array/sequence of all records */
+    NFB_WRITE_NO_HEADER = 1u << 3,       /* csv: no header row */
+    NFB_WRITE_CRLF = 1u << 4,            /* csv: CRLF line ends */
+    NFB_WRITE_NO_FORMULA_GUARD = 1u << 5 /* csv: no ' before =+-@ ... */
 };
 
 typedef struct nfb_writer_options {
