@@ -9,7 +9,8 @@
  *
  *   byte 0   flags: F_STRICT, F_SMALL (the limits below), F_TWO (two
  *            inputs), F_STOP (a callback asks to stop), F_IMPLICIT (no
- *            nfb_reader_begin before the first feed)
+ *            nfb_reader_begin before the first feed), F_ONCE (no second
+ *            reading, see below)
  *   byte 1   max_depth  = 1 + b % 32          (F_SMALL)
  *   byte 2   max_string = 1 + 2 b             (F_SMALL)
  *   byte 3   max_record = 1 + 16 b            (F_SMALL)
@@ -19,7 +20,10 @@
  *   byte 7-9 chunk lengths, used in turn; 0 means all that is left
  *
  * Every diagnostic and record is checked against the contracts of the
- * public headers; a broken one aborts. */
+ * public headers; a broken one aborts. Unless F_ONCE is set, the same text
+ * is then read again in one chunk per input, and both readings must give
+ * the same diagnostics (every field) and the same records (compared as
+ * normalized JSON): how the input is cut must never change the result. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -36,8 +40,37 @@ enum {
     F_SMALL = 1 << 1,
     F_TWO = 1 << 2,
     F_STOP = 1 << 3,
-    F_IMPLICIT = 1 << 4
+    F_IMPLICIT = 1 << 4,
+    F_ONCE = 1 << 5
 };
+
+/* A growable memory buffer, kept NUL-terminated for the string functions
+ * of the log comparison. */
+typedef struct mem {
+    char *p;
+    size_t n, cap;
+} mem;
+
+static void mem_put(mem *m, const void *data, size_t len)
+{
+    if (len >= m->cap - m->n) {
+        size_t cap = m->cap ? m->cap : 256;
+        while (cap - m->n <= len)
+            cap *= 2;
+        m->p = realloc(m->p, cap);
+        FUZZ_CHECK(m->p != NULL);
+        m->cap = cap;
+    }
+    if (len) memcpy(m->p + m->n, data, len);
+    m->n += len;
+    m->p[m->n] = 0;
+}
+
+static int mem_write(void *ctx, const void *data, size_t len)
+{
+    mem_put(ctx, data, len);
+    return 0;
+}
 
 typedef struct run {
     nfb_reader *reader;
@@ -54,6 +87,9 @@ typedef struct run {
     bool stop_asked;
     /* What the callbacks saw. */
     uint64_t records, errors, warnings;
+    mem diags;        /* every field of every diagnostic, one a line */
+    nfb_writer *json; /* the records as normalized JSON... */
+    mem json_out;     /* ...written here */
 } run;
 
 static void check_str(nfb_str s)
@@ -144,6 +180,7 @@ static int on_record(void *ctx, const nfb_backup *b)
         if (b->last_restore.has_completed_at)
             check_time(&b->last_restore.completed_at);
     }
+    FUZZ_CHECK(nfb_writer_record(r->json, b) == NFB_OK);
     return stop_here(r);
 }
 
@@ -197,6 +234,18 @@ static int on_diag(void *ctx, const nfb_diag *d)
                 (unsigned long long)(d->offset - line_start + 1), d->message);
         FUZZ_CHECK(!"line and column agree with the offset");
     }
+
+    char head[160];
+    int n =
+        snprintf(head, sizeof head, "%s %d %d %llu %llu %llu %llu ", d->input,
+                 (int)d->severity, (int)d->code,
+                 (unsigned long long)d->document, (unsigned long long)d->offset,
+                 (unsigned long long)d->line, (unsigned long long)d->column);
+    mem_put(&r->diags, head, (size_t)n);
+    mem_put(&r->diags, d->path, strlen(d->path));
+    mem_put(&r->diags, " | ", 3);
+    mem_put(&r->diags, d->message, strlen(d->message));
+    mem_put(&r->diags, "\n", 1);
     return stop_here(r);
 }
 
@@ -253,20 +302,18 @@ static void feed_input(run *r, const char *name, const uint8_t *p, size_t n,
     check_result(r, nfb_reader_finish(r->reader), &stopped);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* Reads data (after the header h) with the chunk lengths given, checking
+ * every invariant on the way, and leaves the logs in *r. */
+static void read_all(run *r, const uint8_t h[HDR], const uint8_t *data,
+                     size_t size, const uint8_t chunks[3])
 {
-    uint8_t h[HDR] = {0};
-    size_t hn = size < HDR ? size : HDR;
-    memcpy(h, data, hn);
-    data += hn, size -= hn;
-
     nfb_reader_config cfg;
     nfb_reader_config_init(&cfg);
-    run r = {0};
-    r.strict = (h[0] & F_STRICT) != 0;
-    r.stop_enabled = (h[0] & F_STOP) != 0;
-    r.stop_after = h[5];
-    cfg.flags = r.strict ? NFB_READ_STRICT : 0;
+    memset(r, 0, sizeof *r);
+    r->strict = (h[0] & F_STRICT) != 0;
+    r->stop_enabled = (h[0] & F_STOP) != 0;
+    r->stop_after = h[5];
+    cfg.flags = r->strict ? NFB_READ_STRICT : 0;
     if (h[0] & F_SMALL) {
         cfg.max_depth = 1 + h[1] % 32u;
         cfg.max_string = 1 + 2u * h[2];
@@ -275,21 +322,126 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     cfg.on_record = on_record;
     cfg.on_diag = on_diag;
-    cfg.ctx = &r;
-    r.reader = nfb_reader_new(&cfg);
-    FUZZ_CHECK(r.reader != NULL);
+    cfg.ctx = r;
+    r->reader = nfb_reader_new(&cfg);
+    FUZZ_CHECK(r->reader != NULL);
+    nfb_writer_options wo = {0};
+    wo.write = mem_write;
+    wo.ctx = &r->json_out;
+    r->json = nfb_writer_new("json", &wo, NULL, 0);
+    FUZZ_CHECK(r->json != NULL);
 
     size_t split = size;
     if (h[0] & F_TWO) split = size * h[6] / 256;
-    feed_input(&r, "first", data, split, h + 7, (h[0] & F_IMPLICIT) != 0);
+    feed_input(r, "first", data, split, chunks, (h[0] & F_IMPLICIT) != 0);
     if (h[0] & F_TWO)
-        feed_input(&r, "second", data + split, size - split, h + 7, false);
+        feed_input(r, "second", data + split, size - split, chunks, false);
 
     nfb_reader_stats st;
-    nfb_reader_stats_get(r.reader, &st);
-    FUZZ_CHECK(st.records == r.records);
-    FUZZ_CHECK(st.errors + st.warnings >= r.errors + r.warnings);
+    nfb_reader_stats_get(r->reader, &st);
+    FUZZ_CHECK(st.records == r->records);
+    FUZZ_CHECK(st.errors + st.warnings >= r->errors + r->warnings);
     FUZZ_CHECK(st.bytes <= size);
-    nfb_reader_free(r.reader);
+    nfb_reader_free(r->reader);
+    FUZZ_CHECK(nfb_writer_end(r->json) == NFB_OK);
+    nfb_writer_free(r->json);
+}
+
+static void run_free(run *r)
+{
+    free(r->diags.p);
+    free(r->json_out.p);
+}
+
+static bool same(const mem *a, const mem *b)
+{
+    return a->n == b->n && (a->n == 0 || memcmp(a->p, b->p, a->n) == 0);
+}
+
+/* One line of a diagnostics log: "input severity code document offset
+ * line column path | message". */
+typedef struct logline {
+    const char *p;
+    size_t n;
+    char input[64];
+    int code;
+    unsigned long long doc, line;
+} logline;
+
+static bool next_line(const mem *m, size_t *pos, logline *l)
+{
+    if (*pos >= m->n) return false;
+    l->p = m->p + *pos;
+    const char *nl = memchr(l->p, '\n', m->n - *pos);
+    l->n = (size_t)(nl - l->p);
+    *pos += l->n + 1;
+    int sev;
+    unsigned long long off, col;
+    FUZZ_CHECK(sscanf(l->p, "%63s %d %d %llu %llu %llu %llu", l->input, &sev,
+                      &l->code, &l->doc, &off, &l->line, &col) == 7);
+    return true;
+}
+
+/* Known difference, tolerated until the front end changes: a string token
+ * cut by a chunk end after more than max_string + 2 of its bytes is
+ * refused as too long (limit) before the rest of it is seen, while read in
+ * one piece the same token is refused for what comes later in it (a
+ * control character, a bad \u escape, a vertical tab, no ',' after it):
+ * a syntax error on the same line. Either way that document is dropped
+ * from the same place on, so everything else must still agree. When the
+ * document's diagnostics are capped (max_diags), the cap's notice stands
+ * in for either one, at its place: then the notices may differ in column.
+ * Reproducers: fuzz/crashes/fuzz_reader/token-limit-or-syntax-*. */
+static bool same_diags(const mem *cut, const mem *one)
+{
+    size_t i = 0, j = 0;
+    logline a, b;
+    for (;;) {
+        bool ha = next_line(cut, &i, &a), hb = next_line(one, &j, &b);
+        if (!ha || !hb) return ha == hb;
+        if (a.n == b.n && memcmp(a.p, b.p, a.n) == 0) continue;
+        if (strcmp(a.input, b.input) != 0 || a.doc != b.doc || a.line != b.line)
+            return false;
+        const char *token = strstr(a.p, "| expected a token of at most");
+        if (a.code == NFB_CODE_LIMIT && b.code == NFB_CODE_SYNTAX && token &&
+            token < a.p + a.n)
+            continue;
+        static const char capped[] = "| expected at most ";
+        const char *ca = strstr(a.p, capped), *cb = strstr(b.p, capped);
+        const char *per = ca ? strstr(ca, "diagnostics per document") : NULL;
+        size_t rest = ca ? a.n - (size_t)(ca - a.p) : 0;
+        if (a.code == NFB_CODE_LIMIT && b.code == NFB_CODE_LIMIT && per &&
+            per < a.p + a.n && cb && cb < b.p + b.n &&
+            rest == b.n - (size_t)(cb - b.p) && memcmp(ca, cb, rest) == 0)
+            continue;
+        return false;
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static const uint8_t whole[3] = {0, 0, 0};
+    uint8_t h[HDR] = {0};
+    size_t hn = size < HDR ? size : HDR;
+    memcpy(h, data, hn);
+    data += hn, size -= hn;
+
+    run cut, one;
+    read_all(&cut, h, data, size, h + 7);
+    if (!(h[0] & F_ONCE)) {
+        read_all(&one, h, data, size, whole);
+        if (!same_diags(&cut.diags, &one.diags) ||
+            !same(&cut.json_out, &one.json_out)) {
+            fprintf(stderr,
+                    "in chunks of %u, %u, %u:\n%.*s%.*s\nin one chunk:\n"
+                    "%.*s%.*s\n",
+                    h[7], h[8], h[9], (int)cut.diags.n, cut.diags.p,
+                    (int)cut.json_out.n, cut.json_out.p, (int)one.diags.n,
+                    one.diags.p, (int)one.json_out.n, one.json_out.p);
+            FUZZ_CHECK(!"the chunking does not change the result");
+        }
+        run_free(&one);
+    }
+    run_free(&cut);
     return 0;
 }
