@@ -299,12 +299,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     data += hn, size -= hn;
     unsigned variant =
         h[0] & (NFB_WRITE_PRETTY | NFB_WRITE_ENVELOPE | NFB_WRITE_ARRAY);
-    /* An array of envelopes, [{"data": ...}, ...], is no form the reader
-     * knows (DESIGN.md lists arrays of backups only), so what --array
-     * --envelope writes does not read back: not checked until one side
-     * changes. */
-    if ((variant & NFB_WRITE_ARRAY) && (variant & NFB_WRITE_ENVELOPE))
-        variant &= ~(unsigned)NFB_WRITE_ENVELOPE;
     size_t chunk = h[0] >> 4;
     unsigned other_flags = h[1];
 

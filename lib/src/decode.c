@@ -399,7 +399,9 @@ static const nfb__field *awaited(nfb_reader *r, int *elem)
 
 static const char *elem_expect(int elem)
 {
-    return elem == NFB_K_BACKUP ? "a backup object" : "an object";
+    return elem == NFB_K_BACKUP ? "a backup object"
+           : elem == NFB_K_TOP  ? "a backup or an API response object"
+                                : "an object";
 }
 
 int nfb__dec_open(const nfb_reader *r)
@@ -439,8 +441,10 @@ static int begin_container(nfb_reader *r, int is_map)
             record_begin(r);
             return push(r, NFB_K_TOP, &r->rec, pos);
         }
+        /* A top-level array holds backups or, as nfbackup's own --array
+         * --envelope output does, any of the object forms. */
         push(r, NFB_K_ARRAY, NULL, pos);
-        r->frames[r->depth - 1].elem = NFB_K_BACKUP;
+        r->frames[r->depth - 1].elem = NFB_K_TOP;
         return 1;
     }
     if (elem >= 0) {
@@ -453,6 +457,10 @@ static int begin_container(nfb_reader *r, int is_map)
             r->in_record = 1;
             r->rec_errors = r->stats.errors;
             return push(r, NFB_K_BACKUP, &r->rec, pos);
+        }
+        if (elem == NFB_K_TOP) {
+            record_begin(r);
+            return push(r, NFB_K_TOP, &r->rec, pos);
         }
         /* NFB_K_DEST: grow the destination array inside the arena. */
         if (r->ndests == r->dests_cap) {
