@@ -466,6 +466,27 @@ static uint64_t syntax_error_at(nfb_reader *r, const char *e, unsigned char *c)
 /* A syntax error from yajl in the current segment. Returns 1 when the
  * segment is to be parsed again (the error only showed that the line
  * before was cut short). */
+/* A syntax error at offset at inside a token that began more than
+ * max_string + 2 bytes before it: reported as the token limit, at the
+ * token's start, exactly as when a chunk ends inside that token after as
+ * many bytes (parse_segment), so that where the input is split does not
+ * change the diagnostic. Returns 1 when it reported. */
+static int long_token_error(nfb_reader *r, uint64_t at)
+{
+    uint64_t from = r->tok_end;
+    if (r->has_pending && r->pending_start >= from) {
+        from = r->pending_start;
+    } else {
+        if (from < r->seg_base) from = r->seg_base;
+        while (from < at && is_gap(r->seg[from - r->seg_base]))
+            from++;
+    }
+    if (from >= at || at - from <= r->cfg.max_string + 2) return 0;
+    nfb__report(r, NFB_ERROR, NFB_CODE_LIMIT, "", nfb__pos_at(r, from),
+                TOKEN_LIMIT_FMT, r->cfg.max_string);
+    return 1;
+}
+
 static int syntax_error(nfb_reader *r, int open_before)
 {
     unsigned char *yerr = yajl_get_error(r->yajl, 0, NULL, 0);
@@ -485,6 +506,11 @@ static int syntax_error(nfb_reader *r, int open_before)
                     "the line (the line is cut short)");
         if (yerr) yajl_free_error(r->yajl, yerr);
         return 1;
+    }
+
+    if (long_token_error(r, at_abs)) {
+        if (yerr) yajl_free_error(r->yajl, yerr);
+        return 0;
     }
 
     char what[200];
@@ -556,7 +582,9 @@ static nfb_result parse_segment(nfb_reader *r, const unsigned char *p, size_t n)
         scan_escapes(r, p, len);
         yajl_status st = yajl_parse(r->yajl, p, len);
         if (st == yajl_status_ok) collapse_bad_escapes(r);
-        if (st == yajl_status_ok && bad) {
+        if (st == yajl_status_ok && bad && long_token_error(r, r->abs + len)) {
+            st = yajl_status_error;
+        } else if (st == yajl_status_ok && bad) {
             nfb__report(r, NFB_ERROR, NFB_CODE_SYNTAX, "",
                         nfb__pos_at(r, r->seg_base + len),
                         "invalid JSON: expected a token or JSON white space, "
