@@ -419,6 +419,22 @@ void nfb__dec_reset(nfb_reader *r)
 
 /* ---- events ------------------------------------------------------------ */
 
+/* The arena refused: the record is over max_record (a limit diagnostic)
+ * or memory ran out. Either way the document is dropped. Returns 0. */
+static int arena_failed(nfb_reader *r, nfb__pos pos)
+{
+    if (r->arena.over_limit) {
+        nfb__report(r, NFB_ERROR, NFB_CODE_LIMIT, path_of(r, NULL, 0, 0), pos,
+                    "expected a record of at most %zu bytes, found a larger "
+                    "one; the rest of the document is skipped",
+                    r->cfg.max_record);
+    } else {
+        r->failed = 1;
+    }
+    r->cancel = 1;
+    return 0;
+}
+
 static int begin_container(nfb_reader *r, int is_map)
 {
     if (r->skip || r->skip_value) {
@@ -497,16 +513,7 @@ static int begin_container(nfb_reader *r, int is_map)
     return push(r, (nfb__kind)fd->kind, parent->base, pos);
 
 arena_fail:
-    if (r->arena.over_limit) {
-        nfb__report(r, NFB_ERROR, NFB_CODE_LIMIT, path_of(r, NULL, 0, 0), pos,
-                    "expected a record of at most %zu bytes, found a larger "
-                    "one; the rest of the document is skipped",
-                    r->cfg.max_record);
-    } else {
-        r->failed = 1;
-    }
-    r->cancel = 1;
-    return 0;
+    return arena_failed(r, pos);
 }
 
 int nfb__dec_map_start(nfb_reader *r)
@@ -739,16 +746,7 @@ static const char *store_text(nfb_reader *r, const char *s, size_t len, int nul)
     if (bad_escapes(r, NULL, 0)) return NULL;
     char *dst = nfb__arena_alloc(&r->arena, len + (size_t)nul);
     if (!dst) {
-        if (r->arena.over_limit) {
-            nfb__report(r, NFB_ERROR, NFB_CODE_LIMIT, path_of(r, NULL, 0, 0),
-                        nfb__token_pos(r),
-                        "expected a record of at most %zu bytes, found a "
-                        "larger one; the rest of the document is skipped",
-                        r->cfg.max_record);
-        } else {
-            r->failed = 1;
-        }
-        r->cancel = 1;
+        arena_failed(r, nfb__token_pos(r));
         return NULL;
     }
     const char *why;
