@@ -2,13 +2,6 @@
 
 #include <stdalign.h>
 
-struct nfb__arena_block {
-    nfb__arena_block *next;
-    size_t cap;
-    size_t used;
-    alignas(max_align_t) unsigned char data[];
-};
-
 enum { BLOCK_MIN = 16 * 1024, ALIGN = alignof(max_align_t) };
 
 void nfb__arena_init(nfb__arena *a, const nfb_allocator *alloc, size_t limit)
@@ -29,7 +22,7 @@ static nfb__arena_block *block_new(nfb__arena *a, size_t n)
     return b;
 }
 
-void *nfb__arena_alloc(nfb__arena *a, size_t n)
+void *nfb__arena_alloc_slow(nfb__arena *a, size_t n)
 {
     /* Zero-length requests still get a distinct valid pointer. */
     n = n ? (n + ALIGN - 1) & ~(size_t)(ALIGN - 1) : ALIGN;

@@ -508,7 +508,9 @@ static int begin_container(nfb_reader *r, int is_map)
         if (fd->kind == NFB_K_DEST) r->ndests = 0;
         return 1;
     }
-    if (fd->kind == NFB_K_DATA) record_begin(r);
+    /* The wrapper's own object began the record already; only what an
+     * "error" before "data" stored needs clearing. */
+    if (fd->kind == NFB_K_DATA && r->arena.total) record_begin(r);
     if (fd->kind == NFB_K_APIERR) return push(r, fd->kind, &r->apierr, pos);
     return push(r, (nfb__kind)fd->kind, parent->base, pos);
 
