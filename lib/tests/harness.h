@@ -79,4 +79,27 @@ char *h_subst(const char *base, const char *from, const char *to);
 /* Reads a whole file; NULL when it cannot be read. Caller frees. */
 char *h_read_file(const char *path, size_t *len);
 
+/* The example backup of the API documentation (testdata/forms: BACKUP),
+ * compact and in canonical key order, so that its normalized JSON is the
+ * same text. */
+#define B1                                                                     \
+    "{\"id\":\"example-backup\",\"name\":\"Example Backup\",\"status\":"       \
+    "\"completed\",\"createdAt\":\"2021-01-20T11:19:53.175Z\","                \
+    "\"completedAt\":\"2021-01-20T11:19:54.494Z\",\"config\":{\"source\":{"    \
+    "\"type\":\"snapshot\"},\"size\":\"1234\",\"addonVersion\":\"4.4.8\"},"    \
+    "\"lastRestore\":{\"restoreTimestamp\":\"2021-01-20T11:19:54.494Z\","      \
+    "\"status\":\"completed\",\"completedAt\":\"2021-01-20T11:19:54.494Z\"}}"
+
+/* BACKUP2 of testdata/forms: every optional field present. */
+#define B2                                                                     \
+    "{\"id\":\"nightly-dump-0042\",\"name\":\"Nightly dump 2021-01-21\","      \
+    "\"status\":\"completed\",\"createdAt\":\"2021-01-21T02:00:00.012Z\","     \
+    "\"completedAt\":\"2021-01-21T02:03:41.870Z\",\"config\":{\"source\":{"    \
+    "\"type\":\"liveInstance\"},\"size\":\"73400320\",\"addonVersion\":"       \
+    "\"14.5.0\",\"compressionType\":\"zstd\",\"additionalDestinations\":[{"    \
+    "\"destinationId\":\"offsite-archive-eu\",\"retentionTime\":30,\"type\":"  \
+    "\"custom\"}]},\"customDestinationId\":\"example-backup-destination\","    \
+    "\"lastRestore\":{\"restoreTimestamp\":\"2021-01-22T09:15:02.301Z\","      \
+    "\"status\":\"completed\",\"completedAt\":\"2021-01-22T09:16:45.118Z\"}}"
+
 #endif

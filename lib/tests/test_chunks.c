@@ -25,14 +25,6 @@
 
 #include "harness.h"
 
-#define B1                                                                     \
-    "{\"id\":\"example-backup\",\"name\":\"Example Backup\",\"status\":"       \
-    "\"completed\",\"createdAt\":\"2021-01-20T11:19:53.175Z\","                \
-    "\"completedAt\":\"2021-01-20T11:19:54.494Z\",\"config\":{\"source\":{"    \
-    "\"type\":\"snapshot\"},\"size\":\"1234\",\"addonVersion\":\"4.4.8\"},"    \
-    "\"lastRestore\":{\"restoreTimestamp\":\"2021-01-20T11:19:54.494Z\","      \
-    "\"status\":\"completed\",\"completedAt\":\"2021-01-20T11:19:54.494Z\"}}"
-
 /* ---- splits ------------------------------------------------------------ */
 
 typedef struct fixed_split {
