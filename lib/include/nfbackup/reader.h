@@ -41,7 +41,8 @@ typedef struct nfb_reader_config {
     void *ctx;                      /* passed to both callbacks */
     unsigned flags;                 /* NFB_READ_* */
     size_t max_depth;  /* nesting of arrays and objects; default 64 */
-    size_t max_string; /* bytes of one string or key; default 1 MiB */
+    size_t max_string; /* bytes of one string, key or number; default
+                          1 MiB */
     size_t max_record; /* arena bytes of one record; default 4 MiB */
     size_t max_diags;  /* diagnostics reported per document; default
                           100, then one "limit" diagnostic */
@@ -50,8 +51,9 @@ typedef struct nfb_reader_config {
 /* Fills cfg with the defaults: no callbacks, no flags, default limits. */
 NFB_API void nfb_reader_config_init(nfb_reader_config *cfg);
 
-/* Makes a reader. The config is copied. Returns NULL when out of memory or
- * when a limit is 0. Free it with nfb_reader_free. */
+/* Makes a reader. The config is copied. Returns NULL when out of memory,
+ * when a limit is 0, max_depth is over 100000, or the allocator is only
+ * partly set. Free it with nfb_reader_free. */
 NFB_API nfb_reader *nfb_reader_new(const nfb_reader_config *cfg);
 
 /* Starts a new input named name (a file name, "<stdin>"); the name is
