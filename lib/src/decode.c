@@ -682,20 +682,6 @@ static int check_text(nfb_reader *r, const char *s, size_t len, int is_key,
     return 0;
 }
 
-static int string_too_long_(nfb_reader *r, size_t len)
-{
-    nfb__report(r, NFB_ERROR, NFB_CODE_LIMIT, path_of(r, NULL, 0, 0),
-                nfb__token_pos(r),
-                "expected a string of at most %zu bytes, found %zu bytes",
-                r->cfg.max_string, len);
-    return 1;
-}
-
-static inline int string_too_long(nfb_reader *r, size_t len)
-{
-    return NFB_UNLIKELY(len > r->cfg.max_string) && string_too_long_(r, len);
-}
-
 int nfb__dec_map_key(nfb_reader *r, const unsigned char *us, size_t len)
 {
     const char *s = (const char *)us;
@@ -710,8 +696,10 @@ int nfb__dec_map_key(nfb_reader *r, const unsigned char *us, size_t len)
     if (i < 0) {
         /* A known key is ASCII by construction: only unknown ones need the
          * UTF-8 check. */
-        if (string_too_long(r, len) || !check_text(r, s, len, 1, s, len))
-            return !r->stopped;
+        /* No length check here: the front end refuses any token longer
+         * than max_string before the decoder sees it (json_source.c), and
+         * decoding escapes only shortens a string. */
+        if (!check_text(r, s, len, 1, s, len)) return !r->stopped;
         const nfb__object *o = nfb__schema((nfb__kind)f->kind);
         int strict = (r->cfg.flags & NFB_READ_STRICT) != 0;
         buf b = {r->msg, 0, sizeof r->msg};
@@ -804,7 +792,6 @@ static int scalar(nfb_reader *r, int jt, const char *s, size_t len)
         return 1;
     }
     if (fd->type == NFB_T_ANY) return 1;
-    if (jt == J_STRING && string_too_long(r, len)) return !r->stopped;
 
     const char *t;
     switch (fd->type) {
