@@ -1,0 +1,42 @@
+/* The events a front end (JSON on yajl, YAML on libyaml) sends the
+ * decoder: one per token, each with the position where the token begins.
+ * The decoder knows nothing of the front end: what it needs of a token is
+ * in the event. Each event returns 1 to go on and 0 to stop the parse: then
+ * dec->diags->stopped says the user asked to stop, dec->diags->failed that
+ * memory ran out, and otherwise the decoder dropped the document
+ * (dec->cancel: a limit was passed) and the front end is to skip to the
+ * next document. */
+#ifndef NFB_EVENT_H
+#define NFB_EVENT_H
+
+#include "report.h"
+
+typedef struct nfb__dec nfb__dec;
+
+int nfb__dec_map_start(nfb__dec *d, nfb__pos at);
+int nfb__dec_map_key(nfb__dec *d, nfb__pos at, const char *s, size_t len);
+int nfb__dec_map_end(nfb__dec *d, nfb__pos at);
+int nfb__dec_array_start(nfb__dec *d, nfb__pos at);
+int nfb__dec_array_end(nfb__dec *d, nfb__pos at);
+/* s is the decoded text (escapes resolved); it need not be valid UTF-8:
+ * the decoder checks it. */
+int nfb__dec_string(nfb__dec *d, nfb__pos at, const char *s, size_t len);
+/* s is a number in JSON's grammar (RFC 8259 section 6). */
+int nfb__dec_number(nfb__dec *d, nfb__pos at, const char *s, size_t len);
+int nfb__dec_bool(nfb__dec *d, nfb__pos at, int value);
+int nfb__dec_null(nfb__dec *d, nfb__pos at);
+
+/* The next key or string event's text is unusable, for the reason why
+ * (for example "a lone surrogate escape (half of a pair)") found at at:
+ * the decoder reports it as a syntax error at that value's path and treats
+ * the value as bad. */
+void nfb__dec_bad_text(nfb__dec *d, nfb__pos at, const char *why);
+
+/* True while a document is open. */
+int nfb__dec_open(const nfb__dec *d);
+
+/* Ends the open document without delivering anything more of it (after a
+ * syntax error, a limit, or the end of the input inside it). */
+void nfb__dec_reset(nfb__dec *d);
+
+#endif

@@ -1,0 +1,43 @@
+/* Diagnostics of one reader: where they go, what they count, and the name
+ * and document index they carry. Every layer of the reader (byte layer,
+ * front ends, decoder) reports through this module and nothing else. */
+#ifndef NFB_REPORT_H
+#define NFB_REPORT_H
+
+#include <stdarg.h>
+
+#include "internal.h"
+
+/* A position in the current input: byte offset, 1-based line and column
+ * (in bytes). */
+typedef struct nfb__pos {
+    uint64_t offset, line, column;
+} nfb__pos;
+
+typedef struct nfb__diags {
+    nfb_diag_fn on_diag; /* may be NULL */
+    void *ctx;
+    size_t max_diags;      /* diagnostics shown per document */
+    const char *name;      /* the current input's name */
+    uint64_t doc;          /* index of the current document, 1-based */
+    uint64_t doc_diags;    /* diagnostics reported in it */
+    uint64_t input_errors; /* errors reported for the current input */
+    nfb_reader_stats stats;
+    int stopped; /* a callback asked to stop: nothing is reported again */
+    int failed;  /* out of memory: only free is allowed */
+} nfb__diags;
+
+/* Starts document number dg->doc + 1. */
+void nfb__diags_begin_document(nfb__diags *dg);
+
+/* Reports a diagnostic at pos with the path (NULL: none). Counts it,
+ * applies the per-document cap and calls the user's callback. Returns 1 to
+ * go on, 0 when the callback asked to stop (dg->stopped is then set). */
+int nfb__report(nfb__diags *dg, nfb_severity sev, nfb_code code,
+                const char *path, nfb__pos pos, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 6, 7)))
+#endif
+    ;
+
+#endif
