@@ -1,0 +1,47 @@
+/* Diagnostics: counting, the per-document cap and the user's callback. */
+#include <stdio.h>
+
+#include "report.h"
+
+void nfb__diags_begin_document(nfb__diags *dg)
+{
+    dg->doc++;
+    dg->doc_diags = 0;
+    dg->stats.documents++;
+}
+
+int nfb__report(nfb__diags *dg, nfb_severity sev, nfb_code code,
+                const char *path, nfb__pos pos, const char *fmt, ...)
+{
+    /* Once a callback has asked to stop, no callback is called again:
+     * callers that report several problems in a row (missing fields,
+     * lints) need not check after each one. */
+    if (dg->stopped) return 0;
+    if (sev == NFB_ERROR)
+        dg->stats.errors++, dg->input_errors++;
+    else
+        dg->stats.warnings++;
+    if (dg->doc_diags > dg->max_diags) return 1;
+    char msg[768];
+    nfb_diag d = {sev,      code,       dg->name,         dg->doc, pos.offset,
+                  pos.line, pos.column, path ? path : "", msg};
+    if (++dg->doc_diags > dg->max_diags) {
+        d.severity = NFB_WARNING;
+        d.code = NFB_CODE_LIMIT;
+        d.path = "";
+        snprintf(msg, sizeof msg,
+                 "expected at most %zu diagnostics per document, found more; "
+                 "the rest of this document's are not shown",
+                 dg->max_diags);
+    } else {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof msg, fmt, ap);
+        va_end(ap);
+    }
+    if (dg->on_diag && dg->on_diag(dg->ctx, &d) != 0) {
+        dg->stopped = 1;
+        return 0;
+    }
+    return 1;
+}
