@@ -19,25 +19,8 @@
 
 #include "writer_impl.h"
 
-enum column {
-    COL_ID,
-    COL_NAME,
-    COL_STATUS,
-    COL_CREATED_AT,
-    COL_COMPLETED_AT,
-    COL_SOURCE_TYPE,
-    COL_SIZE,
-    COL_ADDON_VERSION,
-    COL_COMPRESSION_TYPE,
-    COL_ADDITIONAL_DESTINATIONS,
-    COL_CUSTOM_DESTINATION_ID,
-    COL_RESTORE_TIMESTAMP,
-    COL_RESTORE_STATUS,
-    COL_RESTORE_COMPLETED_AT,
-    NCOLUMNS
-};
-
-static const char *const column_names[NCOLUMNS] = {
+/* The column names, declared in writer_impl.h for the xlsx writer too. */
+const char *const nfb__column_names[NCOLUMNS] = {
     "id",
     "name",
     "status",
@@ -110,13 +93,14 @@ static int guarded(unsigned char c)
 }
 
 /* Makes buf hold at least need bytes. */
-static int reserve(csv_writer *c, unsigned char **buf, size_t *cap, size_t need)
+static int reserve(nfb_allocator *a, unsigned char **buf, size_t *cap,
+                   size_t need)
 {
     if (need <= *cap) return NFB_OK;
     size_t n = *cap ? *cap : 256;
     while (n < need)
         n = n > SIZE_MAX / 2 ? need : n * 2;
-    unsigned char *p = nfb__realloc(&c->base.alloc, *buf, n);
+    unsigned char *p = nfb__realloc(a, *buf, n);
     if (!p) return NFB_ENOMEM;
     *buf = p;
     *cap = n;
@@ -127,16 +111,16 @@ static void usage_list(char *err, size_t errlen, size_t n)
 {
     for (size_t i = 0; i < NCOLUMNS && n < errlen; i++)
         n += (size_t)snprintf(err + n, errlen - n, "%s%s", i ? ", " : "",
-                              column_names[i]);
+                              nfb__column_names[i]);
 }
 
-/* Parses the comma-separated list of column names. */
-static int parse_columns(csv_writer *c, const char *list, char *err,
-                         size_t errlen)
+/* Parses the comma-separated list of column names (see writer_impl.h). */
+int nfb__parse_columns(const char *list, unsigned char *cols,
+                       unsigned char *ncols, char *err, size_t errlen)
 {
     const char *p = list;
     unsigned seen = 0;
-    c->ncols = 0;
+    *ncols = 0;
     for (;;) {
         while (*p == ' ')
             p++;
@@ -156,8 +140,8 @@ static int parse_columns(csv_writer *c, const char *list, char *err,
         }
         int col = -1;
         for (int i = 0; i < NCOLUMNS; i++)
-            if (strlen(column_names[i]) == len &&
-                memcmp(column_names[i], p, len) == 0)
+            if (strlen(nfb__column_names[i]) == len &&
+                memcmp(nfb__column_names[i], p, len) == 0)
                 col = i;
         if (col < 0) {
             int n = snprintf(err, errlen, "unknown column \"%.*s\"; columns: ",
@@ -167,11 +151,11 @@ static int parse_columns(csv_writer *c, const char *list, char *err,
         }
         if (seen & 1u << col) {
             snprintf(err, errlen, "column \"%s\" is listed twice",
-                     column_names[col]);
+                     nfb__column_names[col]);
             return NFB_EINVAL;
         }
         seen |= 1u << col;
-        c->cols[c->ncols++] = (unsigned char)col;
+        cols[(*ncols)++] = (unsigned char)col;
         if (!*q) return NFB_OK;
         p = q + 1;
     }
@@ -188,7 +172,8 @@ static int init_common(nfb_writer *w, const nfb_writer_options *o, char *err,
     c->eol_len = strlen(c->eol);
     c->quote_if[delim] = c->quote_if['"'] = 1;
     c->quote_if['\r'] = c->quote_if['\n'] = 1;
-    if (o->columns) return parse_columns(c, o->columns, err, errlen);
+    if (o->columns)
+        return nfb__parse_columns(o->columns, c->cols, &c->ncols, err, errlen);
     for (int i = 0; i < NCOLUMNS; i++)
         c->cols[i] = (unsigned char)i;
     c->ncols = NCOLUMNS;
@@ -212,7 +197,7 @@ static int begin(nfb_writer *w)
     csv_writer *c = (csv_writer *)w;
     if (w->flags & NFB_WRITE_NO_HEADER) return NFB_OK;
     for (unsigned i = 0; i < c->ncols; i++) {
-        const char *n = column_names[c->cols[i]];
+        const char *n = nfb__column_names[c->cols[i]];
         if (i) nfb__sink_put(&w->sink, &c->delim, 1);
         nfb__sink_put(&w->sink, n, strlen(n));
     }
@@ -239,7 +224,7 @@ static int field(csv_writer *c, const char *s, size_t len)
         return NFB_OK;
     }
     if (len > (SIZE_MAX - 3) / 2) return NFB_ENOMEM;
-    int res = reserve(c, &c->qbuf, &c->qcap, 2 * len + 3);
+    int res = reserve(&c->base.alloc, &c->qbuf, &c->qcap, 2 * len + 3);
     if (res != NFB_OK) return res;
     /* csv_write2 writes "..." at qbuf+1; with the guard, its opening quote
      * becomes the ' and a new opening quote goes before it. */
@@ -316,8 +301,10 @@ static size_t json_escape(unsigned char *out, const unsigned char *s,
 #define PUT(lit) (memcpy(j + k, lit, sizeof lit - 1), k += sizeof lit - 1)
 
 /* config.additionalDestinations as compact JSON, the same as the json
- * writer's: [{"destinationId":"x","retentionTime":30,"type":"custom"}]. */
-static int destinations_field(csv_writer *c, const nfb_backup *b)
+ * writer's: [{"destinationId":"x","retentionTime":30,"type":"custom"}],
+ * into *buf (grown as needed); its length in *len. Shared with xlsx. */
+int nfb__destinations_json(nfb_allocator *a, unsigned char **buf, size_t *cap,
+                           const nfb_backup *b, size_t *len)
 {
     size_t count = b->config.additional_destinations_count;
     const nfb_destination *d = b->config.additional_destinations;
@@ -327,9 +314,9 @@ static int destinations_field(csv_writer *c, const nfb_backup *b)
         if (idl > SIZE_MAX / 8 || rl > SIZE_MAX / 8) return NFB_ENOMEM;
         need += 6 * idl + rl + 64;
     }
-    int res = reserve(c, &c->jbuf, &c->jcap, need);
+    int res = reserve(a, buf, cap, need);
     if (res != NFB_OK) return res;
-    unsigned char *j = c->jbuf;
+    unsigned char *j = *buf;
     size_t k = 0;
     PUT("[");
     for (size_t i = 0; i < count; i++) {
@@ -346,7 +333,16 @@ static int destinations_field(csv_writer *c, const nfb_backup *b)
         PUT(",\"type\":\"custom\"}");
     }
     PUT("]");
-    return field(c, (const char *)j, k);
+    *len = k;
+    return NFB_OK;
+}
+
+static int destinations_field(csv_writer *c, const nfb_backup *b)
+{
+    size_t len;
+    int res =
+        nfb__destinations_json(&c->base.alloc, &c->jbuf, &c->jcap, b, &len);
+    return res != NFB_OK ? res : field(c, (const char *)c->jbuf, len);
 }
 
 static int cell(csv_writer *c, const nfb_backup *b, int col)
