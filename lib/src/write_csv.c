@@ -418,20 +418,18 @@ static void destroy(nfb_writer *w)
 }
 
 const nfb__writer_class nfb__csv_writer = {
-    {"csv", "CSV with a header row: --columns, --no-header, --crlf, "
-            "--no-formula-guard"},
-    sizeof(csv_writer),
-    init_csv,
-    begin,
-    write_record,
-    NULL,
-    destroy};
+    .info = {"csv", "CSV with a header row: --columns, --no-header, --crlf, "
+                    "--no-formula-guard"},
+    .size = sizeof(csv_writer),
+    .init = init_csv,
+    .begin = begin,
+    .record = write_record,
+    .free = destroy};
 
 const nfb__writer_class nfb__tsv_writer = {
-    {"tsv", "tab-separated values, with the same options as csv"},
-    sizeof(csv_writer),
-    init_tsv,
-    begin,
-    write_record,
-    NULL,
-    destroy};
+    .info = {"tsv", "tab-separated values, with the same options as csv"},
+    .size = sizeof(csv_writer),
+    .init = init_tsv,
+    .begin = begin,
+    .record = write_record,
+    .free = destroy};

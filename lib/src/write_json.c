@@ -167,11 +167,11 @@ static void destroy(nfb_writer *w)
 }
 
 const nfb__writer_class nfb__json_writer = {
-    {"json", "normalized JSON: one record per line, or --pretty, --array, "
-             "--envelope"},
-    sizeof(json_writer),
-    init,
-    begin,
-    write_record,
-    end,
-    destroy};
+    .info = {"json", "normalized JSON: one record per line, or --pretty, "
+                     "--array, --envelope"},
+    .size = sizeof(json_writer),
+    .init = init,
+    .begin = begin,
+    .record = write_record,
+    .end = end,
+    .free = destroy};
