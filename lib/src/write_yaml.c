@@ -2,12 +2,12 @@
  * sequence of all records), keys in the canonical order of write_json.c.
  *
  * A string must come back as the same string from every common loader, so
- * a value is double-quoted exactly when a plain scalar could be read as
- * something else: by a YAML 1.1 loader as PyYAML implements it (ints with
- * 0b/0x/octal/underscores/sexagesimal, floats, yes/no/on/off, timestamps,
- * "<<" and "="), by a YAML 1.2 core-schema loader (0o17, 1e3, 09), or as
- * YAML syntax (indicators, ": ", " #", leading or trailing spaces, control
- * and non-printable characters). Everything else stays plain and readable.
+ * a value is double-quoted when a plain scalar could be read as something
+ * else: by any YAML 1.1 or 1.2 loader (PyYAML, ruamel.yaml, js-yaml 3 and 4,
+ * the yaml package) as a number, bool, null, timestamp, merge or value key
+ * (see "the resolver" below), or as YAML syntax (indicators, ": ", " #",
+ * leading or trailing spaces, control and non-printable characters).
+ * Everything else stays plain and readable.
  * libyaml may still quote a scalar we ask to be plain when its own analysis
  * forbids plain style; it never makes one plain that we quote. */
 #include <limits.h>
@@ -27,7 +27,18 @@ typedef struct yaml_writer {
         if (res_ != NFB_OK) return res_;                                       \
     } while (0)
 
-/* ---- the resolver: would a plain scalar read as something else? ---- */
+/* ---- the resolver: would a plain scalar read as something else? ----
+ *
+ * The loaders disagree: YAML 1.1 ones (PyYAML, ruamel.yaml with %YAML 1.1,
+ * js-yaml 3, the yaml package's 1.1 schema) take '_' anywhere in a number,
+ * sexagesimal "1:20", "0b1", "017", y/n/yes/no/on/off and timestamps; YAML
+ * 1.2 ones take "0o17", "1e3", "09"; several go beyond their own spec
+ * (ruamel.yaml reads "._5", "0_9" and "0o1_7" as numbers and fails on "+_",
+ * "._" and "0o_"; the yaml package's 1.1 schema reads "e5" and "." as
+ * floats). Rather than follow each regular expression, each rule below
+ * covers a family as a whole, '_' wherever a digit may be: a string that
+ * matches is quoted although a given loader might have read it as a
+ * string. Version numbers ("14.5.0"), words and names stay plain. */
 
 static int is_digit(int c)
 {
@@ -50,13 +61,9 @@ static int is_hex_(int c)
     return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') ||
            c == '_';
 }
-static int is_hex(int c)
+static int is_blank(int c)
 {
-    return c != '_' && is_hex_(c);
-}
-static int is_oct(int c)
-{
-    return c >= '0' && c <= '7';
+    return c == ' ' || c == '\t';
 }
 
 /* The index past the run of characters from i that satisfy ok. */
@@ -65,11 +72,6 @@ static size_t skip(const unsigned char *s, size_t i, size_t n, int (*ok)(int))
     while (i < n && ok(s[i]))
         i++;
     return i;
-}
-
-static size_t sign(const unsigned char *s, size_t n)
-{
-    return n && (s[0] == '-' || s[0] == '+');
 }
 
 /* Case-insensitive: is s[0..n) equal to word (lower case)? */
@@ -84,153 +86,64 @@ static int word_is(const unsigned char *s, size_t n, const char *word)
     return i == n && !word[i];
 }
 
-/* One or more sexagesimal groups (":" [0-5]?[0-9])+ from i: the index past
- * them, or 0 when there is none. Greedy is exact here: a group that took one
- * digit where two were possible would leave a digit no group can start
- * with. */
-static size_t sexagesimal(const unsigned char *s, size_t i, size_t n)
+/* With D for [0-9_], every int and float of any loader is, after an
+ * optional sign, one of
+ *   0b[01_]*  0o[0-7_]*  0x[0-9a-fA-F_]*       (also with no digit)
+ *   D+ (":" D*)+ ("." D*)?                    sexagesimal
+ *   (D+ ("." D*)? | "." D*) ([eE][-+]?D+)?    ints, floats, "." alone
+ *   [eE][-+]?D+                               an exponent alone
+ *   .inf  .nan                                in any case */
+static int number_like(const unsigned char *s, size_t n)
 {
-    size_t start = i;
-    while (i + 1 < n && s[i] == ':' && is_digit(s[i + 1])) {
-        if (i + 2 < n && s[i + 1] <= '5' && is_digit(s[i + 2]))
-            i += 3;
-        else
-            i += 2;
-    }
-    return i > start ? i : 0;
-}
-
-/* An exponent from i as PyYAML wants it, [eE][-+][0-9]+, reaching n. An
- * empty rest also matches (the exponent is optional). */
-static int pyyaml_exp_to_end(const unsigned char *s, size_t i, size_t n)
-{
-    if (i == n) return 1;
-    if (i + 2 >= n || (s[i] != 'e' && s[i] != 'E') ||
-        (s[i + 1] != '-' && s[i + 1] != '+'))
-        return 0;
-    return skip(s, i + 2, n, is_digit) == n;
-}
-
-/* PyYAML's int and float resolvers (tag:yaml.org,2002:int and :float). */
-static int pyyaml_number(const unsigned char *s, size_t n)
-{
-    size_t i = sign(s, n), j;
+    size_t i = n && (s[0] == '-' || s[0] == '+'), j;
     if (i == n) return 0;
-    /* [-+]?0b[0-1_]+ | [-+]?0x[0-9a-fA-F_]+ */
-    if (i + 2 < n && s[i] == '0' && s[i + 1] == 'b')
-        return skip(s, i + 2, n, is_bin_) == n;
-    if (i + 2 < n && s[i] == '0' && s[i + 1] == 'x')
-        return skip(s, i + 2, n, is_hex_) == n;
-    /* [-+]?0[0-7_]+ | [-+]?(0|[1-9][0-9_]*) */
-    if (s[i] == '0' && (i + 1 == n || skip(s, i + 1, n, is_oct_) == n))
-        return 1;
-    if (s[i] >= '1' && s[i] <= '9' && skip(s, i + 1, n, is_dec_) == n) return 1;
-    /* [-+]?[1-9][0-9_]*(:[0-5]?[0-9])+ (sexagesimal int) and
-     * [-+]?[0-9][0-9_]*(:[0-5]?[0-9])+\.[0-9_]* (sexagesimal float) */
-    if (is_digit(s[i])) {
-        j = skip(s, i + 1, n, is_dec_);
-        size_t k = sexagesimal(s, j, n);
-        if (k == n && s[i] != '0') return 1;
-        if (k && k < n && s[k] == '.' && skip(s, k + 1, n, is_dec_) == n)
-            return 1;
-        /* [-+]?[0-9][0-9_]*\.[0-9_]*([eE][-+][0-9]+)? */
-        if (j < n && s[j] == '.')
-            return pyyaml_exp_to_end(s, skip(s, j + 1, n, is_dec_), n);
-        return 0;
+    if (s[i] == '0' && i + 1 < n &&
+        (s[i + 1] == 'b' || s[i + 1] == 'o' || s[i + 1] == 'x')) {
+        int (*ok)(int) = s[i + 1] == 'b'   ? is_bin_
+                         : s[i + 1] == 'o' ? is_oct_
+                                           : is_hex_;
+        return skip(s, i + 2, n, ok) == n;
     }
-    /* \.[0-9][0-9_]*([eE][-+][0-9]+)? (no sign) */
-    if (i == 0 && s[0] == '.' && n > 1 && is_digit(s[1]))
-        return pyyaml_exp_to_end(s, skip(s, 2, n, is_dec_), n);
-    return 0;
-}
-
-/* The YAML 1.2 core schema's int and float (without .inf and .nan). */
-static int core_number(const unsigned char *s, size_t n)
-{
-    size_t i = sign(s, n), j;
-    if (i == n) return 0;
-    /* 0o[0-7]+ | 0x[0-9a-fA-F]+ (a sign is accepted too, to be safe) */
-    if (i + 2 < n && s[i] == '0' && (s[i + 1] == 'o' || s[i + 1] == 'x'))
-        return skip(s, i + 2, n, s[i + 1] == 'o' ? is_oct : is_hex) == n;
-    /* [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)? */
-    if (s[i] == '.') {
-        j = skip(s, i + 1, n, is_digit);
-        if (j == i + 1) return 0;
-    } else {
-        j = skip(s, i, n, is_digit);
-        if (j == i) return 0;
-        if (j < n && s[j] == '.') j = skip(s, j + 1, n, is_digit);
+    j = skip(s, i, n, is_dec_);
+    int mantissa = j > i;
+    if (mantissa && j < n && s[j] == ':') {
+        while (j < n && s[j] == ':')
+            j = skip(s, j + 1, n, is_dec_);
+        if (j < n && s[j] == '.') j = skip(s, j + 1, n, is_dec_);
+        return j == n;
     }
-    if (j == n) return 1;
-    if (s[j] != 'e' && s[j] != 'E') return 0;
-    j++;
-    if (j < n && (s[j] == '-' || s[j] == '+')) j++;
-    size_t k = skip(s, j, n, is_digit);
-    return k > j && k == n;
-}
-
-/* [-+]?.inf and [-+]?.nan, in any case (wider than any schema). */
-static int inf_nan(const unsigned char *s, size_t n)
-{
-    size_t i = sign(s, n);
+    if (j < n && s[j] == '.') {
+        j = skip(s, j + 1, n, is_dec_);
+        mantissa = 1;
+    }
+    if (j == n) return mantissa;
+    if (s[j] == 'e' || s[j] == 'E') {
+        j += j + 1 < n && (s[j + 1] == '-' || s[j + 1] == '+') ? 2 : 1;
+        size_t k = skip(s, j, n, is_dec_);
+        return k > j && k == n;
+    }
     return word_is(s + i, n - i, ".inf") || word_is(s + i, n - i, ".nan");
 }
 
-/* PyYAML's timestamp resolver:
- *   [0-9]{4}-[0-9]{2}-[0-9]{2}
- * | [0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}
- *   (\.[0-9]*)?([ \t]*(Z|[-+][0-9]{1,2}(:[0-9]{2})?))?
- * PyYAML fails on a match it cannot turn into a date, so every match is
- * quoted, valid date or not. */
-static int digits(const unsigned char *s, size_t *i, size_t n, size_t min,
-                  size_t max)
+/* Every timestamp resolver's pattern begins with a date
+ * [0-9]{4}-[0-9]{1,2}-[0-9]{1,2} and goes on with T, t, a space or a tab
+ * before the time, or ends. All of these are quoted, valid dates or not
+ * (PyYAML fails on a match it cannot turn into a date). */
+static int date_like(const unsigned char *s, size_t n)
 {
-    size_t k = 0;
-    while (*i < n && k < max && is_digit(s[*i]))
-        (*i)++, k++;
-    return k >= min;
-}
-
-static int is_blank(int c)
-{
-    return c == ' ' || c == '\t';
-}
-
-static int timestamp(const unsigned char *s, size_t n)
-{
-    size_t i = 0;
-    if (!digits(s, &i, n, 4, 4) || i == n || s[i++] != '-') return 0;
-    size_t m = i;
-    if (!digits(s, &i, n, 1, 2) || i == n || s[i++] != '-') return 0;
-    size_t d = i;
-    if (!digits(s, &i, n, 1, 2)) return 0;
-    if (i == n) return d - m == 3 && i - d == 2; /* a date alone */
-    if (s[i] == 'T' || s[i] == 't')
-        i++;
-    else if (is_blank(s[i]))
-        i = skip(s, i, n, is_blank);
-    else
-        return 0;
-    if (!digits(s, &i, n, 1, 2) || i == n || s[i++] != ':') return 0;
-    if (!digits(s, &i, n, 2, 2) || i == n || s[i++] != ':') return 0;
-    if (!digits(s, &i, n, 2, 2)) return 0;
-    if (i < n && s[i] == '.') i = skip(s, i + 1, n, is_digit);
-    i = skip(s, i, n, is_blank);
-    if (i == n) return 1;
-    if (s[i] == 'Z') return i + 1 == n;
-    if (s[i] != '-' && s[i] != '+') return 0;
-    i++;
-    if (!digits(s, &i, n, 1, 2)) return 0;
-    if (i < n && s[i] == ':') {
-        i++;
-        if (!digits(s, &i, n, 2, 2)) return 0;
-    }
-    return i == n;
+    size_t i = skip(s, 0, n < 4 ? n : 4, is_digit), k;
+    if (i != 4 || i == n || s[i++] != '-') return 0;
+    k = i, i = skip(s, i, n, is_digit);
+    if (i == k || i - k > 2 || i == n || s[i++] != '-') return 0;
+    k = i, i = skip(s, i, n, is_digit);
+    if (i == k || i - k > 2) return 0;
+    return i == n || s[i] == 'T' || s[i] == 't' || is_blank(s[i]);
 }
 
 /* Would a loader resolve plain s as a non-string? */
 static int resolves_to_non_string(const unsigned char *s, size_t n)
 {
+    /* null, bool (YAML 1.1's among them), merge and value, in any case */
     static const char *const words[] = {"~",    "null",  "yes", "no",
                                         "on",   "off",   "y",   "n",
                                         "true", "false", "<<",  "="};
@@ -238,9 +151,10 @@ static int resolves_to_non_string(const unsigned char *s, size_t n)
         for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
             if (word_is(s, n, words[i])) return 1;
     int c = s[0];
-    if (!is_digit(c) && c != '-' && c != '+' && c != '.') return 0;
-    return pyyaml_number(s, n) || core_number(s, n) || inf_nan(s, n) ||
-           timestamp(s, n);
+    if (!is_digit(c) && c != '-' && c != '+' && c != '.' && c != 'e' &&
+        c != 'E')
+        return 0;
+    return number_like(s, n) || date_like(s, n);
 }
 
 /* Returns 1 when s must be double-quoted, 0 when it may be plain, -1 when
@@ -549,10 +463,10 @@ static void destroy(nfb_writer *w)
 }
 
 const nfb__writer_class nfb__yaml_writer = {
-    {"yaml", "YAML: one document per record, or --array, --envelope"},
-    sizeof(yaml_writer),
-    init,
-    begin,
-    write_record,
-    end,
-    destroy};
+    .info = {"yaml", "YAML: one document per record, or --array, --envelope"},
+    .size = sizeof(yaml_writer),
+    .init = init,
+    .begin = begin,
+    .record = write_record,
+    .end = end,
+    .free = destroy};
