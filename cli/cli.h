@@ -2,6 +2,7 @@
 #ifndef NFB_CLI_H
 #define NFB_CLI_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include <nfbackup/nfbackup.h>
@@ -9,33 +10,57 @@
 /* Exit codes. */
 enum { EXIT_VALID = 0, EXIT_INVALID = 1, EXIT_USAGE = 2, EXIT_IO = 3 };
 
-/* report.c: diagnostics on stderr. */
+/* report.c: diagnostics and messages on stderr, through one buffer (see
+ * report.c); everything the tool prints on stderr goes through it, so that
+ * the order stays. */
+enum { REPORT_CODES = 64 }; /* room for every nfb_code */
+
 typedef struct report {
-    int json;  /* --diagnostics=json */
-    int color; /* ANSI colors */
-    int quiet; /* -q: no warnings */
-    void *gen; /* yajl_gen for json */
+    int json;           /* --diagnostics=json */
+    int color;          /* ANSI colors */
+    int quiet;          /* -q: no warnings and no summary */
+    int capped;         /* --max-diagnostics was given */
+    uint64_t max_shown; /* its value */
+    uint64_t shown, not_shown;
+    uint64_t count[2][REPORT_CODES]; /* [is error][code] */
+    uint64_t notices; /* "more diagnostics in this document" notices */
 } report;
 
-int report_init(report *rp);
-void report_free(report *rp);
+/* At start: line by line when stderr is a terminal; flush at exit. */
+void report_setup(void);
 int report_diag(void *ctx, const nfb_diag *d); /* an nfb_diag_fn */
 void report_errorf(const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 1, 2)))
 #endif
     ;
+/* At the end: the line saying how many diagnostics --max-diagnostics kept
+ * back, and, when st is not NULL and not quiet, the summary of st with
+ * the count of each code. */
+void report_end(report *rp, const nfb_reader_stats *st);
+/* Writes what is buffered. Returns -1 when stderr could not be written
+ * (a closed pipe is not a failure: it ends the diagnostics quietly). */
+int report_flush(void);
+/* The last flush, stdio's stderr included; -1 as report_flush. */
+int report_finish(void);
+/* From a signal handler: writes the whole lines buffered. */
+void report_flush_on_signal(void);
 
 /* output.c: where converted records go. */
 typedef struct output {
-    const char *path; /* NULL: stdout */
+    const char *path; /* as given; NULL: stdout */
+    const char *dest; /* the file renamed onto (symbolic links followed) */
     int fd;
-    char *tmp;       /* the temporary file that becomes path */
-    int direct;      /* path is not a regular file: written in place */
+    char *tmp;       /* the temporary file that becomes dest */
+    int direct;      /* not a regular file or a new name: written in place */
     int broken_pipe; /* the reader of stdout went away */
     int error;       /* errno of a failed write */
 } output;
 
+/* At start, before anything is opened: fds 0-2 open (/dev/null for a
+ * closed one), SIGPIPE and SIGXFSZ ignored, and the handlers that remove
+ * the temporary file on every catchable signal. Returns -1 on failure. */
+int output_init(void);
 int output_open(output *o, const char *path);
 int output_write(void *ctx, const void *data, size_t len); /* nfb_write_fn */
 /* Makes the output final: flushes, renames the temporary file. On failure

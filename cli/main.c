@@ -37,7 +37,10 @@ static const char usage_text[] =
     "      --color=auto|always|never\n"
     "  -q, --quiet             no warnings and no summary\n"
     "      --max-depth N       nesting limit (default 64)\n"
-    "      --max-string N      bytes of one string (default 1048576)\n"
+    "      --max-string N      bytes of one string, key or number, 1 to\n"
+    "                          1073741824 (default 1048576)\n"
+    "      --max-diagnostics N print at most N diagnostics; the summary\n"
+    "                          still counts all of them\n"
     "  -h, --help              this help\n"
     "  -V, --version           the version\n"
     "\n"
@@ -56,7 +59,8 @@ enum {
     OPT_DIAGNOSTICS,
     OPT_COLOR,
     OPT_MAX_DEPTH,
-    OPT_MAX_STRING
+    OPT_MAX_STRING,
+    OPT_MAX_DIAGNOSTICS
 };
 
 static const struct option long_options[] = {
@@ -76,6 +80,7 @@ static const struct option long_options[] = {
     {"quiet", no_argument, NULL, 'q'},
     {"max-depth", required_argument, NULL, OPT_MAX_DEPTH},
     {"max-string", required_argument, NULL, OPT_MAX_STRING},
+    {"max-diagnostics", required_argument, NULL, OPT_MAX_DIAGNOSTICS},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0}};
@@ -105,13 +110,25 @@ static int usage_error(const char *fmt, ...)
     return EXIT_USAGE;
 }
 
-static int parse_size_arg(const char *s, size_t *out)
+/* The largest --max-string: the reader holds a whole token in memory to
+ * check it, so a larger limit would be no limit but memory exhaustion. */
+#define MAX_STRING_LIMIT 1073741824u
+
+/* A decimal number from min to max: digits only (no sign, no spaces),
+ * checked for overflow. Returns -1 when s is not one. */
+static int parse_number(const char *s, uint64_t min, uint64_t max,
+                        uint64_t *out)
 {
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || end == s || *end || v == 0 || *s == '-') return -1;
-    *out = (size_t)v;
+    uint64_t v = 0;
+    if (!*s) return -1;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9') return -1;
+        unsigned d = (unsigned)(*s - '0');
+        if (v > (UINT64_MAX - d) / 10) return -1;
+        v = v * 10 + d;
+    }
+    if (v < min || v > max) return -1;
+    *out = v;
     return 0;
 }
 
@@ -211,6 +228,10 @@ static int run_job(job *j, char **files, int nfiles)
     nfb_reader_free(r);
     nfb_writer_free(ctx.rn.w);
 
+    report_end(&j->rp, !j->format ? &st : NULL);
+    /* Diagnostics that cannot be written fail the run before its output
+     * is made final. */
+    if (report_flush() != 0) io_failed = 1;
     if (j->format) {
         int write_failed = ctx.rn.wres != NFB_OK && !out.broken_pipe;
         if (output_close(&out, io_failed || write_failed) != 0 ||
@@ -226,15 +247,6 @@ static int run_job(job *j, char **files, int nfiles)
             }
         }
     }
-    if (!j->format && !j->rp.quiet) {
-        fprintf(stderr,
-                "nfbackup: %llu record%s valid in %llu document%s; %llu "
-                "error%s, %llu warning%s\n",
-                (unsigned long long)st.records, st.records == 1 ? "" : "s",
-                (unsigned long long)st.documents, st.documents == 1 ? "" : "s",
-                (unsigned long long)st.errors, st.errors == 1 ? "" : "s",
-                (unsigned long long)st.warnings, st.warnings == 1 ? "" : "s");
-    }
     if (io_failed)
         rc = EXIT_IO;
     else if (st.errors)
@@ -244,6 +256,9 @@ static int run_job(job *j, char **files, int nfiles)
 
 int main(int argc, char **argv)
 {
+    /* Before anything is opened (see output_init). */
+    if (output_init() != 0) return EXIT_IO;
+    report_setup();
     job j;
     memset(&j, 0, sizeof j);
     j.color = -1;
@@ -269,6 +284,7 @@ int main(int argc, char **argv)
     if (!validate && !convert) return usage_error("unknown command '%s'", cmd);
 
     int c;
+    uint64_t num;
     optind = 2;
     while ((c = getopt_long(argc, argv, "t:o:qhV", long_options, NULL)) != -1) {
         switch (c) {
@@ -326,16 +342,25 @@ int main(int argc, char **argv)
                                    optarg);
             break;
         case OPT_MAX_DEPTH:
-            if (parse_size_arg(optarg, &j.max_depth) || j.max_depth > 100000)
+            if (parse_number(optarg, 1, 100000, &num))
                 return usage_error("--max-depth takes a number from 1 to "
                                    "100000, not '%s'",
                                    optarg);
+            j.max_depth = (size_t)num;
             break;
         case OPT_MAX_STRING:
-            if (parse_size_arg(optarg, &j.max_string))
-                return usage_error("--max-string takes a positive number, not "
-                                   "'%s'",
-                                   optarg);
+            if (parse_number(optarg, 1, MAX_STRING_LIMIT, &num))
+                return usage_error("--max-string takes a number from 1 to "
+                                   "%u, not '%s'",
+                                   MAX_STRING_LIMIT, optarg);
+            j.max_string = (size_t)num;
+            break;
+        case OPT_MAX_DIAGNOSTICS:
+            if (parse_number(optarg, 0, UINT64_MAX, &j.rp.max_shown))
+                return usage_error("--max-diagnostics takes a number from 0 "
+                                   "to %llu, not '%s'",
+                                   (unsigned long long)UINT64_MAX, optarg);
+            j.rp.capped = 1;
             break;
         case 'h':
             fputs(usage_text, stdout);
@@ -358,14 +383,8 @@ int main(int argc, char **argv)
     }
     j.rp.color = j.color && !j.rp.json;
 
-    /* A closed pipe shows as EPIPE from write, handled where it happens. */
-    signal(SIGPIPE, SIG_IGN);
-    if (report_init(&j.rp) != 0) {
-        report_errorf("out of memory");
-        return EXIT_IO;
-    }
     int rc = run_job(&j, argv + optind, argc - optind);
-    report_free(&j.rp);
-    if (fflush(stderr) != 0 && rc == EXIT_VALID) rc = EXIT_IO;
+    /* Diagnostics that could not be written are an I/O error. */
+    if (report_finish() != 0) rc = EXIT_IO;
     return rc;
 }
