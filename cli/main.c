@@ -169,6 +169,24 @@ static int both_diag(void *ctx, const nfb_diag *d)
     return report_diag(((both *)ctx)->rp, d);
 }
 
+/* xlsx: a value written inexactly is a warning. */
+static void xlsx_note(void *ctx, const char *msg)
+{
+    const job *j = ctx;
+    if (!j->rp.quiet) report_errorf("warning: %s: %s", j->output, msg);
+}
+
+/* xlsx: libxlsxwriter writes -o's temporary file by name (what is written
+ * in place, a device or a pipe, gets the finished file through write). */
+static void xlsx_options(job *j, const output *out, nfb_writer_options *wo)
+{
+    const char *rows = getenv("NFBACKUP_XLSX_SHEET_ROWS"); /* for tests */
+    wo->path = out->tmp;
+    wo->on_note = xlsx_note;
+    wo->note_ctx = j;
+    if (rows) wo->sheet_rows = (uint32_t)strtoul(rows, NULL, 10);
+}
+
 static int run_job(job *j, char **files, int nfiles)
 {
     static char *stdin_only[] = {"-"};
@@ -181,7 +199,15 @@ static int run_job(job *j, char **files, int nfiles)
         if (output_open(&out, j->output) != 0) return EXIT_IO;
         char err[512];
         nfb_writer_options wo = {NULL, output_write, &out, j->write_flags,
-                                 j->columns};
+                                 j->columns, NULL, NULL, NULL, 0};
+        if (strcmp(j->format, "xlsx") == 0) {
+            if (out.direct && isatty(out.fd)) {
+                output_close(&out, 1);
+                return usage_error("xlsx is a binary workbook: expected -o "
+                                   "FILE, found a terminal");
+            }
+            xlsx_options(j, &out, &wo);
+        }
         ctx.rn.w = nfb_writer_new(j->format, &wo, err, sizeof err);
         if (!ctx.rn.w) {
             output_close(&out, 1);
@@ -374,6 +400,10 @@ int main(int argc, char **argv)
         }
     }
     if (convert && !j.format) return usage_error("convert needs --to FORMAT");
+    if (convert && strcmp(j.format, "xlsx") == 0 &&
+        (!j.output || strcmp(j.output, "-") == 0))
+        return usage_error("xlsx is a binary workbook: expected -o FILE, "
+                           "found standard output");
     if (validate && (j.format || j.output))
         return usage_error("validate writes no output: --to and -o are for "
                            "convert");

@@ -5,10 +5,8 @@
 
 /* The registered formats, in the order "nfbackup formats" lists them. */
 static const nfb__writer_class *const registry[] = {
-    &nfb__json_writer,
-    &nfb__yaml_writer,
-    &nfb__csv_writer,
-    &nfb__tsv_writer,
+    &nfb__json_writer, &nfb__yaml_writer, &nfb__csv_writer,
+    &nfb__tsv_writer,  &nfb__xlsx_writer,
 };
 
 enum { NFORMATS = sizeof registry / sizeof registry[0] };
@@ -31,13 +29,13 @@ nfb_writer *nfb_writer_new(const char *name, const nfb_writer_options *o,
     char dummy[1];
     if (!err || !errlen) err = dummy, errlen = sizeof dummy;
     err[0] = 0;
-    if (!name || !o || !o->write) {
+    const nfb__writer_class *cls = name && o ? find(name) : NULL;
+    if (!name || !o || (!o->write && !(cls && cls->writes_file && o->path))) {
         snprintf(err, errlen,
                  "a format name and a write function are "
                  "required");
         return NULL;
     }
-    const nfb__writer_class *cls = find(name);
     if (!cls) {
         int n = snprintf(err, errlen, "unknown format \"%s\"; formats:", name);
         for (size_t i = 0; i < NFORMATS && n > 0 && (size_t)n < errlen; i++)

@@ -33,12 +33,16 @@ struct nfb__writer_class {
     int (*end)(nfb_writer *w);
     /* Frees the format's state (not the writer itself). May be NULL. */
     void (*free)(nfb_writer *w);
+    /* Writes a file by name when the options give a path, and then needs
+     * no write function (xlsx). */
+    int writes_file;
 };
 
 extern const nfb__writer_class nfb__json_writer;
 extern const nfb__writer_class nfb__yaml_writer;
 extern const nfb__writer_class nfb__csv_writer;
 extern const nfb__writer_class nfb__tsv_writer;
+extern const nfb__writer_class nfb__xlsx_writer;
 
 /* The columns of the tabular formats (csv, tsv, xlsx), in canonical order;
  * the table and the functions are in write_csv.c. */

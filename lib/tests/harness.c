@@ -67,7 +67,7 @@ static int on_record(void *ctx, const nfb_backup *b)
     /* A writer per record: a writer flushes only when it ends. */
     growbuf out = {0};
     char err[256];
-    nfb_writer_options o = {NULL, gb_write, &out, 0, NULL};
+    nfb_writer_options o = {.write = gb_write, .ctx = &out};
     nfb_writer *w = nfb_writer_new("json", &o, err, sizeof err);
     assert_non_null(w);
     assert_int_equal(nfb_writer_record(w, b), NFB_OK);

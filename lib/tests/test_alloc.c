@@ -112,7 +112,7 @@ static int run(counting *c, const char *in, size_t len, int *records)
     int failed = 0;
     *records = 0;
 
-    nfb_writer_options wo = {&a, sink, &written, 0, NULL};
+    nfb_writer_options wo = {.allocator = &a, .write = sink, .ctx = &written};
     /* One writer of every registered format, all fed the same records. */
     enum { MAXW = 16 };
     nfb_writer *ws[MAXW];
@@ -194,7 +194,7 @@ static void partial_allocator_is_refused(void **state)
     assert_null(nfb_reader_new(&cfg));
     size_t written = 0;
     char err[128];
-    nfb_writer_options wo = {&a, sink, &written, 0, NULL};
+    nfb_writer_options wo = {.allocator = &a, .write = sink, .ctx = &written};
     assert_null(nfb_writer_new("json", &wo, err, sizeof err));
     assert_non_null(strstr(err, "allocator"));
 }

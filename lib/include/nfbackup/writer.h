@@ -1,8 +1,10 @@
 /* nfbackup: writers, which turn records into an output format.
  *
- * Writers are registered by name ("json", "yaml", "csv", "tsv"). A writer
- * buffers its output and hands it in large blocks to the caller's write
- * function. */
+ * Writers are registered by name ("json", "yaml", "csv", "tsv", "xlsx"). A
+ * writer buffers its output and hands it in large blocks to the caller's
+ * write function. xlsx is a zip archive that libxlsxwriter writes to a file
+ * by name: it writes the file named in the options' path, or, without one,
+ * builds it in a temporary file and hands it to write at the end. */
 #ifndef NFBACKUP_WRITER_H
 #define NFBACKUP_WRITER_H
 
@@ -19,6 +21,11 @@ typedef struct nfb_writer nfb_writer;
  * writer call then returns NFB_EWRITE). */
 typedef int (*nfb_write_fn)(void *ctx, const void *data, size_t len);
 
+/* Receives a note about values the format could not hold exactly (xlsx: a
+ * size above 2^53 written as text). message is NUL-terminated and valid
+ * during the call. */
+typedef void (*nfb_note_fn)(void *ctx, const char *message);
+
 enum {
     NFB_WRITE_PRETTY = 1u << 0,          /* json: indented */
     NFB_WRITE_ENVELOPE = 1u << 1,        /* each record as {"data": ...} */
@@ -34,7 +41,16 @@ typedef struct nfb_writer_options {
     void *ctx;                      /* passed to write */
     unsigned flags;                 /* NFB_WRITE_*; a writer ignores the
                                        flags that do not concern it */
-    const char *columns; /* csv: comma-separated column names; NULL: all */
+    const char *columns; /* csv, tsv, xlsx: comma-separated column names;
+                            NULL: all */
+    const char *path;    /* xlsx: the file to create or replace, by name
+                            (write is then not needed); NULL: through
+                            write */
+    nfb_note_fn on_note; /* NULL: no notes */
+    void *note_ctx;      /* passed to on_note */
+    uint32_t sheet_rows; /* xlsx: records per sheet before the next one
+                            (backups-2, ...); 0: 1048575, Excel's limit
+                            with the header row */
 } nfb_writer_options;
 
 /* A registered format. */
@@ -50,7 +66,7 @@ NFB_API const nfb_format *nfb_format_get(size_t i);
 /* Makes a writer for format name. On failure returns NULL and, when err is
  * not NULL, writes a NUL-terminated reason into err (at most errlen bytes):
  * an unknown format, an unknown column (the reason lists the valid ones),
- * or no memory. */
+ * a file that cannot be created, or no memory. */
 NFB_API nfb_writer *nfb_writer_new(const char *name,
                                    const nfb_writer_options *opts, char *err,
                                    size_t errlen);

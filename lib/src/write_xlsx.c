@@ -1,0 +1,543 @@
+/* xlsx: an Excel workbook with the csv columns as typed cells, written
+ * with libxlsxwriter in its constant-memory mode.
+ *
+ * Where the file goes. libxlsxwriter writes a zip archive, which needs
+ * seeking, to a file it opens by name; it cannot write to a stream. So
+ * this writer is registered like the others, but when the options give a
+ * path it writes that file directly and the write function is not used:
+ * the command line passes the temporary file of its atomic -o (the one it
+ * renames over the destination on success), so the library stays free of
+ * any policy about where output goes. Without a path the workbook is built
+ * in a temporary file ($TMPDIR or /tmp) and handed to write in blocks at
+ * the end, so a library caller can send it anywhere.
+ *
+ * Cells. A sheet "backups" has a bold header row of the dotted column
+ * names, frozen, with an autofilter over the data; then one row per
+ * record, in the columns --columns picks (the table and its parsing are
+ * shared with csv: writer_impl.h). Every string is a text cell, never a
+ * formula, so it needs no guard and keeps its exact value: "007", "true",
+ * "=1+1" and "2021-01-20" stay text. Absent values and empty strings are
+ * empty cells. config.size is a number cell (format "0", all digits) when
+ * it is at most 2^53, the largest range in which a double holds every
+ * integer, and a text cell of its digits above that. The date-times are
+ * date cells in UTC (format yyyy-mm-dd hh:mm:ss.000), so they sort and
+ * filter as dates; the fraction is cut to the millisecond, as shown. A
+ * date-time before 1900-03-01 is text: Excel's serial numbers start in
+ * 1900 and count a 29 February 1900 that did not exist.
+ * config.additionalDestinations is its compact JSON, as in csv.
+ *
+ * Strings. OOXML text escapes a character as _xHHHH_, so a literal
+ * "_x0041_" in a value is written as "_x005F_x0041_" (the escaped
+ * underscore) and NUL as "_x0000_"; libxlsxwriter escapes the other
+ * control characters. Excel holds at most 32,767 characters (UTF-16 code
+ * units) in a cell: a longer string is cut to that.
+ *
+ * Sheets. A sheet has 1,048,576 rows; past that the records go on in a
+ * sheet "backups-2" with the header repeated, then "backups-3", and so on
+ * (options.sheet_rows lowers the limit, for tests).
+ *
+ * Column widths. In constant-memory mode each row is written out to
+ * libxlsxwriter's temporary file once the next begins, but the column
+ * widths (<cols>) are written before the rows only when the workbook is
+ * closed, so worksheet_set_column may still be called when a sheet is
+ * done. The writer keeps the widest value of each column (in characters,
+ * counted up to the cap) as the rows go by and sets each sheet's widths,
+ * between the header's and 60 characters, when it moves past that sheet.
+ * The autofilter, which must cover the last row, is set at the same time.
+ *
+ * Notes. A size written as text, a string cut and a date-time written as
+ * text are each counted, and at the end one note per kind (how many, and
+ * the first cell) goes to options.on_note: the library never prints.
+ *
+ * Memory stays bounded: libxlsxwriter keeps only the current row (it
+ * spills the rows to temporary files beside the output), and the writer
+ * keeps one cell's text. libxlsxwriter allocates with malloc, not with the
+ * options' allocator, and prints a line on stderr itself when it cannot
+ * write the file (a full disk). */
+#define _POSIX_C_SOURCE 200809L
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <xlsxwriter.h>
+
+#include "writer_impl.h"
+
+enum {
+    MAX_CELL = 32767,            /* Excel's characters in a cell */
+    MAX_WIDTH = 60,              /* widest column set, in characters */
+    DEFAULT_SHEET_ROWS = 1048575 /* data rows: LXW_ROW_MAX less the header */
+};
+
+/* Largest size written as a number: every integer up to 2^53 is exact in
+ * a double. */
+#define MAX_EXACT_SIZE (UINT64_C(1) << 53)
+
+/* 1900-03-01T00:00:00Z, the first instant written as a date cell, and the
+ * serial number of 1970-01-01 in Excel's 1900 date system. */
+#define FIRST_DATE_SECONDS INT64_C(-2203891200)
+#define EXCEL_DAY_OF_EPOCH 25569.0
+
+/* The kinds of values written inexactly, for the notes. */
+enum { NOTE_BIG_SIZE, NOTE_CUT, NOTE_EARLY_DATE, NNOTES };
+
+typedef struct note {
+    uint64_t count;
+    uint32_t sheet, row; /* the first cell */
+    unsigned char col;
+    char found[40]; /* what was found there, shortened */
+} note;
+
+typedef struct xlsx_writer {
+    nfb_writer base;
+    unsigned char ncols;
+    unsigned char cols[NCOLUMNS];
+    lxw_workbook *wb;
+    lxw_worksheet *ws;
+    lxw_format *bold, *date, *count;
+    char *path;   /* the file libxlsxwriter writes (ours) */
+    char *tmpdir; /* its temporary files' folder, or NULL */
+    int spool;    /* path is a temporary file handed to write at end */
+    uint32_t sheet_rows;
+    uint32_t sheet; /* 1-based number of the current sheet */
+    uint32_t row;   /* the next row of the current sheet */
+    uint32_t width[NCOLUMNS];
+    char *text; /* one cell's text, escaped, NUL-terminated */
+    size_t tcap;
+    unsigned char *jbuf; /* the destinations as JSON */
+    size_t jcap;
+    note notes[NNOTES];
+    nfb_note_fn on_note;
+    void *note_ctx;
+} xlsx_writer;
+
+static char *copy_str(nfb_allocator *a, const char *s, size_t n)
+{
+    char *p = nfb__malloc(a, n + 1);
+    if (p) memcpy(p, s, n), p[n] = 0;
+    return p;
+}
+
+static int init(nfb_writer *w, const nfb_writer_options *o, char *err,
+                size_t errlen)
+{
+    xlsx_writer *x = (xlsx_writer *)w;
+    x->on_note = o->on_note;
+    x->note_ctx = o->note_ctx;
+    x->sheet_rows = o->sheet_rows && o->sheet_rows < DEFAULT_SHEET_ROWS
+                        ? o->sheet_rows
+                        : DEFAULT_SHEET_ROWS;
+    if (o->columns) {
+        int res =
+            nfb__parse_columns(o->columns, x->cols, &x->ncols, err, errlen);
+        if (res != NFB_OK) return res;
+    } else {
+        for (int i = 0; i < NCOLUMNS; i++)
+            x->cols[i] = (unsigned char)i;
+        x->ncols = NCOLUMNS;
+    }
+    if (o->path) {
+        /* Fail here rather than when libxlsxwriter opens it at the end
+         * (where it would print the reason itself). */
+        int fd = open(o->path, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+        if (fd < 0) {
+            snprintf(err, errlen, "cannot create %s: %s", o->path,
+                     strerror(errno));
+            return NFB_EINVAL;
+        }
+        close(fd);
+        x->path = copy_str(&w->alloc, o->path, strlen(o->path));
+        if (!x->path) return NFB_ENOMEM;
+        /* libxlsxwriter's temporary files go beside the output, on the
+         * file system that is to hold the result anyway. */
+        const char *slash = strrchr(o->path, '/');
+        x->tmpdir =
+            slash ? copy_str(&w->alloc, o->path,
+                             slash == o->path ? 1 : (size_t)(slash - o->path))
+                  : copy_str(&w->alloc, ".", 1);
+        if (!x->tmpdir) return NFB_ENOMEM;
+    } else {
+        const char *dir = getenv("TMPDIR");
+        if (!dir || !*dir) dir = "/tmp";
+        size_t n = strlen(dir);
+        x->path = nfb__malloc(&w->alloc, n + sizeof "/nfbackup-xlsx-XXXXXX");
+        if (!x->path) return NFB_ENOMEM;
+        memcpy(x->path, dir, n);
+        memcpy(x->path + n, "/nfbackup-xlsx-XXXXXX",
+               sizeof "/nfbackup-xlsx-XXXXXX");
+        int fd = mkstemp(x->path);
+        if (fd < 0) {
+            snprintf(err, errlen, "cannot create a temporary file in %s: %s",
+                     dir, strerror(errno));
+            x->path[0] = 0;
+            return NFB_EINVAL;
+        }
+        close(fd);
+        x->spool = 1;
+    }
+    lxw_workbook_options wo = {LXW_TRUE, x->tmpdir, LXW_FALSE};
+    x->wb = workbook_new_opt(x->path, &wo);
+    if (!x->wb) return NFB_ENOMEM;
+    x->bold = workbook_add_format(x->wb);
+    x->date = workbook_add_format(x->wb);
+    x->count = workbook_add_format(x->wb);
+    if (!x->bold || !x->date || !x->count) return NFB_ENOMEM;
+    format_set_bold(x->bold);
+    format_set_num_format(x->date, "yyyy-mm-dd hh:mm:ss.000");
+    format_set_num_format(x->count, "0");
+    return NFB_OK;
+}
+
+/* Characters of s as Excel counts them (UTF-16 code units), up to limit. */
+static uint32_t chars(const unsigned char *s, size_t len, uint32_t limit)
+{
+    uint32_t n = 0;
+    for (size_t i = 0; i < len && n < limit; i++)
+        if ((s[i] & 0xC0) != 0x80) n += s[i] >= 0xF0 ? 2 : 1;
+    return n;
+}
+
+static void widen(xlsx_writer *x, unsigned i, uint32_t w)
+{
+    if (w > x->width[i]) x->width[i] = w;
+}
+
+/* Sets the widths and the autofilter of the current sheet. */
+static int finish_sheet(xlsx_writer *x)
+{
+    for (unsigned i = 0; i < x->ncols; i++) {
+        uint32_t w = x->width[i] > MAX_WIDTH ? MAX_WIDTH : x->width[i];
+        if (worksheet_set_column(x->ws, (lxw_col_t)i, (lxw_col_t)i,
+                                 (double)w + 1, NULL) != LXW_NO_ERROR)
+            return NFB_EINVAL;
+    }
+    return worksheet_autofilter(x->ws, 0, 0, x->row - 1,
+                                (lxw_col_t)(x->ncols - 1)) == LXW_NO_ERROR
+               ? NFB_OK
+               : NFB_EINVAL;
+}
+
+/* Starts sheet number x->sheet + 1 with its header row. */
+static int new_sheet(xlsx_writer *x)
+{
+    if (x->ws) {
+        int res = finish_sheet(x);
+        if (res != NFB_OK) return res;
+    }
+    char name[32] = "backups";
+    if (x->sheet) snprintf(name, sizeof name, "backups-%u", x->sheet + 1);
+    x->ws = workbook_add_worksheet(x->wb, name);
+    if (!x->ws) return NFB_ENOMEM;
+    x->sheet++;
+    for (unsigned i = 0; i < x->ncols; i++) {
+        const char *n = nfb__column_names[x->cols[i]];
+        /* The autofilter's button takes about two characters. */
+        x->width[i] = (uint32_t)strlen(n) + 2;
+        if (worksheet_write_string(x->ws, 0, (lxw_col_t)i, n, x->bold) !=
+            LXW_NO_ERROR)
+            return NFB_ENOMEM;
+    }
+    worksheet_freeze_panes(x->ws, 1, 0);
+    x->row = 1;
+    return NFB_OK;
+}
+
+static int begin(nfb_writer *w)
+{
+    return new_sheet((xlsx_writer *)w);
+}
+
+static void remember(xlsx_writer *x, int kind, unsigned col, const char *s,
+                     size_t len)
+{
+    note *n = &x->notes[kind];
+    if (n->count++) return;
+    n->sheet = x->sheet;
+    n->row = x->row;
+    n->col = (unsigned char)col;
+    size_t k = len < sizeof n->found - 4 ? len : sizeof n->found - 4;
+    while (k && k < len && ((unsigned char)s[k] & 0xC0) == 0x80)
+        k--; /* not inside a UTF-8 sequence */
+    memcpy(n->found, s, k);
+    strcpy(n->found + k, k < len ? "..." : "");
+}
+
+static int reserve(xlsx_writer *x, size_t need)
+{
+    if (need <= x->tcap) return NFB_OK;
+    size_t n = x->tcap ? x->tcap : 256;
+    while (n < need)
+        n = n > SIZE_MAX / 2 ? need : n * 2;
+    char *p = nfb__realloc(&x->base.alloc, x->text, n);
+    if (!p) return NFB_ENOMEM;
+    x->text = p;
+    x->tcap = n;
+    return NFB_OK;
+}
+
+static int is_hex(unsigned char c)
+{
+    return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
+}
+
+/* A text cell. The value is copied into x->text with NUL and a literal
+ * _xHHHH_ escaped, and cut at MAX_CELL characters. */
+static int text_cell(xlsx_writer *x, unsigned col, const char *s, size_t len)
+{
+    if (len == 0) return NFB_OK;
+    if (len > (SIZE_MAX - 1) / 7) return NFB_ENOMEM;
+    size_t cap = len < MAX_CELL ? len : MAX_CELL;
+    int res = reserve(x, 7 * cap + 8);
+    if (res != NFB_OK) return res;
+    const unsigned char *u = (const unsigned char *)s;
+    char *t = x->text;
+    size_t k = 0;
+    uint32_t n = 0;
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = u[i];
+        size_t step = 1, add;
+        const char *esc = NULL;
+        if (c == 0) {
+            esc = "_x0000_";
+        } else if (c == '_' && i + 6 < len && u[i + 1] == 'x' &&
+                   is_hex(u[i + 2]) && is_hex(u[i + 3]) && is_hex(u[i + 4]) &&
+                   is_hex(u[i + 5]) && u[i + 6] == '_') {
+            esc = "_x005F_";
+        } else if (c >= 0xC0) {
+            while (i + step < len && (u[i + step] & 0xC0) == 0x80)
+                step++;
+        }
+        add = esc ? 7 : (c >= 0xF0 ? 2 : 1);
+        if (n + add > MAX_CELL) {
+            char found[32];
+            int m = snprintf(found, sizeof found, "%llu characters",
+                             (unsigned long long)n +
+                                 chars(u + i, len - i, UINT32_MAX));
+            remember(x, NOTE_CUT, col, found, (size_t)m);
+            break;
+        }
+        n += (uint32_t)add;
+        /* An escaped "_" is followed by the rest, copied as it is. */
+        memcpy(t + k, esc ? esc : (const char *)u + i, esc ? 7 : step);
+        k += esc ? 7 : step;
+        i += step;
+    }
+    t[k] = 0;
+    widen(x, col, n);
+    return worksheet_write_string(x->ws, x->row, (lxw_col_t)col, t, NULL) ==
+                   LXW_NO_ERROR
+               ? NFB_OK
+               : NFB_ENOMEM;
+}
+
+static int name_cell(xlsx_writer *x, unsigned col, const char *s)
+{
+    if (!s) return NFB_EINVAL; /* a value out of the enum's range */
+    return text_cell(x, col, s, strlen(s));
+}
+
+static int time_cell(xlsx_writer *x, unsigned col, const nfb_time *t)
+{
+    if (t->unix_seconds < FIRST_DATE_SECONDS) {
+        remember(x, NOTE_EARLY_DATE, col, t->text.ptr, t->text.len);
+        return text_cell(x, col, t->text.ptr, t->text.len);
+    }
+    /* Milliseconds since the epoch are exact in a double (below 2^53), and
+     * one division rounds them once. */
+    double ms =
+        (double)t->unix_seconds * 1000.0 + (double)(t->nanoseconds / 1000000u);
+    double serial = EXCEL_DAY_OF_EPOCH + ms / 86400000.0;
+    widen(x, col, sizeof "2021-01-20 11:19:53.175" - 1);
+    return worksheet_write_number(x->ws, x->row, (lxw_col_t)col, serial,
+                                  x->date) == LXW_NO_ERROR
+               ? NFB_OK
+               : NFB_ENOMEM;
+}
+
+static int size_cell(xlsx_writer *x, unsigned col, const nfb_backup *b)
+{
+    nfb_str s = b->config.size_text;
+    if (b->config.size > MAX_EXACT_SIZE) {
+        remember(x, NOTE_BIG_SIZE, col, s.ptr, s.len);
+        return text_cell(x, col, s.ptr, s.len);
+    }
+    widen(x, col, (uint32_t)s.len);
+    return worksheet_write_number(x->ws, x->row, (lxw_col_t)col,
+                                  (double)b->config.size,
+                                  x->count) == LXW_NO_ERROR
+               ? NFB_OK
+               : NFB_ENOMEM;
+}
+
+static int cell(xlsx_writer *x, unsigned i, const nfb_backup *b)
+{
+    switch (x->cols[i]) {
+    case COL_ID:
+        return text_cell(x, i, b->id.ptr, b->id.len);
+    case COL_NAME:
+        return text_cell(x, i, b->name.ptr, b->name.len);
+    case COL_STATUS:
+        return name_cell(x, i, nfb_status_name(b->status));
+    case COL_CREATED_AT:
+        return time_cell(x, i, &b->created_at);
+    case COL_COMPLETED_AT:
+        return b->has_completed_at ? time_cell(x, i, &b->completed_at) : NFB_OK;
+    case COL_SOURCE_TYPE:
+        return b->config.has_source_type
+                   ? name_cell(x, i,
+                               nfb_source_type_name(b->config.source_type))
+                   : NFB_OK;
+    case COL_SIZE:
+        return size_cell(x, i, b);
+    case COL_ADDON_VERSION:
+        return b->config.has_addon_version
+                   ? text_cell(x, i, b->config.addon_version.ptr,
+                               b->config.addon_version.len)
+                   : NFB_OK;
+    case COL_COMPRESSION_TYPE:
+        return b->config.has_compression_type
+                   ? name_cell(x, i,
+                               nfb_compression_name(b->config.compression_type))
+                   : NFB_OK;
+    case COL_ADDITIONAL_DESTINATIONS: {
+        if (!b->config.has_additional_destinations) return NFB_OK;
+        size_t len;
+        int res =
+            nfb__destinations_json(&x->base.alloc, &x->jbuf, &x->jcap, b, &len);
+        return res != NFB_OK ? res
+                             : text_cell(x, i, (const char *)x->jbuf, len);
+    }
+    case COL_CUSTOM_DESTINATION_ID:
+        return b->has_custom_destination_id
+                   ? text_cell(x, i, b->custom_destination_id.ptr,
+                               b->custom_destination_id.len)
+                   : NFB_OK;
+    case COL_RESTORE_TIMESTAMP:
+        return b->has_last_restore
+                   ? time_cell(x, i, &b->last_restore.restore_timestamp)
+                   : NFB_OK;
+    case COL_RESTORE_STATUS:
+        return b->has_last_restore
+                   ? name_cell(x, i, nfb_status_name(b->last_restore.status))
+                   : NFB_OK;
+    case COL_RESTORE_COMPLETED_AT:
+        return b->has_last_restore && b->last_restore.has_completed_at
+                   ? time_cell(x, i, &b->last_restore.completed_at)
+                   : NFB_OK;
+    default:
+        return NFB_EINVAL;
+    }
+}
+
+static int write_record(nfb_writer *w, const nfb_backup *b)
+{
+    xlsx_writer *x = (xlsx_writer *)w;
+    if (x->row > x->sheet_rows) {
+        int res = new_sheet(x);
+        if (res != NFB_OK) return res;
+    }
+    for (unsigned i = 0; i < x->ncols; i++) {
+        int res = cell(x, i, b);
+        if (res != NFB_OK) return res;
+    }
+    x->row++;
+    return NFB_OK;
+}
+
+/* "backups-2!G12" */
+static void cell_name(const note *n, char *buf, size_t len)
+{
+    char sheet[32] = "backups";
+    if (n->sheet > 1) snprintf(sheet, sizeof sheet, "backups-%u", n->sheet);
+    /* at most 14 columns: one letter */
+    snprintf(buf, len, "%s!%c%u", sheet, 'A' + n->col, n->row + 1);
+}
+
+static void send_notes(xlsx_writer *x)
+{
+    if (!x->on_note) return;
+    for (int k = 0; k < NNOTES; k++) {
+        const note *n = &x->notes[k];
+        if (!n->count) continue;
+        char where[48], msg[320];
+        cell_name(n, where, sizeof where);
+        int m;
+        if (k == NOTE_BIG_SIZE)
+            m = snprintf(msg, sizeof msg,
+                         "%s: expected a size of at most 2^53 "
+                         "(9007199254740992) for a number cell, found %s: "
+                         "written as text",
+                         where, n->found);
+        else if (k == NOTE_CUT)
+            m = snprintf(msg, sizeof msg,
+                         "%s: expected at most 32767 characters in a cell "
+                         "(Excel's limit), found %s: cut to that",
+                         where, n->found);
+        else
+            m = snprintf(msg, sizeof msg,
+                         "%s: expected a date-time from 1900-03-01 on for a "
+                         "date cell, found %s: written as text",
+                         where, n->found);
+        if (n->count > 1 && m > 0 && (size_t)m < sizeof msg)
+            snprintf(msg + m, sizeof msg - (size_t)m,
+                     " (and %llu more cells like it)",
+                     (unsigned long long)(n->count - 1));
+        x->on_note(x->note_ctx, msg);
+    }
+}
+
+/* Hands the finished temporary file to the write function. */
+static int spool_out(xlsx_writer *x)
+{
+    FILE *f = fopen(x->path, "rb");
+    if (!f) return NFB_EWRITE;
+    unlink(x->path);
+    x->path[0] = 0;
+    char buf[NFB__SINK_CAP];
+    size_t n;
+    int res = NFB_OK;
+    while (res == NFB_OK && (n = fread(buf, 1, sizeof buf, f)) > 0)
+        if (nfb__sink_put(&x->base.sink, buf, n) != 0) res = NFB_EWRITE;
+    if (ferror(f)) res = NFB_EWRITE;
+    fclose(f);
+    return res;
+}
+
+static int end(nfb_writer *w)
+{
+    xlsx_writer *x = (xlsx_writer *)w;
+    int res = finish_sheet(x);
+    if (res != NFB_OK) return res;
+    lxw_error e = workbook_close(x->wb);
+    x->wb = NULL;
+    if (e != LXW_NO_ERROR)
+        return e == LXW_ERROR_MEMORY_MALLOC_FAILED ? NFB_ENOMEM : NFB_EWRITE;
+    send_notes(x);
+    return x->spool ? spool_out(x) : NFB_OK;
+}
+
+static void destroy(nfb_writer *w)
+{
+    xlsx_writer *x = (xlsx_writer *)w;
+    if (x->wb) lxw_workbook_free(x->wb);
+    if (x->spool && x->path && x->path[0]) unlink(x->path);
+    nfb__free(&w->alloc, x->path);
+    nfb__free(&w->alloc, x->tmpdir);
+    nfb__free(&w->alloc, x->text);
+    nfb__free(&w->alloc, x->jbuf);
+}
+
+const nfb__writer_class nfb__xlsx_writer = {
+    {"xlsx", "Excel workbook of the csv columns as typed cells: -o FILE, "
+             "--columns"},
+    sizeof(xlsx_writer),
+    init,
+    begin,
+    write_record,
+    end,
+    destroy,
+    1};
