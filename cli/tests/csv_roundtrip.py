@@ -4,7 +4,8 @@ csv --no-formula-guard` back to exactly the field values of `--to json` for
 the same input (an absent value is "", additionalDestinations is JSON equal
 to the json output's), over every fixture in testdata/forms and the
 adversarial set; with the guard on, exactly the cells that start with a
-guarded character gain a leading '. TSV the same. Then --columns, unknown
+guarded character or with ' gain a leading ', so that removing one leading
+' from every cell that has one gives back the values. TSV the same. Then --columns, unknown
 and bad column lists (exit 2), --no-header, --crlf, a header with no
 records, and many inputs giving one header and rows in input order.
 
@@ -29,7 +30,9 @@ COLUMNS = ["id", "name", "status", "createdAt", "completedAt",
            "config.compressionType", "config.additionalDestinations",
            "customDestinationId", "lastRestore.restoreTimestamp",
            "lastRestore.status", "lastRestore.completedAt"]
-GUARDED = "=+-@\t\r\n\0"
+# The first characters the formula guard escapes: formula starts, and the '
+# itself, so that the guard can be undone.
+GUARDED = "=+-@\t\r\n\0'"
 
 failures = []
 cells = 0
@@ -60,6 +63,11 @@ def value(rec, col):
             return None
         v = v[part]
     return v
+
+
+def unguard(cell):
+    """The inverse of the formula guard, as the README gives it."""
+    return cell[1:] if cell.startswith("'") else cell
 
 
 def rows(data, delim):
@@ -141,6 +149,29 @@ def main():
                         fail("guard changed %r into %r" % (b[:50], a[:50]))
         if changed == 0:
             fail("the guard changed no cell of the adversarial set")
+
+        # The guard can be undone: one leading ' less in every cell that has
+        # one gives the unguarded cells, in csv and tsv; and values that
+        # differ only by a leading ' stay different.
+        for fmt, delim in (("csv", ","), ("tsv", "\t")):
+            on = rows(run(["--to", fmt, adv]).stdout, delim)
+            off = rows(run(["--to", fmt, "--no-formula-guard", adv]).stdout,
+                       delim)
+            undone = [[unguard(c) for c in r] for r in on[1:]]
+            if len(on) != len(off) or undone != off[1:]:
+                bad = [(a, b) for ra, rb in zip(undone, off[1:])
+                       for a, b in zip(ra, rb) if a != b]
+                fail("%s: removing one leading ' does not undo the guard: "
+                     "%r" % (fmt, bad[:5]))
+        pair = os.path.join(tmp, "quote-pair.ndjson")
+        values = ["=1+1", "'=1+1", "''=1+1", "'", "''", "'a"]
+        with open(pair, "w") as f:
+            for i, v in enumerate(values):
+                f.write(adversarial.record(v, i) + "\n")
+        ids = [r[0] for r in rows(run(["--to", "csv", "--columns", "id",
+                                       pair]).stdout, ",")[1:]]
+        if ids != ["'" + v for v in values]:
+            fail("the guard on values that differ by a leading ': %r" % ids)
 
         # --columns: selection and order, in csv and tsv.
         api = os.path.join(FORMS, "list-page.json")

@@ -10,7 +10,9 @@
  * after trimming, tab, CR, LF) as a formula, which lets a crafted backup
  * name run commands or leak data when the file is opened (CSV injection).
  * Such a cell gets a leading ' (OWASP's advice), which spreadsheets show as
- * text. NFB_WRITE_NO_FORMULA_GUARD writes the values unchanged.
+ * text. A cell that already starts with ' gets one too, so that the guard
+ * can be undone: removing one leading ' from every cell that has one gives
+ * back the values. NFB_WRITE_NO_FORMULA_GUARD writes the values unchanged.
  *
  * Rows are built with no allocation per cell: one quoting buffer and one
  * JSON buffer grow as needed and are reused. */
@@ -85,11 +87,12 @@ static int needs_quoting(const csv_writer *c, const unsigned char *s,
     return special(c, s + len - 8) != 0;
 }
 
-/* The first bytes of a cell that the formula guard escapes. */
+/* The first bytes of a cell that the formula guard escapes: formula
+ * starts, and the ' itself (see the top of the file). */
 static int guarded(unsigned char c)
 {
     return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' ||
-           c == '\r' || c == '\n' || c == '\0';
+           c == '\r' || c == '\n' || c == '\0' || c == '\'';
 }
 
 /* Makes buf hold at least need bytes. */
@@ -252,7 +255,8 @@ static int name_field(csv_writer *c, const char *s)
 }
 
 /* Appends s as a JSON string body (without quotes). The caller reserved
- * 6 bytes per input byte. */
+ * 6 bytes per input byte. Line ends are escaped as the json writer does
+ * (see writer_impl.h). */
 static size_t json_escape(unsigned char *out, const unsigned char *s,
                           size_t len)
 {
@@ -260,8 +264,19 @@ static size_t json_escape(unsigned char *out, const unsigned char *s,
     size_t k = 0;
     for (size_t i = 0; i < len; i++) {
         unsigned char ch = s[i];
-        if (ch >= 0x20 && ch != '"' && ch != '\\') {
+        if (ch >= 0x20 && ch != '"' && ch != '\\' && ch != 0xc2 && ch != 0xe2) {
             out[k++] = ch;
+            continue;
+        }
+        if (ch == 0xc2 || ch == 0xe2) {
+            size_t n = nfb__json_line_end_at(s, i, len);
+            if (!n) {
+                out[k++] = ch;
+                continue;
+            }
+            memcpy(out + k, nfb__json_line_end_escape(s + i), 6);
+            k += 6;
+            i += n - 1;
             continue;
         }
         out[k++] = '\\';

@@ -1,6 +1,10 @@
 /* Normalized JSON on yajl's generator: the known fields in canonical order,
  * values exactly as read (timestamps as written, size as its string), one
- * compact record per line unless pretty or array output is asked for. */
+ * compact record per line unless pretty or array output is asked for.
+ *
+ * U+0085, U+2028 and U+2029 are written as \u0085, \u2028 and \u2029
+ * (see writer_impl.h): yajl writes them raw, so print escapes them while a
+ * string that holds one is being written. */
 #include <yajl/yajl_gen.h>
 
 #include "writer_impl.h"
@@ -8,12 +12,44 @@
 typedef struct json_writer {
     nfb_writer base;
     yajl_gen g;
+    int line_ends; /* the string being written holds a line end to escape */
 } json_writer;
+
+/* Puts s with its line ends escaped. yajl prints the bytes of a string
+ * between two escapes in one piece, so no character is split across two
+ * calls. */
+static void put_escaping_line_ends(nfb__sink *sk, const char *s, size_t len)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t start = 0, n;
+    for (size_t i = 0; i < len; i++) {
+        if (!(n = nfb__json_line_end_at(u, i, len))) continue;
+        nfb__sink_put(sk, s + start, i - start);
+        nfb__sink_put(sk, nfb__json_line_end_escape(u + i), 6);
+        i += n - 1;
+        start = i + 1;
+    }
+    nfb__sink_put(sk, s + start, len - start);
+}
+
+/* Does s hold a line end to escape? Two memchr calls for most strings. */
+static int has_line_end(const unsigned char *s, size_t n)
+{
+    static const unsigned char leads[] = {0xc2, 0xe2};
+    for (size_t k = 0; k < sizeof leads; k++)
+        for (const unsigned char *p = s;
+             n && (p = memchr(p, leads[k], n - (size_t)(p - s))) != NULL; p++)
+            if (nfb__json_line_end_at(s, (size_t)(p - s), n)) return 1;
+    return 0;
+}
 
 static void print(void *ctx, const char *s, size_t len)
 {
-    nfb_writer *w = ctx;
-    nfb__sink_put(&w->sink, s, len);
+    json_writer *j = ctx;
+    if (NFB_UNLIKELY(j->line_ends))
+        put_escaping_line_ends(&j->base.sink, s, len);
+    else
+        nfb__sink_put(&j->base.sink, s, len);
 }
 
 static int init(nfb_writer *w, const nfb_writer_options *o, char *err,
@@ -40,9 +76,11 @@ static void str(yajl_gen g, const char *s, size_t len)
 
 #define KEY(g, k) str(g, k, sizeof k - 1)
 
-static void val(yajl_gen g, nfb_str v)
+static void val(json_writer *j, nfb_str v)
 {
-    str(g, v.ptr, v.len);
+    j->line_ends = has_line_end((const unsigned char *)v.ptr, v.len);
+    str(j->g, v.ptr, v.len);
+    j->line_ends = 0;
 }
 
 static void cstr(yajl_gen g, const char *s)
@@ -50,20 +88,21 @@ static void cstr(yajl_gen g, const char *s)
     str(g, s, strlen(s));
 }
 
-static void record(yajl_gen g, const nfb_backup *b)
+static void record(json_writer *j, const nfb_backup *b)
 {
+    yajl_gen g = j->g;
     yajl_gen_map_open(g);
     KEY(g, "id");
-    val(g, b->id);
+    val(j, b->id);
     KEY(g, "name");
-    val(g, b->name);
+    val(j, b->name);
     KEY(g, "status");
     cstr(g, nfb_status_name(b->status));
     KEY(g, "createdAt");
-    val(g, b->created_at.text);
+    val(j, b->created_at.text);
     if (b->has_completed_at) {
         KEY(g, "completedAt");
-        val(g, b->completed_at.text);
+        val(j, b->completed_at.text);
     }
     KEY(g, "config");
     yajl_gen_map_open(g);
@@ -77,10 +116,10 @@ static void record(yajl_gen g, const nfb_backup *b)
         yajl_gen_map_close(g);
     }
     KEY(g, "size");
-    val(g, b->config.size_text);
+    val(j, b->config.size_text);
     if (b->config.has_addon_version) {
         KEY(g, "addonVersion");
-        val(g, b->config.addon_version);
+        val(j, b->config.addon_version);
     }
     if (b->config.has_compression_type) {
         KEY(g, "compressionType");
@@ -93,7 +132,7 @@ static void record(yajl_gen g, const nfb_backup *b)
             const nfb_destination *d = &b->config.additional_destinations[i];
             yajl_gen_map_open(g);
             KEY(g, "destinationId");
-            val(g, d->destination_id);
+            val(j, d->destination_id);
             if (d->has_retention_time) {
                 KEY(g, "retentionTime");
                 yajl_gen_number(g, d->retention_time.ptr,
@@ -108,18 +147,18 @@ static void record(yajl_gen g, const nfb_backup *b)
     yajl_gen_map_close(g);
     if (b->has_custom_destination_id) {
         KEY(g, "customDestinationId");
-        val(g, b->custom_destination_id);
+        val(j, b->custom_destination_id);
     }
     if (b->has_last_restore) {
         KEY(g, "lastRestore");
         yajl_gen_map_open(g);
         KEY(g, "restoreTimestamp");
-        val(g, b->last_restore.restore_timestamp.text);
+        val(j, b->last_restore.restore_timestamp.text);
         KEY(g, "status");
         cstr(g, nfb_status_name(b->last_restore.status));
         if (b->last_restore.has_completed_at) {
             KEY(g, "completedAt");
-            val(g, b->last_restore.completed_at.text);
+            val(j, b->last_restore.completed_at.text);
         }
         yajl_gen_map_close(g);
     }
@@ -141,7 +180,7 @@ static int write_record(nfb_writer *w, const nfb_backup *b)
         yajl_gen_map_open(j->g);
         KEY(j->g, "data");
     }
-    record(j->g, b);
+    record(j, b);
     if (env) yajl_gen_map_close(j->g);
     if (!(w->flags & NFB_WRITE_ARRAY)) {
         /* yajl ends a pretty top-level value with a newline itself. */
