@@ -73,4 +73,34 @@ int output_close(output *o, int discard);
  * stopped or failed (res tells which). */
 int input_feed(nfb_reader *r, const char *path, nfb_result *res);
 
+/* filter.c: which valid records convert and stats take. */
+enum { FILTER_STATUS, FILTER_SOURCE_TYPE, FILTER_SINCE, FILTER_UNTIL };
+typedef struct filter {
+    int active;            /* any filter option was given */
+    unsigned statuses;     /* bit 1 << nfb_status; 0: any */
+    unsigned source_types; /* bit 1 << nfb_source_type, and one for none */
+    int has_since, has_until;
+    int64_t since_sec, until_sec; /* --since inclusive, --until exclusive */
+    uint32_t since_ns, until_ns;
+} filter;
+/* Adds one option (FILTER_*) with its argument. Returns 0, or -1 with a
+ * usage message in err that lists the valid values. */
+int filter_option(filter *f, int which, const char *arg, char *err,
+                  size_t errlen);
+/* After all options: -1 with a message when --since is not before --until. */
+int filter_check(const filter *f, char *err, size_t errlen);
+/* 1 when the record passes every filter given. */
+int filter_match(const filter *f, const nfb_backup *b);
+
+/* stats.c: the figures of nfbackup stats. */
+typedef struct stats stats;
+stats *stats_new(void); /* NULL: out of memory */
+void stats_free(stats *s);
+/* Counts one record. Returns 0, or -1 when out of memory. */
+int stats_add(stats *s, const nfb_backup *b);
+/* Writes the figures, with the reader's counts, as a text table or (json)
+ * one JSON object. Returns NFB_OK, NFB_ENOMEM or NFB_EWRITE. */
+nfb_result stats_write(const stats *s, const nfb_reader_stats *rs, int json,
+                       nfb_write_fn write, void *ctx);
+
 #endif

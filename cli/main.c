@@ -14,6 +14,7 @@
 static const char usage_text[] =
     "usage: nfbackup validate [OPTIONS] [FILE...]\n"
     "       nfbackup convert --to FORMAT [OPTIONS] [FILE...]\n"
+    "       nfbackup stats [--to text|json] [OPTIONS] [FILE...]\n"
     "       nfbackup formats\n"
     "\n"
     "Reads saved Northflank \"Get addon backup\" API responses (API envelope,\n"
@@ -41,8 +42,24 @@ static const char usage_text[] =
     "                          1073741824 (default 1048576)\n"
     "      --max-diagnostics N print at most N diagnostics; the summary\n"
     "                          still counts all of them\n"
+    "      --status LIST       convert, stats: only records with one of\n"
+    "                          these comma-separated statuses\n"
+    "      --source-type LIST  convert, stats: only these source types\n"
+    "                          (none: records without one)\n"
+    "      --since TIME        convert, stats: only records created at TIME\n"
+    "                          or later (inclusive)\n"
+    "      --until TIME        convert, stats: only records created before\n"
+    "                          TIME (exclusive); TIME is an RFC 3339\n"
+    "                          date-time or a date YYYY-MM-DD (00:00:00Z)\n"
     "  -h, --help              this help\n"
     "  -V, --version           the version\n"
+    "\n"
+    "stats counts the valid records per status, source type, compression\n"
+    "type and lastRestore status, and gives the total, smallest and largest\n"
+    "size, the first and last createdAt, and the duration from createdAt to\n"
+    "completedAt: its 50th, 90th and 99th percentile (nearest rank, within\n"
+    "0.5% of the exact value) and its maximum (exact). --to json writes one\n"
+    "JSON object; errors and warnings count the diagnostics of all input.\n"
     "\n"
     "Exit status: 0 all input valid (warnings allowed), 1 some input invalid,\n"
     "2 usage error, 3 I/O or system error.\n";
@@ -60,7 +77,11 @@ enum {
     OPT_COLOR,
     OPT_MAX_DEPTH,
     OPT_MAX_STRING,
-    OPT_MAX_DIAGNOSTICS
+    OPT_MAX_DIAGNOSTICS,
+    OPT_STATUS, /* the filters, in the order of FILTER_* */
+    OPT_SOURCE_TYPE,
+    OPT_SINCE,
+    OPT_UNTIL
 };
 
 static const struct option long_options[] = {
@@ -81,6 +102,10 @@ static const struct option long_options[] = {
     {"max-depth", required_argument, NULL, OPT_MAX_DEPTH},
     {"max-string", required_argument, NULL, OPT_MAX_STRING},
     {"max-diagnostics", required_argument, NULL, OPT_MAX_DIAGNOSTICS},
+    {"status", required_argument, NULL, OPT_STATUS},
+    {"source-type", required_argument, NULL, OPT_SOURCE_TYPE},
+    {"since", required_argument, NULL, OPT_SINCE},
+    {"until", required_argument, NULL, OPT_UNTIL},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0}};
@@ -94,6 +119,8 @@ typedef struct job {
     size_t max_depth, max_string;
     report rp;
     int color; /* -1 auto */
+    int stats; /* nfbackup stats: 1 text, 2 json */
+    filter flt;
 } job;
 
 static int usage_error(const char *fmt, ...)
@@ -144,11 +171,18 @@ static int list_formats(void)
 typedef struct run {
     nfb_writer *w;
     nfb_result wres;
+    const filter *flt; /* NULL: every record */
+    stats *st;         /* nfbackup stats */
 } run;
 
 static int on_record(void *ctx, const nfb_backup *b)
 {
     run *rn = ctx;
+    if (rn->flt && !filter_match(rn->flt, b)) return 0;
+    if (rn->st && stats_add(rn->st, b) != 0) {
+        rn->wres = NFB_ENOMEM;
+        return 1;
+    }
     if (!rn->w) return 0;
     rn->wres = nfb_writer_record(rn->w, b);
     return rn->wres != NFB_OK;
@@ -192,9 +226,18 @@ static int run_job(job *j, char **files, int nfiles)
     static char *stdin_only[] = {"-"};
     if (nfiles == 0) files = stdin_only, nfiles = 1;
 
-    both ctx = {{NULL, NFB_OK}, &j->rp};
+    both ctx = {{NULL, NFB_OK, NULL, NULL}, &j->rp};
     output out;
     int rc = EXIT_VALID;
+    if (j->flt.active) ctx.rn.flt = &j->flt;
+    if (j->stats) {
+        if (output_open(&out, j->output) != 0) return EXIT_IO;
+        if (!(ctx.rn.st = stats_new())) {
+            output_close(&out, 1);
+            report_errorf("out of memory");
+            return EXIT_IO;
+        }
+    }
     if (j->format) {
         if (output_open(&out, j->output) != 0) return EXIT_IO;
         char err[512];
@@ -232,7 +275,8 @@ static int run_job(job *j, char **files, int nfiles)
     if (!r) {
         report_errorf("out of memory");
         nfb_writer_free(ctx.rn.w);
-        if (j->format) output_close(&out, 1);
+        stats_free(ctx.rn.st);
+        if (j->format || j->stats) output_close(&out, 1);
         return EXIT_IO;
     }
 
@@ -253,12 +297,16 @@ static int run_job(job *j, char **files, int nfiles)
     nfb_reader_stats_get(r, &st);
     nfb_reader_free(r);
     nfb_writer_free(ctx.rn.w);
+    if (ctx.rn.st && res == NFB_OK && ctx.rn.wres == NFB_OK)
+        ctx.rn.wres =
+            stats_write(ctx.rn.st, &st, j->stats == 2, output_write, &out);
+    stats_free(ctx.rn.st);
 
-    report_end(&j->rp, !j->format ? &st : NULL);
+    report_end(&j->rp, !j->format && !j->stats ? &st : NULL);
     /* Diagnostics that cannot be written fail the run before its output
      * is made final. */
     if (report_flush() != 0) io_failed = 1;
-    if (j->format) {
+    if (j->format || j->stats) {
         int write_failed = ctx.rn.wres != NFB_OK && !out.broken_pipe;
         if (output_close(&out, io_failed || write_failed) != 0 ||
             write_failed) {
@@ -303,11 +351,13 @@ int main(int argc, char **argv)
     }
     int validate = strcmp(cmd, "validate") == 0;
     int convert = strcmp(cmd, "convert") == 0;
+    int audit = strcmp(cmd, "stats") == 0;
     if (strcmp(cmd, "formats") == 0) {
         if (argc > 2) return usage_error("formats takes no arguments");
         return list_formats();
     }
-    if (!validate && !convert) return usage_error("unknown command '%s'", cmd);
+    if (!validate && !convert && !audit)
+        return usage_error("unknown command '%s'", cmd);
 
     int c;
     uint64_t num;
@@ -388,6 +438,15 @@ int main(int argc, char **argv)
                                    (unsigned long long)UINT64_MAX, optarg);
             j.rp.capped = 1;
             break;
+        case OPT_STATUS:
+        case OPT_SOURCE_TYPE:
+        case OPT_SINCE:
+        case OPT_UNTIL: {
+            char err[512];
+            if (filter_option(&j.flt, c - OPT_STATUS, optarg, err, sizeof err))
+                return usage_error("%s", err);
+            break;
+        }
         case 'h':
             fputs(usage_text, stdout);
             return fflush(stdout) == 0 ? EXIT_VALID : EXIT_IO;
@@ -400,6 +459,21 @@ int main(int argc, char **argv)
         }
     }
     if (convert && !j.format) return usage_error("convert needs --to FORMAT");
+    if (audit) {
+        if (j.format && strcmp(j.format, "text") && strcmp(j.format, "json"))
+            return usage_error("stats --to: expected text or json, found "
+                               "\"%s\"",
+                               j.format);
+        j.stats = j.format && strcmp(j.format, "json") == 0 ? 2 : 1;
+        j.format = NULL;
+    }
+    if (validate && j.flt.active)
+        return usage_error("validate reads all of its input: --status, "
+                           "--source-type, --since and --until are for "
+                           "convert and stats");
+    char ferr[256];
+    if (filter_check(&j.flt, ferr, sizeof ferr) != 0)
+        return usage_error("%s", ferr);
     if (convert && strcmp(j.format, "xlsx") == 0 &&
         (!j.output || strcmp(j.output, "-") == 0))
         return usage_error("xlsx is a binary workbook: expected -o FILE, "
