@@ -15,7 +15,8 @@ struct nfb_writer {
     nfb__sink sink;
     unsigned flags;
     int begun;
-    int failed;
+    int ended;  /* nfb_writer_end was called: every call is NFB_ESTATE */
+    int failed; /* the error every later call returns */
     uint64_t records;
 };
 

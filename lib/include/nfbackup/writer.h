@@ -71,11 +71,28 @@ NFB_API nfb_writer *nfb_writer_new(const char *name,
                                    const nfb_writer_options *opts, char *err,
                                    size_t errlen);
 
-/* Writes one record. The record is not kept after the call. */
+/* Writes one record. The record is not kept after the call. Returns
+ * - NFB_OK;
+ * - NFB_EINVAL, writing nothing, for a record no writer can write: an enum
+ *   out of range (status, config.source.type when has_source_type,
+ *   config.compressionType when has_compression_type, lastRestore.status
+ *   when has_last_restore), a NULL string or destinations array with a
+ *   non-zero length, or an empty retentionTime that is marked present. The
+ *   writer goes on: the next record is written as usual. (The yaml writer
+ *   also refuses a string that is not valid UTF-8, which YAML cannot hold;
+ *   that is found while the record is written, which leaves the output
+ *   cut: every later call returns NFB_EINVAL too.)
+ * - NFB_ESTATE, writing nothing, after nfb_writer_end;
+ * - NFB_EWRITE when the write function failed, NFB_ENOMEM when an
+ *   allocation did. The output is then incomplete, and later calls return
+ *   the same code (until nfb_writer_end, which returns it once). */
 NFB_API nfb_result nfb_writer_record(nfb_writer *w, const nfb_backup *b);
 
 /* Ends the output (closes an array, writes a header with no records,
- * flushes the buffer). Call it once, after the last record. */
+ * flushes the buffer). Call it once, after the last record: a second call,
+ * like a record after it, returns NFB_ESTATE and writes nothing. Otherwise
+ * returns NFB_OK, or the error that failed the writer (see
+ * nfb_writer_record). */
 NFB_API nfb_result nfb_writer_end(nfb_writer *w);
 
 /* Frees the writer without flushing. NULL is allowed. */

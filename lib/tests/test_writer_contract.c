@@ -1,0 +1,280 @@
+/* The writer contract of writer.h, for every registered format:
+ * - a record with an enum out of range (status = 99 and the others), or a
+ *   NULL string with a length, is refused with NFB_EINVAL, writes nothing,
+ *   and the writer goes on: the output is byte for byte that of the same
+ *   run without the bad record;
+ * - an enum out of range in a field marked absent is not looked at;
+ * - after nfb_writer_end, a record or a second end returns NFB_ESTATE and
+ *   the write function is not called again;
+ * - NULL handles are NFB_EINVAL. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <nfbackup/nfbackup.h>
+
+/* Everything the writer handed to the write function. */
+typedef struct out {
+    unsigned char *data;
+    size_t len, cap;
+    size_t calls;
+} out;
+
+static int collect(void *ctx, const void *data, size_t len)
+{
+    out *o = ctx;
+    o->calls++;
+    if (o->len + len > o->cap) {
+        size_t cap = (o->len + len) * 2;
+        unsigned char *p = realloc(o->data, cap);
+        assert_non_null(p);
+        o->data = p;
+        o->cap = cap;
+    }
+    memcpy(o->data + o->len, data, len);
+    o->len += len;
+    return 0;
+}
+
+#define S(lit) ((nfb_str){lit, sizeof lit - 1})
+
+static const nfb_destination dest = {
+    .destination_id = {"offsite", 7},
+    .has_retention_time = true,
+    .retention_time = {"30", 2},
+    .retention_days = 30,
+};
+
+/* A valid record that uses every field. */
+static nfb_backup good(void)
+{
+    nfb_backup b = {0};
+    b.id = S("nightly-1");
+    b.name = S("Nightly 1");
+    b.status = NFB_STATUS_COMPLETED;
+    b.created_at =
+        (nfb_time){S("2021-01-20T11:19:53.175Z"), 1611141593, 175000000, 0};
+    b.has_completed_at = true;
+    b.completed_at =
+        (nfb_time){S("2021-01-20T11:19:54.494Z"), 1611141594, 494000000, 0};
+    b.config.has_source = true;
+    b.config.has_source_type = true;
+    b.config.source_type = NFB_SOURCE_SNAPSHOT;
+    b.config.size_text = S("1234");
+    b.config.size = 1234;
+    b.config.has_addon_version = true;
+    b.config.addon_version = S("4.4.8");
+    b.config.has_compression_type = true;
+    b.config.compression_type = NFB_COMPRESSION_ZSTD;
+    b.config.has_additional_destinations = true;
+    b.config.additional_destinations = &dest;
+    b.config.additional_destinations_count = 1;
+    b.has_custom_destination_id = true;
+    b.custom_destination_id = S("custom-1");
+    b.has_last_restore = true;
+    b.last_restore.restore_timestamp = b.completed_at;
+    b.last_restore.status = NFB_STATUS_FAILED;
+    return b;
+}
+
+/* The ways a record can break the contract. */
+enum { NBAD = 9 };
+
+static nfb_backup bad(int k)
+{
+    nfb_backup b = good();
+    switch (k) {
+    case 0:
+        b.status = (nfb_status)99;
+        break;
+    case 1:
+        b.status = (nfb_status)-1;
+        break;
+    case 2:
+        b.config.source_type = (nfb_source_type)99;
+        break;
+    case 3:
+        b.config.compression_type = (nfb_compression)99;
+        break;
+    case 4:
+        b.last_restore.status = (nfb_status)99;
+        break;
+    case 5:
+        b.id = (nfb_str){NULL, 3};
+        break;
+    case 6:
+        b.config.additional_destinations = NULL;
+        break;
+    case 7:
+        b.last_restore.completed_at.text = (nfb_str){NULL, 1};
+        break;
+    default:
+        b.name = (nfb_str){NULL, 1};
+        break;
+    }
+    return b;
+}
+
+static nfb_writer *make(const char *format, out *o, unsigned flags)
+{
+    nfb_writer_options opts = {0};
+    opts.write = collect;
+    opts.ctx = o;
+    opts.flags = flags;
+    char err[256];
+    nfb_writer *w = nfb_writer_new(format, &opts, err, sizeof err);
+    if (!w) fail_msg("%s: %s", format, err);
+    return w;
+}
+
+/* The flags of every layout the text formats have. */
+static const unsigned layouts[] = {
+    0,
+    NFB_WRITE_ARRAY,
+    NFB_WRITE_ENVELOPE | NFB_WRITE_PRETTY,
+    NFB_WRITE_ARRAY | NFB_WRITE_ENVELOPE | NFB_WRITE_PRETTY,
+};
+
+/* The output of good, good, end. */
+static out reference(const char *format, unsigned flags)
+{
+    out o = {0};
+    nfb_writer *w = make(format, &o, flags);
+    nfb_backup g = good();
+    assert_int_equal(nfb_writer_record(w, &g), NFB_OK);
+    assert_int_equal(nfb_writer_record(w, &g), NFB_OK);
+    assert_int_equal(nfb_writer_end(w), NFB_OK);
+    nfb_writer_free(w);
+    return o;
+}
+
+/* Does the format give the same bytes for the same records? (xlsx does
+ * not: its archive holds the time it was made.) */
+static int reproducible(const char *format, unsigned flags)
+{
+    out a = reference(format, flags), b = reference(format, flags);
+    int same = a.len == b.len && memcmp(a.data, b.data, a.len) == 0;
+    free(a.data);
+    free(b.data);
+    return same;
+}
+
+static void bad_records_are_refused(void **state)
+{
+    (void)state;
+    size_t nformats = 0;
+    for (size_t i = 0; nfb_format_get(i); i++, nformats++) {
+        const char *format = nfb_format_get(i)->name;
+        for (size_t l = 0; l < sizeof layouts / sizeof layouts[0]; l++) {
+            int same = reproducible(format, layouts[l]);
+            out want = reference(format, layouts[l]);
+            for (int k = 0; k < NBAD; k++) {
+                out o = {0};
+                nfb_writer *w = make(format, &o, layouts[l]);
+                nfb_backup g = good(), b = bad(k);
+                /* Before the first record and between two. */
+                assert_int_equal(nfb_writer_record(w, &b), NFB_EINVAL);
+                assert_int_equal(nfb_writer_record(w, &g), NFB_OK);
+                assert_int_equal(nfb_writer_record(w, &b), NFB_EINVAL);
+                assert_int_equal(nfb_writer_record(w, &g), NFB_OK);
+                assert_int_equal(nfb_writer_end(w), NFB_OK);
+                nfb_writer_free(w);
+                if (same) {
+                    if (o.len != want.len ||
+                        memcmp(o.data, want.data, o.len) != 0)
+                        fail_msg("%s, flags %u, bad record %d: the output "
+                                 "is not that of the good records alone",
+                                 format, layouts[l], k);
+                } else {
+                    assert_true(o.len > 0);
+                }
+                free(o.data);
+            }
+            free(want.data);
+        }
+    }
+    /* json, yaml, csv and tsv at least. */
+    assert_true(nformats >= 4);
+}
+
+static void absent_fields_are_not_checked(void **state)
+{
+    (void)state;
+    for (size_t i = 0; nfb_format_get(i); i++) {
+        out o = {0};
+        nfb_writer *w = make(nfb_format_get(i)->name, &o, 0);
+        nfb_backup b = good();
+        b.config.has_source_type = false;
+        b.config.source_type = (nfb_source_type)99;
+        b.config.has_compression_type = false;
+        b.config.compression_type = (nfb_compression)-5;
+        b.has_last_restore = false;
+        b.last_restore.status = (nfb_status)99;
+        b.config.has_additional_destinations = false;
+        b.config.additional_destinations_count = 0;
+        b.config.additional_destinations = NULL;
+        assert_int_equal(nfb_writer_record(w, &b), NFB_OK);
+        assert_int_equal(nfb_writer_end(w), NFB_OK);
+        nfb_writer_free(w);
+        free(o.data);
+    }
+}
+
+static void nothing_after_end(void **state)
+{
+    (void)state;
+    for (size_t i = 0; nfb_format_get(i); i++) {
+        const char *format = nfb_format_get(i)->name;
+        for (size_t l = 0; l < sizeof layouts / sizeof layouts[0]; l++) {
+            for (int records = 0; records <= 1; records++) {
+                out o = {0};
+                nfb_writer *w = make(format, &o, layouts[l]);
+                nfb_backup g = good(), b = bad(0);
+                if (records) assert_int_equal(nfb_writer_record(w, &g), NFB_OK);
+                assert_int_equal(nfb_writer_end(w), NFB_OK);
+                size_t len = o.len, calls = o.calls;
+                assert_int_equal(nfb_writer_record(w, &g), NFB_ESTATE);
+                assert_int_equal(nfb_writer_record(w, &b), NFB_ESTATE);
+                assert_int_equal(nfb_writer_end(w), NFB_ESTATE);
+                assert_int_equal(nfb_writer_record(w, &g), NFB_ESTATE);
+                assert_int_equal(o.len, len);
+                assert_int_equal(o.calls, calls);
+                nfb_writer_free(w);
+                free(o.data);
+            }
+        }
+    }
+}
+
+static void null_handles(void **state)
+{
+    (void)state;
+    out o = {0};
+    nfb_writer *w = make("json", &o, 0);
+    nfb_backup g = good();
+    assert_int_equal(nfb_writer_record(NULL, &g), NFB_EINVAL);
+    assert_int_equal(nfb_writer_record(w, NULL), NFB_EINVAL);
+    assert_int_equal(nfb_writer_end(NULL), NFB_EINVAL);
+    assert_int_equal(nfb_writer_record(w, &g), NFB_OK);
+    assert_int_equal(nfb_writer_end(w), NFB_OK);
+    nfb_writer_free(w);
+    assert_true(o.len > 0);
+    free(o.data);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(bad_records_are_refused),
+        cmocka_unit_test(absent_fields_are_not_checked),
+        cmocka_unit_test(nothing_after_end),
+        cmocka_unit_test(null_handles),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
