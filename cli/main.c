@@ -58,7 +58,7 @@ static const char usage_text[] =
     "type and lastRestore status, and gives the total, smallest and largest\n"
     "size, the first and last createdAt, and the duration from createdAt to\n"
     "completedAt: its 50th, 90th and 99th percentile (nearest rank, within\n"
-    "0.5% of the exact value) and its maximum (exact). --to json writes one\n"
+    "0.4% of the exact value) and its maximum (exact). --to json writes one\n"
     "JSON object; errors and warnings count the diagnostics of all input.\n"
     "\n"
     "Exit status: 0 all input valid (warnings allowed), 1 some input invalid,\n"

@@ -5,18 +5,18 @@
  * The duration histogram. A duration is a signed count of nanoseconds
  * (completedAt - createdAt, in 128 bits: years 0000..9999 apart do not fit
  * 64). Its magnitude m >= 1 falls in octave k = floor(log2 m), split into
- * SUB = 2^SUB_BITS equal sub-buckets of width w = 2^k / SUB. A bucket
- * stands for its middle (an integer: for w >= 2 the middle of integer
- * bounds, for w <= 1 the only integer the bucket holds), at most w / 2 from
- * any value in it. So that no false precision is printed, the middle is
- * then rounded to the fewest significant digits that stay within w / 8 of
- * it. Every value in the bucket is at least 2^k = SUB w: the relative error
- * is at most (w/2 + w/8) / (SUB w) = 5/1024 (0.49%), stated as 0.5%. The
+ * SUB = 2^SUB_BITS equal sub-buckets of width w = 2^k / SUB: [lo, lo + w).
+ * A bucket is reported as one value inside it, so at most w from any value
+ * counted in it; every such value is at least 2^k = SUB w, so the relative
+ * error is below 1 / SUB = 1/256 (0.39%), stated as 0.4%. Within the bucket
+ * the value with the fewest significant digits is taken, the one nearest
+ * the middle among those: a bucket holding exactly 5 s reads 5, not
+ * 5.0081. (Where w <= 1 the bucket holds one integer: it is exact.) The
  * maximum is exact; a percentile is also clamped to the exact minimum and
- * maximum. Negative durations (a
- * completedAt before createdAt, a lint warning) have their own histogram,
- * and zero its own count. Percentiles are nearest-rank: the p-th percentile
- * of n durations is the ceil(p n / 100)-th smallest. */
+ * maximum. Negative durations (a completedAt before createdAt, a lint
+ * warning) have their own histogram, and zero its own count. Percentiles
+ * are nearest-rank: the p-th percentile of n durations is the
+ * ceil(p n / 100)-th smallest. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +30,7 @@ enum {
     N_STATUS = NFB_STATUS_NOT_SUPPORTED + 1,
     N_SOURCE = NFB_SOURCE_SAME_ADDON + 1,
     N_COMPRESSION = NFB_COMPRESSION_ZSTD + 1,
-    SUB_BITS = 7,
+    SUB_BITS = 8,
     SUB = 1 << SUB_BITS,
     OCTAVES = 72, /* 2^72 ns is about 150,000 years */
     BUCKETS = OCTAVES * SUB
@@ -125,10 +125,15 @@ static u128 bucket_value(size_t i)
     size_t sub = i % SUB;
     if (k < SUB_BITS) return ((u128)1 << k) + (sub >> (SUB_BITS - k));
     u128 w = (u128)1 << (k - SUB_BITS);
-    u128 mid = ((u128)1 << k) + sub * w + w / 2, tol = w / 8, best = mid;
-    for (u128 p = 10; tol && p <= mid; p *= 10) {
-        u128 c = (mid + p / 2) / p * p;
-        if ((c > mid ? c - mid : mid - c) <= tol) best = c;
+    u128 lo = ((u128)1 << k) + sub * w, hi = lo + w, mid = lo + w / 2;
+    u128 best = mid;
+    /* A bucket without a multiple of p has none of 10 p either. */
+    for (u128 p = 10; p <= hi; p *= 10) {
+        u128 c = (mid + p / 2) / p * p; /* the multiple nearest the middle */
+        if (c < lo) c += p;
+        if (c >= hi) c -= p;
+        if (c < lo || c >= hi) break;
+        best = c;
     }
     return best;
 }
