@@ -2,7 +2,8 @@
  * - a record with an enum out of range (status = 99 and the others), or a
  *   NULL string with a length, is refused with NFB_EINVAL, writes nothing,
  *   and the writer goes on: the output is byte for byte that of the same
- *   run without the bad record;
+ *   run without the bad record (for the formats that do not write the time
+ *   of writing);
  * - an enum out of range in a field marked absent is not looked at;
  * - after nfb_writer_end, a record or a second end returns NFB_ESTATE and
  *   the write function is not called again;
@@ -154,15 +155,12 @@ static out reference(const char *format, unsigned flags)
     return o;
 }
 
-/* Does the format give the same bytes for the same records? (xlsx does
- * not: its archive holds the time it was made.) */
-static int reproducible(const char *format, unsigned flags)
+/* Does the format write the time of writing into its output? (An xlsx
+ * archive holds its creation time, so two runs may differ.) The others are
+ * compared byte for byte. */
+static int timestamped(const char *format)
 {
-    out a = reference(format, flags), b = reference(format, flags);
-    int same = a.len == b.len && memcmp(a.data, b.data, a.len) == 0;
-    free(a.data);
-    free(b.data);
-    return same;
+    return strcmp(format, "xlsx") == 0;
 }
 
 static void bad_records_are_refused(void **state)
@@ -172,7 +170,7 @@ static void bad_records_are_refused(void **state)
     for (size_t i = 0; nfb_format_get(i); i++, nformats++) {
         const char *format = nfb_format_get(i)->name;
         for (size_t l = 0; l < sizeof layouts / sizeof layouts[0]; l++) {
-            int same = reproducible(format, layouts[l]);
+            int same = !timestamped(format);
             out want = reference(format, layouts[l]);
             for (int k = 0; k < NBAD; k++) {
                 out o = {0};
