@@ -118,9 +118,11 @@ def main():
             else:
                 dec = json.JSONDecoder()
                 recs, i = [], 0
-                while text[i:].strip():
-                    while text[i].isspace():
+                while True:
+                    while i < len(text) and text[i].isspace():
                         i += 1
+                    if i == len(text):
+                        break
                     rec, i = dec.raw_decode(text, i)
                     recs.append(rec)
             check_records("json %s" % flags, recs, strings)
