@@ -267,15 +267,17 @@ def generate(n):
     return "\n".join(lines) + "\n", figs, errors, warnings, documents
 
 
-def ladder(n):
-    """n completed records whose durations are 1.03^i seconds, shuffled."""
+def ladder(n, sign=1):
+    """n completed records whose durations are 1.03^i seconds, shuffled;
+    with sign -1, completedAt is that long before createdAt (a warning)."""
     lines, figs = [], []
     for i in rnd.sample(range(1, n + 1), n):
         start = 1600000000 + i * 86400
-        ns = int(Decimal("1.03") ** i * 10**9)
+        ns = sign * int(Decimal("1.03") ** i * 10**9)
+        end = start * 10**9 + ns
         rec = {"id": "l-%d" % i, "name": "ladder", "status": "completed",
                "createdAt": fmt_time(start, 0),
-               "completedAt": fmt_time(start + ns // 10**9, ns % 10**9),
+               "completedAt": fmt_time(end // 10**9, end % 10**9),
                "config": {"size": str(i)}}
         lines.append(json.dumps(rec))
         figs.append({"id": rec["id"], "status": "completed", "source": "none",
@@ -285,7 +287,7 @@ def ladder(n):
                      "duration": parse_time(rec["completedAt"]) -
                      parse_time(rec["createdAt"]),
                      "restore": None})
-    return "\n".join(lines) + "\n", figs, 0, 0, n
+    return "\n".join(lines) + "\n", figs, 0, n if sign < 0 else 0, n
 
 
 def retime(text):
@@ -343,7 +345,8 @@ def expected(figs, errors, warnings, documents):
         "createdAt": {"first": first and first["created"],
                       "last": last and last["created"]},
         "duration": {"p50": pct(50), "p90": pct(90), "p99": pct(99),
-                     "max": durations[-1] if durations else None},
+                     "max": durations[-1] if durations else None,
+                     "min": durations[0] if durations else None},
         "lastRestore": {"count": len(restores),
                         "status": counts(restores, STATUSES)},
     }
@@ -377,6 +380,10 @@ def compare(label, got, want):
     # The maximum is exact, and written as exact decimal seconds.
     check(label + " duration.max", gd.get("max") == Decimal(seconds(wd["max"])),
           "got %r, want %s" % (gd.get("max"), seconds(wd["max"])))
+    # The percentiles are in order, between the exact extremes.
+    got_ns = [int(gd[p] * 10**9) for p in ("p50", "p90", "p99")]
+    check(label + " percentiles in order",
+          wd["min"] <= got_ns[0] <= got_ns[1] <= got_ns[2] <= wd["max"], gd)
     for p in ("p50", "p90", "p99"):
         g = int(gd[p] * 10**9)
         check("%s duration.%s" % (label, p),
@@ -470,6 +477,7 @@ with tempfile.TemporaryDirectory() as d:
     # exactly the nearest ranks.
     small_cases = [generate(n) for n in (1, 7, 100, 300)]
     small_cases += [ladder(n) for n in (1, 2, 10, 20, 50, 99, 100, 101, 200)]
+    small_cases += [ladder(n, -1) for n in (1, 10, 101)]
     for small, sfigs, serr, swarn, sdocs in small_cases:
         n = len(sfigs)
         spath = os.path.join(d, "small.ndjson")
