@@ -88,11 +88,14 @@ static void remove_tmp_at_exit(void)
 int output_init(void)
 {
     /* With fd 0, 1 or 2 closed, the next file opened (the temporary file
-     * of -o) would take its number, and diagnostics would land in it. */
+     * of -o) would take its number, and diagnostics would land in it. So
+     * each takes /dev/null: stdin and stdout opened the wrong way round, so
+     * that reading or writing them still fails with EBADF as when closed;
+     * stderr for writing, so that diagnostics nobody wants are dropped. */
     for (int fd = 0; fd <= 2; fd++) {
         if (fcntl(fd, F_GETFD) != -1 || errno != EBADF) continue;
         std_closed |= 1 << fd;
-        int n = open("/dev/null", O_RDWR);
+        int n = open("/dev/null", fd == 1 ? O_RDONLY : O_WRONLY);
         if (n < 0) return -1;
         if (n != fd) {
             if (dup2(n, fd) < 0) return -1;

@@ -12,7 +12,8 @@
 #    (ulimit -f) is an I/O error (exit 3, "File too large"), not a silent
 #    death by SIGXFSZ.
 # 4. fds 0-2 closed at start: the temporary file of -o never takes fd 2 (no
-#    diagnostic lands in the output); a closed stdout is an error.
+#    diagnostic lands in the output); reading a closed stdin or writing a
+#    closed stdout is still an error (exit 3).
 # 5. -o onto what is not a regular file or a new name is written in place:
 #    /dev/stdout, /dev/fd/N and /proc/self/fd/N keep their descriptor (so
 #    >> still appends), a dangling symbolic link gets its target created
@@ -193,6 +194,16 @@ rc=$?
 [ "$rc" -eq 3 ] || fail ">&-: exit $rc, not 3"
 grep -q "cannot write standard output: Bad file descriptor" "$tmp/err" ||
     fail ">&-: message: $(cat "$tmp/err")"
+checks=$((checks + 1))
+"$BIN" --help >&- 2>/dev/null
+rc=$?
+[ "$rc" -eq 3 ] || fail "--help >&-: exit $rc, not 3"
+checks=$((checks + 1))
+"$BIN" validate <&- 2>"$tmp/err"
+rc=$?
+[ "$rc" -eq 3 ] || fail "validate <&-: exit $rc, not 3"
+grep -q "cannot read <stdin>: Bad file descriptor" "$tmp/err" ||
+    fail "validate <&-: message: $(cat "$tmp/err")"
 
 # 5. Written in place. (A copy of the input: a tool that got this wrong
 # would overwrite it.)
