@@ -148,7 +148,7 @@ static const nfb__field *frame_field(const nfb__frame *f)
 /* The path of the value the decoder is at, into r->path. With key, the path
  * of that key in the top frame; with whole_top, the path of the top frame
  * itself rather than of its current member. */
-static const char *path_of(nfb_reader *r, const char *key, size_t keylen,
+static const char *path_of(nfb__dec *r, const char *key, size_t keylen,
                            int whole_top)
 {
     buf b = {r->path, 0, sizeof r->path};
@@ -174,10 +174,10 @@ static const char *path_of(nfb_reader *r, const char *key, size_t keylen,
 
 /* ---- reporting --------------------------------------------------------- */
 
-static int report_at(nfb_reader *r, nfb_severity sev, nfb_code code,
+static int report_at(nfb__dec *r, nfb_severity sev, nfb_code code,
                      const char *path, nfb__pos pos, const char *msg)
 {
-    return nfb__report(r, sev, code, path, pos, "%s", msg);
+    return nfb__report(r->dg, sev, code, path, pos, "%s", msg);
 }
 
 /* "found ..." for a scalar, appended to b. */
@@ -220,8 +220,8 @@ static void put_enums(buf *b, const nfb__field *fd)
     }
 }
 
-static int wrong_type_f(nfb_reader *r, const nfb__field *fd,
-                        const char *expected, int jt, const char *s, size_t len)
+static int wrong_type_f(nfb__dec *r, const nfb__field *fd, const char *expected,
+                        int jt, const char *s, size_t len)
 {
     buf b = {r->msg, 0, sizeof r->msg};
     puts_(&b, "expected ");
@@ -232,27 +232,28 @@ static int wrong_type_f(nfb_reader *r, const nfb__field *fd,
     puts_(&b, ", ");
     put_found(&b, jt, s, len);
     return report_at(r, NFB_ERROR, NFB_CODE_WRONG_TYPE, path_of(r, NULL, 0, 0),
-                     nfb__token_pos(r), r->msg);
+                     r->at, r->msg);
 }
 
-static int wrong_type(nfb_reader *r, const char *expected, int jt,
-                      const char *s, size_t len)
+static int wrong_type(nfb__dec *r, const char *expected, int jt, const char *s,
+                      size_t len)
 {
     return wrong_type_f(r, NULL, expected, jt, s, len);
 }
 
 /* ---- records ----------------------------------------------------------- */
 
-static void record_begin(nfb_reader *r)
+static void record_begin(nfb__dec *r)
 {
     nfb__arena_reset(&r->arena);
     memset(&r->rec, 0, sizeof r->rec);
     memset(&r->apierr, 0, sizeof r->apierr);
     r->dests = NULL;
     r->ndests = r->dests_cap = 0;
+    r->num_status = 0;
     /* Errors count against the record from the object's first key on,
      * including keys met before the one that shows it is a backup. */
-    r->rec_errors = r->stats.errors;
+    r->rec_errors = r->dg->stats.errors;
 }
 
 static int before(const nfb_time *a, const nfb_time *b)
@@ -263,7 +264,7 @@ static int before(const nfb_time *a, const nfb_time *b)
 }
 
 /* The consistency checks of one status/start/end triple. */
-static int lint_times(nfb_reader *r, nfb__pos pos, const char *prefix,
+static int lint_times(nfb__dec *r, nfb__pos pos, const char *prefix,
                       nfb_status st, const nfb_time *start,
                       const char *start_name, int has_end, const nfb_time *end)
 {
@@ -278,7 +279,7 @@ static int lint_times(nfb_reader *r, nfb__pos pos, const char *prefix,
     } while (0)
     if (has_end && before(end, start)) {
         LINT_PATH("completedAt");
-        ok &= nfb__report(r, NFB_WARNING, NFB_CODE_LINT, path, pos,
+        ok &= nfb__report(r->dg, NFB_WARNING, NFB_CODE_LINT, path, pos,
                           "expected completedAt not before %s (%.*s), found "
                           "%.*s",
                           start_name, (int)start->text.len, start->text.ptr,
@@ -286,7 +287,7 @@ static int lint_times(nfb_reader *r, nfb__pos pos, const char *prefix,
     }
     if (st == NFB_STATUS_COMPLETED && !has_end) {
         LINT_PATH("status");
-        ok &= nfb__report(r, NFB_WARNING, NFB_CODE_LINT, path, pos,
+        ok &= nfb__report(r->dg, NFB_WARNING, NFB_CODE_LINT, path, pos,
                           "expected completedAt with status \"completed\", "
                           "found none");
     }
@@ -294,7 +295,7 @@ static int lint_times(nfb_reader *r, nfb__pos pos, const char *prefix,
         has_end) {
         LINT_PATH("completedAt");
         ok &=
-            nfb__report(r, NFB_WARNING, NFB_CODE_LINT, path, pos,
+            nfb__report(r->dg, NFB_WARNING, NFB_CODE_LINT, path, pos,
                         "expected no completedAt with status \"%s\", found "
                         "%.*s",
                         nfb_status_name(st), (int)end->text.len, end->text.ptr);
@@ -303,13 +304,18 @@ static int lint_times(nfb_reader *r, nfb__pos pos, const char *prefix,
     return ok;
 }
 
-static int record_end(nfb_reader *r, const nfb__frame *f)
+static int deliver(nfb__dec *r);
+
+/* Indexes of the wrapper's fields (schema.c). */
+enum { WRAP_DATA = 0, WRAP_ERROR = 1 };
+
+static int record_end(nfb__dec *r, const nfb__frame *f)
 {
     const nfb_backup *b = &r->rec;
-    nfb__pos pos = {f->offset, f->line, f->column};
+    nfb__pos pos = f->pos;
     int ok = 1;
     /* Lints only make sense on a record whose fields are all there. */
-    if (r->stats.errors == r->rec_errors) {
+    if (r->dg->stats.errors == r->rec_errors) {
         ok &= lint_times(r, pos, "", b->status, &b->created_at, "createdAt",
                          b->has_completed_at, &b->completed_at);
         if (b->has_last_restore) {
@@ -322,10 +328,24 @@ static int record_end(nfb_reader *r, const nfb__frame *f)
     }
     r->in_record = 0;
     if (!ok) return 0;
-    if (r->stats.errors != r->rec_errors) return 1;
-    r->stats.records++;
-    if (r->cfg.on_record && r->cfg.on_record(r->cfg.ctx, b) != 0) {
-        r->stopped = 1;
+    if (r->dg->stats.errors != r->rec_errors) return 1;
+    /* The record of a response ({"data": BACKUP, ...}) is delivered when
+     * the response is complete and whole: not from a document cut short,
+     * nor when another of its members is bad (whatever the key order). A
+     * list's elements stand alone. */
+    if (r->depth >= 2 && r->frames[r->depth - 2].kind == NFB_K_WRAPPER) {
+        r->held = 1;
+        return 1;
+    }
+    return deliver(r);
+}
+
+static int deliver(nfb__dec *r)
+{
+    const nfb_backup *b = &r->rec;
+    r->dg->stats.records++;
+    if (r->on_record && r->on_record(r->ctx, b) != 0) {
+        r->dg->stopped = 1;
         return 0;
     }
     return 1;
@@ -333,7 +353,7 @@ static int record_end(nfb_reader *r, const nfb__frame *f)
 
 /* ---- frames ------------------------------------------------------------ */
 
-static int push(nfb_reader *r, nfb__kind kind, void *base, nfb__pos pos)
+static int push(nfb__dec *r, nfb__kind kind, void *base, nfb__pos pos)
 {
     nfb__frame *f = &r->frames[r->depth++];
     f->kind = (uint8_t)kind;
@@ -343,37 +363,33 @@ static int push(nfb_reader *r, nfb__kind kind, void *base, nfb__pos pos)
     f->seen = f->present = 0;
     f->index = 0;
     f->base = base;
-    f->offset = pos.offset;
-    f->line = pos.line;
-    f->column = pos.column;
+    f->pos = pos;
     return 1;
 }
 
-static nfb__frame *top(nfb_reader *r)
+static nfb__frame *top(nfb__dec *r)
 {
     return r->depth ? &r->frames[r->depth - 1] : NULL;
 }
 
 /* Nesting beyond max_depth: the document is dropped, since yajl's own
  * stack would otherwise grow without bound. */
-static int depth_ok(nfb_reader *r)
+static int depth_ok(nfb__dec *r)
 {
-    if (r->depth + r->skip < r->cfg.max_depth) return 1;
-    nfb__report(r, NFB_ERROR, NFB_CODE_LIMIT, path_of(r, NULL, 0, 0),
-                nfb__token_pos(r),
+    if (r->depth + r->skip < r->max_depth) return 1;
+    nfb__report(r->dg, NFB_ERROR, NFB_CODE_LIMIT, path_of(r, NULL, 0, 0), r->at,
                 "expected at most %zu levels of nesting, found more; the "
                 "rest of the document is skipped",
-                r->cfg.max_depth);
+                r->max_depth);
     r->cancel = 1;
     return 0;
 }
 
-static void begin_document(nfb_reader *r)
+static void begin_document(nfb__dec *r)
 {
-    r->doc++;
-    r->doc_line = r->line;
-    r->doc_diags = 0;
-    r->stats.documents++;
+    nfb__diags_begin_document(r->dg);
+    r->doc_errors = r->dg->stats.errors;
+    r->held = 0;
 }
 
 /* Marks the awaited field of the top object as present. */
@@ -384,7 +400,7 @@ static void set_has(const nfb__frame *f, const nfb__field *fd, int has)
 
 /* What the next value of the top frame is: a field, an array element of
  * kind *elem, or (NULL, -1) for a top-level value. */
-static const nfb__field *awaited(nfb_reader *r, int *elem)
+static const nfb__field *awaited(nfb__dec *r, int *elem)
 {
     nfb__frame *f = top(r);
     *elem = -1;
@@ -404,38 +420,129 @@ static const char *elem_expect(int elem)
                                 : "an object";
 }
 
-int nfb__dec_open(const nfb_reader *r)
+int nfb__dec_open(const nfb__dec *r)
 {
     return r->depth || r->skip;
 }
 
-void nfb__dec_reset(nfb_reader *r)
+void nfb__dec_reset(nfb__dec *r)
 {
     r->depth = 0;
     r->skip = 0;
     r->skip_value = 0;
     r->in_record = 0;
+    r->held = 0;
+    r->watch = 0;
+    r->watch_field = NULL;
+    r->bad_text = 0;
+    r->cancel = 0;
+}
+
+int nfb__dec_init(nfb__dec *r, const nfb_allocator *a, nfb__diags *dg,
+                  const nfb_reader_config *cfg)
+{
+    memset(r, 0, sizeof *r);
+    r->dg = dg;
+    r->on_record = cfg->on_record;
+    r->ctx = cfg->ctx;
+    r->flags = cfg->flags;
+    r->max_depth = cfg->max_depth;
+    nfb__arena_init(&r->arena, a, cfg->max_record);
+    r->frames = nfb__malloc(a, (cfg->max_depth + 1) * sizeof *r->frames);
+    return r->frames ? 0 : -1;
+}
+
+void nfb__dec_free(nfb__dec *r)
+{
+    if (r->frames) nfb__free(r->arena.alloc, r->frames);
+    r->frames = NULL;
+    nfb__arena_free(&r->arena);
 }
 
 /* ---- events ------------------------------------------------------------ */
 
 /* The arena refused: the record is over max_record (a limit diagnostic)
  * or memory ran out. Either way the document is dropped. Returns 0. */
-static int arena_failed(nfb_reader *r, nfb__pos pos)
+static int arena_failed(nfb__dec *r, nfb__pos pos)
 {
     if (r->arena.over_limit) {
-        nfb__report(r, NFB_ERROR, NFB_CODE_LIMIT, path_of(r, NULL, 0, 0), pos,
+        nfb__report(r->dg, NFB_ERROR, NFB_CODE_LIMIT, path_of(r, NULL, 0, 0),
+                    pos,
                     "expected a record of at most %zu bytes, found a larger "
                     "one; the rest of the document is skipped",
-                    r->cfg.max_record);
+                    r->arena.limit);
     } else {
-        r->failed = 1;
+        r->dg->failed = 1;
     }
     r->cancel = 1;
     return 0;
 }
 
-static int begin_container(nfb_reader *r, int is_map)
+/* A document cut short can be followed at once by the next one, which
+ * then arrives as a value of the one before: `{"data":{"id":"x","name":`
+ * and then `{"data":{...}}`. An object met where the schema expects a
+ * value of its own is watched: when its first key shows that it starts a
+ * new document ("data" anywhere but in a top-level object, "backups" out
+ * of place, "id" where no backup can be), the document before is reported
+ * cut short and the front end parses again from the object's "{". */
+enum { WATCH_SCALAR = 0xff };
+
+static void watch_start(nfb__dec *r, const nfb__field *fd, int elem)
+{
+    if (elem >= 0)
+        r->watch_kind = (uint8_t)elem;
+    else if (!fd || fd->type == NFB_T_ANY)
+        return; /* not the schema's: anything may be in there */
+    else if (fd->type == NFB_T_OBJECT || fd->type == NFB_T_ARRAY)
+        r->watch_kind = fd->kind;
+    else
+        r->watch_kind = WATCH_SCALAR;
+    r->watch = 1;
+    r->restart_at = r->at;
+}
+
+static int key_is(const char *s, size_t len, const char *k)
+{
+    return len == strlen(k) && memcmp(s, k, len) == 0;
+}
+
+/* The first key of a watched object: returns 1 when it begins a new
+ * document (the one before is then reported and dropped). */
+/* The wrong type of a watched object that is not a new document. */
+static int watched_wrong_type(nfb__dec *r)
+{
+    const nfb__field *fd = r->watch_field;
+    r->watch_field = NULL;
+    if (!fd) return 1;
+    nfb__pos at = r->at;
+    r->at = r->restart_at;
+    int ok = wrong_type_f(r, fd, nfb__type_expect(fd), J_OBJECT, NULL, 0);
+    r->at = at;
+    return ok;
+}
+
+static int watched_key(nfb__dec *r, const char *s, size_t len)
+{
+    int k = r->watch_kind, starts;
+    r->watch = 0;
+    if (key_is(s, len, "data"))
+        starts = k != NFB_K_TOP;
+    else if (key_is(s, len, "backups"))
+        starts = k != NFB_K_TOP && k != NFB_K_DATA;
+    else if (key_is(s, len, "id"))
+        starts = k == WATCH_SCALAR || k == NFB_K_CONFIG || k == NFB_K_SOURCE ||
+                 k == NFB_K_RESTORE || k == NFB_K_DEST;
+    else
+        starts = 0;
+    if (!starts) return !watched_wrong_type(r);
+    r->watch_field = NULL;
+    /* The front end reports the document cut short: it knows the lines. */
+    nfb__dec_reset(r);
+    r->restart = 1;
+    return 1;
+}
+
+static int begin_container(nfb__dec *r, int is_map)
 {
     if (r->skip || r->skip_value) {
         r->skip_value = 0;
@@ -444,17 +551,18 @@ static int begin_container(nfb_reader *r, int is_map)
         return 1;
     }
     if (!depth_ok(r)) return 0;
-    /* "{" and "[" are one byte long: no need to look for the start. */
-    nfb__pos pos = nfb__pos_at(r, r->tok_end - 1);
+    nfb__pos pos = r->at;
     int elem;
     nfb__frame *parent = top(r);
     const nfb__field *fd = awaited(r, &elem);
     int jt = is_map ? J_OBJECT : J_ARRAY;
+    if (is_map && parent) watch_start(r, fd, elem);
 
     if (!parent) {
         begin_document(r);
         if (is_map) {
             record_begin(r);
+            r->form_errors = r->dg->stats.errors;
             return push(r, NFB_K_TOP, &r->rec, pos);
         }
         /* A top-level array holds backups or, as nfbackup's own --array
@@ -471,11 +579,13 @@ static int begin_container(nfb_reader *r, int is_map)
         if (elem == NFB_K_BACKUP) {
             record_begin(r);
             r->in_record = 1;
-            r->rec_errors = r->stats.errors;
+            r->rec_errors = r->dg->stats.errors;
             return push(r, NFB_K_BACKUP, &r->rec, pos);
         }
         if (elem == NFB_K_TOP) {
             record_begin(r);
+            r->held = 0;
+            r->form_errors = r->dg->stats.errors;
             return push(r, NFB_K_TOP, &r->rec, pos);
         }
         /* NFB_K_DEST: grow the destination array inside the arena. */
@@ -491,13 +601,20 @@ static int begin_container(nfb_reader *r, int is_map)
         memset(d, 0, sizeof *d);
         return push(r, NFB_K_DEST, d, pos);
     }
-    if (!fd || fd->type == NFB_T_ANY) {
-        r->skip = 1;
+    if (!fd || fd->type == NFB_T_ANY ||
+        (fd->kind == NFB_K_APIERR && parent->kind == NFB_K_WRAPPER &&
+         !is_map)) {
+        r->skip = 1; /* an array for "error" is a client's placeholder */
         return 1;
     }
     if ((is_map && fd->type != NFB_T_OBJECT) ||
         (!is_map && fd->type != NFB_T_ARRAY)) {
         r->skip = 1;
+        if (r->watch && r->watch_kind == WATCH_SCALAR) {
+            /* Reported at its first key, unless it starts a document. */
+            r->watch_field = fd;
+            return 1;
+        }
         return wrong_type_f(r, fd, nfb__type_expect(fd), jt, NULL, 0);
     }
     parent->present |= 1u << parent->field;
@@ -518,25 +635,27 @@ arena_fail:
     return arena_failed(r, pos);
 }
 
-int nfb__dec_map_start(nfb_reader *r)
+int nfb__dec_map_start(nfb__dec *r, nfb__pos at)
 {
+    r->at = at;
     return begin_container(r, 1);
 }
 
-int nfb__dec_array_start(nfb_reader *r)
+int nfb__dec_array_start(nfb__dec *r, nfb__pos at)
 {
+    r->at = at;
     return begin_container(r, 0);
 }
 
 /* Required fields missing from the object that ends. */
-static int check_required(nfb_reader *r, nfb__frame *f)
+static int check_required(nfb__dec *r, nfb__frame *f)
 {
     const nfb__object *o = nfb__schema((nfb__kind)f->kind);
     int ok = 1;
     for (int i = 0; i < o->count; i++) {
         if (!o->fields[i].required || (f->seen & (1u << i))) continue;
-        nfb__pos pos = {f->offset, f->line, f->column};
-        ok &= nfb__report(r, NFB_ERROR, NFB_CODE_MISSING_FIELD,
+        nfb__pos pos = f->pos;
+        ok &= nfb__report(r->dg, NFB_ERROR, NFB_CODE_MISSING_FIELD,
                           path_of(r, NULL, 0, 1), pos,
                           "expected field \"%s\" in %s, found none",
                           o->fields[i].name, o->what);
@@ -544,29 +663,72 @@ static int check_required(nfb_reader *r, nfb__frame *f)
     return ok;
 }
 
-static int end_object(nfb_reader *r)
+/* A top-level object with a numeric "status" and none of a backup's own
+ * fields but "id" and "name" is a client's error, stringified
+ * ({"name":"NorthflankApiCallError","status":404,"id":"backup-not-found"}):
+ * reported as an API error. Otherwise the status is reported as the wrong
+ * type it is, and the object is a backup. Returns 1 when it was an error. */
+static int thrown_error(nfb__dec *r, const nfb__frame *f)
+{
+    const nfb__object *o = nfb__schema(NFB_K_BACKUP);
+    uint32_t own = 0;
+    for (int i = 0; i < o->count; i++)
+        if (strcmp(o->fields[i].name, "id") != 0 &&
+            strcmp(o->fields[i].name, "name") != 0 &&
+            strcmp(o->fields[i].name, "status") != 0)
+            own |= 1u << i;
+    const nfb__api_error *e = &r->apierr;
+    buf b = {r->msg, 0, sizeof r->msg};
+    if (!(f->seen & own)) {
+        puts_(&b, "expected a backup, found a client's API error (status ");
+        put(&b, e->status.ptr, e->status.len > 24 ? 24 : e->status.len);
+        if (r->rec.id.len) {
+            puts_(&b, ", id ");
+            put_quoted(&b, r->rec.id.ptr, r->rec.id.len, 100);
+        }
+        puts_(&b, ")");
+        report_at(r, NFB_ERROR, NFB_CODE_API_ERROR, "", f->pos, r->msg);
+        return 1;
+    }
+    puts_(&b, "expected ");
+    put_enums(&b, &o->fields[2]);
+    puts_(&b, ", ");
+    put_found(&b, J_NUMBER, e->status.ptr, e->status.len);
+    report_at(r, NFB_ERROR, NFB_CODE_WRONG_TYPE, "status", r->num_status_at,
+              r->msg);
+    return 0;
+}
+
+static int end_object(nfb__dec *r)
 {
     nfb__frame *f = top(r);
-    nfb__pos pos = {f->offset, f->line, f->column};
+    nfb__pos pos = f->pos;
     int ok = 1;
     switch (f->kind) {
     case NFB_K_TOP:
-        ok = nfb__report(r, NFB_ERROR, NFB_CODE_MISSING_FIELD, "", pos,
+        ok = nfb__report(r->dg, NFB_ERROR, NFB_CODE_MISSING_FIELD, "", pos,
                          "expected a backup, an API response (\"data\" or "
                          "\"error\") or a list (\"backups\"), found an object "
                          "with none of their fields");
         break;
     case NFB_K_DATA:
-        ok = nfb__report(r, NFB_ERROR, NFB_CODE_MISSING_FIELD,
+        ok = nfb__report(r->dg, NFB_ERROR, NFB_CODE_MISSING_FIELD,
                          path_of(r, NULL, 0, 1), pos,
                          "expected a backup or \"backups\", found an object "
                          "with neither");
         break;
     case NFB_K_WRAPPER:
-        if (!(f->present & 3u))
-            ok = nfb__report(r, NFB_ERROR, NFB_CODE_MISSING_FIELD, "", pos,
+        /* "data" counts when it is there at all (null or of another type
+         * is its own error); "error" only as an object. */
+        if (!(f->seen & (1u << WRAP_DATA)) &&
+            !(f->present & (1u << WRAP_ERROR)))
+            ok = nfb__report(r->dg, NFB_ERROR, NFB_CODE_MISSING_FIELD, "", pos,
                              "expected field \"data\" or \"error\" in an API "
                              "response, found neither");
+        if (ok && r->held) {
+            r->held = 0;
+            if (r->dg->stats.errors == r->form_errors) ok = deliver(r);
+        }
         break;
     case NFB_K_APIERR: {
         const nfb__api_error *e = &r->apierr;
@@ -587,6 +749,10 @@ static int end_object(nfb_reader *r)
         break;
     }
     case NFB_K_BACKUP:
+        if (NFB_UNLIKELY(r->num_status) && r->depth == 1) {
+            r->num_status = 0;
+            if (thrown_error(r, f)) break;
+        }
         ok = check_required(r, f);
         if (ok) ok = record_end(r, f);
         break;
@@ -598,8 +764,13 @@ static int end_object(nfb_reader *r)
     return ok;
 }
 
-int nfb__dec_map_end(nfb_reader *r)
+int nfb__dec_map_end(nfb__dec *r, nfb__pos at)
 {
+    r->at = at;
+    if (NFB_UNLIKELY(r->watch)) {
+        r->watch = 0;
+        if (!watched_wrong_type(r)) return 0;
+    }
     if (r->skip) {
         r->skip--;
         return 1;
@@ -607,8 +778,9 @@ int nfb__dec_map_end(nfb_reader *r)
     return end_object(r);
 }
 
-int nfb__dec_array_end(nfb_reader *r)
+int nfb__dec_array_end(nfb__dec *r, nfb__pos at)
 {
+    r->at = at;
     if (r->skip) {
         r->skip--;
         return 1;
@@ -652,42 +824,49 @@ static int resolve_key(nfb__frame *f, const char *k, size_t len)
     return nfb__schema_find(o, k, len);
 }
 
-/* Reports the lone surrogate escapes inside the current token; 1 if any. */
-static int bad_escapes(nfb_reader *r, const char *key, size_t keylen)
+/* Reports text the front end found unusable (nfb__dec_bad_text) for the
+ * current key or value; 1 if there was. */
+static int bad_text(nfb__dec *r, const char *key, size_t keylen)
 {
-    uint64_t first;
-    size_t n = nfb__take_bad_escapes(r, r->tok_end, &first);
-    if (!n) return 0;
-    nfb__report(r, NFB_ERROR, NFB_CODE_SYNTAX,
+    if (NFB_LIKELY(!r->bad_text)) return 0;
+    r->bad_text = 0;
+    nfb__report(r->dg, NFB_ERROR, NFB_CODE_SYNTAX,
                 key ? path_of(r, key, keylen, 0) : path_of(r, NULL, 0, 0),
-                nfb__pos_at(r, first),
-                "expected a \\u escape of a Unicode character, found a lone "
-                "surrogate (half of a pair)");
+                r->bad_at, "%s", r->bad_why);
     return 1;
 }
 
+void nfb__dec_bad_text(nfb__dec *r, nfb__pos at, const char *why)
+{
+    if (r->bad_text) return; /* one per token: the first */
+    r->bad_text = 1;
+    r->bad_at = at;
+    r->bad_why = why;
+}
+
 /* UTF-8 and escape checks of a string that is not stored. */
-static int check_text(nfb_reader *r, const char *s, size_t len, int is_key,
+static int check_text(nfb__dec *r, const char *s, size_t len, int is_key,
                       const char *key, size_t keylen)
 {
-    if (bad_escapes(r, is_key ? key : NULL, keylen)) return 0;
+    if (bad_text(r, is_key ? key : NULL, keylen)) return 0;
     const char *why;
     size_t bad = nfb__utf8_copy(NULL, s, len, &why);
     if (bad == len) return 1;
-    nfb__report(r, NFB_ERROR, NFB_CODE_SYNTAX,
+    nfb__report(r->dg, NFB_ERROR, NFB_CODE_SYNTAX,
                 is_key ? path_of(r, key, keylen, 0) : path_of(r, NULL, 0, 0),
-                nfb__token_pos(r),
-                "expected UTF-8 text in a %s, found %s at byte %zu",
+                r->at, "expected UTF-8 text in a %s, found %s at byte %zu",
                 is_key ? "key" : "string", why, bad);
     return 0;
 }
 
-int nfb__dec_map_key(nfb_reader *r, const unsigned char *us, size_t len)
+int nfb__dec_map_key(nfb__dec *r, nfb__pos at, const char *s, size_t len)
 {
-    const char *s = (const char *)us;
+    r->at = at;
+    if (NFB_UNLIKELY(r->watch) && watched_key(r, s, len))
+        return 0; /* a new document, or the user asked to stop */
     if (r->skip) {
         check_text(r, s, len, 1, s, len);
-        return !r->stopped && !r->failed;
+        return !r->dg->stopped && !r->dg->failed;
     }
     nfb__frame *f = top(r);
     f->field = -1;
@@ -699,9 +878,9 @@ int nfb__dec_map_key(nfb_reader *r, const unsigned char *us, size_t len)
         /* No length check here: the front end refuses any token longer
          * than max_string before the decoder sees it (json_source.c), and
          * decoding escapes only shortens a string. */
-        if (!check_text(r, s, len, 1, s, len)) return !r->stopped;
+        if (!check_text(r, s, len, 1, s, len)) return !r->dg->stopped;
         const nfb__object *o = nfb__schema((nfb__kind)f->kind);
-        int strict = (r->cfg.flags & NFB_READ_STRICT) != 0;
+        int strict = (r->flags & NFB_READ_STRICT) != 0;
         buf b = {r->msg, 0, sizeof r->msg};
         puts_(&b, "expected a field of ");
         puts_(&b, o                       ? o->what
@@ -710,13 +889,13 @@ int nfb__dec_map_key(nfb_reader *r, const unsigned char *us, size_t len)
         puts_(&b, ", found unknown field ");
         put_quoted(&b, s, len, 64);
         return report_at(r, strict ? NFB_ERROR : NFB_WARNING,
-                         NFB_CODE_UNKNOWN_FIELD, path_of(r, s, len, 0),
-                         nfb__token_pos(r), r->msg);
+                         NFB_CODE_UNKNOWN_FIELD, path_of(r, s, len, 0), r->at,
+                         r->msg);
     }
-    if (r->bad_esc_n && bad_escapes(r, s, len)) return !r->stopped;
+    if (bad_text(r, s, len)) return !r->dg->stopped;
     if (f->seen & (1u << i)) {
-        return nfb__report(r, NFB_ERROR, NFB_CODE_DUPLICATE_FIELD,
-                           path_of(r, s, len, 0), nfb__token_pos(r),
+        return nfb__report(r->dg, NFB_ERROR, NFB_CODE_DUPLICATE_FIELD,
+                           path_of(r, s, len, 0), r->at,
                            "expected each field once, found \"%.*s\" again; "
                            "the first value is kept",
                            (int)len, s);
@@ -731,21 +910,20 @@ int nfb__dec_map_key(nfb_reader *r, const unsigned char *us, size_t len)
 
 /* Copies a checked string into the arena. NULL when it is not valid (and
  * reported) or the arena is full (r->cancel set). */
-static const char *store_text(nfb_reader *r, const char *s, size_t len, int nul)
+static const char *store_text(nfb__dec *r, const char *s, size_t len, int nul)
 {
-    if (bad_escapes(r, NULL, 0)) return NULL;
+    if (bad_text(r, NULL, 0)) return NULL;
     char *dst = nfb__arena_alloc(&r->arena, len + (size_t)nul);
     if (!dst) {
-        arena_failed(r, nfb__token_pos(r));
+        arena_failed(r, r->at);
         return NULL;
     }
     const char *why;
     size_t bad = nfb__utf8_copy(dst, s, len, &why);
     if (bad != len) {
-        nfb__report(r, NFB_ERROR, NFB_CODE_SYNTAX, path_of(r, NULL, 0, 0),
-                    nfb__token_pos(r),
-                    "expected UTF-8 text in a string, found %s at byte %zu",
-                    why, bad);
+        nfb__report(
+            r->dg, NFB_ERROR, NFB_CODE_SYNTAX, path_of(r, NULL, 0, 0), r->at,
+            "expected UTF-8 text in a string, found %s at byte %zu", why, bad);
         return NULL;
     }
     if (nul) dst[len] = 0;
@@ -763,21 +941,21 @@ static int enum_value(const nfb__field *fd, const char *s, size_t len)
 #define AT(f, fd, T) ((T *)((char *)(f)->base + (fd)->off))
 
 /* A scalar value: string (J_STRING), number text (J_NUMBER), bool or null. */
-static int scalar(nfb_reader *r, int jt, const char *s, size_t len)
+static int scalar(nfb__dec *r, int jt, const char *s, size_t len)
 {
     if (r->skip || r->skip_value) {
         r->skip_value = 0;
         if (jt == J_STRING) check_text(r, s, len, 0, NULL, 0);
-        return !r->stopped && !r->failed;
+        return !r->dg->stopped && !r->dg->failed;
     }
     int elem;
     nfb__frame *f = top(r);
     const nfb__field *fd = awaited(r, &elem);
     /* A lone surrogate escape makes the string unusable, whatever the
      * field: report it once, here. */
-    if (jt == J_STRING && r->bad_esc_n && bad_escapes(r, NULL, 0)) {
+    if (jt == J_STRING && bad_text(r, NULL, 0)) {
         if (!f) begin_document(r);
-        return !r->stopped;
+        return !r->dg->stopped;
     }
     if (!f) {
         begin_document(r);
@@ -785,22 +963,44 @@ static int scalar(nfb_reader *r, int jt, const char *s, size_t len)
     }
     if (elem >= 0) return wrong_type(r, elem_expect(elem), jt, s, len);
     if (!fd) return 1;
+    /* In a JS client result, "error" marks a failed call only as an
+     * object: null or a placeholder ("...") beside the data is the
+     * client's. */
+    if (fd->kind == NFB_K_APIERR && f->kind == NFB_K_WRAPPER) {
+        if (jt == J_STRING) check_text(r, s, len, 0, NULL, 0);
+        return !r->dg->stopped;
+    }
     if (jt == J_NULL) {
-        if (fd->required)
+        if (fd->required || fd->kind == NFB_K_DATA)
             return wrong_type_f(r, fd, nfb__type_expect(fd), jt, s, len);
         set_has(f, fd, 0);
         return 1;
     }
-    if (fd->type == NFB_T_ANY) return 1;
+    if (fd->type == NFB_T_ANY) {
+        /* Not the schema's, but the input is checked all the same. */
+        if (jt == J_STRING) check_text(r, s, len, 0, NULL, 0);
+        return !r->dg->stopped;
+    }
 
     const char *t;
     switch (fd->type) {
     case NFB_T_STRING:
         if (jt != J_STRING) break;
-        if (!(t = store_text(r, s, len, 0))) return !r->stopped && !r->cancel;
+        if (!(t = store_text(r, s, len, 0)))
+            return !r->dg->stopped && !r->cancel;
         *AT(f, fd, nfb_str) = (nfb_str){t, len};
         goto stored;
     case NFB_T_ENUM: {
+        if (jt == J_NUMBER && r->depth == 1 && f->kind == NFB_K_BACKUP &&
+            fd->off == (int16_t)offsetof(nfb_backup, status)) {
+            /* Perhaps a thrown error (thrown_error): decided at the end. */
+            if (!(t = store_text(r, s, len, 0)))
+                return !r->dg->stopped && !r->cancel;
+            r->apierr.status = (nfb_str){t, len};
+            r->num_status = 1;
+            r->num_status_at = r->at;
+            return 1;
+        }
         if (jt != J_STRING) break;
         int v = enum_value(fd, s, len);
         if (v < 0) {
@@ -810,14 +1010,15 @@ static int scalar(nfb_reader *r, int jt, const char *s, size_t len)
             puts_(&b, ", ");
             put_found(&b, J_STRING, s, len);
             return report_at(r, NFB_ERROR, NFB_CODE_BAD_ENUM,
-                             path_of(r, NULL, 0, 0), nfb__token_pos(r), r->msg);
+                             path_of(r, NULL, 0, 0), r->at, r->msg);
         }
         if (fd->off >= 0) *AT(f, fd, int) = v;
         goto stored;
     }
     case NFB_T_DATETIME: {
         if (jt != J_STRING) break;
-        if (!(t = store_text(r, s, len, 0))) return !r->stopped && !r->cancel;
+        if (!(t = store_text(r, s, len, 0)))
+            return !r->dg->stopped && !r->cancel;
         char why[128];
         nfb_time tm;
         const char *err = nfb__parse_datetime(t, len, &tm, why, sizeof why);
@@ -828,7 +1029,7 @@ static int scalar(nfb_reader *r, int jt, const char *s, size_t len)
             puts_(&b, ": ");
             puts_(&b, err);
             return report_at(r, NFB_ERROR, NFB_CODE_BAD_DATE_TIME,
-                             path_of(r, NULL, 0, 0), nfb__token_pos(r), r->msg);
+                             path_of(r, NULL, 0, 0), r->at, r->msg);
         }
         *AT(f, fd, nfb_time) = tm;
         goto stored;
@@ -845,16 +1046,18 @@ static int scalar(nfb_reader *r, int jt, const char *s, size_t len)
             puts_(&b, err);
             puts_(&b, ")");
             return report_at(r, NFB_ERROR, NFB_CODE_BAD_SIZE,
-                             path_of(r, NULL, 0, 0), nfb__token_pos(r), r->msg);
+                             path_of(r, NULL, 0, 0), r->at, r->msg);
         }
-        if (!(t = store_text(r, s, len, 0))) return !r->stopped && !r->cancel;
+        if (!(t = store_text(r, s, len, 0)))
+            return !r->dg->stopped && !r->cancel;
         *AT(f, fd, nfb_str) = (nfb_str){t, len};
         *(uint64_t *)((char *)f->base + fd->off2) = v;
         goto stored;
     }
     case NFB_T_NUMBER:
         if (jt != J_NUMBER) break;
-        if (!(t = store_text(r, s, len, 1))) return !r->stopped && !r->cancel;
+        if (!(t = store_text(r, s, len, 1)))
+            return !r->dg->stopped && !r->cancel;
         *AT(f, fd, nfb_str) = (nfb_str){t, len};
         if (fd->off2 >= 0)
             *(double *)((char *)f->base + fd->off2) = strtod(t, NULL);
@@ -870,22 +1073,26 @@ stored:
     return 1;
 }
 
-int nfb__dec_string(nfb_reader *r, const unsigned char *s, size_t len)
+int nfb__dec_string(nfb__dec *r, nfb__pos at, const char *s, size_t len)
 {
-    return scalar(r, J_STRING, (const char *)s, len);
+    r->at = at;
+    return scalar(r, J_STRING, s, len);
 }
 
-int nfb__dec_number(nfb_reader *r, const char *s, size_t len)
+int nfb__dec_number(nfb__dec *r, nfb__pos at, const char *s, size_t len)
 {
+    r->at = at;
     return scalar(r, J_NUMBER, s, len);
 }
 
-int nfb__dec_bool(nfb_reader *r, int value)
+int nfb__dec_bool(nfb__dec *r, nfb__pos at, int value)
 {
+    r->at = at;
     return scalar(r, J_BOOL, NULL, (size_t)(value != 0));
 }
 
-int nfb__dec_null(nfb_reader *r)
+int nfb__dec_null(nfb__dec *r, nfb__pos at)
 {
+    r->at = at;
     return scalar(r, J_NULL, NULL, 0);
 }

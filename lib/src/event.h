@@ -26,10 +26,10 @@ int nfb__dec_number(nfb__dec *d, nfb__pos at, const char *s, size_t len);
 int nfb__dec_bool(nfb__dec *d, nfb__pos at, int value);
 int nfb__dec_null(nfb__dec *d, nfb__pos at);
 
-/* The next key or string event's text is unusable, for the reason why
- * (for example "a lone surrogate escape (half of a pair)") found at at:
- * the decoder reports it as a syntax error at that value's path and treats
- * the value as bad. */
+/* The next key or string event's text is unusable, as the message why
+ * says ("expected ..., found ..."; a static string), found at at: the
+ * decoder reports it as a syntax error at that value's path and treats the
+ * value as bad. */
 void nfb__dec_bad_text(nfb__dec *d, nfb__pos at, const char *why);
 
 /* True while a document is open. */

@@ -1,83 +1,36 @@
 /* The JSON front end: owns the yajl handle, feeds it the input one line at
- * a time, keeps track of positions, and turns yajl's tokens into decoder
- * events. Nothing else touches yajl's parser.
+ * a time, keeps track of positions, turns yajl's tokens into decoder
+ * events, and finds the next document after damage. Nothing else touches
+ * yajl's parser.
  *
  * Input is split at newlines before it reaches yajl. That costs one memchr
  * per line and buys three things: every diagnostic knows its line without a
- * second pass; a syntax error can resume at the next line that starts a
- * document, so one bad line of a newline-delimited stream costs only that
- * line; and a line cut short is told apart from the good line after it. */
+ * second pass; after a syntax error a line that starts afresh can be
+ * parsed on its own; and a line cut short is told apart from the good line
+ * after it.
+ *
+ * After damage, reading goes on where a document can start:
+ * - a syntax error at a '{' or '[' (a document cut short and the next one
+ *   right after it) resumes at that byte;
+ * - any other syntax error skips to the next '{' or '['; when the damage
+ *   is on one line (a bad line of a newline-delimited stream, or garbage
+ *   between documents) the next line is also parsed on its own, so that
+ *   each stretch of garbage gets its own diagnostic;
+ * - a document the decoder drops (a limit) is skipped to its end by
+ *   counting brackets outside strings, at constant cost per byte;
+ * - a document cut short and followed by the next one where a value was
+ *   due (`"name":{"data":...`) is found by the decoder from the schema
+ *   (decode.h, watch), and parsed again from its '{'. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <yajl/yajl_parse.h>
 
 #include "decode.h"
+#include "json_source.h"
 
-/* ---- yajl callbacks ---------------------------------------------------- */
-
-static int token_too_long(nfb_reader *r);
-
-/* Every token updates the position of its end, from which a diagnostic can
- * find its start (see nfb__token_pos). A token longer than max_string (and
- * its quotes) is refused here as it is when it is cut at the end of a
- * segment (parse_segment), so that where the input is split does not
- * matter. Returns 0 to cancel the parse. */
-static inline int tok(nfb_reader *r)
-{
-    r->tok_prev_end = r->tok_end;
-    r->tok_end = r->seg_base + yajl_get_bytes_consumed(r->yajl);
-    r->seg_tokens++;
-    return r->tok_end - r->tok_prev_end <= r->cfg.max_string + 2 ||
-           !token_too_long(r);
-}
-
-#define R ((nfb_reader *)ctx)
-static int cb_null(void *ctx)
-{
-    return tok(R) && nfb__dec_null(R);
-}
-static int cb_bool(void *ctx, int v)
-{
-    return tok(R) && nfb__dec_bool(R, v);
-}
-static int cb_number(void *ctx, const char *s, size_t len)
-{
-    return tok(R) && nfb__dec_number(R, s, len);
-}
-static int cb_string(void *ctx, const unsigned char *s, size_t len)
-{
-    return tok(R) && nfb__dec_string(R, s, len);
-}
-static int cb_map_start(void *ctx)
-{
-    (void)tok(R); /* one byte long */
-    return nfb__dec_map_start(R);
-}
-static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
-{
-    return tok(R) && nfb__dec_map_key(R, s, len);
-}
-static int cb_map_end(void *ctx)
-{
-    (void)tok(R); /* one byte long */
-    return nfb__dec_map_end(R);
-}
-static int cb_array_start(void *ctx)
-{
-    (void)tok(R); /* one byte long */
-    return nfb__dec_array_start(R);
-}
-static int cb_array_end(void *ctx)
-{
-    (void)tok(R); /* one byte long */
-    return nfb__dec_array_end(R);
-}
-#undef R
-
-static const yajl_callbacks callbacks = {
-    cb_null,    cb_bool,        NULL /* integer */, NULL /* double */,
-    cb_number,  cb_string,      cb_map_start,       cb_map_key,
-    cb_map_end, cb_array_start, cb_array_end};
+/* parse_segment's answer that the decoder asked to parse again from
+ * dec->restart_at. */
+enum { RESTART = 100 };
 
 /* ---- positions --------------------------------------------------------- */
 
@@ -87,105 +40,98 @@ static int is_gap(unsigned char c)
            c == ':';
 }
 
-nfb__pos nfb__pos_at(const nfb_reader *r, uint64_t off)
+static int is_white(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* The position of offset off, which must be on the current line or be the
+ * end of the line before. */
+static nfb__pos pos_at(const nfb__json *j, uint64_t off)
 {
     /* Tokens hold no newline, so a token's start is on the current line. */
-    nfb__pos p = {off, r->line, off - r->line_start + 1};
-    if (off < r->line_start) { /* only for the end of a finished line */
-        p.line = r->line - 1;
-        p.column = off - r->prev_line_start + 1;
+    nfb__pos p = {off, j->line, off - j->line_start + 1};
+    if (off < j->line_start) { /* only for the end of a finished line */
+        p.line = j->line - 1;
+        p.column = off - j->prev_line_start + 1;
     }
     return p;
 }
 
-nfb__pos nfb__end_pos(const nfb_reader *r)
+nfb__pos nfb__json_end_pos(const nfb__json *j)
 {
-    return nfb__pos_at(r, r->abs);
+    return pos_at(j, j->abs);
 }
 
 /* The start of the current token: the first byte after the previous token
  * that is not white space, ',' or ':'. Those bytes are in the current
  * segment, or were found when an earlier segment ended (pending_start). */
-nfb__pos nfb__token_pos(nfb_reader *r)
+static nfb__pos token_start(const nfb__json *j)
 {
-    uint64_t from = r->tok_prev_end;
-    if (r->has_pending && r->pending_start >= from)
-        return nfb__pos_at(r, r->pending_start);
-    if (from < r->seg_base) from = r->seg_base;
-    while (from < r->tok_end && is_gap(r->seg[from - r->seg_base]))
+    uint64_t from = j->tok_prev_end;
+    if (j->has_pending && j->pending_start >= from)
+        return pos_at(j, j->pending_start);
+    if (from < j->seg_base) from = j->seg_base;
+    while (from < j->tok_end && is_gap(j->seg[from - j->seg_base]))
         from++;
-    return nfb__pos_at(r, from);
+    return pos_at(j, from);
 }
 
 /* After a segment is parsed: where a token cut at its end begins, and its
  * first byte and the segment's last one (syntax_error may need them once
  * the segment's buffer is gone). */
-static void note_pending(nfb_reader *r)
+static void note_pending(nfb__json *j)
 {
-    uint64_t from = r->tok_end;
-    uint64_t end = r->seg_base + r->seg_len;
-    r->seg_last = r->seg[r->seg_len - 1];
-    if (r->has_pending && r->pending_start >= from) return;
-    if (from < r->seg_base) from = r->seg_base;
-    while (from < end && is_gap(r->seg[from - r->seg_base]))
+    uint64_t from = j->tok_end;
+    uint64_t end = j->seg_base + j->seg_len;
+    j->seg_last = j->seg[j->seg_len - 1];
+    if (j->has_pending && j->pending_start >= from) return;
+    if (from < j->seg_base) from = j->seg_base;
+    while (from < end && is_gap(j->seg[from - j->seg_base]))
         from++;
-    r->has_pending = from < end;
-    r->pending_start = from;
-    if (r->has_pending) r->pending_byte = r->seg[from - r->seg_base];
+    j->has_pending = from < end;
+    j->pending_start = from;
+    if (j->has_pending) j->pending_byte = j->seg[from - j->seg_base];
+}
+
+/* A token of len bytes (quotes included) is over the string limit. Written
+ * so that no limit overflows. */
+static int over_limit(const nfb__json *j, uint64_t len)
+{
+    return len > 2 && len - 2 > j->max_string;
 }
 
 #define TOKEN_LIMIT_FMT                                                        \
     "expected a token of at most %zu bytes, found a longer one; the rest of "  \
     "the document is skipped"
 
-/* A token longer than max_string: the document is dropped. Returns 1. */
-static int token_too_long(nfb_reader *r)
+/* ---- dropping a document ----------------------------------------------- */
+
+/* Skips the rest of the document the decoder dropped: nest brackets are
+ * open, and in_string says whether the drop began inside a string. */
+static void drop_begin(nfb__json *j, uint64_t nest, int in_string)
 {
-    nfb__pos p = nfb__token_pos(r);
-    if (r->tok_end - p.offset <= r->cfg.max_string + 2) return 0;
-    nfb__report(r, NFB_ERROR, NFB_CODE_LIMIT, "", p, TOKEN_LIMIT_FMT,
-                r->cfg.max_string);
-    r->cancel = 1;
-    return 1;
+    j->drop = nest > 0;
+    j->drop_nest = nest;
+    j->drop_in_string = in_string;
+    j->drop_escape = 0;
 }
 
-/* ---- diagnostics ------------------------------------------------------- */
+/* ---- yajl callbacks ---------------------------------------------------- */
 
-int nfb__report(nfb_reader *r, nfb_severity sev, nfb_code code,
-                const char *path, nfb__pos pos, const char *fmt, ...)
+static int token_too_long(nfb__json *j);
+
+/* Every token updates the position of its end, from which its start is
+ * found (token_start). A token longer than max_string (and its quotes) is
+ * refused here as it is when it is cut at the end of a segment
+ * (parse_segment), so that where the input is split does not matter.
+ * Returns 0 to cancel the parse. */
+static inline int tok(nfb__json *j)
 {
-    /* Once a callback has asked to stop, no callback is called again:
-     * callers that report several problems in a row (missing fields,
-     * lints) need not check after each one. */
-    if (r->stopped) return 0;
-    if (sev == NFB_ERROR)
-        r->stats.errors++, r->input_errors++;
-    else
-        r->stats.warnings++;
-    if (r->doc_diags > r->cfg.max_diags) return 1;
-    nfb_diag d = {sev,      code,       r->name,          r->doc, pos.offset,
-                  pos.line, pos.column, path ? path : "", r->msg};
-    char msg[sizeof r->msg];
-    if (++r->doc_diags > r->cfg.max_diags) {
-        d.severity = NFB_WARNING;
-        d.code = NFB_CODE_LIMIT;
-        d.path = "";
-        snprintf(msg, sizeof msg,
-                 "expected at most %zu diagnostics per document, found more; "
-                 "the rest of this document's are not shown",
-                 r->cfg.max_diags);
-    } else {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(msg, sizeof msg, fmt, ap);
-        va_end(ap);
-    }
-    d.message = msg;
-    if (r->cfg.on_diag && r->cfg.on_diag(r->cfg.ctx, &d) != 0) {
-        r->stopped = 1;
-        return 0;
-    }
-    return 1;
+    j->tok_prev_end = j->tok_end;
+    j->tok_end = j->seg_base + yajl_get_bytes_consumed(j->yajl);
+    j->seg_tokens++;
+    return !over_limit(j, j->tok_end - j->tok_prev_end) || !token_too_long(j);
 }
 
 /* ---- escape scan ------------------------------------------------------- */
@@ -238,7 +184,7 @@ static size_t escape_len(const unsigned char *s, size_t n, int *bad)
 /* The queue never fills: a segment of at most NFB__SEG_MAX bytes holds at
  * most one bad escape per 6 bytes, and after each segment only the first
  * escape of the one unfinished string is kept (collapse_bad_escapes). */
-static void bad_escape(nfb_reader *r, uint64_t off)
+static void bad_escape(nfb__json *r, uint64_t off)
 {
     r->bad_esc[(r->bad_esc_head + r->bad_esc_n++) % NFB__BAD_ESC_MAX] = off;
 }
@@ -246,7 +192,7 @@ static void bad_escape(nfb_reader *r, uint64_t off)
 /* After a segment is parsed, every finished string has taken its escapes:
  * those left belong to the one string still open, which is reported once,
  * at its first. */
-static void collapse_bad_escapes(nfb_reader *r)
+static void collapse_bad_escapes(nfb__json *r)
 {
     if (r->bad_esc_n > 1) r->bad_esc_n = 1;
 }
@@ -255,7 +201,7 @@ static void collapse_bad_escapes(nfb_reader *r)
  * at the end to the next segment. Backslashes outside strings are syntax
  * errors that yajl reports, so every backslash seen here starts an escape
  * unless it is the escaped character of the escape before it. */
-static void scan_escapes(nfb_reader *r, const unsigned char *p, size_t n)
+static void scan_escapes(nfb__json *r, const unsigned char *p, size_t n)
 {
     size_t i = 0;
     int bad;
@@ -298,134 +244,173 @@ static void scan_escapes(nfb_reader *r, const unsigned char *p, size_t n)
     }
 }
 
-size_t nfb__take_bad_escapes(nfb_reader *r, uint64_t end, uint64_t *first)
+/* Lone surrogate escapes inside the token that just ended: the decoder is
+ * told before the token's event. */
+static void bad_escapes(nfb__json *j)
 {
+    uint64_t first = 0;
     size_t n = 0;
-    while (r->bad_esc_n && r->bad_esc[r->bad_esc_head] < end) {
-        if (n == 0) *first = r->bad_esc[r->bad_esc_head];
-        r->bad_esc_head = (r->bad_esc_head + 1) % NFB__BAD_ESC_MAX;
-        r->bad_esc_n--;
-        n++;
+    while (j->bad_esc_n && j->bad_esc[j->bad_esc_head] < j->tok_end) {
+        if (n++ == 0) first = j->bad_esc[j->bad_esc_head];
+        j->bad_esc_head = (j->bad_esc_head + 1) % NFB__BAD_ESC_MAX;
+        j->bad_esc_n--;
     }
-    return n;
+    if (n)
+        nfb__dec_bad_text(j->dec, pos_at(j, first),
+                          "expected a \\u escape of a Unicode character, "
+                          "found a lone surrogate (half of a pair)");
+}
+
+/* An object begins: if the decoder watches it (decode.h), its bytes are
+ * kept from the '{' until its first key. */
+static void watch_bytes(nfb__json *j, nfb__pos at)
+{
+    j->cap_len = 0;
+    j->cap_off = at.offset;
+    j->cap_pos = at;
+    j->cap_line_start = j->line_start;
+    j->cap_prev_line_start = j->prev_line_start;
+}
+
+#define J ((nfb__json *)ctx)
+static int cb_null(void *ctx)
+{
+    return tok(J) && nfb__dec_null(J->dec, token_start(J));
+}
+static int cb_bool(void *ctx, int v)
+{
+    return tok(J) && nfb__dec_bool(J->dec, token_start(J), v);
+}
+static int cb_number(void *ctx, const char *s, size_t len)
+{
+    return tok(J) && nfb__dec_number(J->dec, token_start(J), s, len);
+}
+static int cb_string(void *ctx, const unsigned char *s, size_t len)
+{
+    if (!tok(J)) return 0;
+    if (J->bad_esc_n) bad_escapes(J);
+    return nfb__dec_string(J->dec, token_start(J), (const char *)s, len);
+}
+static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
+{
+    if (!tok(J)) return 0;
+    if (J->bad_esc_n) bad_escapes(J);
+    return nfb__dec_map_key(J->dec, token_start(J), (const char *)s, len);
+}
+/* '{', '[', '}' and ']' are one byte long: the token starts just before
+ * its end. */
+static int container(nfb__json *j, int start, int map)
+{
+    (void)tok(j);
+    nfb__pos at = pos_at(j, j->tok_end - 1);
+    if (!start) {
+        j->nest--;
+        return map ? nfb__dec_map_end(j->dec, at)
+                   : nfb__dec_array_end(j->dec, at);
+    }
+    if (!nfb__dec_open(j->dec)) j->doc_line = j->line;
+    j->nest++;
+    if (!map) return nfb__dec_array_start(j->dec, at);
+    int go = nfb__dec_map_start(j->dec, at);
+    if (j->dec->watch) watch_bytes(j, at);
+    return go;
+}
+static int cb_map_start(void *ctx)
+{
+    return container(J, 1, 1);
+}
+static int cb_map_end(void *ctx)
+{
+    return container(J, 0, 1);
+}
+static int cb_array_start(void *ctx)
+{
+    return container(J, 1, 0);
+}
+static int cb_array_end(void *ctx)
+{
+    return container(J, 0, 0);
+}
+#undef J
+
+static const yajl_callbacks callbacks = {
+    cb_null,    cb_bool,        NULL /* integer */, NULL /* double */,
+    cb_number,  cb_string,      cb_map_start,       cb_map_key,
+    cb_map_end, cb_array_start, cb_array_end};
+
+/* A token longer than max_string: the document is dropped. Returns 1. */
+static int token_too_long(nfb__json *j)
+{
+    nfb__pos p = token_start(j);
+    if (!over_limit(j, j->tok_end - p.offset)) return 0;
+    if (!nfb__dec_open(j->dec)) nfb__diags_begin_document(j->dg);
+    nfb__report(j->dg, NFB_ERROR, NFB_CODE_LIMIT, "", p, TOKEN_LIMIT_FMT,
+                j->max_string);
+    j->dec->cancel = 1;
+    return 1;
 }
 
 /* ---- parser lifetime --------------------------------------------------- */
 
 /* A fresh yajl handle: after an error yajl's handle is spent. */
-static int parser_reset(nfb_reader *r)
+static int parser_reset(nfb__json *j)
 {
-    if (r->yajl) yajl_free(r->yajl);
+    if (j->yajl) yajl_free(j->yajl);
     /* yajl gets the C library's allocator, not the user's: it does not
      * check its allocations, so a user allocator that refuses one would
      * crash it. Its buffers stay small through max_string and max_depth. */
-    r->yajl = yajl_alloc(&callbacks, NULL, r);
-    if (!r->yajl) {
-        r->failed = 1;
+    j->yajl = yajl_alloc(&callbacks, NULL, j);
+    if (!j->yajl) {
+        j->dg->failed = 1;
         return 0;
     }
     /* Strings are checked as strict UTF-8 by the decoder, which yajl's own
      * check is not; checking twice would only cost time. */
-    yajl_config(r->yajl, yajl_allow_multiple_values, 1);
-    yajl_config(r->yajl, yajl_dont_validate_strings, 1);
-    nfb__dec_reset(r);
-    r->has_pending = 0;
-    r->esc_n = 0;
-    r->bad_esc_n = 0;
-    r->cancel = 0;
-    r->tok_end = r->tok_prev_end = r->abs;
+    yajl_config(j->yajl, yajl_allow_multiple_values, 1);
+    yajl_config(j->yajl, yajl_dont_validate_strings, 1);
+    nfb__dec_reset(j->dec);
+    j->has_pending = 0;
+    j->esc_n = 0;
+    j->bad_esc_n = 0;
+    j->nest = 0;
+    j->tok_end = j->tok_prev_end = j->abs;
     return 1;
 }
 
-void nfb_reader_config_init(nfb_reader_config *cfg)
+int nfb__json_init(nfb__json *j, const nfb_allocator *a, nfb__dec *dec,
+                   nfb__diags *dg, size_t max_string)
 {
-    memset(cfg, 0, sizeof *cfg);
-    cfg->max_depth = 64;
-    cfg->max_string = 1u << 20;
-    cfg->max_record = 4u << 20;
-    cfg->max_diags = 100;
-}
-
-nfb_reader *nfb_reader_new(const nfb_reader_config *cfg)
-{
-    nfb_allocator a;
-    if (!cfg || !cfg->max_depth || !cfg->max_string || !cfg->max_record ||
-        !cfg->max_diags || cfg->max_depth > 100000 ||
-        nfb__allocator_init(&a, cfg->allocator) != 0)
-        return NULL;
-    nfb_reader *r = nfb__malloc(&a, sizeof *r);
-    if (!r) return NULL;
-    memset(r, 0, sizeof *r);
-    r->alloc = a;
-    r->cfg = *cfg;
-    r->cfg.allocator = NULL;
-    nfb__arena_init(&r->arena, &r->alloc, cfg->max_record);
-    r->frames =
-        nfb__malloc(&r->alloc, (cfg->max_depth + 1) * sizeof *r->frames);
-    if (!r->frames || !parser_reset(r)) {
-        nfb_reader_free(r);
-        return NULL;
+    memset(j, 0, sizeof *j);
+    j->dec = dec;
+    j->dg = dg;
+    j->max_string = max_string;
+    for (int i = 0; i < 2; i++) {
+        j->replay[i] = nfb__malloc(a, NFB__CAP_MAX + NFB__SEG_MAX);
+        if (!j->replay[i]) return -1;
     }
-    return r;
+    return parser_reset(j) ? 0 : -1;
 }
 
-void nfb_reader_free(nfb_reader *r)
+void nfb__json_free(nfb__json *j, const nfb_allocator *a)
 {
-    if (!r) return;
-    if (r->yajl) yajl_free(r->yajl);
-    nfb__arena_free(&r->arena);
-    nfb__free(&r->alloc, r->frames);
-    nfb__free(&r->alloc, r->name);
-    nfb_allocator a = r->alloc;
-    nfb__free(&a, r);
-}
-
-void nfb_reader_stats_get(const nfb_reader *r, nfb_reader_stats *out)
-{
-    *out = r->stats;
-}
-
-nfb_result nfb_reader_begin(nfb_reader *r, const char *name)
-{
-    if (r->failed) return NFB_ENOMEM;
-    if (!name) name = "<input>";
-    size_t n = strlen(name) + 1;
-    char *copy = nfb__malloc(&r->alloc, n);
-    if (!copy) return NFB_ENOMEM;
-    memcpy(copy, name, n);
-    nfb__free(&r->alloc, r->name);
-    r->name = copy;
-    r->abs = 0;
-    r->line = 1;
-    r->line_start = r->prev_line_start = 0;
-    r->bom = 0;
-    r->skipping = 0;
-    r->stopped = 0;
-    r->doc = 0;
-    r->doc_diags = 0;
-    r->input_errors = 0;
-    r->ndjson = -1;
-    r->begun = 1;
-    if (!parser_reset(r)) return NFB_ENOMEM;
-    return NFB_OK;
-}
-
-/* ---- feeding ----------------------------------------------------------- */
-
-static void advance(nfb_reader *r, size_t n, int newline)
-{
-    r->abs += n;
-    if (newline) {
-        r->line++;
-        r->prev_line_start = r->line_start;
-        r->line_start = r->abs;
+    if (j->yajl) yajl_free(j->yajl);
+    j->yajl = NULL;
+    for (int i = 0; i < 2; i++) {
+        nfb__free(a, j->replay[i]);
+        j->replay[i] = NULL;
     }
 }
 
-static int is_white(unsigned char c)
+nfb_result nfb__json_begin(nfb__json *j)
 {
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+    j->abs = 0;
+    j->line = 1;
+    j->line_start = j->prev_line_start = 0;
+    j->skip = j->drop = 0;
+    return parser_reset(j) ? NFB_OK : NFB_ENOMEM;
 }
+
+/* ---- syntax errors ----------------------------------------------------- */
 
 /* Where a syntax error is, the same however the input was split. After an
  * error yajl's bytes consumed (counted in the current chunk) is the
@@ -436,96 +421,111 @@ static int is_white(unsigned char c)
  * key and value", where yajl backs up by the token's length but only
  * within the current chunk: there the offending token is taken as the
  * first byte that is not white space after the value before it. */
-static uint64_t syntax_error_at(nfb_reader *r, const char *e, unsigned char *c)
+static uint64_t syntax_error_at(nfb__json *j, const char *e, unsigned char *c)
 {
-    uint64_t end = r->seg_base + r->seg_len, at;
+    uint64_t end = j->seg_base + j->seg_len, at;
     if (e && strstr(e, "after key and value")) {
-        if (r->has_pending && r->pending_start >= r->tok_end) {
-            *c = r->pending_byte;
-            return r->pending_start;
+        if (j->has_pending && j->pending_start >= j->tok_end) {
+            *c = j->pending_byte;
+            return j->pending_start;
         }
-        at = r->tok_end > r->seg_base ? r->tok_end : r->seg_base;
-        while (at < end && is_white(r->seg[at - r->seg_base]))
+        at = j->tok_end > j->seg_base ? j->tok_end : j->seg_base;
+        while (at < end && is_white(j->seg[at - j->seg_base]))
             at++;
     } else {
-        size_t consumed = yajl_get_bytes_consumed(r->yajl);
+        size_t consumed = yajl_get_bytes_consumed(j->yajl);
         int backed_up = e && strncmp(e, "lexical", 7) == 0 &&
                         !strstr(e, "invalid char in json text");
-        at = r->seg_base + consumed;
+        at = j->seg_base + consumed;
         if (!backed_up && at > 0) at--;
-        if (at < r->seg_base) {
-            *c = r->seg_last;
+        if (at < j->seg_base) {
+            *c = j->seg_last;
             return at;
         }
     }
-    if (at >= end) at = end > r->seg_base ? end - 1 : r->seg_base;
-    *c = at < end ? r->seg[at - r->seg_base] : 0;
+    if (at >= end) at = end > j->seg_base ? end - 1 : j->seg_base;
+    *c = at < end ? j->seg[at - j->seg_base] : 0;
     return at;
 }
 
-/* A syntax error from yajl in the current segment. Returns 1 when the
- * segment is to be parsed again (the error only showed that the line
- * before was cut short). */
 /* A syntax error at offset at inside a token that began more than
  * max_string + 2 bytes before it: reported as the token limit, at the
  * token's start, exactly as when a chunk ends inside that token after as
  * many bytes (parse_segment), so that where the input is split does not
  * change the diagnostic. Returns 1 when it reported. */
-static int long_token_error(nfb_reader *r, uint64_t at)
+static int long_token_error(nfb__json *j, uint64_t at)
 {
-    uint64_t from = r->tok_end;
-    if (r->has_pending && r->pending_start >= from) {
-        from = r->pending_start;
+    uint64_t from = j->tok_end;
+    if (j->has_pending && j->pending_start >= from) {
+        from = j->pending_start;
     } else {
-        if (from < r->seg_base) from = r->seg_base;
-        while (from < at && is_gap(r->seg[from - r->seg_base]))
+        if (from < j->seg_base) from = j->seg_base;
+        while (from < at && is_gap(j->seg[from - j->seg_base]))
             from++;
     }
-    if (from >= at || at - from <= r->cfg.max_string + 2) return 0;
-    nfb__report(r, NFB_ERROR, NFB_CODE_LIMIT, "", nfb__pos_at(r, from),
-                TOKEN_LIMIT_FMT, r->cfg.max_string);
+    if (from >= at || !over_limit(j, at - from)) return 0;
+    nfb__report(j->dg, NFB_ERROR, NFB_CODE_LIMIT, "", pos_at(j, from),
+                TOKEN_LIMIT_FMT, j->max_string);
     return 1;
 }
 
-static int syntax_error(nfb_reader *r, int open_before)
+/* yajl's message, without its prefix and trailing dots. */
+static void yajl_message(nfb__json *j, char *what, size_t size)
 {
-    unsigned char *yerr = yajl_get_error(r->yajl, 0, NULL, 0);
-    unsigned char c;
-    uint64_t at_abs = syntax_error_at(r, (const char *)yerr, &c);
-
-    /* A document still open when a line starts with '{' or '[' that is
-     * refused at once: the previous line was cut short. Report that line
-     * and parse this one afresh, so that the good line after a truncated
-     * one is kept. */
-    if (open_before && r->seg_tokens == 0 && r->seg_base == r->line_start &&
-        r->line > 1 && (r->seg[0] == '{' || r->seg[0] == '[') &&
-        at_abs == r->seg_base) {
-        nfb__report(r, NFB_ERROR, NFB_CODE_SYNTAX, "",
-                    nfb__pos_at(r, r->line_start - 1),
-                    "expected the rest of the document, found the end of "
-                    "the line (the line is cut short)");
-        if (yerr) yajl_free_error(r->yajl, yerr);
-        return 1;
-    }
-
-    if (long_token_error(r, at_abs)) {
-        if (yerr) yajl_free_error(r->yajl, yerr);
-        return 0;
-    }
-
-    char what[200];
+    unsigned char *yerr = yajl_get_error(j->yajl, 0, NULL, 0);
     const char *e = (const char *)yerr;
     if (e) {
         const char *colon = strstr(e, "error: ");
         if (colon) e = colon + 7;
     }
-    snprintf(what, sizeof what, "%s", e ? e : "invalid JSON");
+    snprintf(what, size, "%s", e ? e : "invalid JSON");
     size_t wl = strlen(what);
     while (wl &&
            (what[wl - 1] == '\n' || what[wl - 1] == '.' || what[wl - 1] == ' '))
         what[--wl] = 0;
-    if (yerr) yajl_free_error(r->yajl, yerr);
+    if (yerr) yajl_free_error(j->yajl, yerr);
+}
 
+/* A syntax error from yajl in the current segment: reports it and says
+ * where reading goes on. Returns the offset to resume at: the error's own
+ * '{' or '[' (the document before is cut short), or, with j->skip set, the
+ * byte after the error, from which the next document is looked for. */
+static uint64_t syntax_error(nfb__json *j)
+{
+    int open = nfb__dec_open(j->dec);
+    unsigned char *yerr = yajl_get_error(j->yajl, 0, NULL, 0);
+    unsigned char c;
+    uint64_t at = syntax_error_at(j, (const char *)yerr, &c);
+    if (yerr) yajl_free_error(j->yajl, yerr);
+
+    if (open && (c == '{' || c == '[') && at >= j->seg_base) {
+        /* The next document began before this one ended. When it starts
+         * its line, the line before was cut short: said there. */
+        uint64_t first = j->line_start;
+        while (first < at && is_white(j->seg[first - j->seg_base]))
+            first++;
+        if (first == at && j->line > 1 && j->seg_base == j->line_start)
+            nfb__report(j->dg, NFB_ERROR, NFB_CODE_SYNTAX, "",
+                        pos_at(j, j->line_start - 1),
+                        "expected the rest of the document, found the end of "
+                        "the line (the line is cut short)");
+        else
+            nfb__report(j->dg, NFB_ERROR, NFB_CODE_SYNTAX, "", pos_at(j, at),
+                        "expected the rest of the document, found the start "
+                        "of another document (this one is cut short)");
+        return at;
+    }
+
+    if (!open) nfb__diags_begin_document(j->dg);
+    j->skip = 1;
+    /* Garbage between documents: the next line may start afresh, and
+     * each line of garbage is reported. Inside a document the lines up to
+     * the next '{' or '[' belong to the broken document. */
+    j->skip_lines = !open;
+    if (long_token_error(j, at)) return at + 1;
+
+    char what[200];
+    yajl_message(j, what, sizeof what);
     char found[32];
     if (c >= 0x21 && c < 0x7f)
         snprintf(found, sizeof found, "'%c'", c);
@@ -533,191 +533,287 @@ static int syntax_error(nfb_reader *r, int open_before)
         snprintf(found, sizeof found, "the end of the line");
     else
         snprintf(found, sizeof found, "byte 0x%02x", c);
-    nfb__report(r, NFB_ERROR, NFB_CODE_SYNTAX, "", nfb__pos_at(r, at_abs),
+    nfb__report(j->dg, NFB_ERROR, NFB_CODE_SYNTAX, "", pos_at(j, at),
                 "invalid JSON: %s, found %s", what, found);
-    return 0;
+    return at + 1;
 }
 
-/* At the end of a line. An input whose first document began and ended on
- * one line is taken as one document per line (NDJSON): there a document
- * still open at the end of its line was cut short, and is reported on that
- * line rather than when the next line fails to continue it. Returns 1 when
- * the open document is to be dropped. */
-static int line_ended(nfb_reader *r)
+/* ---- feeding ----------------------------------------------------------- */
+
+static void advance(nfb__json *j, size_t n, int newline)
 {
-    if (!nfb__dec_open(r)) {
-        if (r->ndjson < 0 && r->doc > 0 && r->doc_line == r->line)
-            r->ndjson = 1;
-        return 0;
+    j->abs += n;
+    if (newline) {
+        j->line++;
+        j->prev_line_start = j->line_start;
+        j->line_start = j->abs;
     }
-    if (r->ndjson != 1) {
-        r->ndjson = 0;
-        return 0;
-    }
-    nfb__report(r, NFB_ERROR, NFB_CODE_SYNTAX, "",
-                nfb__pos_at(r, r->seg_base + r->seg_len - 1),
-                "expected the rest of the document, found the end of the "
-                "line (the line is cut short)");
-    return 1;
 }
 
-/* Parses one segment: a line, or the part of one inside the chunk. */
-static nfb_result parse_segment(nfb_reader *r, const unsigned char *p, size_t n)
+/* Keeps the bytes of the current segment that belong to a watched object
+ * (from its '{' on), while they fit. */
+static void keep_watched(nfb__json *j)
 {
-    for (;;) {
-        r->seg = p;
-        r->seg_len = n;
-        r->seg_base = r->abs;
-        r->seg_tokens = 0;
-        int open_before = nfb__dec_open(r) || r->has_pending;
+    uint64_t from = j->cap_off + j->cap_len, end = j->seg_base + j->seg_len;
+    if (from < j->seg_base) from = j->seg_base;
+    if (end - from > NFB__CAP_MAX - j->cap_len) {
+        j->dec->watch = 0; /* too far from its first key to parse again */
+        return;
+    }
+    memcpy(j->cap + j->cap_len, j->seg + (from - j->seg_base), end - from);
+    j->cap_len += end - from;
+}
 
-        /* Form feed and vertical tab are white space to yajl but not to
-         * RFC 8259, and no valid JSON text holds them raw. */
-        size_t len = n;
-        const unsigned char *ff = memchr(p, 0x0c, n);
-        const unsigned char *vt = memchr(p, 0x0b, ff ? (size_t)(ff - p) : n);
-        const unsigned char *bad = vt ? vt : ff;
-        if (bad) len = (size_t)(bad - p);
+/* The syntax of form feed and vertical tab: white space to yajl but not to
+ * RFC 8259, and no valid JSON text holds them raw. Returns the length of
+ * the segment before the first, or n. */
+static size_t before_ff_vt(const unsigned char *p, size_t n)
+{
+    const unsigned char *ff = memchr(p, 0x0c, n);
+    const unsigned char *vt = memchr(p, 0x0b, ff ? (size_t)(ff - p) : n);
+    const unsigned char *bad = vt ? vt : ff;
+    return bad ? (size_t)(bad - p) : n;
+}
 
-        scan_escapes(r, p, len);
-        yajl_status st = yajl_parse(r->yajl, p, len);
-        if (st == yajl_status_ok) collapse_bad_escapes(r);
-        if (st == yajl_status_ok && bad && long_token_error(r, r->abs + len)) {
-            st = yajl_status_error;
-        } else if (st == yajl_status_ok && bad) {
-            nfb__report(r, NFB_ERROR, NFB_CODE_SYNTAX, "",
-                        nfb__pos_at(r, r->seg_base + len),
+/* Parses one segment: a line, or the part of one inside the chunk. Sets
+ * *used to the bytes of it that are done with (all of them, unless
+ * reading resumes inside it after damage), or returns RESTART. */
+static nfb_result parse_segment(nfb__json *j, const unsigned char *p, size_t n,
+                                size_t *used)
+{
+    j->seg = p;
+    j->seg_len = n;
+    j->seg_base = j->abs;
+    j->seg_tokens = 0;
+    *used = n;
+    size_t len = before_ff_vt(p, n);
+    scan_escapes(j, p, len);
+    yajl_status st = yajl_parse(j->yajl, p, len);
+    if (st == yajl_status_ok) {
+        collapse_bad_escapes(j);
+        if (len < n) {
+            int open = nfb__dec_open(j->dec);
+            if (!open) nfb__diags_begin_document(j->dg);
+            j->skip = 1;
+            j->skip_lines = !open;
+            *used = len + 1;
+            if (long_token_error(j, j->abs + len))
+                return parser_reset(j) ? NFB_OK : NFB_ENOMEM;
+            nfb__report(j->dg, NFB_ERROR, NFB_CODE_SYNTAX, "",
+                        pos_at(j, j->seg_base + len),
                         "invalid JSON: expected a token or JSON white space, "
                         "found a %s (byte 0x%02x)",
-                        *bad == 0x0c ? "form feed" : "vertical tab", *bad);
-            st = yajl_status_error;
-        } else if (st == yajl_status_ok && p[n - 1] == '\n' && line_ended(r)) {
-            /* a document cut short at the end of its line: dropped */
-            if (r->stopped) return NFB_STOPPED;
-            return parser_reset(r) ? NFB_OK : NFB_ENOMEM;
-        } else if (st == yajl_status_ok) {
-            note_pending(r);
-            if (r->has_pending &&
-                r->seg_base + n - r->pending_start > r->cfg.max_string + 2) {
-                nfb__report(r, NFB_ERROR, NFB_CODE_LIMIT, "",
-                            nfb__pos_at(r, r->pending_start), TOKEN_LIMIT_FMT,
-                            r->cfg.max_string);
-                st = yajl_status_error;
-            } else {
-                return NFB_OK;
-            }
-        } else if (st == yajl_status_client_canceled) {
-            if (r->failed) return NFB_ENOMEM;
-            if (r->stopped) return NFB_STOPPED;
-        } else if (syntax_error(r, open_before)) {
-            if (r->stopped) return NFB_STOPPED;
-            if (!parser_reset(r)) return NFB_ENOMEM;
-            continue; /* parse this line afresh */
+                        p[len] == 0x0c ? "form feed" : "vertical tab", p[len]);
+            return parser_reset(j) ? NFB_OK : NFB_ENOMEM;
         }
-        if (r->stopped) return NFB_STOPPED;
-        if (r->failed) return NFB_ENOMEM;
-        /* Resynchronise: drop the rest of this line and every line up to
-         * one that starts a document. */
-        if (!parser_reset(r)) return NFB_ENOMEM;
-        r->skipping = 1;
-        r->at_line_start = 0;
+        note_pending(j);
+        if (j->has_pending &&
+            over_limit(j, j->seg_base + n - j->pending_start)) {
+            if (!nfb__dec_open(j->dec)) nfb__diags_begin_document(j->dg);
+            nfb__report(j->dg, NFB_ERROR, NFB_CODE_LIMIT, "",
+                        pos_at(j, j->pending_start), TOKEN_LIMIT_FMT,
+                        j->max_string);
+            /* The rest of the token, then of its document, is skipped. */
+            int in_string = j->pending_byte == '"', esc = 0;
+            uint64_t from =
+                j->pending_start > j->seg_base ? j->pending_start : j->seg_base;
+            for (uint64_t i = from + 1; in_string && i < j->seg_base + n; i++)
+                esc = !esc && p[i - j->seg_base] == '\\';
+            uint64_t nest = j->nest;
+            if (!parser_reset(j)) return NFB_ENOMEM;
+            drop_begin(j, nest, in_string);
+            j->drop_escape = esc;
+            if (!j->drop) j->skip = 1, j->skip_lines = 1;
+            return NFB_OK;
+        }
+        if (j->dec->watch) keep_watched(j);
         return NFB_OK;
     }
+    if (st == yajl_status_client_canceled) {
+        if (j->dg->failed) return NFB_ENOMEM;
+        if (j->dg->stopped) return NFB_STOPPED;
+        if (j->dec->restart) return (nfb_result)RESTART;
+        /* The decoder dropped the document (a limit): skip its rest. */
+        uint64_t nest = j->nest;
+        *used = j->tok_end - j->seg_base;
+        if (!parser_reset(j)) return NFB_ENOMEM;
+        drop_begin(j, nest, 0);
+        return NFB_OK;
+    }
+    uint64_t at = syntax_error(j);
+    if (j->dg->stopped) return NFB_STOPPED;
+    if (at < j->seg_base) at = j->seg_base; /* a number cut by the chunk */
+    *used = (size_t)(at - j->seg_base);
+    if (*used > n) *used = n;
+    return parser_reset(j) ? NFB_OK : NFB_ENOMEM;
 }
 
-static nfb_result feed_data(nfb_reader *r, const unsigned char *p, size_t len)
+/* Skips to the next '{' or '['; at a newline, when the damage was on one
+ * line, the next line is parsed on its own. Returns the bytes skipped. */
+static size_t skip_scan(nfb__json *j, const unsigned char *p, size_t len)
 {
-    r->stats.bytes += len;
-    while (len) {
-        if (r->skipping) {
-            if (r->at_line_start && (p[0] == '{' || p[0] == '[')) {
-                r->skipping = 0;
-                if (!parser_reset(r)) return NFB_ENOMEM;
-                continue;
-            }
-            r->at_line_start = 0;
-            const unsigned char *nl = memchr(p, '\n', len);
-            size_t n = nl ? (size_t)(nl - p) + 1 : len;
-            advance(r, n, nl != NULL);
-            r->at_line_start = nl != NULL;
-            p += n, len -= n;
+    size_t k = 0;
+    while (k < len && p[k] != '{' && p[k] != '[' && p[k] != '\n')
+        k++;
+    if (k < len && p[k] == '\n') {
+        advance(j, k + 1, 1);
+        if (j->skip_lines) j->skip = 0;
+        return k + 1;
+    }
+    advance(j, k, 0);
+    if (k < len) j->skip = 0; /* a '{' or '[': a document may start */
+    return k;
+}
+
+/* Skips the rest of a dropped document by counting brackets outside
+ * strings. Returns the bytes skipped. */
+static size_t drop_scan(nfb__json *j, const unsigned char *p, size_t len)
+{
+    size_t k = 0;
+    for (; k < len; k++) {
+        unsigned char c = p[k];
+        if (c == '\n') {
+            advance(j, k + 1, 1);
+            return k + 1;
+        }
+        if (j->drop_in_string) {
+            if (j->drop_escape)
+                j->drop_escape = 0;
+            else if (c == '\\')
+                j->drop_escape = 1;
+            else if (c == '"')
+                j->drop_in_string = 0;
+        } else if (c == '"') {
+            j->drop_in_string = 1;
+        } else if (c == '{' || c == '[') {
+            j->drop_nest++;
+        } else if ((c == '}' || c == ']') && --j->drop_nest == 0) {
+            j->drop = 0;
+            advance(j, k + 1, 0);
+            return k + 1;
+        }
+    }
+    advance(j, k, 0);
+    return k;
+}
+
+/* Feeds p[0..len): segments, skipping and dropping. On RESTART *used is
+ * the end of the segment that asked for it. */
+static nfb_result feed_buf(nfb__json *j, const unsigned char *p, size_t len,
+                           size_t *used)
+{
+    size_t i = 0;
+    while (i < len) {
+        if (j->drop) {
+            i += drop_scan(j, p + i, len - i);
+            if (!j->drop && !parser_reset(j)) return NFB_ENOMEM;
             continue;
         }
-        const unsigned char *nl = memchr(p, '\n', len);
-        size_t n = nl ? (size_t)(nl - p) + 1 : len;
-        if (n > NFB__SEG_MAX) n = NFB__SEG_MAX, nl = NULL;
-        nfb_result res = parse_segment(r, p, n);
-        int skipped = r->skipping;
-        advance(r, n, nl != NULL);
-        if (skipped) r->at_line_start = nl != NULL;
+        if (j->skip) {
+            i += skip_scan(j, p + i, len - i);
+            if (!j->skip && !parser_reset(j)) return NFB_ENOMEM;
+            continue;
+        }
+        const unsigned char *nl = memchr(p + i, '\n', len - i);
+        size_t n = nl ? (size_t)(nl - (p + i)) + 1 : len - i;
+        if (n > NFB__SEG_MAX) n = NFB__SEG_MAX;
+        size_t done;
+        nfb_result res = parse_segment(j, p + i, n, &done);
+        if (res == (nfb_result)RESTART) {
+            *used = i + n;
+            return res;
+        }
+        advance(j, done, done > 0 && p[i + done - 1] == '\n');
+        i += done;
         if (res != NFB_OK) return res;
-        p += n, len -= n;
     }
     return NFB_OK;
 }
 
-static const unsigned char bom[3] = {0xEF, 0xBB, 0xBF};
-
-nfb_result nfb_reader_feed(nfb_reader *r, const void *buf, size_t len)
+/* The document before the one that begins at at is cut short: said at
+ * the end of its line when at starts a line. */
+static void cut_short(nfb__json *j, nfb__pos at)
 {
-    if (r->failed) return NFB_ENOMEM;
-    if (r->stopped) return NFB_ESTATE;
-    if (!r->begun) {
-        nfb_result res = nfb_reader_begin(r, NULL);
-        if (res != NFB_OK) return res;
+    if (at.column == 1 && at.line > 1) {
+        nfb__pos end = {at.offset - 1, at.line - 1,
+                        at.offset - j->cap_prev_line_start};
+        nfb__report(j->dg, NFB_ERROR, NFB_CODE_SYNTAX, "", end,
+                    "expected the rest of the document, found the end of the "
+                    "line (the line is cut short)");
+    } else {
+        nfb__report(j->dg, NFB_ERROR, NFB_CODE_SYNTAX, "", at,
+                    "expected the rest of the document, found the start of "
+                    "another document (this one is cut short)");
     }
-    const unsigned char *p = buf;
-    /* A UTF-8 byte order mark at the start of an input is skipped. */
-    while (r->bom >= 0 && len) {
-        if (p[0] == bom[r->bom]) {
-            p++, len--;
-            if (++r->bom == 3) r->bom = -1;
-            continue;
-        }
-        int matched = r->bom;
-        r->bom = -1;
-        if (matched) {
-            nfb_result res = feed_data(r, bom, (size_t)matched);
-            if (res != NFB_OK) return res;
-        }
-    }
-    return len ? feed_data(r, p, len) : NFB_OK;
 }
 
-nfb_result nfb_reader_finish(nfb_reader *r)
+/* The decoder found a new document inside the one before (decode.h): the
+ * bytes from its '{' to the end of the current segment are parsed again,
+ * as often as that happens inside them. */
+static nfb_result replay(nfb__json *j)
 {
-    if (r->failed) return NFB_ENOMEM;
-    if (r->stopped) return NFB_ESTATE;
-    if (!r->begun) return NFB_OK;
-    nfb_result res = NFB_OK;
-    if (r->bom > 0) {
-        int matched = r->bom;
-        r->bom = -1;
-        res = feed_data(r, bom, (size_t)matched);
+    uint64_t from = j->dec->restart_at.offset;
+    uint64_t end = j->seg_base + j->seg_len;
+    unsigned char *buf = j->seg == j->replay[0] ? j->replay[1] : j->replay[0];
+    size_t n = 0;
+    if (from < j->seg_base) { /* the start is in the kept bytes */
+        n = (size_t)(j->seg_base - from);
+        memcpy(buf, j->cap + (from - j->cap_off), n);
+        from = j->seg_base;
+    }
+    memcpy(buf + n, j->seg + (from - j->seg_base), (size_t)(end - from));
+    n += (size_t)(end - from);
+    for (;;) {
+        nfb__pos at = j->dec->restart_at;
+        cut_short(j, at);
+        if (j->dg->stopped) return NFB_STOPPED;
+        j->dec->restart = 0;
+        j->abs = at.offset;
+        j->line = at.line;
+        j->line_start = j->prev_line_start = at.offset - (at.column - 1);
+        if (!parser_reset(j)) return NFB_ENOMEM;
+        size_t used;
+        nfb_result res = feed_buf(j, buf, n, &used);
+        if (res != (nfb_result)RESTART) return res;
+        /* Again, further on: the new start is inside buf. */
+        size_t k = (size_t)(j->dec->restart_at.offset - at.offset);
+        memmove(buf, buf + k, n - k);
+        n -= k;
+    }
+}
+
+nfb_result nfb__json_feed(nfb__json *j, const unsigned char *p, size_t len)
+{
+    while (len) {
+        size_t used;
+        nfb_result res = feed_buf(j, p, len, &used);
+        if (res != (nfb_result)RESTART) return res;
+        res = replay(j);
         if (res != NFB_OK) return res;
+        p += used, len -= used;
     }
-    if (!r->skipping && (nfb__dec_open(r) || r->has_pending)) {
-        /* The segment for positions is the (empty) end of the input. */
-        r->seg = (const unsigned char *)"";
-        r->seg_len = 0;
-        r->seg_base = r->abs;
-        yajl_status st = yajl_complete_parse(r->yajl);
-        if (st == yajl_status_client_canceled) {
-            if (r->failed) return NFB_ENOMEM;
-            if (r->stopped) return NFB_STOPPED;
-        } else if (st != yajl_status_ok || nfb__dec_open(r)) {
-            nfb__report(r, NFB_ERROR, NFB_CODE_SYNTAX, "", nfb__end_pos(r),
-                        "expected the rest of the document, found the end "
-                        "of the input");
-        }
-        if (r->stopped) res = NFB_STOPPED;
+    return NFB_OK;
+}
+
+nfb_result nfb__json_finish(nfb__json *j)
+{
+    if (j->skip || j->drop) return NFB_OK; /* reported already */
+    if (!nfb__dec_open(j->dec) && !j->has_pending) return NFB_OK;
+    /* The segment for positions is the (empty) end of the input. */
+    j->seg = (const unsigned char *)"";
+    j->seg_len = 0;
+    j->seg_base = j->abs;
+    int open_before = nfb__dec_open(j->dec);
+    yajl_status st = yajl_complete_parse(j->yajl);
+    if (st == yajl_status_client_canceled) {
+        if (j->dg->failed) return NFB_ENOMEM;
+        if (j->dg->stopped) return NFB_STOPPED;
+    } else if (st != yajl_status_ok || nfb__dec_open(j->dec)) {
+        if (!open_before && !nfb__dec_open(j->dec))
+            nfb__diags_begin_document(j->dg);
+        nfb__report(j->dg, NFB_ERROR, NFB_CODE_SYNTAX, "", nfb__json_end_pos(j),
+                    "expected the rest of the document, found the end of the "
+                    "input");
     }
-    if (r->doc == 0 && r->input_errors == 0 && !r->stopped) {
-        nfb__pos pos = nfb__end_pos(r);
-        nfb__report(r, NFB_WARNING, NFB_CODE_SYNTAX, "", pos,
-                    "expected at least one JSON document, found none");
-    }
-    r->begun = 0;
-    if (!parser_reset(r)) return NFB_ENOMEM;
-    return r->stopped ? NFB_STOPPED : res;
+    return j->dg->stopped ? NFB_STOPPED : NFB_OK;
 }

@@ -1,0 +1,84 @@
+/* The JSON front end: yajl's parser, positions, and finding the next
+ * document after damage. It sends decoder events (event.h) and reports
+ * syntax errors (report.h). */
+#ifndef NFB_JSON_SOURCE_H
+#define NFB_JSON_SOURCE_H
+
+#include "event.h"
+
+/* Input reaches yajl in segments of at most a line and at most SEG_MAX
+ * bytes; a bad escape takes at least 6 bytes. An object watched by the
+ * decoder (decode.h) keeps at most CAP_MAX bytes before its first key. */
+enum {
+    NFB__SEG_MAX = 16384,
+    NFB__BAD_ESC_MAX = NFB__SEG_MAX / 6 + 4,
+    NFB__CAP_MAX = 2048
+};
+
+typedef struct nfb__json {
+    nfb__dec *dec;
+    nfb__diags *dg;
+    size_t max_string;
+    void *yajl; /* yajl_handle */
+
+    /* Where the parser is. Input is fed to yajl one line (or the part of
+     * a line within a chunk) at a time, so the segment being parsed never
+     * holds a newline before its last byte. */
+    uint64_t abs; /* offset of the next byte to be fed */
+    const unsigned char *seg;
+    size_t seg_len;
+    uint64_t seg_base;   /* offset of seg[0] */
+    uint64_t line;       /* line of the current segment */
+    uint64_t line_start; /* offset where that line starts */
+    uint64_t prev_line_start;
+    uint64_t tok_prev_end;  /* offset just past the previous token */
+    uint64_t tok_end;       /* offset just past the current token */
+    uint64_t pending_start; /* start of a token cut at the segment end */
+    int has_pending;
+    unsigned char pending_byte; /* the byte at pending_start */
+    unsigned char seg_last;     /* the last byte of the segment before */
+    uint64_t seg_tokens;        /* tokens reported in the current segment */
+    uint64_t nest;              /* open objects and arrays */
+    uint64_t doc_line;          /* the line the open document began on */
+
+    /* After damage. skip: looking for the next '{' or '['; lines: a line
+     * that starts with anything else is parsed (and reported) on its own.
+     * drop: skipping the rest of a document the decoder dropped, by
+     * counting brackets (drop_nest) outside strings. */
+    int skip, skip_lines;
+    int drop, drop_in_string, drop_escape;
+    uint64_t drop_nest;
+
+    /* The bytes of a watched object (decode.h), from its '{' on. */
+    unsigned char cap[NFB__CAP_MAX];
+    size_t cap_len;
+    uint64_t cap_off;
+    nfb__pos cap_pos;
+    uint64_t cap_line_start, cap_prev_line_start;
+    unsigned char *replay[2]; /* NFB__CAP_MAX + NFB__SEG_MAX bytes each */
+
+    /* Escape scan: "\uD800" not followed by a low surrogate, which yajl
+     * silently turns into '?' or a wrong code point. */
+    unsigned char esc[12];
+    size_t esc_n;
+    uint64_t esc_off;
+    uint64_t bad_esc[NFB__BAD_ESC_MAX];
+    size_t bad_esc_n, bad_esc_head;
+} nfb__json;
+
+/* Returns 0, or -1 when out of memory. */
+int nfb__json_init(nfb__json *j, const nfb_allocator *a, nfb__dec *dec,
+                   nfb__diags *dg, size_t max_string);
+void nfb__json_free(nfb__json *j, const nfb_allocator *a);
+
+/* A new input: positions restart at offset 0, line 1. */
+nfb_result nfb__json_begin(nfb__json *j);
+nfb_result nfb__json_feed(nfb__json *j, const unsigned char *p, size_t n);
+/* The end of the input: a number at the very end completes, a document
+ * left open is reported. */
+nfb_result nfb__json_finish(nfb__json *j);
+
+/* The position at the end of what was fed. */
+nfb__pos nfb__json_end_pos(const nfb__json *j);
+
+#endif

@@ -1,0 +1,192 @@
+/* The reader: the public API, the life of a reader and of each input, and
+ * the flow of bytes: BOM, format detection, then the front end (JSON on
+ * yajl), which sends events to the decoder. Diagnostics of every layer go
+ * through report.c. */
+#include <stdio.h>
+
+#include "decode.h"
+#include "json_source.h"
+
+/* Bytes held at the start of an input until its format is known: white
+ * space and the first line that holds something. */
+enum { DETECT_MAX = 1024 };
+
+enum { FMT_UNKNOWN, FMT_JSON };
+
+struct nfb_reader {
+    nfb_allocator alloc;
+    nfb_reader_config cfg;
+    nfb__diags dg;
+    nfb__dec dec;
+    nfb__json json;
+    char *name;
+    int begun; /* an input is open */
+    int bom;   /* bytes of a BOM matched; -1 once past */
+    int format;
+    unsigned char detect[DETECT_MAX];
+    size_t detect_len;
+};
+
+void nfb_reader_config_init(nfb_reader_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->max_depth = 64;
+    cfg->max_string = 1u << 20;
+    cfg->max_record = 4u << 20;
+    cfg->max_diags = 100;
+}
+
+nfb_reader *nfb_reader_new(const nfb_reader_config *cfg)
+{
+    nfb_allocator a;
+    if (!cfg || !cfg->max_depth || !cfg->max_string || !cfg->max_record ||
+        !cfg->max_diags || cfg->max_depth > 100000 ||
+        nfb__allocator_init(&a, cfg->allocator) != 0)
+        return NULL;
+    nfb_reader *r = nfb__malloc(&a, sizeof *r);
+    if (!r) return NULL;
+    memset(r, 0, sizeof *r);
+    r->alloc = a;
+    r->cfg = *cfg;
+    r->cfg.allocator = NULL;
+    r->dg.on_diag = cfg->on_diag;
+    r->dg.ctx = cfg->ctx;
+    r->dg.max_diags = cfg->max_diags;
+    if (nfb__dec_init(&r->dec, &r->alloc, &r->dg, cfg) != 0 ||
+        nfb__json_init(&r->json, &r->alloc, &r->dec, &r->dg, cfg->max_string) !=
+            0) {
+        nfb_reader_free(r);
+        return NULL;
+    }
+    return r;
+}
+
+void nfb_reader_free(nfb_reader *r)
+{
+    if (!r) return;
+    nfb__json_free(&r->json, &r->alloc);
+    nfb__dec_free(&r->dec);
+    nfb__free(&r->alloc, r->name);
+    nfb_allocator a = r->alloc;
+    nfb__free(&a, r);
+}
+
+void nfb_reader_stats_get(const nfb_reader *r, nfb_reader_stats *out)
+{
+    *out = r->dg.stats;
+}
+
+nfb_result nfb_reader_begin(nfb_reader *r, const char *name)
+{
+    if (r->dg.failed) return NFB_ENOMEM;
+    if (!name) name = "<input>";
+    size_t n = strlen(name) + 1;
+    char *copy = nfb__malloc(&r->alloc, n);
+    if (!copy) return NFB_ENOMEM;
+    memcpy(copy, name, n);
+    nfb__free(&r->alloc, r->name);
+    r->name = copy;
+    r->dg.name = r->name;
+    r->dg.stopped = 0;
+    r->dg.doc = 0;
+    r->dg.doc_diags = 0;
+    r->dg.input_errors = 0;
+    r->bom = 0;
+    r->format = FMT_UNKNOWN;
+    r->detect_len = 0;
+    r->begun = 1;
+    return nfb__json_begin(&r->json);
+}
+
+/* ---- format detection -------------------------------------------------- */
+
+/* Decides the format from the bytes held so far, or FMT_UNKNOWN when more
+ * are needed (end: no more will come). */
+static int detect(const nfb_reader *r, int end)
+{
+    const unsigned char *p = r->detect;
+    size_t n = r->detect_len, i = 0;
+    (void)end;
+    while (i < n &&
+           (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n'))
+        i++;
+    if (i == n && !end && n < DETECT_MAX) return FMT_UNKNOWN;
+    return FMT_JSON;
+}
+
+static nfb_result feed_front(nfb_reader *r, const unsigned char *p, size_t n)
+{
+    return nfb__json_feed(&r->json, p, n);
+}
+
+/* Bytes after the BOM: held until the format is known, then given to its
+ * front end. */
+static nfb_result feed_detect(nfb_reader *r, const unsigned char *p, size_t n,
+                              int end)
+{
+    if (r->format != FMT_UNKNOWN) return n ? feed_front(r, p, n) : NFB_OK;
+    size_t take = DETECT_MAX - r->detect_len;
+    if (take > n) take = n;
+    memcpy(r->detect + r->detect_len, p, take);
+    r->detect_len += take;
+    r->format = detect(r, end || take < n);
+    if (r->format == FMT_UNKNOWN) return NFB_OK;
+    nfb_result res = feed_front(r, r->detect, r->detect_len);
+    if (res == NFB_OK && take < n) res = feed_front(r, p + take, n - take);
+    return res;
+}
+
+static const unsigned char bom[3] = {0xEF, 0xBB, 0xBF};
+
+nfb_result nfb_reader_feed(nfb_reader *r, const void *buf, size_t len)
+{
+    if (r->dg.failed) return NFB_ENOMEM;
+    if (r->dg.stopped) return NFB_ESTATE;
+    if (!r->begun) {
+        nfb_result res = nfb_reader_begin(r, NULL);
+        if (res != NFB_OK) return res;
+    }
+    r->dg.stats.bytes += len;
+    const unsigned char *p = buf;
+    /* A UTF-8 byte order mark at the start of an input is skipped. */
+    while (r->bom >= 0 && len) {
+        if (p[0] == bom[r->bom]) {
+            p++, len--;
+            if (++r->bom == 3) r->bom = -1;
+            continue;
+        }
+        int matched = r->bom;
+        r->bom = -1;
+        if (matched) {
+            nfb_result res = feed_detect(r, bom, (size_t)matched, 0);
+            if (res != NFB_OK) return res;
+        }
+    }
+    return len ? feed_detect(r, p, len, 0) : NFB_OK;
+}
+
+nfb_result nfb_reader_finish(nfb_reader *r)
+{
+    if (r->dg.failed) return NFB_ENOMEM;
+    if (r->dg.stopped) return NFB_ESTATE;
+    if (!r->begun) return NFB_OK;
+    nfb_result res = NFB_OK;
+    if (r->bom > 0) {
+        int matched = r->bom;
+        r->bom = -1;
+        res = feed_detect(r, bom, (size_t)matched, 0);
+    }
+    if (res == NFB_OK) res = feed_detect(r, NULL, 0, 1);
+    if (res == NFB_OK) res = nfb__json_finish(&r->json);
+    if (res == NFB_OK && r->dg.doc == 0 && r->dg.input_errors == 0) {
+        /* RFC 8259: a JSON text is a value. An empty file is what a failed
+         * or quiet CLI call leaves. */
+        nfb__report(&r->dg, NFB_ERROR, NFB_CODE_SYNTAX, "",
+                    nfb__json_end_pos(&r->json),
+                    "expected a JSON document, found the end of the input");
+    }
+    r->begun = 0;
+    if (res == NFB_OK && r->dg.stopped) res = NFB_STOPPED;
+    nfb_result reset = nfb__json_begin(&r->json);
+    return res != NFB_OK ? res : reset;
+}
