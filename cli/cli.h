@@ -103,4 +103,18 @@ int stats_add(stats *s, const nfb_backup *b);
 nfb_result stats_write(const stats *s, const nfb_reader_stats *rs, int json,
                        nfb_write_fn write, void *ctx);
 
+/* progress.c: the progress line on stderr while inputs are read. */
+enum { PROGRESS_OFF = 0, PROGRESS_ON = 1, PROGRESS_AUTO = 2 };
+/* Starts a run over the named inputs. PROGRESS_ON draws the line;
+ * PROGRESS_AUTO only on a terminal (stderr), unless stdout is one too and
+ * the records go there (writes_stdout). */
+void progress_begin(int mode, int writes_stdout, char **files, int nfiles);
+/* Called after each chunk read: counts n bytes, redraws when it is time. */
+void progress_read(const nfb_reader *r, size_t n);
+/* Erases the line before something else is written to stderr; the next
+ * chunk draws it again. Does nothing when no line is drawn. */
+void progress_clear(void);
+/* Erases the line for good at the end of the run. */
+void progress_end(void);
+
 #endif

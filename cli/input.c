@@ -36,6 +36,7 @@ int input_feed(nfb_reader *r, const char *path, nfb_result *res)
             break;
         }
         *res = nfb_reader_feed(r, buf, (size_t)n);
+        progress_read(r, (size_t)n);
     }
     if (!is_stdin) close(fd);
     if (rc) return rc;

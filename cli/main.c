@@ -37,6 +37,8 @@ static const char usage_text[] =
     "                          diagnostics as compiler-style lines or JSON\n"
     "      --color=auto|always|never\n"
     "  -q, --quiet             no warnings and no summary\n"
+    "      --progress          progress line on stderr (default: on a tty)\n"
+    "      --no-progress       no progress line\n"
     "      --max-depth N       nesting limit (default 64)\n"
     "      --max-string N      bytes of one string, key or number, 1 to\n"
     "                          1073741824 (default 1048576)\n"
@@ -78,6 +80,8 @@ enum {
     OPT_MAX_DEPTH,
     OPT_MAX_STRING,
     OPT_MAX_DIAGNOSTICS,
+    OPT_PROGRESS,
+    OPT_NO_PROGRESS,
     OPT_STATUS, /* the filters, in the order of FILTER_* */
     OPT_SOURCE_TYPE,
     OPT_SINCE,
@@ -102,6 +106,8 @@ static const struct option long_options[] = {
     {"max-depth", required_argument, NULL, OPT_MAX_DEPTH},
     {"max-string", required_argument, NULL, OPT_MAX_STRING},
     {"max-diagnostics", required_argument, NULL, OPT_MAX_DIAGNOSTICS},
+    {"progress", no_argument, NULL, OPT_PROGRESS},
+    {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
     {"status", required_argument, NULL, OPT_STATUS},
     {"source-type", required_argument, NULL, OPT_SOURCE_TYPE},
     {"since", required_argument, NULL, OPT_SINCE},
@@ -118,8 +124,9 @@ typedef struct job {
     unsigned read_flags;
     size_t max_depth, max_string;
     report rp;
-    int color; /* -1 auto */
-    int stats; /* nfbackup stats: 1 text, 2 json */
+    int color;    /* -1 auto */
+    int progress; /* PROGRESS_AUTO, _ON or _OFF */
+    int stats;    /* nfbackup stats: 1 text, 2 json */
     filter flt;
 } job;
 
@@ -282,11 +289,15 @@ static int run_job(job *j, char **files, int nfiles)
 
     int io_failed = 0;
     nfb_result res = NFB_OK;
+    progress_begin(j->rp.quiet ? PROGRESS_OFF : j->progress,
+                   j->format && (!j->output || strcmp(j->output, "-") == 0),
+                   files, nfiles);
     for (int i = 0; i < nfiles; i++) {
         int f = input_feed(r, files[i], &res);
         if (f == EXIT_IO) io_failed = 1;
         if (f < 0) break; /* stopped: the writer failed, or no memory */
     }
+    progress_end();
     if (res == NFB_ENOMEM) {
         report_errorf("out of memory");
         io_failed = 1;
@@ -336,6 +347,7 @@ int main(int argc, char **argv)
     job j;
     memset(&j, 0, sizeof j);
     j.color = -1;
+    j.progress = PROGRESS_AUTO;
     if (argc < 2) {
         fputs(usage_text, stderr);
         return EXIT_USAGE;
@@ -437,6 +449,12 @@ int main(int argc, char **argv)
                                    "to %llu, not '%s'",
                                    (unsigned long long)UINT64_MAX, optarg);
             j.rp.capped = 1;
+            break;
+        case OPT_PROGRESS:
+            j.progress = PROGRESS_ON;
+            break;
+        case OPT_NO_PROGRESS:
+            j.progress = PROGRESS_OFF;
             break;
         case OPT_STATUS:
         case OPT_SOURCE_TYPE:
