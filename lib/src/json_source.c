@@ -501,7 +501,7 @@ static uint64_t syntax_error(nfb__json *j)
     if (open && (c == '{' || c == '[') && at >= j->seg_base) {
         /* The next document began before this one ended. When it starts
          * its line, the line before was cut short: said there. */
-        uint64_t first = j->line_start;
+        uint64_t first = j->seg_base;
         while (first < at && is_white(j->seg[first - j->seg_base]))
             first++;
         if (first == at && j->line > 1 && j->seg_base == j->line_start)
