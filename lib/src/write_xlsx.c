@@ -18,19 +18,24 @@
  * formula, so it needs no guard and keeps its exact value: "007", "true",
  * "=1+1" and "2021-01-20" stay text. Absent values and empty strings are
  * empty cells. config.size is a number cell (format "0", all digits) when
- * it is at most 2^53, the largest range in which a double holds every
- * integer, and a text cell of its digits above that. The date-times are
+ * it has at most 15 digits, and a text cell of its digits above that: a
+ * double holds every integer up to 2^53 (16 digits), but Excel and
+ * LibreOffice show, export and compute with 15 significant digits only
+ * (LibreOffice shows 2^53 as 9007199254740990), so a 16-digit size would
+ * not read back as written. The date-times are
  * date cells in UTC (format yyyy-mm-dd hh:mm:ss.000), so they sort and
  * filter as dates; the fraction is cut to the millisecond, as shown. A
  * date-time before 1900-03-01 is text: Excel's serial numbers start in
  * 1900 and count a 29 February 1900 that did not exist.
  * config.additionalDestinations is its compact JSON, as in csv.
  *
- * Strings. OOXML text escapes a character as _xHHHH_, so a literal
- * "_x0041_" in a value is written as "_x005F_x0041_" (the escaped
- * underscore) and NUL as "_x0000_"; libxlsxwriter escapes the other
- * control characters. Excel holds at most 32,767 characters (UTF-16 code
- * units) in a cell: a longer string is cut to that.
+ * Strings. OOXML text escapes a character as _xHHHH_, so the "_" of every
+ * "_x" in a value is written escaped, "_x0041_" as "_x005F_x0041_", and
+ * NUL, U+FFFE and U+FFFF, which XML cannot hold, as _x0000_, _xFFFE_ and
+ * _xFFFF_; libxlsxwriter escapes the other control characters. Excel
+ * holds at most 32,767 characters (UTF-16 code units) in a cell: a longer
+ * string is cut to that, counting each escape as the seven characters
+ * libxlsxwriter counts.
  *
  * Sheets. A sheet has 1,048,576 rows; past that the records go on in a
  * sheet "backups-2" with the header repeated, then "backups-3", and so on
@@ -72,9 +77,9 @@ enum {
     DEFAULT_SHEET_ROWS = 1048575 /* data rows: LXW_ROW_MAX less the header */
 };
 
-/* Largest size written as a number: every integer up to 2^53 is exact in
- * a double. */
-#define MAX_EXACT_SIZE (UINT64_C(1) << 53)
+/* Largest size written as a number: 15 digits, the precision of Excel and
+ * LibreOffice (and below 2^53, so exact in a double). */
+#define MAX_EXACT_SIZE UINT64_C(999999999999999)
 
 /* 1900-03-01T00:00:00Z, the first instant written as a date cell, and the
  * serial number of 1970-01-01 in Excel's 1900 date system. */
@@ -278,13 +283,8 @@ static int reserve(xlsx_writer *x, size_t need)
     return NFB_OK;
 }
 
-static int is_hex(unsigned char c)
-{
-    return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
-}
-
-/* A text cell. The value is copied into x->text with NUL and a literal
- * _xHHHH_ escaped, and cut at MAX_CELL characters. */
+/* A text cell. The value is copied into x->text with NUL, U+FFFE, U+FFFF
+ * and the "_" of "_x" escaped, and cut at MAX_CELL characters. */
 static int text_cell(xlsx_writer *x, unsigned col, const char *s, size_t len)
 {
     if (len == 0) return NFB_OK;
@@ -303,9 +303,14 @@ static int text_cell(xlsx_writer *x, unsigned col, const char *s, size_t len)
         const char *esc = NULL;
         if (c == 0) {
             esc = "_x0000_";
-        } else if (c == '_' && i + 6 < len && u[i + 1] == 'x' &&
-                   is_hex(u[i + 2]) && is_hex(u[i + 3]) && is_hex(u[i + 4]) &&
-                   is_hex(u[i + 5]) && u[i + 6] == '_') {
+        } else if (c == 0xEF && i + 2 < len && u[i + 1] == 0xBF &&
+                   (u[i + 2] == 0xBE || u[i + 2] == 0xBF)) {
+            /* U+FFFE and U+FFFF, which XML cannot hold */
+            esc = u[i + 2] == 0xBE ? "_xFFFE_" : "_xFFFF_";
+            step = 3;
+        } else if (c == '_' && i + 1 < len && u[i + 1] == 'x') {
+            /* Every "_x", not only before HHHH_: LibreOffice also decodes
+             * shorter forms such as _x04_. */
             esc = "_x005F_";
         } else if (c >= 0xC0) {
             while (i + step < len && (u[i + step] & 0xC0) == 0x80)
@@ -468,8 +473,8 @@ static void send_notes(xlsx_writer *x)
         int m;
         if (k == NOTE_BIG_SIZE)
             m = snprintf(msg, sizeof msg,
-                         "%s: expected a size of at most 2^53 "
-                         "(9007199254740992) for a number cell, found %s: "
+                         "%s: expected a size of at most 15 digits "
+                         "(999999999999999) for a number cell, found %s: "
                          "written as text",
                          where, n->found);
         else if (k == NOTE_CUT)
