@@ -1,9 +1,11 @@
 /* The reader: the public API, the life of a reader and of each input, and
- * the flow of bytes: BOM, format detection, then the front end (JSON on
- * yajl), which sends events to the decoder. Diagnostics of every layer go
+ * the flow of bytes: the byte layer (gzip and zstd, by magic bytes), BOM,
+ * format detection, then the front end (JSON on yajl), which sends events
+ * to the decoder. Diagnostics of every layer go
  * through report.c. */
 #include <stdio.h>
 
+#include "bytes.h"
 #include "decode.h"
 #include "json_source.h"
 
@@ -19,6 +21,7 @@ struct nfb_reader {
     nfb__diags dg;
     nfb__dec dec;
     nfb__json json;
+    nfb__bytes bytes;
     char *name;
     int begun; /* an input is open */
     int bom;   /* bytes of a BOM matched; -1 once past */
@@ -52,6 +55,7 @@ nfb_reader *nfb_reader_new(const nfb_reader_config *cfg)
     r->dg.on_diag = cfg->on_diag;
     r->dg.ctx = cfg->ctx;
     r->dg.max_diags = cfg->max_diags;
+    nfb__bytes_init(&r->bytes, &r->alloc, &r->dg);
     if (nfb__dec_init(&r->dec, &r->alloc, &r->dg, cfg) != 0 ||
         nfb__json_init(&r->json, &r->alloc, &r->dec, &r->dg, cfg->max_string) !=
             0) {
@@ -64,6 +68,7 @@ nfb_reader *nfb_reader_new(const nfb_reader_config *cfg)
 void nfb_reader_free(nfb_reader *r)
 {
     if (!r) return;
+    nfb__bytes_free(&r->bytes);
     nfb__json_free(&r->json, &r->alloc);
     nfb__dec_free(&r->dec);
     nfb__free(&r->alloc, r->name);
@@ -95,6 +100,9 @@ nfb_result nfb_reader_begin(nfb_reader *r, const char *name)
     r->format = FMT_UNKNOWN;
     r->detect_len = 0;
     r->begun = 1;
+    nfb__bytes_begin(&r->bytes, (r->cfg.flags & NFB_READ_NO_DECOMPRESS)
+                                    ? NFB__BYTES_PLAIN_ONLY
+                                    : 0);
     return nfb__json_begin(&r->json);
 }
 
@@ -138,16 +146,10 @@ static nfb_result feed_detect(nfb_reader *r, const unsigned char *p, size_t n,
 
 static const unsigned char bom[3] = {0xEF, 0xBB, 0xBF};
 
-nfb_result nfb_reader_feed(nfb_reader *r, const void *buf, size_t len)
+/* The byte layer's sink: the input's text, decompressed if it was. */
+static int text(void *ctx, const unsigned char *p, size_t len)
 {
-    if (r->dg.failed) return NFB_ENOMEM;
-    if (r->dg.stopped) return NFB_ESTATE;
-    if (!r->begun) {
-        nfb_result res = nfb_reader_begin(r, NULL);
-        if (res != NFB_OK) return res;
-    }
-    r->dg.stats.bytes += len;
-    const unsigned char *p = buf;
+    nfb_reader *r = ctx;
     /* A UTF-8 byte order mark at the start of an input is skipped. */
     while (r->bom >= 0 && len) {
         if (p[0] == bom[r->bom]) {
@@ -159,10 +161,22 @@ nfb_result nfb_reader_feed(nfb_reader *r, const void *buf, size_t len)
         r->bom = -1;
         if (matched) {
             nfb_result res = feed_detect(r, bom, (size_t)matched, 0);
-            if (res != NFB_OK) return res;
+            if (res != NFB_OK) return (int)res;
         }
     }
-    return len ? feed_detect(r, p, len, 0) : NFB_OK;
+    return len ? (int)feed_detect(r, p, len, 0) : NFB_OK;
+}
+
+nfb_result nfb_reader_feed(nfb_reader *r, const void *buf, size_t len)
+{
+    if (r->dg.failed) return NFB_ENOMEM;
+    if (r->dg.stopped) return NFB_ESTATE;
+    if (!r->begun) {
+        nfb_result res = nfb_reader_begin(r, NULL);
+        if (res != NFB_OK) return res;
+    }
+    r->dg.stats.bytes += len;
+    return nfb__bytes_feed(&r->bytes, buf, len, text, r);
 }
 
 nfb_result nfb_reader_finish(nfb_reader *r)
@@ -170,8 +184,8 @@ nfb_result nfb_reader_finish(nfb_reader *r)
     if (r->dg.failed) return NFB_ENOMEM;
     if (r->dg.stopped) return NFB_ESTATE;
     if (!r->begun) return NFB_OK;
-    nfb_result res = NFB_OK;
-    if (r->bom > 0) {
+    nfb_result res = nfb__bytes_finish(&r->bytes, text, r);
+    if (res == NFB_OK && r->bom > 0) {
         int matched = r->bom;
         r->bom = -1;
         res = feed_detect(r, bom, (size_t)matched, 0);

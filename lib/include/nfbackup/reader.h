@@ -31,7 +31,10 @@ typedef int (*nfb_diag_fn)(void *ctx, const nfb_diag *d);
 
 enum {
     /* unknown fields are errors rather than warnings */
-    NFB_READ_STRICT = 1u << 0
+    NFB_READ_STRICT = 1u << 0,
+    /* inputs are taken as they are: gzip and zstd (found by their magic
+     * bytes, and read in constant memory) are not decompressed */
+    NFB_READ_NO_DECOMPRESS = 1u << 1
 };
 
 typedef struct nfb_reader_config {
