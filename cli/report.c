@@ -35,6 +35,7 @@ static struct {
  * failure is reported by report_finish's result. */
 static void flush_buf(void)
 {
+    if ((size_t)err.off < err.len) progress_clear();
     while (!err.broken && !err.error && (size_t)err.off < err.len) {
         ssize_t n =
             write(STDERR_FILENO, err.buf + err.off, err.len - (size_t)err.off);
