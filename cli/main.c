@@ -248,8 +248,9 @@ static int run_job(job *j, char **files, int nfiles)
     if (j->format) {
         if (output_open(&out, j->output) != 0) return EXIT_IO;
         char err[512];
-        nfb_writer_options wo = {NULL, output_write, &out, j->write_flags,
-                                 j->columns, NULL, NULL, NULL, 0};
+        nfb_writer_options wo = {NULL,           output_write, &out,
+                                 j->write_flags, j->columns,   NULL,
+                                 NULL,           NULL,         0};
         if (strcmp(j->format, "xlsx") == 0) {
             if (out.direct && isatty(out.fd)) {
                 output_close(&out, 1);
