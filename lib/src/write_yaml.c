@@ -125,19 +125,59 @@ static int number_like(const unsigned char *s, size_t n)
     return word_is(s + i, n - i, ".inf") || word_is(s + i, n - i, ".nan");
 }
 
-/* Every timestamp resolver's pattern begins with a date
- * [0-9]{4}-[0-9]{1,2}-[0-9]{1,2} and goes on with T, t, a space or a tab
- * before the time, or ends. All of these are quoted, valid dates or not
- * (PyYAML fails on a match it cannot turn into a date). */
+/* The union of the loaders' timestamp patterns (PyYAML's and js-yaml's
+ * take 1 or 2 digits where the yaml package's take 1 or 2 everywhere):
+ *   [0-9]{4}-[0-9]{1,2}-[0-9]{1,2}
+ *   ( ([Tt]|[ \t]+) [0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2} (\.[0-9]*)?
+ *     ([ \t]* (Z | [-+][0-9]{1,2}(:[0-9]{2})?))? )?
+ * Every match is quoted, valid date or not (PyYAML fails on a match it
+ * cannot turn into a date). A lower-case z matches no loader's pattern. */
+static int digits(const unsigned char *s, size_t *i, size_t n, size_t min,
+                  size_t max)
+{
+    size_t k = 0;
+    while (*i < n && k < max && is_digit(s[*i]))
+        (*i)++, k++;
+    return k >= min && (*i == n || !is_digit(s[*i]));
+}
+
+/* digits, then sep (when not 0) */
+static int field(const unsigned char *s, size_t *i, size_t n, size_t min,
+                 size_t max, int sep)
+{
+    if (!digits(s, i, n, min, max)) return 0;
+    if (!sep) return 1;
+    return *i < n && s[(*i)++] == sep;
+}
+
 static int date_like(const unsigned char *s, size_t n)
 {
-    size_t i = skip(s, 0, n < 4 ? n : 4, is_digit), k;
-    if (i != 4 || i == n || s[i++] != '-') return 0;
-    k = i, i = skip(s, i, n, is_digit);
-    if (i == k || i - k > 2 || i == n || s[i++] != '-') return 0;
-    k = i, i = skip(s, i, n, is_digit);
-    if (i == k || i - k > 2) return 0;
-    return i == n || s[i] == 'T' || s[i] == 't' || is_blank(s[i]);
+    size_t i = 0;
+    if (!field(s, &i, n, 4, 4, '-') || !field(s, &i, n, 1, 2, '-') ||
+        !field(s, &i, n, 1, 2, 0))
+        return 0;
+    if (i == n) return 1;
+    if (s[i] == 'T' || s[i] == 't')
+        i++;
+    else if (is_blank(s[i]))
+        i = skip(s, i, n, is_blank);
+    else
+        return 0;
+    if (!field(s, &i, n, 1, 2, ':') || !field(s, &i, n, 1, 2, ':') ||
+        !field(s, &i, n, 1, 2, 0))
+        return 0;
+    if (i < n && s[i] == '.') i = skip(s, i + 1, n, is_digit);
+    i = skip(s, i, n, is_blank);
+    if (i == n) return 1;
+    if (s[i] == 'Z') return i + 1 == n;
+    if (s[i] != '-' && s[i] != '+') return 0;
+    i++;
+    if (!field(s, &i, n, 1, 2, 0)) return 0;
+    if (i < n && s[i] == ':') {
+        i++;
+        if (!field(s, &i, n, 2, 2, 0)) return 0;
+    }
+    return i == n;
 }
 
 /* Would a loader resolve plain s as a non-string? */
