@@ -125,8 +125,8 @@ static int number_like(const unsigned char *s, size_t n)
     return word_is(s + i, n - i, ".inf") || word_is(s + i, n - i, ".nan");
 }
 
-/* The union of the loaders' timestamp patterns (PyYAML's and js-yaml's
- * take 1 or 2 digits where the yaml package's take 1 or 2 everywhere):
+/* The union of the loaders' timestamp patterns (where PyYAML and js-yaml
+ * want two digits, the yaml package takes one or two):
  *   [0-9]{4}-[0-9]{1,2}-[0-9]{1,2}
  *   ( ([Tt]|[ \t]+) [0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2} (\.[0-9]*)?
  *     ([ \t]* (Z | [-+][0-9]{1,2}(:[0-9]{2})?))? )?
