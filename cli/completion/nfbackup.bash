@@ -1,0 +1,136 @@
+# bash completion for nfbackup(1): commands, options, option values
+# (formats, columns, statuses, source types) and file names.
+# Installed as share/bash-completion/completions/nfbackup; works as well
+# when sourced by hand. Needs no other completion library.
+
+# The option lists are checked against `nfbackup --help` by the tests.
+_nfbackup_opts_read='--strict --diagnostics= --color= --quiet --progress
+    --no-progress --max-depth --max-string --max-diagnostics --help --version'
+_nfbackup_opts_output='--to --output'
+_nfbackup_opts_convert='--pretty --envelope --array --columns --no-header
+    --crlf --no-formula-guard'
+_nfbackup_opts_filter='--status --source-type --since --until'
+# What `nfbackup formats` lists, for when the command cannot be run.
+_nfbackup_formats='json yaml csv tsv xlsx'
+_nfbackup_columns='id name status createdAt completedAt config.source.type
+    config.size config.addonVersion config.compressionType
+    config.additionalDestinations customDestinationId
+    lastRestore.restoreTimestamp lastRestore.status lastRestore.completedAt'
+_nfbackup_statuses='scheduled in-progress completed aborting aborted failed
+    not-supported'
+_nfbackup_source_types='fileUpload liveInstance snapshot externalDump
+    sameAddon none'
+
+# Completes the last item of a comma-separated list in $cur from $1.
+_nfbackup_list()
+{
+    local head= last=$cur
+    if [[ $cur == *,* ]]; then
+        head=${cur%,*},
+        last=${cur##*,}
+    fi
+    local w
+    COMPREPLY=()
+    for w in $(compgen -W "$1" -- "$last"); do
+        COMPREPLY+=("$head$w")
+    done
+    compopt -o nospace 2>/dev/null
+}
+
+_nfbackup()
+{
+    local cur=${COMP_WORDS[COMP_CWORD]} prev=
+    ((COMP_CWORD > 0)) && prev=${COMP_WORDS[COMP_CWORD - 1]}
+    # bash splits --color=al into --color, = and al.
+    if [[ $cur == = ]]; then
+        cur=
+    elif [[ $prev == = ]] && ((COMP_CWORD > 1)); then
+        prev=${COMP_WORDS[COMP_CWORD - 2]}
+    fi
+    COMPREPLY=()
+
+    if ((COMP_CWORD == 1)); then
+        if [[ $cur == -* ]]; then
+            COMPREPLY=($(compgen -W '--help --version' -- "$cur"))
+        else
+            COMPREPLY=($(compgen -W 'validate convert stats formats' -- "$cur"))
+        fi
+        return
+    fi
+    local cmd=${COMP_WORDS[1]} i
+    # After "--" every word is a file.
+    for ((i = 2; i < COMP_CWORD; i++)); do
+        if [[ ${COMP_WORDS[i]} == -- ]]; then
+            compopt -o filenames 2>/dev/null
+            mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+            return
+        fi
+    done
+
+    case $prev in
+    -t | --to)
+        if [[ $cmd == stats ]]; then
+            COMPREPLY=($(compgen -W 'text json' -- "$cur"))
+        else
+            local formats
+            formats=$("${COMP_WORDS[0]}" formats 2>/dev/null |
+                while read -r name _; do printf '%s\n' "$name"; done)
+            COMPREPLY=($(compgen -W "${formats:-$_nfbackup_formats}" -- "$cur"))
+        fi
+        return
+        ;;
+    -o | --output)
+        compopt -o filenames 2>/dev/null
+        mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+        return
+        ;;
+    --columns)
+        _nfbackup_list "$_nfbackup_columns"
+        return
+        ;;
+    --status)
+        _nfbackup_list "$_nfbackup_statuses"
+        return
+        ;;
+    --source-type)
+        _nfbackup_list "$_nfbackup_source_types"
+        return
+        ;;
+    --diagnostics)
+        COMPREPLY=($(compgen -W 'text json' -- "$cur"))
+        return
+        ;;
+    --color | --colour)
+        COMPREPLY=($(compgen -W 'auto always never' -- "$cur"))
+        return
+        ;;
+    --since | --until | --max-depth | --max-string | --max-diagnostics)
+        return # a value of the user's
+        ;;
+    esac
+
+    if [[ $cur == -* ]]; then
+        local opts
+        case $cmd in
+        validate) opts="$_nfbackup_opts_read" ;;
+        convert)
+            opts="$_nfbackup_opts_read $_nfbackup_opts_output
+                $_nfbackup_opts_convert $_nfbackup_opts_filter"
+            ;;
+        stats)
+            opts="$_nfbackup_opts_read $_nfbackup_opts_output
+                $_nfbackup_opts_filter"
+            ;;
+        *) return ;;
+        esac
+        COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+        # An option that takes its value after "=" stays open.
+        [[ ${#COMPREPLY[@]} -eq 1 && ${COMPREPLY[0]} == *= ]] &&
+            compopt -o nospace 2>/dev/null
+        return
+    fi
+    [[ $cmd == formats ]] && return
+    compopt -o filenames 2>/dev/null
+    mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+}
+complete -F _nfbackup nfbackup

@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# The bash completion, driven as bash drives it: COMP_WORDS and COMP_CWORD
+# set, the function that `complete -p nfbackup` names called, COMPREPLY
+# read back. Checks commands, options (the same long options as --help),
+# option values (formats as `nfbackup formats` lists them, also the static
+# list used when the command cannot be run; columns, statuses and source
+# types as the command's own usage errors list them) and file names.
+# Usage: completion_test.sh NFBACKUP COMPLETION_SCRIPT [ZSH_COMPLETION]
+set -uo pipefail
+nfbackup=$1 script=$2 zsh_script=${3:-}
+fail=0
+bad() { echo "FAIL: $*"; fail=1; }
+
+# shellcheck disable=SC1090
+source "$script" || { echo "FAIL: cannot source $script"; exit 1; }
+func=$(complete -p nfbackup 2>/dev/null | sed -nE 's/.*-F ([^ ]+) .*/\1/p')
+[ -n "$func" ] || { echo "FAIL: no completion registered for nfbackup"; exit 1; }
+
+# complete WORD...: the words of a command line, the last one being
+# completed (empty for a new word); prints COMPREPLY sorted, one a line.
+complete_words()
+{
+    COMP_WORDS=("$@")
+    COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+    COMP_LINE="$*"
+    COMP_POINT=${#COMP_LINE}
+    COMPREPLY=()
+    "$func" nfbackup "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}" 2>/dev/null
+    printf '%s\n' "${COMPREPLY[@]}" | sed '/^$/d' | sort
+}
+expect() # expect "WHAT" "EXPECTED (lines)" WORD...
+{
+    local what=$1 want got
+    want=$(printf '%s\n' "$2" | sed '/^$/d' | sort)
+    shift 2
+    got=$(complete_words "$@")
+    [ "$got" = "$want" ] || bad "$what: completing '$*' gave [$(echo $got)], expected [$(echo $want)]"
+}
+
+expect "command" "convert" "$nfbackup" con
+expect "commands" "$(printf '%s\n' validate convert stats formats)" "$nfbackup" ''
+expect "global options" "$(printf '%s\n' --help --version)" "$nfbackup" -
+expect "no option of convert for validate" "" "$nfbackup" validate --to
+expect "long option" "--no-formula-guard" "$nfbackup" convert --no-f
+
+# Long options: the union over the commands is what --help lists.
+help_opts=$("$nfbackup" --help | grep -E '^ +-' | grep -oE -- '--[a-z][a-z0-9-]*' | sort -u)
+comp_opts=$(for c in validate convert stats; do complete_words "$nfbackup" "$c" --; done |
+    sed 's/=$//' | sort -u)
+[ -n "$help_opts" ] || bad "no option found in --help"
+missing=$(comm -23 <(echo "$help_opts") <(echo "$comp_opts"))
+[ -z "$missing" ] || bad "options in --help that the completion does not offer: $(echo $missing)"
+extra=$(comm -13 <(echo "$help_opts") <(echo "$comp_opts"))
+[ -z "$extra" ] || bad "options the completion offers that --help does not list: $(echo $extra)"
+
+# Formats: run from the command, and the static fallback is the same list.
+formats=$("$nfbackup" formats | awk '{print $1}' | sort)
+expect "formats" "$formats" "$nfbackup" convert --to ''
+expect "formats without the command" "$formats" /nonexistent/nfbackup convert -t ''
+expect "stats formats" "$(printf 'json\ntext\n')" "$nfbackup" stats --to ''
+expect "diagnostics=" "json" "$nfbackup" validate --diagnostics = j
+expect "color" "always" "$nfbackup" validate --color al
+
+# Lists: the values the command's usage errors give.
+values() { "$nfbackup" convert --to csv "$@" 2>&1 >/dev/null | sed -nE 's/.*; [a-z ]+: //p' | head -n 1 | tr -d ',' | tr ' ' '\n' | sed '/^$/d' | sort; }
+statuses=$(values --status x)
+[ -n "$statuses" ] || bad "no status list from the command"
+expect "statuses" "$statuses" "$nfbackup" convert --status ''
+expect "status list" "failed,aborting
+failed,aborted" "$nfbackup" convert --status failed,abo
+expect "source types" "$(values --source-type x)" "$nfbackup" stats --source-type ''
+expect "columns" "$(values --columns x)" "$nfbackup" convert --to csv --columns ''
+expect "column list" "id,config.addonVersion
+id,config.additionalDestinations" "$nfbackup" convert --columns id,config.ad
+
+# File names, for inputs and -o.
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/nfb-completion.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+touch "$tmp/backups one.json" "$tmp/backups-two.json" "$tmp/other.yaml"
+expect "input files" "$tmp/backups one.json
+$tmp/backups-two.json" "$nfbackup" validate "$tmp/back"
+expect "output file" "$tmp/other.yaml" "$nfbackup" convert --to csv -o "$tmp/oth"
+expect "files after --" "$tmp/backups-two.json" "$nfbackup" convert -- "$tmp/backups-"
+
+# zsh: the completion function parses, offers the same long options, and
+# completes in an interactive zsh (in a pseudo-terminal, zsh/zpty): a key
+# line is typed with a TAB, and the terminal's text must show the result.
+zsh_complete() # zsh_complete LINE EXPECTED...: prints what was missing
+{
+    cat >"$tmp/drive.zsh" <<'ZSH'
+zmodload zsh/zpty zsh/datetime
+fpath_dir=$1 bin_dir=$2 line=$3; shift 3
+zpty z 'zsh -f -i'
+zpty -w z "PS1='> '; fpath=(${(q)fpath_dir} \$fpath); path=(${(q)bin_dir} \$path); autoload -U compinit; compinit -u -D"
+zpty -w -n z "$line"$'\t'
+all= start=$EPOCHREALTIME
+# Read until every expected word has shown, or 10 s.
+while (( EPOCHREALTIME - start < 10 )); do
+    if zpty -rt z chunk; then all+=$chunk; else sleep 0.05; fi
+    plain=${all//$'\e'\[[0-9;?]#[A-Za-z]/}
+    missing=()
+    for w in "$@"; do [[ $plain == *"$w"* ]] || missing+=$w; done
+    (( $#missing )) || break
+done
+zpty -d z
+print -r -- "$missing"
+ZSH
+    local line=$1
+    shift
+    mkdir -p "$tmp/fpath"
+    cp "$zsh_script" "$tmp/fpath/_nfbackup"
+    zsh -f -o extendedglob "$tmp/drive.zsh" "$tmp/fpath" "$(cd "$(dirname "$nfbackup")" && pwd)" "$line" "$@"
+}
+if [ -n "$zsh_script" ]; then
+    if command -v zsh >/dev/null; then
+        zsh -n "$zsh_script" || bad "zsh: $zsh_script does not parse"
+        m=$(zsh_complete "nfbackup con" "nfbackup convert ")
+        [ -z "$m" ] || bad "zsh: 'nfbackup con' did not complete to: $m"
+        m=$(zsh_complete "nfbackup convert --no-f" "nfbackup convert --no-formula-guard")
+        [ -z "$m" ] || bad "zsh: 'nfbackup convert --no-f' did not complete to: $m"
+        # shellcheck disable=SC2086
+        m=$(zsh_complete "nfbackup convert --to " $formats)
+        [ -z "$m" ] || bad "zsh: formats not offered after --to: $m"
+        # Two statuses start with "abort": the line grows to that.
+        m=$(zsh_complete "nfbackup stats --status failed,ab" "--status failed,abort")
+        [ -z "$m" ] || bad "zsh: 'nfbackup stats --status failed,ab' did not complete to: $m"
+        zsh_opts=$(grep -v '^ *#' "$zsh_script" | grep -oE -- '--[a-z][a-z0-9-]*' | sort -u)
+        missing=$(comm -23 <(echo "$help_opts") <(echo "$zsh_opts"))
+        [ -z "$missing" ] || bad "options in --help that the zsh completion does not offer: $(echo $missing)"
+        extra=$(comm -13 <(echo "$help_opts") <(echo "$zsh_opts"))
+        [ -z "$extra" ] || bad "options the zsh completion offers that --help does not list: $(echo $extra)"
+    else
+        bad "zsh is not installed (scripts/install-deps installs it)"
+    fi
+fi
+
+[ $fail -eq 0 ] && echo "ok: $(echo "$help_opts" | wc -l) long options, formats $(echo $formats)"
+exit $fail
