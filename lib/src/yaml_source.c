@@ -100,6 +100,10 @@ static int ring_reserve(nfb__yaml *y, uint64_t need)
     if (need <= y->cap) return 1;
     if (need > SIZE_MAX / 2) return 0;
     size_t cap = y->cap ? y->cap + y->cap / 2 : 65536;
+    /* What a window and libyaml's read-ahead need, not more: it is all
+     * touched as the ring turns. */
+    if (cap > y->window + 2 * GAP_SLACK)
+        cap = (size_t)(y->window + 2 * GAP_SLACK);
     if (cap < need) cap = (size_t)need;
     unsigned char *p = nfb__malloc(&y->alloc, cap);
     if (!p) return 0;
@@ -515,6 +519,10 @@ static int plain_value(nfb__yaml *y, nfb__pos at, const char *s, size_t len)
     static const char *const nonfinite[] = {
         ".inf",  ".Inf",  ".INF", "+.inf", "+.Inf", "+.INF", "-.inf",
         "-.Inf", "-.INF", ".nan", ".NaN",  ".NAN",  NULL};
+    char c0 = len ? s[0] : 0;
+    /* Most plain scalars are words: only these can start a typed one. */
+    if (c0 && !is_digit(c0) && !strchr("~nNtTfF.-+", c0))
+        return nfb__dec_string(y->dec, at, s, len);
     if (one_of(s, len, nulls)) return nfb__dec_null(y->dec, at);
     if (one_of(s, len, trues)) return nfb__dec_bool(y->dec, at, 1);
     if (one_of(s, len, falses)) return nfb__dec_bool(y->dec, at, 0);

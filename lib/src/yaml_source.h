@@ -7,19 +7,31 @@
  * chunks. So a parse step (one libyaml event) is only taken while at least
  * a window of W = 2 * (max_string + 2) + 64 KiB bytes beyond what libyaml
  * was handed is buffered, or once the input is finished, and during that
- * step libyaml may read at most W bytes more. A step needs at most two
- * tokens (the value and the token after it, read to tell a simple key) and
- * the blank lines and comments between them, so a token of at most
- * max_string bytes never meets the window's end. When a step does meet it
- * (a longer token, or more than about 64 KiB of comments and blank lines
- * in one gap), the step's result is thrown away and a `limit` diagnostic is
- * reported, "expected a token of at most N bytes, found a longer one; the
- * rest of the document is skipped", at the first byte after the last event
- * that is not blank, a comment or an indicator (-, ?, :, ',', [, {). Where
- * the window ends depends only on the input, never on how it was cut, so
- * events and diagnostics are the same for any chunking. Memory: the window
- * and what libyaml holds of it (its token queue, its scalar text, one stack
- * entry per nesting level, which the decoder caps at its max_depth).
+ * step libyaml may read at most W bytes more. A step reads the token it
+ * delivers and, while that token may still be a simple key, what follows
+ * it on its line (up to 1024 characters, libyaml's limit for a simple key)
+ * or the next token, with the blank lines and comments between: a token
+ * of at most max_string bytes never meets the window's end, even with a
+ * second one after it (twice max_string: a block scalar's indentation
+ * counts in its bytes). When a step does meet it (a longer token, or more
+ * than about 64 KiB of comments and blank lines in one gap), the step's
+ * result is thrown away and a `limit` diagnostic is reported, "expected a
+ * token of at most N bytes, found a longer one; the rest of the document
+ * is skipped", at the first byte after the last event sent that is not
+ * blank, a comment or an indicator (-, ?, :, ',', [, {): the long token
+ * itself, or, in flow context, the token before it that might have been a
+ * key. Where the window ends depends only on the input, never on how it
+ * was cut, so events and diagnostics are the same for any chunking. A
+ * scalar whose text is longer than max_string is the same limit, at the
+ * scalar. Memory: about W for the ring of buffered input, and what libyaml
+ * holds of one window (its token queue, its scalar text, one stack entry
+ * per nesting level, which the decoder caps at its max_depth).
+ *
+ * libyaml checks the text it reads as it reads it, ahead of its scanner,
+ * so it would refuse a bad character before the events in front of it: it
+ * is handed bytes up to the first character it refuses, and that one only
+ * when it asks for more there. It still looks up to 4 characters ahead,
+ * so a bad character may take the scalar just before it with it.
  *
  * Scalars, by the YAML 1.2 core schema. Quoted (single or double), literal
  * and folded scalars are strings. Plain scalars: empty, ~, null, Null,

@@ -676,11 +676,13 @@ static void window_limit(void **state)
     opts o = {16, 0, 0};
     static const char *const heads[] = {"a: \"", "a: '", "a: ", "a: |\n  ",
                                         "- [x, \""};
-    const char *pos[] = {"1:4", "1:4", "1:4", "1:4", "1:7"};
+    /* In flow context libyaml reads up to 1024 characters ahead to tell a
+     * key: the limit is then reported after the last event sent, at x. */
+    const char *pos[] = {"1:4", "1:4", "1:4", "1:4", "1:4"};
     for (size_t h = 0; h < sizeof heads / sizeof *heads; h++) {
         text t = {0};
         put(&t, heads[h], strlen(heads[h]));
-        for (int i = 0; i < 70000; i++)
+        for (int i = 0; i < 200000; i++)
             put(&t, "x", 1);
         put(&t, "\"'\n---\nb: 1\n", 12);
         int line = h == 3 ? 4 : 3; /* of the document after */
@@ -689,8 +691,8 @@ static void window_limit(void **state)
                  "%s%s error limit: expected a token of at most 16 bytes, "
                  "found a longer one; the rest of the document is skipped\n"
                  "reset\n%d:1 {\n%d:1 key b\n%d:4 number 1\n%d:1 }\n",
-                 h == 4 ? "1:1 [\n1:3 [\n1:4 string x\n" : "1:1 {\n1:1 key a\n",
-                 pos[h], line, line, line, line + 1);
+                 h == 4 ? "1:1 [\n" : "1:1 {\n1:1 key a\n", pos[h], line, line,
+                 line, line + 1);
         char *log = run(t.p, &o);
         /* Whole and in a few cuts (the full sweep is too slow here). */
         if (strcmp(log, want) != 0) fail_msg("%s\nwant:\n%s", log, want);
