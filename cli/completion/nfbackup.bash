@@ -21,10 +21,16 @@ _nfbackup_statuses='scheduled in-progress completed aborting aborted failed
 _nfbackup_source_types='fileUpload liveInstance snapshot externalDump
     sameAddon none'
 
+# Completes $cur from the words of $1.
+_nfbackup_words()
+{
+    mapfile -t COMPREPLY < <(compgen -W "$1" -- "$cur")
+}
+
 # Completes the last item of a comma-separated list in $cur from $1.
 _nfbackup_list()
 {
-    local head= last=$cur
+    local head='' last=$cur
     if [[ $cur == *,* ]]; then
         head=${cur%,*},
         last=${cur##*,}
@@ -51,9 +57,9 @@ _nfbackup()
 
     if ((COMP_CWORD == 1)); then
         if [[ $cur == -* ]]; then
-            COMPREPLY=($(compgen -W '--help --version' -- "$cur"))
+            _nfbackup_words '--help --version'
         else
-            COMPREPLY=($(compgen -W 'validate convert stats formats' -- "$cur"))
+            _nfbackup_words 'validate convert stats formats'
         fi
         return
     fi
@@ -70,12 +76,12 @@ _nfbackup()
     case $prev in
     -t | --to)
         if [[ $cmd == stats ]]; then
-            COMPREPLY=($(compgen -W 'text json' -- "$cur"))
+            _nfbackup_words 'text json'
         else
             local formats
             formats=$("${COMP_WORDS[0]}" formats 2>/dev/null |
                 while read -r name _; do printf '%s\n' "$name"; done)
-            COMPREPLY=($(compgen -W "${formats:-$_nfbackup_formats}" -- "$cur"))
+            _nfbackup_words "${formats:-$_nfbackup_formats}"
         fi
         return
         ;;
@@ -97,11 +103,11 @@ _nfbackup()
         return
         ;;
     --diagnostics)
-        COMPREPLY=($(compgen -W 'text json' -- "$cur"))
+        _nfbackup_words 'text json'
         return
         ;;
     --color | --colour)
-        COMPREPLY=($(compgen -W 'auto always never' -- "$cur"))
+        _nfbackup_words 'auto always never'
         return
         ;;
     --since | --until | --max-depth | --max-string | --max-diagnostics)
@@ -123,7 +129,7 @@ _nfbackup()
             ;;
         *) return ;;
         esac
-        COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+        _nfbackup_words "$opts"
         # An option that takes its value after "=" stays open.
         [[ ${#COMPREPLY[@]} -eq 1 && ${COMPREPLY[0]} == *= ]] &&
             compopt -o nospace 2>/dev/null

@@ -10,6 +10,8 @@ set -uo pipefail
 nfbackup=$1 script=$2 zsh_script=${3:-}
 fail=0
 bad() { echo "FAIL: $*"; fail=1; }
+# The lines of $1 on one line, for messages.
+join() { tr "\n" " " <<<"$1" | sed "s/ *$//"; }
 
 # shellcheck disable=SC1090
 source "$script" || { echo "FAIL: cannot source $script"; exit 1; }
@@ -34,7 +36,7 @@ expect() # expect "WHAT" "EXPECTED (lines)" WORD...
     want=$(printf '%s\n' "$2" | sed '/^$/d' | sort)
     shift 2
     got=$(complete_words "$@")
-    [ "$got" = "$want" ] || bad "$what: completing '$*' gave [$(echo $got)], expected [$(echo $want)]"
+    [ "$got" = "$want" ] || bad "$what: completing '$*' gave [$(join "$got")], expected [$(join "$want")]"
 }
 
 expect "command" "convert" "$nfbackup" con
@@ -49,9 +51,9 @@ comp_opts=$(for c in validate convert stats; do complete_words "$nfbackup" "$c" 
     sed 's/=$//' | sort -u)
 [ -n "$help_opts" ] || bad "no option found in --help"
 missing=$(comm -23 <(echo "$help_opts") <(echo "$comp_opts"))
-[ -z "$missing" ] || bad "options in --help that the completion does not offer: $(echo $missing)"
+[ -z "$missing" ] || bad "options in --help that the completion does not offer: $(join "$missing")"
 extra=$(comm -13 <(echo "$help_opts") <(echo "$comp_opts"))
-[ -z "$extra" ] || bad "options the completion offers that --help does not list: $(echo $extra)"
+[ -z "$extra" ] || bad "options the completion offers that --help does not list: $(join "$extra")"
 
 # Formats: run from the command, and the static fallback is the same list.
 formats=$("$nfbackup" formats | awk '{print $1}' | sort)
@@ -126,13 +128,13 @@ if [ -n "$zsh_script" ]; then
         [ -z "$m" ] || bad "zsh: 'nfbackup stats --status failed,ab' did not complete to: $m"
         zsh_opts=$(grep -v '^ *#' "$zsh_script" | grep -oE -- '--[a-z][a-z0-9-]*' | sort -u)
         missing=$(comm -23 <(echo "$help_opts") <(echo "$zsh_opts"))
-        [ -z "$missing" ] || bad "options in --help that the zsh completion does not offer: $(echo $missing)"
+        [ -z "$missing" ] || bad "options in --help that the zsh completion does not offer: $(join "$missing")"
         extra=$(comm -13 <(echo "$help_opts") <(echo "$zsh_opts"))
-        [ -z "$extra" ] || bad "options the zsh completion offers that --help does not list: $(echo $extra)"
+        [ -z "$extra" ] || bad "options the zsh completion offers that --help does not list: $(join "$extra")"
     else
         bad "zsh is not installed (scripts/install-deps installs it)"
     fi
 fi
 
-[ $fail -eq 0 ] && echo "ok: $(echo "$help_opts" | wc -l) long options, formats $(echo $formats)"
+[ $fail -eq 0 ] && echo "ok: $(echo "$help_opts" | wc -l) long options, formats $(join "$formats")"
 exit $fail

@@ -9,6 +9,8 @@ set -euo pipefail
 nfbackup=$1 page=$2 src=$3
 fail=0
 bad() { echo "FAIL: $*"; fail=1; }
+# The lines of $1 on one line, for messages.
+join() { tr "\n" " " <<<"$1" | sed "s/ *$//"; }
 
 # Wide enough that no line is broken, so no name is hyphenated.
 text=$(LC_ALL=C.UTF-8 MANWIDTH=250 man --warnings -l "$page" 2>"${TMPDIR:-/tmp}/man_test.$$") || bad "man -l failed"
@@ -34,9 +36,9 @@ help_opts=$(grep -E '^ +-' <<<"$help" | sed -E 's/^ +//; s/  .*//' | opts)
 man_opts=$(terms OPTIONS | opts)
 [ -n "$help_opts" ] || bad "no option found in --help"
 missing=$(comm -23 <(echo "$help_opts") <(echo "$man_opts"))
-[ -z "$missing" ] || bad "options in --help but not in the man page's OPTIONS: $(echo $missing)"
+[ -z "$missing" ] || bad "options in --help but not in the man page's OPTIONS: $(join "$missing")"
 extra=$(comm -13 <(echo "$help_opts") <(echo "$man_opts"))
-[ -z "$extra" ] || bad "options in the man page but not in --help: $(echo $extra)"
+[ -z "$extra" ] || bad "options in the man page but not in --help: $(join "$extra")"
 
 # Commands: the usage lines of --help.
 for c in $(grep -oE '^(usage:)? +nfbackup [a-z]+' <<<"$help" | awk '{print $NF}' | sort -u); do
@@ -58,7 +60,7 @@ readme_codes=$(grep -oE '^\| `[a-z-]+` \| (error|warning) \|' "$src/README.md" |
 man_codes=$(terms DIAGNOSTICS | grep -oE '^[a-z-]+ \((error|warning)\)$' | cut -d' ' -f1 | sort -u)
 [ -n "$readme_codes" ] || bad "no diagnostic code found in README.md"
 [ "$readme_codes" = "$man_codes" ] ||
-    bad "diagnostic codes differ: README $(echo $readme_codes), man page $(echo $man_codes)"
+    bad "diagnostic codes differ: README $(join "$readme_codes"), man page $(join "$man_codes")"
 # Each code with its severity as the README gives it.
 while read -r code sev; do
     terms DIAGNOSTICS | grep -qx "$code ($sev)" || bad "code $code is not '$code ($sev)' in the man page"
