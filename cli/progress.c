@@ -68,15 +68,22 @@ void progress_begin(int mode, int writes_stdout, char **files, int nfiles)
     }
     pg.on = 1;
     pg.start = now_ns();
-    /* The total is known when every input is a regular file; stdin, a
-     * pipe or a FIFO leaves it unknown, and the line shows bytes so far. */
+    /* The total is known when every input is a regular file (stdin too,
+     * from its offset on, when it is redirected from one); a pipe or a
+     * FIFO leaves it unknown, and the line shows the bytes so far. */
     uint64_t total = 0;
     for (int i = 0; i < nfiles; i++) {
         struct stat st;
-        if (strcmp(files[i], "-") == 0 || stat(files[i], &st) != 0 ||
+        int is_stdin = strcmp(files[i], "-") == 0;
+        if ((is_stdin ? fstat(STDIN_FILENO, &st) : stat(files[i], &st)) != 0 ||
             !S_ISREG(st.st_mode))
             return;
-        total += (uint64_t)st.st_size;
+        uint64_t size = (uint64_t)st.st_size;
+        if (is_stdin) {
+            off_t at = lseek(STDIN_FILENO, 0, SEEK_CUR);
+            if (at > 0) size = (uint64_t)at < size ? size - (uint64_t)at : 0;
+        }
+        total += size;
     }
     pg.total = total;
 }

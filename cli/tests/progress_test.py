@@ -84,14 +84,15 @@ def feed_slowly(fd_or_file, piece=16384, pause=0.005):
 
 
 def run(args, stdin_slow=False, fifo=None, stdout_slow=False,
-        stdout_tty=False, stderr_tty=True, cols=200):
+        stdout_tty=False, stderr_tty=True, cols=200, stdin_file=None):
     """Runs nfbackup; returns (stderr bytes, stdout bytes, status, seconds)."""
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, cols, 0, 0))
     t0 = time.monotonic()
     p = subprocess.Popen(
         [nfbackup] + args, env=ENV,
-        stdin=subprocess.PIPE if stdin_slow else subprocess.DEVNULL,
+        stdin=(subprocess.PIPE if stdin_slow else
+               stdin_file if stdin_file else subprocess.DEVNULL),
         stdout=slave if stdout_tty else subprocess.PIPE,
         stderr=slave if stderr_tty else subprocess.PIPE)
     os.close(slave)
@@ -130,7 +131,7 @@ def run(args, stdin_slow=False, fifo=None, stdout_slow=False,
     drains = []
     if not stdout_tty:
         drains.append(threading.Thread(
-            target=drain, args=(p.stdout, out, 0.005 if stdout_slow else 0)))
+            target=drain, args=(p.stdout, out, 0.008 if stdout_slow else 0)))
     if not stderr_tty:
         drains.append(threading.Thread(target=drain, args=(p.stderr, err, 0)))
     for t in drains:
@@ -239,44 +240,57 @@ with tempfile.TemporaryDirectory() as d:
 
     # 2. --progress on a regular file, read slowly because stdout is read
     # slowly: the total, a percentage and an ETA; stdout is the records.
-    err, out, rc, secs = run(["convert", "--to", "json", "--progress", path],
-                             stdout_slow=True)
-    check(rc == 1, "file: exit status %d, expected 1" % rc)
-    check(out == ref_out, "file: stdout differs from the records (%d bytes, "
-          "expected %d)" % (len(out), len(ref_out)))
-    check(b"\r" not in out and b"\033" not in out and b"MB/s" not in out,
-          "file: progress bytes in stdout")
-    ds = draws(err)
-    print("file: %d draws in %.2f s; first %r, last %r"
-          % (len(ds), secs, ds[:1], ds[-1:]))
-    check(len(ds) >= 2, "file: %d progress lines drawn, expected some"
-          % len(ds))
-    check(len(ds) <= 10 * secs + 1, "file: %d draws in %.2f s" % (len(ds),
-                                                                   secs))
-    pcts = []
-    for line in ds:
-        m = KNOWN.match(line)
-        check(m is not None, "file: line %r not in the known-total format"
-              % line)
-        if not m:
-            continue
-        check(m.group(2) == fmt_bytes(len(data)), "file: total %r, expected "
-              "%r" % (m.group(2), fmt_bytes(len(data))))
-        pct = int(m.group(3))
-        # The shown size is rounded to its last digit: half a unit of it.
-        shown, unit = m.group(1).split()
-        half = to_bytes("%s %s" % ("0.5" if "." not in shown else "0.05",
-                                   unit))
-        check(100 * (to_bytes(m.group(1)) - half) / len(data) - 1 <= pct <=
-              100 * (to_bytes(m.group(1)) + half) / len(data),
-              "file: %d%% for %s of %s" % (pct, m.group(1), m.group(2)))
-        check(pct == 100 or ", ETA " in line, "file: no ETA in %r" % line)
-        pcts.append(pct)
-    check(pcts == sorted(pcts), "file: percentages not increasing: %r" % pcts)
-    clean_protocol(err, "file")
-    check(screen(err) == [ln for ln in ref.stderr.decode().splitlines()
-                          if "records valid" not in ln],
-          "file: the screen is not the diagnostics: %r" % screen(err)[:3])
+    # The file named, then stdin redirected from it.
+    def check_known(how, err, out, rc, secs):
+        """Checks a run over the data file, whose size is known."""
+        def chk(cond, what):
+            check(cond, "%s: %s" % (how, what))
+        chk(rc == 1, "exit status %d, expected 1" % rc)
+        chk(out == ref_out, "stdout differs from the records (%d bytes, "
+            "expected %d)" % (len(out), len(ref_out)))
+        chk(b"\r" not in out and b"\033" not in out and b"MB/s" not in out,
+            "progress bytes in stdout")
+        ds = draws(err)
+        print("%s: %d draws in %.2f s; first %r, last %r"
+              % (how, len(ds), secs, ds[:1], ds[-1:]))
+        chk(len(ds) >= 2, "%d progress lines drawn, expected some" % len(ds))
+        chk(len(ds) <= 10 * secs + 1, "%d draws in %.2f s" % (len(ds), secs))
+        pcts = []
+        for line in ds:
+            m = KNOWN.match(line)
+            chk(m is not None, "line %r not in the known-total format" % line)
+            if not m:
+                continue
+            chk(m.group(2) == fmt_bytes(len(data)), "total %r, expected %r"
+                % (m.group(2), fmt_bytes(len(data))))
+            pct = int(m.group(3))
+            # The shown size is rounded to its last digit: half a unit of it.
+            shown, unit = m.group(1).split()
+            half = to_bytes("%s %s" % ("0.5" if "." not in shown else "0.05",
+                                       unit))
+            done = to_bytes(m.group(1))
+            chk(100 * (done - half) / len(data) - 1 <= pct <=
+                100 * (done + half) / len(data),
+                "%d%% for %s of %s" % (pct, m.group(1), m.group(2)))
+            chk(pct == 100 or ", ETA " in line, "no ETA in %r" % line)
+            pcts.append(pct)
+        chk(pcts == sorted(pcts), "percentages not increasing: %r" % pcts)
+        clean_protocol(err, how)
+        shown = [ln.split(":", 1)[1] for ln in screen(err)]
+        chk(shown == ref_diags[:-1], "the screen is not the diagnostics: %r"
+            % shown[:3])
+
+    for how in ["file", "stdin"]:
+        with open(path, "rb") as f:
+            if how == "file":
+                err, out, rc, secs = run(
+                    ["convert", "--to", "json", "--progress", path],
+                    stdout_slow=True)
+            else:
+                err, out, rc, secs = run(
+                    ["convert", "--to", "json", "--progress"],
+                    stdout_slow=True, stdin_file=f)
+        check_known(how, err, out, rc, secs)
 
     # 3. A narrow terminal: the line is cut to fit, never wraps.
     err, out, rc, secs = run(["validate", "--progress", "-"],
