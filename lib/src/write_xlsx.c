@@ -126,6 +126,14 @@ static char *copy_str(nfb_allocator *a, const char *s, size_t n)
     return p;
 }
 
+/* A libxlsxwriter result as an nfb_result: a cell it refuses is a
+ * workbook that cannot be written. */
+static int lxw_res(lxw_error e)
+{
+    if (e == LXW_NO_ERROR) return NFB_OK;
+    return e == LXW_ERROR_MEMORY_MALLOC_FAILED ? NFB_ENOMEM : NFB_EWRITE;
+}
+
 static int init(nfb_writer *w, const nfb_writer_options *o, char *err,
                 size_t errlen)
 {
@@ -215,14 +223,12 @@ static int finish_sheet(xlsx_writer *x)
 {
     for (unsigned i = 0; i < x->ncols; i++) {
         uint32_t w = x->width[i] > MAX_WIDTH ? MAX_WIDTH : x->width[i];
-        if (worksheet_set_column(x->ws, (lxw_col_t)i, (lxw_col_t)i,
-                                 (double)w + 1, NULL) != LXW_NO_ERROR)
-            return NFB_EINVAL;
+        int res = lxw_res(worksheet_set_column(
+            x->ws, (lxw_col_t)i, (lxw_col_t)i, (double)w + 1, NULL));
+        if (res != NFB_OK) return res;
     }
-    return worksheet_autofilter(x->ws, 0, 0, x->row - 1,
-                                (lxw_col_t)(x->ncols - 1)) == LXW_NO_ERROR
-               ? NFB_OK
-               : NFB_EINVAL;
+    return lxw_res(worksheet_autofilter(x->ws, 0, 0, x->row - 1,
+                                        (lxw_col_t)(x->ncols - 1)));
 }
 
 /* Starts sheet number x->sheet + 1 with its header row. */
@@ -241,9 +247,9 @@ static int new_sheet(xlsx_writer *x)
         const char *n = nfb__column_names[x->cols[i]];
         /* The autofilter's button takes about two characters. */
         x->width[i] = (uint32_t)strlen(n) + 2;
-        if (worksheet_write_string(x->ws, 0, (lxw_col_t)i, n, x->bold) !=
-            LXW_NO_ERROR)
-            return NFB_ENOMEM;
+        int res =
+            lxw_res(worksheet_write_string(x->ws, 0, (lxw_col_t)i, n, x->bold));
+        if (res != NFB_OK) return res;
     }
     worksheet_freeze_panes(x->ws, 1, 0);
     x->row = 1;
@@ -333,10 +339,8 @@ static int text_cell(xlsx_writer *x, unsigned col, const char *s, size_t len)
     }
     t[k] = 0;
     widen(x, col, n);
-    return worksheet_write_string(x->ws, x->row, (lxw_col_t)col, t, NULL) ==
-                   LXW_NO_ERROR
-               ? NFB_OK
-               : NFB_ENOMEM;
+    return lxw_res(
+        worksheet_write_string(x->ws, x->row, (lxw_col_t)col, t, NULL));
 }
 
 static int name_cell(xlsx_writer *x, unsigned col, const char *s)
@@ -357,10 +361,8 @@ static int time_cell(xlsx_writer *x, unsigned col, const nfb_time *t)
         (double)t->unix_seconds * 1000.0 + (double)(t->nanoseconds / 1000000u);
     double serial = EXCEL_DAY_OF_EPOCH + ms / 86400000.0;
     widen(x, col, sizeof "2021-01-20 11:19:53.175" - 1);
-    return worksheet_write_number(x->ws, x->row, (lxw_col_t)col, serial,
-                                  x->date) == LXW_NO_ERROR
-               ? NFB_OK
-               : NFB_ENOMEM;
+    return lxw_res(
+        worksheet_write_number(x->ws, x->row, (lxw_col_t)col, serial, x->date));
 }
 
 static int size_cell(xlsx_writer *x, unsigned col, const nfb_backup *b)
@@ -371,11 +373,8 @@ static int size_cell(xlsx_writer *x, unsigned col, const nfb_backup *b)
         return text_cell(x, col, s.ptr, s.len);
     }
     widen(x, col, (uint32_t)s.len);
-    return worksheet_write_number(x->ws, x->row, (lxw_col_t)col,
-                                  (double)b->config.size,
-                                  x->count) == LXW_NO_ERROR
-               ? NFB_OK
-               : NFB_ENOMEM;
+    return lxw_res(worksheet_write_number(x->ws, x->row, (lxw_col_t)col,
+                                          (double)b->config.size, x->count));
 }
 
 static int cell(xlsx_writer *x, unsigned i, const nfb_backup *b)
@@ -519,8 +518,7 @@ static int end(nfb_writer *w)
     if (res != NFB_OK) return res;
     lxw_error e = workbook_close(x->wb);
     x->wb = NULL;
-    if (e != LXW_NO_ERROR)
-        return e == LXW_ERROR_MEMORY_MALLOC_FAILED ? NFB_ENOMEM : NFB_EWRITE;
+    if (e != LXW_NO_ERROR) return lxw_res(e);
     send_notes(x);
     return x->spool ? spool_out(x) : NFB_OK;
 }
