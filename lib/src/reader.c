@@ -135,7 +135,7 @@ static nfb_result feed_detect(nfb_reader *r, const unsigned char *p, size_t n,
     if (r->format != FMT_UNKNOWN) return n ? feed_front(r, p, n) : NFB_OK;
     size_t take = DETECT_MAX - r->detect_len;
     if (take > n) take = n;
-    memcpy(r->detect + r->detect_len, p, take);
+    if (take) memcpy(r->detect + r->detect_len, p, take);
     r->detect_len += take;
     r->format = detect(r, end || take < n);
     if (r->format == FMT_UNKNOWN) return NFB_OK;
