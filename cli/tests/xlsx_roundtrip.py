@@ -11,9 +11,9 @@ and up to 2^64-1, formula-like and number-like names, 40,000-character
 names, offsets, a leap second, nanoseconds, dates before 1900). Also: the
 bold frozen header with an autofilter over every row, column widths that
 fit, the warnings, sheets backups-2.. past the row limit (lowered with the
-test knob NFBACKUP_XLSX_SHEET_ROWS), --columns, -o required (exit 2), a
-failed run leaving the old file and no temporary file, and the file
-handed through a pipe (-o /dev/stdout).
+test knob NFBACKUP_XLSX_SHEET_ROWS), --columns, -o required and not a
+terminal (exit 2), a failed run leaving the old file and no temporary
+file, and the file handed through a pipe (-o /dev/stdout).
 
 usage: xlsx_roundtrip.py NFBACKUP SOURCE_DIR"""
 
@@ -320,6 +320,13 @@ def main():
                 fail("%s: exit %d, %r" % (args, p.returncode, p.stderr))
             if p.stdout:
                 fail("%s: wrote %d bytes to stdout" % (args, len(p.stdout)))
+        # Nor to a terminal named by -o (script(1) gives a pseudo-terminal).
+        p = subprocess.run(["script", "-qec", "%s convert --to xlsx -o "
+                            "/dev/tty %s" % (BIN, gen), "/dev/null"],
+                           capture_output=True)
+        if p.returncode != 2 or b"expected -o FILE, found a terminal" \
+                not in p.stdout:
+            fail("-o /dev/tty: exit %d, %r" % (p.returncode, p.stdout[:300]))
         d = os.path.join(tmp, "keep")
         os.mkdir(d)
         old = os.path.join(d, "old.xlsx")
