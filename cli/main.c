@@ -37,7 +37,7 @@ static const char usage_text[] =
     "      --diagnostics=text|json\n"
     "                          diagnostics as compiler-style lines or JSON\n"
     "      --color=auto|always|never\n"
-    "  -q, --quiet             no warnings and no summary\n"
+    "  -q, --quiet             no warnings, summary or progress line\n"
     "      --progress          progress line on stderr (default: on a tty)\n"
     "      --no-progress       no progress line\n"
     "      --max-depth N       nesting limit (default 64)\n"
