@@ -256,10 +256,15 @@ static int read_handler(void *data, unsigned char *buf, size_t size,
     if (y->checked < y->given) y->checked = y->given;
     check_input(y, end);
     uint64_t n = end - y->given;
-    if (y->checked > y->given)
+    if (y->checked > y->given) {
         n = y->checked - y->given; /* the good characters */
-    else if (y->bad)
+    } else if (y->bad) {
         n = 1; /* the bad one: libyaml reports it */
+    } else if (end < y->have || !y->finished) {
+        /* A character cut by the window's end: it is past the window. */
+        y->exhausted = 1;
+        return 1;
+    }
     if (n > size) n = size;
     for (size_t done = 0; done < n;) {
         const unsigned char *s;

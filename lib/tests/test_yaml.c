@@ -674,16 +674,18 @@ static void window_limit(void **state)
 {
     (void)state;
     opts o = {16, 0, 0};
-    static const char *const heads[] = {"a: \"", "a: '", "a: ", "a: |\n  ",
-                                        "- [x, \""};
+    /* The last one is of two-byte characters, which the window's end
+     * cuts. */
+    static const char *const heads[] = {
+        "a: \"", "a: '", "a: ", "a: |\n  ", "- [x, \"", "a: "};
     /* In flow context libyaml reads up to 1024 characters ahead to tell a
      * key: the limit is then reported after the last event sent, at x. */
-    const char *pos[] = {"1:4", "1:4", "1:4", "1:4", "1:4"};
+    const char *pos[] = {"1:4", "1:4", "1:4", "1:4", "1:4", "1:4"};
     for (size_t h = 0; h < sizeof heads / sizeof *heads; h++) {
         text t = {0};
         put(&t, heads[h], strlen(heads[h]));
         for (int i = 0; i < 200000; i++)
-            put(&t, "x", 1);
+            put(&t, h == 5 ? "\xc3\xa9" : "x", h == 5 ? 2 : 1);
         put(&t, "\"'\n---\nb: 1\n", 12);
         int line = h == 3 ? 4 : 3; /* of the document after */
         char want[512];
