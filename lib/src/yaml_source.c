@@ -686,8 +686,22 @@ static nfb_result on_start(nfb__yaml *y, const yaml_event_t *ev, nfb__pos at,
 
 static nfb_result on_event(nfb__yaml *y, const yaml_event_t *ev)
 {
-    nfb__pos at = mark_pos(y, ev->start_mark, 1);
-    y->last_end_ci = ev->end_mark.index;
+    /* A block collection ends where its last node ends (libyaml's mark is
+     * at the next token, past blank lines and comments), as a JSON one
+     * ends at its bracket. */
+    int block_end = (ev->type == YAML_MAPPING_END_EVENT ||
+                     ev->type == YAML_SEQUENCE_END_EVENT) &&
+                    ev->start_mark.index == ev->end_mark.index &&
+                    y->last_end_ci <= ev->start_mark.index;
+    nfb__pos at;
+    if (block_end) {
+        cursor c = y->cur;
+        walk_chars(y, &c, y->last_end_ci);
+        at = pos_of(&c); /* the cursor stays before it, for the next */
+    } else {
+        at = mark_pos(y, ev->start_mark, 1);
+        y->last_end_ci = ev->end_mark.index;
+    }
     switch (ev->type) {
     case YAML_STREAM_END_EVENT:
         y->done = 1;

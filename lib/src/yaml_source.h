@@ -77,7 +77,11 @@
  * marks count characters, not bytes, so they are turned into byte offsets
  * by walking the buffered input, which libyaml has checked as UTF-8. The
  * input is read as UTF-8 whatever its first bytes (no UTF-16), as JSON is;
- * the reader removes a leading byte order mark.
+ * the reader removes a leading byte order mark. An event is at the start
+ * of its node; the end of a block mapping or sequence, which has no
+ * bracket, is where its last node ends (libyaml puts it at the next token,
+ * past blank lines and comments), so that what the decoder reports there
+ * (a missing field) points at the mapping's last line.
  *
  * Memory: the handle and its window come from the allocator; libyaml
  * allocates with the C library's malloc (it has no allocator hook). An
