@@ -222,7 +222,7 @@ static void check_input(nfb__yaml *y, uint64_t end)
             i++;
         y->checked += i;
         if (i < n) {
-            unsigned char t[4];
+            unsigned char t[4] = {0};
             size_t k = 0;
             for (; k < 4 && y->checked + k < end; k++)
                 t[k] = byte_at(y, y->checked + k);

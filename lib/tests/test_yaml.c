@@ -68,15 +68,20 @@ struct nfb__dec {
     unsigned events;  /* events received */
     unsigned fail_at; /* the event (1-based) that returns 0; 0: none */
     int fail_stops;   /* ...by asking to stop, else by dropping */
+    uint64_t seen, seen_line, seen_start; /* the last position checked */
 };
 
 /* A position agrees with the input: the line and column of its offset. */
 static void check_pos(nfb__dec *d, nfb__pos at)
 {
     assert_true(at.offset <= d->input_len);
-    uint64_t line = 1, start = 0;
-    for (uint64_t i = 0; i < at.offset; i++)
-        if (d->input[i] == '\n') line++, start = i + 1;
+    /* Counted on from the last position checked (positions mostly grow). */
+    if (at.offset < d->seen) d->seen = 0, d->seen_line = 1, d->seen_start = 0;
+    if (!d->seen_line) d->seen_line = 1;
+    for (uint64_t i = d->seen; i < at.offset; i++)
+        if (d->input[i] == '\n') d->seen_line++, d->seen_start = i + 1;
+    d->seen = at.offset;
+    uint64_t line = d->seen_line, start = d->seen_start;
     assert_int_equal(at.line, line);
     assert_int_equal(at.column, at.offset - start + 1);
 }
@@ -926,6 +931,88 @@ static void decoder_answers(void **state)
              "stopped\n");
 }
 
+/* ---- memory ------------------------------------------------------------ */
+
+/* An allocator that refuses the allocation numbered fail_at (from 0). */
+typedef struct failing {
+    unsigned count, fail_at;
+} failing;
+
+static void *f_malloc(void *ctx, size_t n)
+{
+    failing *f = ctx;
+    return f->count++ == f->fail_at ? NULL : malloc(n);
+}
+static void *f_realloc(void *ctx, void *p, size_t n)
+{
+    failing *f = ctx;
+    return f->count++ == f->fail_at ? NULL : realloc(p, n);
+}
+
+/* Every allocation of the front end refused in turn: new returns NULL, or
+ * a call returns NFB_ENOMEM with diags->failed set and nothing after it,
+ * or the allocation was not needed and the log is the full one. */
+static void out_of_memory(void **state)
+{
+    (void)state;
+    text t = {0};
+    static const char head[] = "a: [0x1F, {b: 0o17}, 1.]\n---\n";
+    put(&t, head, sizeof head - 1);
+    for (int i = 0; i < 20000; i++)
+        put(&t, "- 12345\n", 8);
+    opts o = {16, 0, 0};
+    char *full = run(t.p, &o);
+    int reached_end = 0;
+    unsigned refused = 0; /* runs where a feed or finish ran out */
+    for (unsigned k = 0; !reached_end; k++) {
+        failing f = {0, k};
+        nfb_allocator a = {f_malloc, f_realloc, t_free, &f};
+        nfb__diags dg;
+        memset(&dg, 0, sizeof dg);
+        nfb__dec dec;
+        memset(&dec, 0, sizeof dec);
+        dec.dg = &dg;
+        dec.input = t.p;
+        dec.input_len = t.n;
+        dg.on_diag = on_diag;
+        dg.ctx = &dec;
+        dg.max_diags = 100;
+        nfb__yaml *y = nfb__yaml_new(&a, &dec, &dg, o.max_string);
+        if (!y) {
+            assert_true(f.count > k);
+            continue;
+        }
+        nfb__yaml_begin(y);
+        nfb_result r = NFB_OK;
+        for (size_t pos = 0; pos < t.n && r == NFB_OK; pos += 4096) {
+            size_t n = t.n - pos < 4096 ? t.n - pos : 4096;
+            r = nfb__yaml_feed(y, (const unsigned char *)t.p + pos, n);
+        }
+        if (r == NFB_OK) r = nfb__yaml_finish(y);
+        if (f.count <= k) {
+            /* Nothing refused: the whole log. */
+            assert_int_equal(r, NFB_OK);
+            assert_string_equal(dec.log.p, full);
+            reached_end = 1;
+        } else {
+            assert_int_equal(r, NFB_ENOMEM);
+            assert_true(dg.failed);
+            refused++;
+            /* What was sent before is the start of the full log. */
+            if (dec.log.p) assert_memory_equal(dec.log.p, full, dec.log.n);
+            /* Once failed, the handle only refuses. */
+            assert_int_equal(nfb__yaml_feed(y, (const unsigned char *)"a", 1),
+                             NFB_ENOMEM);
+        }
+        nfb__yaml_free(y);
+        free(dec.log.p);
+    }
+    /* The ring (first and grown), the nesting stack, the number. */
+    assert_true(refused >= 4);
+    free(full);
+    free(t.p);
+}
+
 /* ---- chunking ----------------------------------------------------------- */
 
 /* Inputs that end in odd places: every way of cutting them gives the same
@@ -963,7 +1050,7 @@ int main(void)
         cmocka_unit_test(token_limit),  cmocka_unit_test(window_limit),
         cmocka_unit_test(window_fits),  cmocka_unit_test(errors),
         cmocka_unit_test(positions),    cmocka_unit_test(decoder_answers),
-        cmocka_unit_test(chunking),
+        cmocka_unit_test(chunking),     cmocka_unit_test(out_of_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
