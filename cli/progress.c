@@ -8,6 +8,7 @@
  *
  * The state is one static struct: there is one stderr. */
 #include <errno.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,8 +25,10 @@
 enum { FIRST_DRAW_NS = 500000000, REDRAW_NS = 100000000 };
 
 static struct {
-    int on;         /* drawing enabled for this run */
-    int drawn;      /* a line is on the screen now */
+    int on; /* drawing enabled for this run */
+    /* A line is on the screen now; also read by progress_clear in a
+     * signal handler (report_flush_on_signal). */
+    volatile sig_atomic_t drawn;
     uint64_t start; /* monotonic ns at progress_begin */
     uint64_t last;  /* monotonic ns of the last draw */
     uint64_t done;  /* bytes read so far, all inputs */

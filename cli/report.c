@@ -56,6 +56,7 @@ static void flush_buf(void)
 
 void report_flush_on_signal(void)
 {
+    progress_clear(); /* async-signal-safe: one write(2) */
     /* Only whole lines, and only what no write has taken yet. */
     size_t from = (size_t)err.off, to = (size_t)err.end;
     while (!err.broken && !err.error && from < to) {

@@ -19,6 +19,7 @@ import fcntl
 import os
 import pty
 import re
+import signal
 import struct
 import subprocess
 import sys
@@ -75,16 +76,21 @@ def to_bytes(s):
 
 
 def feed_slowly(fd_or_file, piece=16384, pause=0.005):
-    """Writes the data in pieces, about 0.8 s in all, then closes."""
-    for i in range(0, len(data), piece):
-        fd_or_file.write(data[i:i + piece])
-        fd_or_file.flush()
-        time.sleep(pause)
-    fd_or_file.close()
+    """Writes the data in pieces, about 0.8 s in all, then closes; stops
+    early when the reader is gone."""
+    try:
+        for i in range(0, len(data), piece):
+            fd_or_file.write(data[i:i + piece])
+            fd_or_file.flush()
+            time.sleep(pause)
+        fd_or_file.close()
+    except BrokenPipeError:
+        pass
 
 
 def run(args, stdin_slow=False, fifo=None, stdout_slow=False,
-        stdout_tty=False, stderr_tty=True, cols=200, stdin_file=None):
+        stdout_tty=False, stderr_tty=True, cols=200, stdin_file=None,
+        interrupt=False):
     """Runs nfbackup; returns (stderr bytes, stdout bytes, status, seconds)."""
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, cols, 0, 0))
@@ -118,6 +124,13 @@ def run(args, stdin_slow=False, fifo=None, stdout_slow=False,
             target=lambda: feed_slowly(open(fifo, "wb"))))
     for f in feeders:
         f.start()
+    if interrupt:
+        # Ctrl-C once a line is up (or after 5 s, when none shows).
+        start = time.monotonic()
+        while (b"MB/s" not in term and p.poll() is None and
+               time.monotonic() - start < 5):
+            time.sleep(0.01)
+        p.send_signal(signal.SIGINT)
     out, err = bytearray(), bytearray()
 
     def drain(pipe, into, pause):
@@ -308,7 +321,14 @@ with tempfile.TemporaryDirectory() as d:
     check(len(ds) >= 2 and all(UNKNOWN.match(x) for x in ds),
           "--progress to a pipe: %r" % ds[:3])
 
-    # 5. Nothing drawn: -q (even with --progress), --no-progress, and auto
+    # 5. Interrupted (SIGINT) while the line is up: erased all the same.
+    err, out, rc, secs = run(["validate"], stdin_slow=True, interrupt=True)
+    check(rc == -signal.SIGINT, "interrupted: status %d, expected death by "
+          "SIGINT" % rc)
+    check(draws(err), "interrupted: no line drawn")
+    clean_protocol(err, "interrupted")
+
+    # 6. Nothing drawn: -q (even with --progress), --no-progress, and auto
     # mode when the records go to the same terminal.
     for what, args, kw in [
             ("-q", ["validate", "-q", "--progress"], {}),
