@@ -102,6 +102,9 @@ def run(args, stdin_slow=False, fifo=None, stdout_slow=False,
         stdout=slave if stdout_tty else subprocess.PIPE,
         stderr=slave if stderr_tty else subprocess.PIPE)
     os.close(slave)
+    # Whatever goes wrong, the run ends: a hung child is killed after 60 s.
+    watchdog = threading.Timer(60, p.kill)
+    watchdog.start()
     term = bytearray()
 
     def read_pty():
@@ -152,6 +155,7 @@ def run(args, stdin_slow=False, fifo=None, stdout_slow=False,
     for t in feeders + drains:
         t.join()
     p.wait()
+    watchdog.cancel()
     reader.join()
     os.close(master)
     secs = time.monotonic() - t0
