@@ -33,6 +33,9 @@ static const char usage_text[] =
     "      --no-header         csv/tsv: no header row\n"
     "      --crlf              csv/tsv: CRLF line ends (RFC 4180)\n"
     "      --no-formula-guard  csv/tsv: no ' before cells starting =+-@...\n"
+    "      --from json|yaml    read every input as JSON or YAML (default: "
+    "told\n"
+    "                          from each input's first bytes)\n"
     "      --strict            unknown fields are errors, not warnings\n"
     "      --diagnostics=text|json\n"
     "                          diagnostics as compiler-style lines or JSON\n"
@@ -76,6 +79,7 @@ enum {
     OPT_CRLF,
     OPT_NO_FORMULA_GUARD,
     OPT_STRICT,
+    OPT_FROM,
     OPT_DIAGNOSTICS,
     OPT_COLOR,
     OPT_MAX_DEPTH,
@@ -100,6 +104,7 @@ static const struct option long_options[] = {
     {"crlf", no_argument, NULL, OPT_CRLF},
     {"no-formula-guard", no_argument, NULL, OPT_NO_FORMULA_GUARD},
     {"strict", no_argument, NULL, OPT_STRICT},
+    {"from", required_argument, NULL, OPT_FROM},
     {"diagnostics", required_argument, NULL, OPT_DIAGNOSTICS},
     {"color", required_argument, NULL, OPT_COLOR},
     {"colour", required_argument, NULL, OPT_COLOR},
@@ -410,6 +415,16 @@ int main(int argc, char **argv)
             break;
         case OPT_STRICT:
             j.read_flags |= NFB_READ_STRICT;
+            break;
+        case OPT_FROM:
+            j.read_flags &= ~(unsigned)(NFB_READ_JSON | NFB_READ_YAML);
+            if (strcmp(optarg, "json") == 0)
+                j.read_flags |= NFB_READ_JSON;
+            else if (strcmp(optarg, "yaml") == 0)
+                j.read_flags |= NFB_READ_YAML;
+            else
+                return usage_error("--from takes json or yaml, not '%s'",
+                                   optarg);
             break;
         case OPT_DIAGNOSTICS:
             if (strcmp(optarg, "json") == 0)

@@ -4,7 +4,7 @@
 # when sourced by hand. Needs no other completion library.
 
 # The option lists are checked against `nfbackup --help` by the tests.
-_nfbackup_opts_read='--strict --diagnostics= --color= --quiet --progress
+_nfbackup_opts_read='--from --strict --diagnostics= --color= --quiet --progress
     --no-progress --max-depth --max-string --max-diagnostics --help --version'
 _nfbackup_opts_output='--to --output'
 _nfbackup_opts_convert='--pretty --envelope --array --columns --no-header
@@ -83,6 +83,10 @@ _nfbackup()
                 while read -r name _; do printf '%s\n' "$name"; done)
             _nfbackup_words "${formats:-$_nfbackup_formats}"
         fi
+        return
+        ;;
+    --from)
+        _nfbackup_words 'json yaml'
         return
         ;;
     -o | --output)

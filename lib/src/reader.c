@@ -1,19 +1,20 @@
 /* The reader: the public API, the life of a reader and of each input, and
  * the flow of bytes: the byte layer (gzip and zstd, by magic bytes), BOM,
- * format detection, then the front end (JSON on yajl), which sends events
- * to the decoder. Diagnostics of every layer go
+ * format detection, then the front end (JSON on yajl, YAML on libyaml),
+ * which sends events to the decoder. Diagnostics of every layer go
  * through report.c. */
 #include <stdio.h>
 
 #include "bytes.h"
 #include "decode.h"
 #include "json_source.h"
+#include "yaml_source.h"
 
 /* Bytes held at the start of an input until its format is known: white
  * space and the first line that holds something. */
 enum { DETECT_MAX = 1024 };
 
-enum { FMT_UNKNOWN, FMT_JSON };
+enum { FMT_UNKNOWN, FMT_JSON, FMT_YAML };
 
 struct nfb_reader {
     nfb_allocator alloc;
@@ -21,6 +22,9 @@ struct nfb_reader {
     nfb__diags dg;
     nfb__dec dec;
     nfb__json json;
+    nfb__yaml *yaml;     /* made for the first YAML input */
+    nfb__pos yaml_end;   /* the end of the YAML input so far */
+    uint64_t line_start; /* where its last line starts */
     nfb__bytes bytes;
     char *name;
     int begun; /* an input is open */
@@ -42,7 +46,8 @@ void nfb_reader_config_init(nfb_reader_config *cfg)
 nfb_reader *nfb_reader_new(const nfb_reader_config *cfg)
 {
     nfb_allocator a;
-    if (!cfg || !cfg->max_depth || !cfg->max_string || !cfg->max_record ||
+    if (!cfg || (cfg->flags & NFB_READ_JSON && cfg->flags & NFB_READ_YAML) ||
+        !cfg->max_depth || !cfg->max_string || !cfg->max_record ||
         !cfg->max_diags || cfg->max_depth > 100000 ||
         nfb__allocator_init(&a, cfg->allocator) != 0)
         return NULL;
@@ -69,6 +74,7 @@ void nfb_reader_free(nfb_reader *r)
 {
     if (!r) return;
     nfb__bytes_free(&r->bytes);
+    nfb__yaml_free(r->yaml);
     nfb__json_free(&r->json, &r->alloc);
     nfb__dec_free(&r->dec);
     nfb__free(&r->alloc, r->name);
@@ -108,23 +114,97 @@ nfb_result nfb_reader_begin(nfb_reader *r, const char *name)
 
 /* ---- format detection -------------------------------------------------- */
 
-/* Decides the format from the bytes held so far, or FMT_UNKNOWN when more
- * are needed (end: no more will come). */
+/* A YAML key at p[0..n), the first line that holds something: a plain
+ * key (letters, digits, _ $ . / - and spaces) or a single-quoted one, then
+ * ':' and a blank or the end of the line. */
+static int yaml_key_line(const unsigned char *p, size_t n)
+{
+    size_t i = 0;
+    if (p[0] == '\'') {
+        for (i = 1; i < n && p[i] != '\''; i++)
+            ;
+        if (i++ >= n) return 0;
+    } else {
+        while (i < n &&
+               ((p[i] >= 'a' && p[i] <= 'z') || (p[i] >= 'A' && p[i] <= 'Z') ||
+                (p[i] >= '0' && p[i] <= '9') || p[i] == '_' || p[i] == '$' ||
+                p[i] == '.' || p[i] == '/' || p[i] == '-' || p[i] == ' '))
+            i++;
+        if (i == 0) return 0;
+    }
+    while (i < n && (p[i] == ' ' || p[i] == '\t'))
+        i++;
+    return i < n && p[i] == ':' &&
+           (i + 1 == n || p[i + 1] == ' ' || p[i + 1] == '\t' ||
+            p[i + 1] == '\r');
+}
+
+/* Decides the format from the bytes held so far (white space, then the
+ * first line that holds something), or FMT_UNKNOWN when more are needed
+ * (end: no more will come). '{', '[' or '"' is JSON; "---", '%', '#',
+ * "- " or a key and ':' is YAML; anything else is JSON, so that a
+ * damaged first line of an NDJSON stream gets a JSON syntax error and the
+ * lines after it are read. */
 static int detect(const nfb_reader *r, int end)
 {
+    if (r->cfg.flags & NFB_READ_JSON) return FMT_JSON;
+    if (r->cfg.flags & NFB_READ_YAML) return FMT_YAML;
     const unsigned char *p = r->detect;
     size_t n = r->detect_len, i = 0;
-    (void)end;
+    int full = end || n == DETECT_MAX;
     while (i < n &&
            (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n'))
         i++;
-    if (i == n && !end && n < DETECT_MAX) return FMT_UNKNOWN;
-    return FMT_JSON;
+    if (i == n) return full ? FMT_JSON : FMT_UNKNOWN;
+    unsigned char c = p[i];
+    if (c == '{' || c == '[' || c == '"') return FMT_JSON;
+    if (c == '%' || c == '#') return FMT_YAML;
+    const unsigned char *nl = memchr(p + i, '\n', n - i);
+    if (!nl && !full) return FMT_UNKNOWN;
+    size_t len = nl ? (size_t)(nl - (p + i)) : n - i;
+    const unsigned char *l = p + i;
+    if (len && l[len - 1] == '\r') len--;
+    if (c == '-') {
+        size_t k = len >= 3 && l[1] == '-' && l[2] == '-' ? 3 : 1;
+        int blank = k == len || l[k] == ' ' || l[k] == '\t';
+        return blank ? FMT_YAML : FMT_JSON;
+    }
+    return yaml_key_line(l, len) ? FMT_YAML : FMT_JSON;
 }
 
 static nfb_result feed_front(nfb_reader *r, const unsigned char *p, size_t n)
 {
+    if (r->format == FMT_YAML) {
+        /* Where the input ends, for a diagnostic about all of it. */
+        const unsigned char *q = p, *e = p + n;
+        while ((q = memchr(q, '\n', (size_t)(e - q))) != NULL) {
+            q++;
+            r->yaml_end.line++;
+            r->yaml_end.column = 1;
+            r->line_start = r->yaml_end.offset + (uint64_t)(q - p);
+        }
+        r->yaml_end.offset += n;
+        r->yaml_end.column = r->yaml_end.offset - r->line_start + 1;
+        return nfb__yaml_feed(r->yaml, p, n);
+    }
     return nfb__json_feed(&r->json, p, n);
+}
+
+/* The format is known: its front end starts. */
+static nfb_result start_front(nfb_reader *r)
+{
+    if (r->format != FMT_YAML) return NFB_OK;
+    if (!r->yaml) {
+        r->yaml = nfb__yaml_new(&r->alloc, &r->dec, &r->dg, r->cfg.max_string);
+        if (!r->yaml) {
+            r->dg.failed = 1;
+            return NFB_ENOMEM;
+        }
+    }
+    nfb__yaml_begin(r->yaml);
+    r->yaml_end = (nfb__pos){0, 1, 1};
+    r->line_start = 0;
+    return NFB_OK;
 }
 
 /* Bytes after the BOM: held until the format is known, then given to its
@@ -139,7 +219,8 @@ static nfb_result feed_detect(nfb_reader *r, const unsigned char *p, size_t n,
     r->detect_len += take;
     r->format = detect(r, end || take < n);
     if (r->format == FMT_UNKNOWN) return NFB_OK;
-    nfb_result res = feed_front(r, r->detect, r->detect_len);
+    nfb_result res = start_front(r);
+    if (res == NFB_OK) res = feed_front(r, r->detect, r->detect_len);
     if (res == NFB_OK && take < n) res = feed_front(r, p + take, n - take);
     return res;
 }
@@ -191,13 +272,16 @@ nfb_result nfb_reader_finish(nfb_reader *r)
         res = feed_detect(r, bom, (size_t)matched, 0);
     }
     if (res == NFB_OK) res = feed_detect(r, NULL, 0, 1);
-    if (res == NFB_OK) res = nfb__json_finish(&r->json);
+    int yaml = r->format == FMT_YAML;
+    if (res == NFB_OK)
+        res = yaml ? nfb__yaml_finish(r->yaml) : nfb__json_finish(&r->json);
     if (res == NFB_OK && r->dg.doc == 0 && r->dg.input_errors == 0) {
         /* RFC 8259: a JSON text is a value. An empty file is what a failed
          * or quiet CLI call leaves. */
         nfb__report(&r->dg, NFB_ERROR, NFB_CODE_SYNTAX, "",
-                    nfb__json_end_pos(&r->json),
-                    "expected a JSON document, found the end of the input");
+                    yaml ? r->yaml_end : nfb__json_end_pos(&r->json),
+                    "expected a %s document, found the end of the input",
+                    yaml ? "YAML" : "JSON");
     }
     r->begun = 0;
     if (res == NFB_OK && r->dg.stopped) res = NFB_STOPPED;

@@ -34,7 +34,18 @@ enum {
     NFB_READ_STRICT = 1u << 0,
     /* inputs are taken as they are: gzip and zstd (found by their magic
      * bytes, and read in constant memory) are not decompressed */
-    NFB_READ_NO_DECOMPRESS = 1u << 1
+    NFB_READ_NO_DECOMPRESS = 1u << 1,
+    /* the format of every input: JSON or YAML. Without either it is told
+     * from each input's first bytes (after a BOM and white space): '{',
+     * '[' or '"' is JSON; "---", '%', '#', "- " or a first line "key:" is
+     * YAML (the Northflank CLI's -o yaml); anything else is JSON. Both
+     * together make nfb_reader_new fail. YAML is read by the YAML 1.2 core
+     * schema into the same records and diagnostics: a quoted scalar is a
+     * string, plain null/true/false/numbers are typed (so size: 1234 is a
+     * wrong type, as in JSON); aliases, anchors, merge keys and tags other
+     * than !!str, !!map and !!seq are refused, never expanded. */
+    NFB_READ_JSON = 1u << 2,
+    NFB_READ_YAML = 1u << 3
 };
 
 typedef struct nfb_reader_config {
