@@ -276,6 +276,27 @@ static void put_json_diag(const nfb_diag *d)
     end_line();
 }
 
+/* A path whose first key reads as a severity ("error: error.status: ...")
+ * is written with that key in brackets, as keys that are not identifiers
+ * are: `error: ["error"].status: ...`, so that a path is never read as a
+ * second severity. */
+static void put_path(const char *path)
+{
+    static const char *const words[] = {"error", "warning", "note"};
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
+        size_t n = strlen(words[i]);
+        if (strncmp(path, words[i], n) == 0 &&
+            (path[n] == 0 || path[n] == '.' || path[n] == '[')) {
+            puts_("[\"");
+            puts_(words[i]);
+            puts_("\"]");
+            puts_(path + n);
+            return;
+        }
+    }
+    puts_(path);
+}
+
 static void put_text_diag(const report *rp, const nfb_diag *d)
 {
     if (rp->color) puts_("\033[1m");
@@ -295,7 +316,7 @@ static void put_text_diag(const report *rp, const nfb_diag *d)
         puts_(": ");
     }
     if (*d->path) {
-        puts_(d->path);
+        put_path(d->path);
         puts_(": ");
     }
     puts_(d->message);
