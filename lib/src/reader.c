@@ -90,6 +90,12 @@ void nfb_reader_stats_get(const nfb_reader *r, nfb_reader_stats *out)
 nfb_result nfb_reader_begin(nfb_reader *r, const char *name)
 {
     if (r->dg.failed) return NFB_ENOMEM;
+    if (r->begun && !r->dg.stopped) {
+        /* The input before was not finished: it ends here, as with
+         * nfb_reader_finish, so that a document left open is reported. */
+        nfb_result res = nfb_reader_finish(r);
+        if (res != NFB_OK) return res;
+    }
     if (!name) name = "<input>";
     size_t n = strlen(name) + 1;
     char *copy = nfb__malloc(&r->alloc, n);

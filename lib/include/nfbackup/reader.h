@@ -72,7 +72,10 @@ NFB_API nfb_reader *nfb_reader_new(const nfb_reader_config *cfg);
 
 /* Starts a new input named name (a file name, "<stdin>"); the name is
  * copied. Positions and document indexes restart at the beginning. An
- * input begins implicitly with name "<input>" if feed is called first. */
+ * input begins implicitly with name "<input>" if feed is called first.
+ * An input begun and not finished is finished first, exactly as by
+ * nfb_reader_finish: a document left open in it is reported; then that
+ * call's result is returned if it is not NFB_OK. */
 NFB_API nfb_result nfb_reader_begin(nfb_reader *r, const char *name);
 
 /* Parses the next len bytes of the current input. Records and diagnostics

@@ -1,0 +1,128 @@
+/* The reader's contract at its edges: inputs begun over an open one, the
+ * format flags, and what an input with no document is. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <nfbackup/nfbackup.h>
+
+typedef struct seen {
+    int records, errors;
+    char last[768];
+    char last_input[64];
+} seen;
+
+static int on_record(void *ctx, const nfb_backup *b)
+{
+    (void)b;
+    ((seen *)ctx)->records++;
+    return 0;
+}
+
+static int on_diag(void *ctx, const nfb_diag *d)
+{
+    seen *s = ctx;
+    if (d->severity == NFB_ERROR) s->errors++;
+    snprintf(s->last, sizeof s->last, "%s", d->message);
+    snprintf(s->last_input, sizeof s->last_input, "%s", d->input);
+    return 0;
+}
+
+static nfb_reader *reader(seen *s, unsigned flags)
+{
+    nfb_reader_config cfg;
+    nfb_reader_config_init(&cfg);
+    cfg.on_record = on_record;
+    cfg.on_diag = on_diag;
+    cfg.ctx = s;
+    cfg.flags = flags;
+    return nfb_reader_new(&cfg);
+}
+
+#define BACKUP                                                                 \
+    "{\"id\":\"a\",\"name\":\"b\",\"status\":\"failed\",\"createdAt\":"        \
+    "\"2021-01-20T11:19:53.175Z\",\"config\":{\"size\":\"1\"}}"
+
+/* A new input begun over one left open reports the document cut short, in
+ * the first input's name, and the new input reads whole. */
+static void begin_over_open(void **state)
+{
+    (void)state;
+    seen s = {0};
+    nfb_reader *r = reader(&s, 0);
+    assert_non_null(r);
+    assert_int_equal(nfb_reader_begin(r, "first"), NFB_OK);
+    assert_int_equal(
+        nfb_reader_feed(r, "{\"data\":" BACKUP, 8 + strlen(BACKUP)), NFB_OK);
+    assert_int_equal(nfb_reader_begin(r, "second"), NFB_OK);
+    assert_int_equal(s.errors, 1);
+    assert_string_equal(s.last_input, "first");
+    assert_non_null(strstr(s.last, "found the end of the input"));
+    assert_int_equal(s.records, 0);
+    assert_int_equal(nfb_reader_feed(r, BACKUP, strlen(BACKUP)), NFB_OK);
+    assert_int_equal(nfb_reader_finish(r), NFB_OK);
+    assert_int_equal(s.records, 1);
+    assert_int_equal(s.errors, 1);
+    nfb_reader_free(r);
+}
+
+/* JSON and YAML together cannot be forced. */
+static void format_flags(void **state)
+{
+    (void)state;
+    seen s = {0};
+    assert_null(reader(&s, NFB_READ_JSON | NFB_READ_YAML));
+    /* forced YAML: a JSON text is YAML too (flow style) */
+    nfb_reader *r = reader(&s, NFB_READ_YAML);
+    assert_non_null(r);
+    assert_int_equal(nfb_reader_feed(r, BACKUP, strlen(BACKUP)), NFB_OK);
+    assert_int_equal(nfb_reader_finish(r), NFB_OK);
+    assert_int_equal(s.records, 1);
+    nfb_reader_free(r);
+    /* forced JSON: YAML is a syntax error */
+    memset(&s, 0, sizeof s);
+    r = reader(&s, NFB_READ_JSON);
+    const char *y = "id: a\n";
+    assert_int_equal(nfb_reader_feed(r, y, strlen(y)), NFB_OK);
+    assert_int_equal(nfb_reader_finish(r), NFB_OK);
+    assert_int_equal(s.errors, 1);
+    assert_non_null(strstr(s.last, "invalid JSON"));
+    nfb_reader_free(r);
+}
+
+/* No document: an error, for JSON and for a YAML input of comments. */
+static void no_document(void **state)
+{
+    (void)state;
+    const char *inputs[] = {"", " \n\t", "\xEF\xBB\xBF", "# only a comment\n",
+                            "---\n"};
+    const char *want[] = {"JSON", "JSON", "JSON", "YAML", "YAML"};
+    for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++) {
+        seen s = {0};
+        nfb_reader *r = reader(&s, 0);
+        assert_int_equal(nfb_reader_begin(r, "in"), NFB_OK);
+        assert_int_equal(nfb_reader_feed(r, inputs[i], strlen(inputs[i])),
+                         NFB_OK);
+        assert_int_equal(nfb_reader_finish(r), NFB_OK);
+        assert_int_equal(s.errors, 1);
+        char expect[64];
+        snprintf(expect, sizeof expect, "expected a %s document", want[i]);
+        assert_non_null(strstr(s.last, expect));
+        nfb_reader_free(r);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(begin_over_open),
+        cmocka_unit_test(format_flags),
+        cmocka_unit_test(no_document),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
