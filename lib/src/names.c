@@ -55,6 +55,8 @@ const char *nfb_result_str(int result)
         return "write failed";
     case NFB_ESTATE:
         return "call not allowed in this state";
+    case NFB_EIO:
+        return "input/output error";
     default:
         return "unknown result";
     }

@@ -3,6 +3,7 @@
  * format detection, then the front end (JSON on yajl, YAML on libyaml),
  * which sends events to the decoder. Diagnostics of every layer go
  * through report.c. */
+#include <errno.h>
 #include <stdio.h>
 
 #include "bytes.h"
@@ -293,4 +294,37 @@ nfb_result nfb_reader_finish(nfb_reader *r)
     if (res == NFB_OK && r->dg.stopped) res = NFB_STOPPED;
     nfb_result reset = nfb__json_begin(&r->json);
     return res != NFB_OK ? res : reset;
+}
+
+/* ---- a whole file ---------------------------------------------------- */
+
+nfb_result nfb_reader_feed_file(nfb_reader *r, const char *path)
+{
+    enum { CHUNK = 64 * 1024 };
+    if (!r || !path) return NFB_EINVAL;
+    int is_stdin = strcmp(path, "-") == 0;
+    unsigned char *buf = nfb__malloc(&r->alloc, CHUNK);
+    if (!buf) return NFB_ENOMEM;
+    /* A terminal's end of file (^D) ends one read of stdin, not all. */
+    if (is_stdin) clearerr(stdin);
+    FILE *f = is_stdin ? stdin : fopen(path, "rb");
+    int err = errno;
+    nfb_result res =
+        f ? nfb_reader_begin(r, is_stdin ? "<stdin>" : path) : NFB_EIO;
+    while (res == NFB_OK) {
+        size_t n = fread(buf, 1, CHUNK, f);
+        if (n > 0) res = nfb_reader_feed(r, buf, n);
+        if (res != NFB_OK || n == CHUNK) continue;
+        if (ferror(f)) {
+            err = errno; /* the input stays open, as after a feed */
+            res = NFB_EIO;
+        } else if (feof(f)) {
+            res = nfb_reader_finish(r);
+            break;
+        }
+    }
+    if (f && !is_stdin) fclose(f);
+    nfb__free(&r->alloc, buf);
+    if (res == NFB_EIO) errno = err;
+    return res;
 }

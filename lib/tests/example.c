@@ -1,7 +1,9 @@
-/* The library example of README.md, built and run as a test: it reads
- * responses from stdin or the files named, and prints each backup's id and
- * size, and each problem found. */
+/* Prints the id and size of each backup in the files named (no file, or
+ * "-": stdin), and each problem found. Exit status: 0 all valid, 1 errors
+ * found, 3 a file could not be read. */
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <nfbackup/nfbackup.h>
 
@@ -31,16 +33,15 @@ int main(int argc, char **argv)
     nfb_reader *r = nfb_reader_new(&cfg);
     if (!r) return 3;
 
-    char buf[65536];
-    size_t n;
     for (int i = 1; i < argc || i == 1; i++) {
-        FILE *f = argc > 1 ? fopen(argv[i], "rb") : stdin;
-        if (!f) return 3;
-        nfb_reader_begin(r, argc > 1 ? argv[i] : "<stdin>");
-        while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-            nfb_reader_feed(r, buf, n);
-        nfb_reader_finish(r);
-        if (f != stdin) fclose(f);
+        const char *path = argc > 1 ? argv[i] : "-";
+        nfb_result res = nfb_reader_feed_file(r, path);
+        if (res != NFB_OK) {
+            fprintf(stderr, "%s: %s\n", path,
+                    res == NFB_EIO ? strerror(errno) : nfb_result_str(res));
+            nfb_reader_free(r);
+            return 3;
+        }
     }
 
     nfb_reader_stats st;

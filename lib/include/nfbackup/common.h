@@ -33,7 +33,8 @@ typedef enum nfb_result {
     NFB_ENOMEM = -1, /* an allocation failed; the handle can only be freed */
     NFB_EINVAL = -2, /* a bad argument or option */
     NFB_EWRITE = -3, /* the output callback reported a failure */
-    NFB_ESTATE = -4  /* the call is not allowed in the handle's state */
+    NFB_ESTATE = -4, /* the call is not allowed in the handle's state */
+    NFB_EIO = -5     /* a file could not be opened or read: errno says why */
 } nfb_result;
 
 /* A short lower-case description of a result, never NULL. */

@@ -88,6 +88,13 @@ NFB_API nfb_result nfb_reader_feed(nfb_reader *r, const void *buf, size_t len);
  * value left open is reported as truncated. */
 NFB_API nfb_result nfb_reader_finish(nfb_reader *r);
 
+/* Reads the file at path as one input: begins it with path as its name
+ * ("-" is stdin, named "<stdin>"), feeds it in 64 KiB chunks and finishes
+ * it. Returns the first result other than NFB_OK of those calls, or
+ * NFB_EIO when the file cannot be opened or read, with errno telling why
+ * (after a read error the input is left open, as after a feed). */
+NFB_API nfb_result nfb_reader_feed_file(nfb_reader *r, const char *path);
+
 /* Counts since the reader was made. */
 typedef struct nfb_reader_stats {
     uint64_t documents; /* top-level values */
