@@ -189,7 +189,7 @@ static int on_diag(void *ctx, const nfb_diag *d)
     run *r = ctx;
     FUZZ_CHECK(d != NULL);
     FUZZ_CHECK(d->severity == NFB_WARNING || d->severity == NFB_ERROR);
-    FUZZ_CHECK(d->code >= NFB_CODE_SYNTAX && d->code <= NFB_CODE_LINT);
+    FUZZ_CHECK(d->code >= NFB_CODE_SYNTAX && d->code <= NFB_CODE_SECRET);
     FUZZ_CHECK(strcmp(nfb_code_name(d->code), "unknown") != 0);
     if (d->severity == NFB_ERROR)
         r->errors++;
@@ -202,6 +202,7 @@ static int on_diag(void *ctx, const nfb_diag *d)
         FUZZ_CHECK(d->severity == (r->strict ? NFB_ERROR : NFB_WARNING));
         break;
     case NFB_CODE_LINT:
+    case NFB_CODE_SECRET: /* strict mode too */
         FUZZ_CHECK(d->severity == NFB_WARNING);
         break;
     case NFB_CODE_SYNTAX:

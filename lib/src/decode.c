@@ -15,6 +15,10 @@
  *   NFB_K_DATA        the object under "data": a backup key makes it a
  *                     backup, "backups" a list page's data.
  *   NFB_K_ARRAY       each element is an object of the frame's elem kind.
+ *   NFB_K_REQUEST     a JS client result's "request": "headers" is read,
+ *                     any other key skipped without a word.
+ *   NFB_K_HEADERS     its headers: each name is checked for a credential
+ *                     (a secret warning), each value skipped.
  *   other kinds       objects with a schema table: a key selects the field
  *                     whose value comes next (frame.field).
  *
@@ -491,7 +495,7 @@ static void watch_start(nfb__dec *r, const nfb__field *fd, int elem)
 {
     if (elem >= 0)
         r->watch_kind = (uint8_t)elem;
-    else if (!fd || fd->type == NFB_T_ANY)
+    else if (!fd || fd->type == NFB_T_ANY || fd->type == NFB_T_CLIENT)
         return; /* not the schema's: anything may be in there */
     else if (fd->type == NFB_T_OBJECT || fd->type == NFB_T_ARRAY)
         r->watch_kind = fd->kind;
@@ -601,13 +605,13 @@ static int begin_container(nfb__dec *r, int is_map)
         memset(d, 0, sizeof *d);
         return push(r, NFB_K_DEST, d, pos);
     }
-    if (!fd || fd->type == NFB_T_ANY ||
+    if (!fd || fd->type == NFB_T_ANY || (fd->type == NFB_T_CLIENT && !is_map) ||
         (fd->kind == NFB_K_APIERR && parent->kind == NFB_K_WRAPPER &&
          !is_map)) {
         r->skip = 1; /* an array for "error" is a client's placeholder */
         return 1;
     }
-    if ((is_map && fd->type != NFB_T_OBJECT) ||
+    if ((is_map && fd->type != NFB_T_OBJECT && fd->type != NFB_T_CLIENT) ||
         (!is_map && fd->type != NFB_T_ARRAY)) {
         r->skip = 1;
         if (r->watch && r->watch_kind == WATCH_SCALAR) {
@@ -756,6 +760,8 @@ static int end_object(nfb__dec *r)
         ok = check_required(r, f);
         if (ok) ok = record_end(r, f);
         break;
+    case NFB_K_HEADERS:
+        break; /* no schema: nothing is required */
     default:
         ok = check_required(r, f);
         break;
@@ -859,6 +865,62 @@ static int check_text(nfb__dec *r, const char *s, size_t len, int is_key,
     return 0;
 }
 
+static char lower(char c)
+{
+    return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+/* Whether s holds the lower-case word w, in any case. */
+static int has_word(const char *s, size_t len, const char *w)
+{
+    size_t n = strlen(w);
+    for (size_t i = 0; i + n <= len; i++) {
+        size_t j = 0;
+        while (j < n && lower(s[i + j]) == w[j])
+            j++;
+        if (j == n) return 1;
+    }
+    return 0;
+}
+
+/* Whether a header's name says that its value is a credential: the
+ * standard ones (Authorization, Proxy-Authorization, Cookie, Set-Cookie)
+ * and any name holding one of the words services use for theirs
+ * (X-Api-Key, X-Auth-Token, X-Client-Secret...), in any case. */
+static int credential_header(const char *s, size_t len)
+{
+    static const char *const words[] = {
+        "authorization", "cookie",  "token",  "secret",    "password",
+        "api-key",       "api_key", "apikey", "credential"};
+    for (size_t w = 0; w < sizeof words / sizeof words[0]; w++)
+        if (has_word(s, len, words[w])) return 1;
+    return 0;
+}
+
+/* A key of a client request's "headers": its value is skipped (only
+ * checked as text), and a name that holds a credential is a warning, under
+ * strict mode too. The value itself is never quoted: it is the secret. */
+static int header_name(nfb__dec *r, const char *s, size_t len)
+{
+    if (!check_text(r, s, len, 1, s, len))
+        return !r->dg->stopped && !r->dg->failed;
+    if (!credential_header(s, len)) return 1;
+    /* The API's own: "Authorization: Bearer <API token>". */
+    int api_token = len == 13 && has_word(s, len, "authorization");
+    char c = lower(s[0]);
+    buf b = {r->msg, 0, sizeof r->msg};
+    puts_(&b, "expected no credentials in a saved response, found ");
+    puts_(&b, c && strchr("aeioux", c) ? "an " : "a ");
+    if (is_ident(s, len))
+        put(&b, s, len > 64 ? 64 : len);
+    else
+        put_quoted(&b, s, len, 64);
+    puts_(&b, api_token ? " header (the archive holds an API token)"
+                        : " header (the archive holds a credential)");
+    return report_at(r, NFB_WARNING, NFB_CODE_SECRET, path_of(r, s, len, 0),
+                     r->at, r->msg);
+}
+
 int nfb__dec_map_key(nfb__dec *r, nfb__pos at, const char *s, size_t len)
 {
     r->at = at;
@@ -871,7 +933,13 @@ int nfb__dec_map_key(nfb__dec *r, nfb__pos at, const char *s, size_t len)
     nfb__frame *f = top(r);
     f->field = -1;
     r->skip_value = 1;
+    if (NFB_UNLIKELY(f->kind == NFB_K_HEADERS)) return header_name(r, s, len);
     int i = len ? resolve_key(f, s, len) : -1;
+    if (i < 0 && f->kind == NFB_K_REQUEST) {
+        /* The client's own (url, method, body...): not the schema's. */
+        check_text(r, s, len, 1, s, len);
+        return !r->dg->stopped && !r->dg->failed;
+    }
     if (i < 0) {
         /* A known key is ASCII by construction: only unknown ones need the
          * UTF-8 check. */
@@ -893,7 +961,7 @@ int nfb__dec_map_key(nfb__dec *r, nfb__pos at, const char *s, size_t len)
                          r->msg);
     }
     if (bad_text(r, s, len)) return !r->dg->stopped;
-    if (f->seen & (1u << i)) {
+    if ((f->seen & (1u << i)) && f->kind != NFB_K_REQUEST) {
         return nfb__report(r->dg, NFB_ERROR, NFB_CODE_DUPLICATE_FIELD,
                            path_of(r, s, len, 0), r->at,
                            "expected each field once, found \"%.*s\" again; "
@@ -976,7 +1044,7 @@ static int scalar(nfb__dec *r, int jt, const char *s, size_t len)
         set_has(f, fd, 0);
         return 1;
     }
-    if (fd->type == NFB_T_ANY) {
+    if (fd->type == NFB_T_ANY || fd->type == NFB_T_CLIENT) {
         /* Not the schema's, but the input is checked all the same. */
         if (jt == J_STRING) check_text(r, s, len, 0, NULL, 0);
         return !r->dg->stopped;

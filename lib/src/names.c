@@ -13,7 +13,7 @@ static const char *const code_names[] = {
     "syntax",          "missing-field", "wrong-type",
     "bad-enum",        "bad-date-time", "bad-size",
     "duplicate-field", "unknown-field", "api-error",
-    "limit",           "lint"};
+    "limit",           "lint",          "secret"};
 
 #define NAME_OF(table, i)                                                      \
     ((unsigned)(i) < sizeof table / sizeof table[0] ? table[i] : NULL)

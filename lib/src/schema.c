@@ -91,7 +91,13 @@ static const nfb__field wrapper_fields[] = {
     {NAME("error"), NFB_T_OBJECT, NFB_K_APIERR, 0, NULL, 0, -1, -1, -1},
     {NAME("pagination"), NFB_T_ANY, 0, 0, NULL, 0, -1, -1, -1},
     {NAME("rawResponse"), NFB_T_ANY, 0, 0, NULL, 0, -1, -1, -1},
-    {NAME("request"), NFB_T_ANY, 0, 0, NULL, 0, -1, -1, -1},
+    {NAME("request"), NFB_T_CLIENT, NFB_K_REQUEST, 0, NULL, 0, -1, -1, -1},
+};
+
+/* A JS client result's request ({"url", "method", "headers", ...}): only
+ * its headers are looked at, for credentials (decode.c). */
+static const nfb__field request_fields[] = {
+    {NAME("headers"), NFB_T_CLIENT, NFB_K_HEADERS, 0, NULL, 0, -1, -1, -1},
 };
 
 static const nfb__field list_fields[] = {
@@ -111,6 +117,7 @@ const nfb__object nfb__objects[NFB_K_COUNT] = {
     [NFB_K_RESTORE] = OBJ("a restore", restore_fields),
     [NFB_K_APIERR] = OBJ("an API error", apierr_fields),
     [NFB_K_WRAPPER] = OBJ("an API response", wrapper_fields),
+    [NFB_K_REQUEST] = OBJ("a client's request", request_fields),
     [NFB_K_LIST] = OBJ("a list of backups", list_fields),
 };
 

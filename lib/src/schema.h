@@ -15,7 +15,9 @@ typedef enum nfb__type {
     NFB_T_NUMBER,   /* a JSON number */
     NFB_T_OBJECT,   /* an object of the field's kind */
     NFB_T_ARRAY,    /* an array of objects of the field's kind */
-    NFB_T_ANY       /* anything, skipped */
+    NFB_T_ANY,      /* anything, skipped */
+    NFB_T_CLIENT    /* the client's: an object of the field's kind when it
+                       is an object, anything else skipped without a word */
 } nfb__type;
 
 /* Kinds of object (and arrays) the decoder knows. */
@@ -29,8 +31,11 @@ typedef enum nfb__kind {
     NFB_K_SOURCE,
     NFB_K_DEST,
     NFB_K_RESTORE,
-    NFB_K_APIERR, /* {"status": 404, "message": ...} of an API error */
-    NFB_K_ARRAY,  /* an array whose elements are objects of elem kind */
+    NFB_K_APIERR,  /* {"status": 404, "message": ...} of an API error */
+    NFB_K_REQUEST, /* a JS client result's "request": only "headers" read,
+                      its other keys skipped without a word */
+    NFB_K_HEADERS, /* its "headers": the names checked for credentials */
+    NFB_K_ARRAY,   /* an array whose elements are objects of elem kind */
     NFB_K_COUNT
 } nfb__kind;
 

@@ -204,10 +204,33 @@ static void form_cli_bare(void **state)
     EXPECT_FILE("cli.json", B1);
 }
 
+/* The warning of the Authorization header that every saved JS client
+ * result holds (request.headers), at path. */
+#define SECRET_AUTH(path)                                                      \
+    {                                                                          \
+        NFB_CODE_SECRET, NFB_WARNING, path, 0, 0,                              \
+            "expected no credentials in a saved response, found an "           \
+            "Authorization header (the archive holds an API token)"            \
+    }
+
 static void form_js_client(void **state)
 {
     (void)state;
-    EXPECT_FILE("jsclient.json", B1);
+    /* The client's result as saved: the record, and a warning for the API
+     * token in its request's headers. */
+    size_t len;
+    char *s = read_fixture("jsclient.json", &len);
+    hres h = {0};
+    h_run(&h, NULL, "jsclient.json", s, len, NULL, NULL);
+    check_(__LINE__, s, &h, 1,
+           WANTS({NFB_CODE_SECRET, NFB_WARNING, "request.headers.Authorization",
+                  1, 540,
+                  "expected no credentials in a saved response, found an "
+                  "Authorization header (the archive holds an API token)"}),
+           1);
+    assert_string_equal(h.rec[0], B1);
+    hres_free(&h);
+    free(s);
     /* The wrapper keys in any order, before and after the data, with the
      * error and pagination of a successful call as null. */
     EXPECT_RECORDS("{\"rawResponse\":{\"size\":0,\"timeout\":0},\"request\":{"
@@ -309,14 +332,19 @@ static void form_mixed(void **state)
     }
     hres h = {0};
     h_run(&h, NULL, "all", all, n, NULL, NULL);
-    /* 1 + 1 + 1 + 2 + 2 + 2 + 4 + 2 records, then the API error */
-    check_(__LINE__, "(all fixtures)", &h, 15, WANTS(ERR(API_ERROR, "")), 1);
+    /* 1 + 1 + 1 + 2 + 2 + 2 + 4 + 2 records, the JS client's token, then
+     * the API error */
+    check_(
+        __LINE__, "(all fixtures)", &h, 15,
+        WANTS(SECRET_AUTH("request.headers.Authorization"), ERR(API_ERROR, "")),
+        2);
     static const char *const want_recs[] = {B1, B1, B1, B1, B2, B1, B2, B1,
                                             B2, B1, B1, B1, B2, B1, B2};
     for (size_t i = 0; i < 15; i++)
         assert_string_equal(h.rec[i], want_recs[i]);
     assert_int_equal(h.stats.documents, 12);
-    assert_int_equal(h.diag[0].document, 12);
+    assert_int_equal(h.diag[0].document, 3);
+    assert_int_equal(h.diag[1].document, 12);
     hres_free(&h);
     free(all);
 }
@@ -334,7 +362,9 @@ static void forms_documented_examples_identical(void **state)
         hres h = {0};
         h_run(&h, NULL, files[i], s, len, NULL, NULL);
         assert_int_equal(h.nrec, 1);
-        assert_int_equal(h.ndiag, 0);
+        /* No diagnostic but the JS client's saved token. */
+        assert_int_equal(h.ndiag, i == 2);
+        if (i == 2) assert_int_equal(h.diag[0].code, NFB_CODE_SECRET);
         char *recs = h_rec_text(&h);
         if (!first)
             first = recs;
@@ -1019,6 +1049,221 @@ static void lints(void **state)
     free(in2);
 }
 
+/* ---- credentials in a JS client result --------------------------------- */
+
+/* A JS client result around B1 whose request's headers are the members
+ * H. */
+#define JS_REQ(H)                                                              \
+    "{\"data\":" B1 ",\"rawResponse\":{\"size\":0,\"timeout\":0},"             \
+    "\"request\":{\"url\":\"https://x\",\"method\":\"get\",\"headers\":{" H    \
+    "}}}"
+
+/* Checks that no diagnostic of h quotes the token. */
+static void no_token_shown(const hres *h, const char *token)
+{
+    for (size_t i = 0; i < h->ndiag; i++) {
+        assert_null(strstr(h->diag[i].message, token));
+        assert_null(strstr(h->diag[i].path, token));
+    }
+}
+
+static void secret_header_names(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *name;
+        const char *found; /* NULL: not a credential */
+    } cases[] = {
+        {"Authorization", "found an Authorization header (the archive holds "
+                          "an API token)"},
+        {"authorization", "found an authorization header (the archive holds "
+                          "an API token)"},
+        {"AUTHORIZATION", "found an AUTHORIZATION header (the archive holds "
+                          "an API token)"},
+        {"Proxy-Authorization", "found a Proxy-Authorization header (the "
+                                "archive holds a credential)"},
+        {"Cookie", "found a Cookie header (the archive holds a credential)"},
+        {"set-cookie", "found a set-cookie header"},
+        {"X-Api-Key", "found an X-Api-Key header"},
+        {"x-api-key", "found an x-api-key header"},
+        {"Api_Key", "found an Api_Key header"},
+        {"X-APIKEY", "found an X-APIKEY header"},
+        {"X-Auth-Token", "found an X-Auth-Token header"},
+        {"token", "found a token header"},
+        {"X-Client-Secret", "found an X-Client-Secret header"},
+        {"X-Password", "found an X-Password header"},
+        {"X-Credentials", "found an X-Credentials header"},
+        {"Content-Type", NULL},
+        {"User-Agent", NULL},
+        {"Accept", NULL},
+        {"X-Request-Id", NULL},
+        {"Auth", NULL},
+        {"X-Api", NULL},
+        {"Tokn", NULL},
+        {":authority", NULL},
+        {"", NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char in[4096], path[128];
+        snprintf(in, sizeof in,
+                 JS_REQ("\"Content-Type\":\"application/json\",\"%s\":"
+                        "\"Bearer s3cr3t-t0k3n\",\"User-Agent\":\"x/1\""),
+                 cases[i].name);
+        snprintf(path, sizeof path, "request.headers.%s", cases[i].name);
+        printf("case %zu: %s\n", i, cases[i].name);
+        hres h = {0};
+        h_str(&h, in);
+        want w = {NFB_CODE_SECRET, NFB_WARNING, path, 1, 0, cases[i].found};
+        /* A warning: the record is there all the same. */
+        check_(__LINE__, in, &h, 1, &w, cases[i].found ? 1 : 0);
+        assert_string_equal(h.rec[0], B1);
+        no_token_shown(&h, "s3cr3t");
+        hres_free(&h);
+    }
+}
+
+static void secret_positions(void **state)
+{
+    (void)state;
+    /* In an array of responses, where the name is; the request before the
+     * data; both records delivered. */
+    const char *arr = "[" JS_REQ(
+        "\"User-Agent\":\"x\"") ",\n"
+                                "{\"request\":{\"headers\":{\n"
+                                "  \"Authorization\": \"Bearer s3cr3t\"}},\n"
+                                "\"data\":" B2 "}\n"
+                                "]";
+    hres h = {0};
+    h_str(&h, arr);
+    check_(__LINE__, arr, &h, 2,
+           WANTS({NFB_CODE_SECRET, NFB_WARNING,
+                  "[1].request.headers.Authorization", 3, 3, NULL}),
+           1);
+    assert_string_equal(h.rec[0], B1);
+    assert_string_equal(h.rec[1], B2);
+    no_token_shown(&h, "s3cr3t");
+    hres_free(&h);
+
+    /* A stream: each document's own, with its document index. */
+    const char *nd = JS_REQ("\"Authorization\":\"a\"") "\n" B2 "\n" JS_REQ(
+        "\"X-Api-Key\":\"k\",\"Cookie\":\"c\"");
+    h_str(&h, nd);
+    check_(__LINE__, nd, &h, 3,
+           WANTS(SECRET_AUTH("request.headers.Authorization"),
+                 WARN(SECRET, "request.headers.X-Api-Key"),
+                 WARN(SECRET, "request.headers.Cookie")),
+           3);
+    assert_int_equal(h.diag[0].document, 1);
+    assert_int_equal(h.diag[1].document, 3);
+    assert_int_equal(h.diag[1].line, 3);
+    hres_free(&h);
+
+    /* A list page fetched with the client: every record, one warning. */
+    EXPECT("{\"data\":{\"backups\":[" B1 "," B2 "]},\"pagination\":{},"
+           "\"request\":{\"headers\":{\"Authorization\":\"Bearer x\"}}}",
+           2, SECRET_AUTH("request.headers.Authorization"));
+
+    /* Not an error under strict mode: the record is delivered. */
+    EXPECT_FLAGS(JS_REQ("\"Authorization\":\"Bearer x\""), NFB_READ_STRICT, 1,
+                 SECRET_AUTH("request.headers.Authorization"));
+
+    /* The YAML front end feeds the same decoder: js-yaml's dump of a
+     * client's result. */
+    const char *yaml = "request:\n"
+                       "  url: https://x\n"
+                       "  headers:\n"
+                       "    Authorization: Bearer s3cr3t\n"
+                       "data:\n"
+                       "  id: example-backup\n"
+                       "  name: Example Backup\n"
+                       "  status: completed\n"
+                       "  createdAt: '2021-01-20T11:19:53.175Z'\n"
+                       "  completedAt: '2021-01-20T11:19:54.494Z'\n"
+                       "  config:\n"
+                       "    source:\n"
+                       "      type: snapshot\n"
+                       "    size: '1234'\n"
+                       "    addonVersion: 4.4.8\n"
+                       "  lastRestore:\n"
+                       "    restoreTimestamp: '2021-01-20T11:19:54.494Z'\n"
+                       "    status: completed\n"
+                       "    completedAt: '2021-01-20T11:19:54.494Z'\n";
+    h_str(&h, yaml);
+    check_(__LINE__, yaml, &h, 1,
+           WANTS({NFB_CODE_SECRET, NFB_WARNING, "request.headers.Authorization",
+                  4, 5, NULL}),
+           1);
+    assert_string_equal(h.rec[0], B1);
+    no_token_shown(&h, "s3cr3t");
+    hres_free(&h);
+}
+
+/* Whatever the client put in its request, no record is lost and nothing
+ * but credentials is reported. */
+static void secret_any_shape(void **state)
+{
+    (void)state;
+    /* Header values of any type: only the names count. A value's own keys
+     * are not headers. */
+    EXPECT(JS_REQ("\"Authorization\":{\"scheme\":\"Bearer\",\"token\":"
+                  "\"s\"},\"Cookie\":[\"a\",{\"secret\":1}],\"X-Api-Key\":null,"
+                  "\"X-Auth-Token\":1,\"X-Secret\":true"),
+           1, SECRET_AUTH("request.headers.Authorization"),
+           WARN(SECRET, "request.headers.Cookie"),
+           WARN(SECRET, "request.headers.X-Api-Key"),
+           WARN(SECRET, "request.headers.X-Auth-Token"),
+           WARN(SECRET, "request.headers.X-Secret"));
+    /* The request and its headers of other types, or absent: the client's
+     * business, not reported. */
+    static const char *const quiet[] = {
+        "{\"data\":" B1 ",\"request\":\"...\"}",
+        "{\"data\":" B1 ",\"request\":null}",
+        "{\"data\":" B1 ",\"request\":[{\"headers\":{\"Authorization\":1}}]}",
+        "{\"data\":" B1 ",\"request\":1.5}",
+        "{\"data\":" B1 ",\"request\":{}}",
+        "{\"data\":" B1 ",\"request\":{\"headers\":null}}",
+        "{\"data\":" B1 ",\"request\":{\"headers\":\"Authorization: x\"}}",
+        "{\"data\":" B1
+        ",\"request\":{\"headers\":[[\"Authorization\",\"x\"]]}}",
+        "{\"data\":" B1 ",\"request\":{\"headers\":{}}}",
+        /* other keys of the request, however they look: not warned about
+         * (unknown-field), not taken for a new document ("data", "id") */
+        "{\"data\":" B1 ",\"request\":{\"url\":\"u\",\"method\":\"post\","
+        "\"data\":{\"id\":\"x\",\"token\":\"t\"},\"params\":[1,{\"a\":2}],"
+        "\"timeout\":0,\"\":1}}",
+        "{\"request\":{\"data\":{\"backups\":[]},\"id\":1},\"data\":" B1 "}",
+    };
+    for (size_t i = 0; i < sizeof quiet / sizeof quiet[0]; i++) {
+        printf("case %zu\n", i);
+        expect_records_(__LINE__, quiet[i], strlen(quiet[i]),
+                        (const char *const[]){B1}, 1);
+    }
+    /* "headers" twice: both read, no duplicate-field error. */
+    EXPECT("{\"data\":" B1 ",\"request\":{\"headers\":{\"Cookie\":\"c\"},"
+           "\"headers\":{\"Authorization\":\"a\"}}}",
+           1, WARN(SECRET, "request.headers.Cookie"),
+           SECRET_AUTH("request.headers.Authorization"));
+    /* The text is checked as everywhere: invalid UTF-8 in a header's value
+     * or name is a syntax error (the response is not delivered), and a
+     * name that is not text is not read for a credential. */
+    EXPECT(JS_REQ("\"Authorization\":\"\xff\""), 0,
+           SECRET_AUTH("request.headers.Authorization"),
+           ERR(SYNTAX, "request.headers"));
+    EXPECT(JS_REQ("\"Token\xff\":\"x\""), 0,
+           ERR(SYNTAX, "request.headers[\"Token\\xff\"]"));
+    /* The data's own errors are reported as before, beside the warning. */
+    char *in = h_subst(JS_REQ("\"Authorization\":\"x\""), "\"1234\"", "1234");
+    EXPECT(in, 0, ERR(WRONG_TYPE, "data.config.size"),
+           SECRET_AUTH("request.headers.Authorization"));
+    free(in);
+    /* A bare backup's "request" is an unknown field like any other. */
+    in =
+        h_subst(B1, "\"name\"",
+                "\"request\":{\"headers\":{\"Authorization\":\"x\"}},\"name\"");
+    EXPECT(in, 1, WARN(UNKNOWN_FIELD, "request"));
+    free(in);
+}
+
 /* ---- strict UTF-8 ------------------------------------------------------ */
 
 static void utf8_strict(void **state)
@@ -1631,6 +1876,9 @@ int main(void)
         cmocka_unit_test(size_rule),
         cmocka_unit_test(duplicate_keys),
         cmocka_unit_test(unknown_keys),
+        cmocka_unit_test(secret_header_names),
+        cmocka_unit_test(secret_positions),
+        cmocka_unit_test(secret_any_shape),
         cmocka_unit_test(lints),
         cmocka_unit_test(utf8_strict),
         cmocka_unit_test(utf8_nul_kept),

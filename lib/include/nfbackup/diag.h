@@ -11,7 +11,8 @@ extern "C" {
 #endif
 
 typedef enum nfb_severity {
-    NFB_WARNING, /* the input is usable; an error under strict mode */
+    NFB_WARNING, /* the input is usable (strict mode makes unknown fields
+                    errors) */
     NFB_ERROR    /* the record or document concerned is skipped */
 } nfb_severity;
 
@@ -27,7 +28,9 @@ typedef enum nfb_code {
     NFB_CODE_UNKNOWN_FIELD,   /* "unknown-field" */
     NFB_CODE_API_ERROR,       /* "api-error": an archived error response */
     NFB_CODE_LIMIT,           /* "limit": a configured limit was exceeded */
-    NFB_CODE_LINT             /* "lint": an inconsistency between fields */
+    NFB_CODE_LINT,            /* "lint": an inconsistency between fields */
+    NFB_CODE_SECRET /* "secret": a credential (an Authorization header...) in
+                       a saved response; a warning, also under strict mode */
 } nfb_code;
 
 NFB_API const char *nfb_code_name(nfb_code code);
