@@ -107,14 +107,34 @@ static int over_limit(const nfb__json *j, uint64_t len)
 
 /* ---- dropping a document ----------------------------------------------- */
 
-/* Skips the rest of the document the decoder dropped: nest brackets are
- * open, and in_string says whether the drop began inside a string. */
-static void drop_begin(nfb__json *j, uint64_t nest, int in_string)
+/* How a drop begins: between tokens, inside a string, or inside a number
+ * or literal. */
+enum { DROP_STRUCT, DROP_STRING, DROP_WORD };
+
+/* Skips the rest of a token over a limit and of its document, or of the
+ * document the decoder dropped: nest brackets are open. A token at the top
+ * level is skipped alone, and reading goes on after it. */
+static void drop_begin(nfb__json *j, uint64_t nest, int mode)
 {
-    j->drop = nest > 0;
+    j->drop = nest > 0 || mode != DROP_STRUCT;
     j->drop_nest = nest;
-    j->drop_in_string = in_string;
+    j->drop_in_string = mode == DROP_STRING;
+    j->drop_word = mode == DROP_WORD;
     j->drop_escape = 0;
+}
+
+/* After a limit found inside a token that began with the byte first, at a
+ * byte c that is consumed: the rest of the token, then of its document, is
+ * skipped. A string cut by the end of its line ends there (as yajl would
+ * say): the rest of the document is looked for as after a syntax error. */
+static void limit_drop(nfb__json *j, unsigned char first, unsigned char c)
+{
+    int in_string = first == '"';
+    if (in_string && c == '\n') {
+        if (j->nest) j->skip = 1, j->skip_lines = 0;
+        return;
+    }
+    drop_begin(j, j->nest, in_string ? DROP_STRING : DROP_WORD);
 }
 
 /* ---- yajl callbacks ---------------------------------------------------- */
@@ -453,7 +473,7 @@ static uint64_t syntax_error_at(nfb__json *j, const char *e, unsigned char *c)
  * token's start, exactly as when a chunk ends inside that token after as
  * many bytes (parse_segment), so that where the input is split does not
  * change the diagnostic. Returns 1 when it reported. */
-static int long_token_error(nfb__json *j, uint64_t at)
+static int long_token_error(nfb__json *j, uint64_t at, unsigned char *first)
 {
     uint64_t from = j->tok_end;
     if (j->has_pending && j->pending_start >= from) {
@@ -464,6 +484,7 @@ static int long_token_error(nfb__json *j, uint64_t at)
             from++;
     }
     if (from >= at || !over_limit(j, at - from)) return 0;
+    *first = from >= j->seg_base ? j->seg[from - j->seg_base] : j->pending_byte;
     nfb__report(j->dg, NFB_ERROR, NFB_CODE_LIMIT, "", pos_at(j, from),
                 TOKEN_LIMIT_FMT, j->max_string);
     return 1;
@@ -522,7 +543,12 @@ static uint64_t syntax_error(nfb__json *j)
      * each line of garbage is reported. Inside a document the lines up to
      * the next '{' or '[' belong to the broken document. */
     j->skip_lines = !open;
-    if (long_token_error(j, at)) return at + 1;
+    unsigned char first;
+    if (long_token_error(j, at, &first)) {
+        j->skip = 0;
+        limit_drop(j, first, c);
+        return at + 1;
+    }
 
     char what[200];
     yajl_message(j, what, sizeof what);
@@ -597,8 +623,15 @@ static nfb_result parse_segment(nfb__json *j, const unsigned char *p, size_t n,
             j->skip = 1;
             j->skip_lines = !open;
             *used = len + 1;
-            if (long_token_error(j, j->abs + len))
-                return parser_reset(j) ? NFB_OK : NFB_ENOMEM;
+            unsigned char first;
+            if (long_token_error(j, j->abs + len, &first)) {
+                j->skip = 0;
+                limit_drop(j, first, p[len]);
+                uint64_t nest = j->nest;
+                int ok = parser_reset(j);
+                j->drop_nest = nest;
+                return ok ? NFB_OK : NFB_ENOMEM;
+            }
             nfb__report(j->dg, NFB_ERROR, NFB_CODE_SYNTAX, "",
                         pos_at(j, j->seg_base + len),
                         "invalid JSON: expected a token or JSON white space, "
@@ -621,9 +654,8 @@ static nfb_result parse_segment(nfb__json *j, const unsigned char *p, size_t n,
                 esc = !esc && p[i - j->seg_base] == '\\';
             uint64_t nest = j->nest;
             if (!parser_reset(j)) return NFB_ENOMEM;
-            drop_begin(j, nest, in_string);
+            drop_begin(j, nest, in_string ? DROP_STRING : DROP_WORD);
             j->drop_escape = esc;
-            if (!j->drop) j->skip = 1, j->skip_lines = 1;
             return NFB_OK;
         }
         if (j->dec->watch) keep_watched(j);
@@ -637,7 +669,7 @@ static nfb_result parse_segment(nfb__json *j, const unsigned char *p, size_t n,
         uint64_t nest = j->nest;
         *used = j->tok_end - j->seg_base;
         if (!parser_reset(j)) return NFB_ENOMEM;
-        drop_begin(j, nest, 0);
+        drop_begin(j, nest, DROP_STRUCT);
         return NFB_OK;
     }
     uint64_t at = syntax_error(j);
@@ -665,25 +697,54 @@ static size_t skip_scan(nfb__json *j, const unsigned char *p, size_t len)
     return k;
 }
 
-/* Skips the rest of a dropped document by counting brackets outside
- * strings. Returns the bytes skipped. */
+/* A byte of a number or a literal (true, false, null), or of the garbage
+ * that yajl takes for one. */
+static int is_word(unsigned char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+           (c >= 'A' && c <= 'Z') || c == '+' || c == '-' || c == '.';
+}
+
+/* Skips the rest of a dropped token and document by counting brackets
+ * outside strings. Returns the bytes skipped. */
 static size_t drop_scan(nfb__json *j, const unsigned char *p, size_t len)
 {
     size_t k = 0;
     for (; k < len; k++) {
         unsigned char c = p[k];
-        if (c == '\n') {
-            advance(j, k + 1, 1);
-            return k + 1;
-        }
         if (j->drop_in_string) {
+            if (c == '\n') { /* a string cut by the end of its line */
+                j->drop_in_string = 0;
+                j->drop = 0;
+                if (j->drop_nest) j->skip = 1, j->skip_lines = 0;
+                advance(j, k + 1, 1);
+                return k + 1;
+            }
             if (j->drop_escape)
                 j->drop_escape = 0;
             else if (c == '\\')
                 j->drop_escape = 1;
-            else if (c == '"')
-                j->drop_in_string = 0;
-        } else if (c == '"') {
+            else if (c == '"' && (j->drop_in_string = 0, !j->drop_nest)) {
+                j->drop = 0; /* a token at the top level: done */
+                advance(j, k + 1, 0);
+                return k + 1;
+            }
+            continue;
+        }
+        if (j->drop_word) {
+            if (is_word(c)) continue;
+            j->drop_word = 0;
+            if (!j->drop_nest) {
+                j->drop = 0;
+                advance(j, k, 0);
+                return k;
+            }
+        }
+        if (c == '\n') {
+            advance(j, k + 1, 1);
+            return k + 1;
+        }
+        if (c == '"') {
             j->drop_in_string = 1;
         } else if (c == '{' || c == '[') {
             j->drop_nest++;

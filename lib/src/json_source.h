@@ -46,7 +46,7 @@ typedef struct nfb__json {
      * drop: skipping the rest of a document the decoder dropped, by
      * counting brackets (drop_nest) outside strings. */
     int skip, skip_lines;
-    int drop, drop_in_string, drop_escape;
+    int drop, drop_in_string, drop_word, drop_escape;
     uint64_t drop_nest;
 
     /* The bytes of a watched object (decode.h), from its '{' on. */
