@@ -1,29 +1,84 @@
 #!/bin/sh
 # Installs the build into a temporary prefix, then builds a program against
-# it twice: with find_package(nfbackup) and with pkg-config.
-# Usage: install_test.sh BUILD_DIR
+# it: with find_package(nfbackup), linked with the shared library
+# (nfbackup::nfbackup) and with the static one (nfbackup::nfbackup_static,
+# whose dependencies nfbackupConfig.cmake finds with find_dependency), and
+# with pkg-config, shared and static (Libs.private). The program reads a
+# gzip JSON and a zstd YAML response and writes their records in every
+# format, so that each dependency is linked and used.
+# Usage: install_test.sh BUILD_DIR SOURCE_DIR
 set -eu
 build=$1
+src=$2
 # A sanitizer build's library needs its consumer built the same way.
 flags=${NFB_CONSUMER_FLAGS:-}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/nfb-install.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 cmake --install "$build" --prefix "$tmp/prefix" >/dev/null
+pkgdir=$(dirname "$(find "$tmp/prefix" -name nfbackupConfig.cmake)")
+
+# The exported targets name their dependencies by imported target, never
+# by an absolute path of this machine (their own files are relative to the
+# prefix).
+if grep -n -e '"/[^"]' -e ';/' "$pkgdir"/nfbackupTargets*.cmake; then
+    echo "FAIL: nfbackupTargets.cmake names library paths" >&2
+    exit 1
+fi
 
 mkdir "$tmp/src"
 cat >"$tmp/src/main.c" <<'C'
 #include <stdio.h>
 #include <string.h>
 #include <nfbackup/nfbackup.h>
-int main(void)
+
+static size_t written;
+
+static int count(void *ctx, const void *data, size_t len)
 {
+    (void)ctx;
+    (void)data;
+    written += len;
+    return 0;
+}
+
+static int on_record(void *ctx, const nfb_backup *b)
+{
+    for (nfb_writer **w = ctx; *w; w++)
+        if (nfb_writer_record(*w, b) != NFB_OK) return 1;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (nfb_version_hex() != NFB_VERSION_HEX ||
+        strcmp(nfb_version(), NFB_VERSION_STRING) != 0)
+        return 1;
+    nfb_writer_options opts;
+    memset(&opts, 0, sizeof opts);
+    opts.write = count;
+    nfb_writer *ws[16] = {0};
+    size_t n = 0;
+    for (const nfb_format *f; n < 15 && (f = nfb_format_get(n)); n++)
+        if (!(ws[n] = nfb_writer_new(f->name, &opts, NULL, 0))) return 1;
     nfb_reader_config cfg;
     nfb_reader_config_init(&cfg);
+    cfg.on_record = on_record;
+    cfg.ctx = ws;
     nfb_reader *r = nfb_reader_new(&cfg);
-    if (!r || nfb_version_hex() != NFB_VERSION_HEX) return 1;
+    if (!r) return 1;
+    for (int i = 1; i < argc; i++)
+        if (nfb_reader_feed_file(r, argv[i]) != NFB_OK) return 1;
+    nfb_reader_stats st;
+    nfb_reader_stats_get(r, &st);
     nfb_reader_free(r);
-    puts(nfb_version());
-    return strcmp(nfb_version(), NFB_VERSION_STRING) != 0;
+    for (size_t i = 0; i < n; i++) {
+        if (nfb_writer_end(ws[i]) != NFB_OK) return 1;
+        nfb_writer_free(ws[i]);
+    }
+    printf("%s: %llu records, %zu formats\n", nfb_version(),
+           (unsigned long long)st.records, n);
+    return st.records != (unsigned)(argc - 1) || st.errors || n < 5 ||
+           written == 0;
 }
 C
 cat >"$tmp/src/CMakeLists.txt" <<'C'
@@ -32,14 +87,40 @@ project(consumer C)
 find_package(nfbackup REQUIRED)
 add_executable(consumer main.c)
 target_link_libraries(consumer PRIVATE nfbackup::nfbackup)
+add_executable(consumer_static main.c)
+target_link_libraries(consumer_static PRIVATE nfbackup::nfbackup_static)
 C
+inputs="$src/testdata/forms/api.json.gz $src/testdata/forms/cli-get.yaml.zst"
+lib=$(dirname "$(find "$tmp/prefix" -name 'libnfbackup.so*' | head -n 1)")
+
+# check NAME PROGRAM STATIC: runs it; a static one does not load
+# libnfbackup.so, a shared one does.
+check() {
+    # shellcheck disable=SC2086
+    LD_LIBRARY_PATH=$lib "$2" $inputs || {
+        echo "FAIL: $1 consumer" >&2
+        exit 1
+    }
+    if LD_LIBRARY_PATH=$lib ldd "$2" | grep -q 'libnfbackup[.]so'; then
+        [ "$3" = shared ] || { echo "FAIL: $1 loads libnfbackup.so" >&2; exit 1; }
+    else
+        [ "$3" = static ] || { echo "FAIL: $1 does not load libnfbackup.so" >&2; exit 1; }
+    fi
+}
+
 cmake -S "$tmp/src" -B "$tmp/b" -DCMAKE_PREFIX_PATH="$tmp/prefix" \
     -DCMAKE_C_FLAGS="$flags" >/dev/null
 cmake --build "$tmp/b" >/dev/null
-lib=$(dirname "$(find "$tmp/prefix" -name 'libnfbackup.so*' | head -n 1)")
-LD_LIBRARY_PATH=$lib "$tmp/b/consumer"
+check "find_package shared" "$tmp/b/consumer" shared
+check "find_package static" "$tmp/b/consumer_static" static
 
 pc=$(dirname "$(find "$tmp/prefix" -name nfbackup.pc)")
-# shellcheck disable=SC2046
+# shellcheck disable=SC2046,SC2086
 cc $flags "$tmp/src/main.c" -o "$tmp/pc" $(PKG_CONFIG_PATH=$pc pkg-config --cflags --libs nfbackup)
-LD_LIBRARY_PATH=$lib "$tmp/pc"
+check "pkg-config shared" "$tmp/pc" shared
+# Static: the archive by name, then Libs.private for what it needs.
+# shellcheck disable=SC2046,SC2086
+cc $flags "$tmp/src/main.c" -o "$tmp/pc_static" \
+    $(PKG_CONFIG_PATH=$pc pkg-config --cflags nfbackup) "$lib/libnfbackup.a" \
+    $(PKG_CONFIG_PATH=$pc pkg-config --static --libs-only-l nfbackup | sed 's/-lnfbackup //')
+check "pkg-config static" "$tmp/pc_static" static
