@@ -20,7 +20,33 @@
  *   counting brackets outside strings, at constant cost per byte;
  * - a document cut short and followed by the next one where a value was
  *   due (`"name":{"data":...`) is found by the decoder from the schema
- *   (decode.h, watch), and parsed again from its '{'. */
+ *   (decode.h, watch), and parsed again from its '{'.
+ *
+ * Long tokens. yajl keeps the bytes of a token cut at the end of a
+ * yajl_parse call and lexes all of them again, from the token's start, on
+ * the next call. Fed in segments of SEG_MAX bytes, a token of n bytes
+ * would cost n^2 / (2 SEG_MAX) bytes lexed: minutes for 100 MB. So once a
+ * token cut at a segment's end is GATHER_MIN bytes long, its next bytes
+ * are held here (across chunks) and handed to yajl only when there are as
+ * many as yajl keeps of it already (at least SEG_MAX), or when the token
+ * ends: each call at least doubles what yajl keeps, and all the calls for
+ * the token lex at most about 3n bytes. Only bytes that continue the token
+ * without an error are held (a string's text and escapes, a number's
+ * digits), up to the string's closing quote and never past the string
+ * limit; the byte that ends it goes to yajl in the usual way. yajl sees
+ * the same bytes cut at other places, so that nothing it reports
+ * changes.
+ *
+ * Memory. yajl allocates with the C library and does not check: a failed
+ * allocation is a crash (a memcpy to NULL). Its buffers grow only with
+ * the longest token (its lexer's copy of a cut token, and the decoded
+ * text of a string with escapes), and a long token reaches yajl only
+ * through the held pieces; before each, the memory yajl may ask for while
+ * lexing it is allocated for a trial and freed (yajl_room). When that
+ * fails the input is not fed and reading ends with NFB_ENOMEM. (The
+ * failing allocations cannot be made to fail cleanly inside yajl: yajl
+ * would have to unwind, and a longjmp out of it would leave the handle and
+ * the decoder half-updated.) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <yajl/yajl_parse.h>
@@ -206,6 +232,9 @@ static size_t escape_len(const unsigned char *s, size_t n, int *bad)
  * escape of the one unfinished string is kept (collapse_bad_escapes). */
 static void bad_escape(nfb__json *r, uint64_t off)
 {
+    /* A held piece of a long string can be longer than a segment; it holds
+     * that one string alone, of which only the first bad escape counts. */
+    if (r->bad_esc_n == NFB__BAD_ESC_MAX) return;
     r->bad_esc[(r->bad_esc_head + r->bad_esc_n++) % NFB__BAD_ESC_MAX] = off;
 }
 
@@ -390,6 +419,8 @@ static int parser_reset(nfb__json *j)
     yajl_config(j->yajl, yajl_dont_validate_strings, 1);
     nfb__dec_reset(j->dec);
     j->has_pending = 0;
+    j->gather = 0;
+    j->hold_len = 0;
     j->esc_n = 0;
     j->bad_esc_n = 0;
     j->nest = 0;
@@ -401,6 +432,7 @@ int nfb__json_init(nfb__json *j, const nfb_allocator *a, nfb__dec *dec,
                    nfb__diags *dg, size_t max_string)
 {
     memset(j, 0, sizeof *j);
+    j->alloc = a;
     j->dec = dec;
     j->dg = dg;
     j->max_string = max_string;
@@ -419,10 +451,15 @@ void nfb__json_free(nfb__json *j, const nfb_allocator *a)
         nfb__free(a, j->replay[i]);
         j->replay[i] = NULL;
     }
+    nfb__free(a, j->hold);
+    j->hold = NULL;
+    j->hold_len = j->hold_cap = 0;
 }
 
 nfb_result nfb__json_begin(nfb__json *j)
 {
+    j->gather = 0;
+    j->hold_len = 0;
     j->abs = 0;
     j->line = 1;
     j->line_start = j->prev_line_start = 0;
@@ -614,6 +651,9 @@ static nfb_result parse_segment(nfb__json *j, const unsigned char *p, size_t n,
     *used = n;
     size_t len = before_ff_vt(p, n);
     scan_escapes(j, p, len);
+    j->parse_calls++;
+    if (j->has_pending && j->pending_start < j->seg_base)
+        j->reread += j->seg_base - j->pending_start;
     yajl_status st = yajl_parse(j->yajl, p, len);
     if (st == yajl_status_ok) {
         collapse_bad_escapes(j);
@@ -758,6 +798,218 @@ static size_t drop_scan(nfb__json *j, const unsigned char *p, size_t len)
     return k;
 }
 
+/* ---- long tokens ------------------------------------------------------ */
+
+static nfb_result feed_all(nfb__json *j, const unsigned char *p, size_t len);
+
+/* Held pieces larger than this are freed once the token is done. */
+enum { HOLD_KEEP = 1u << 16 };
+
+/* The state of a string's escape after byte c, from state st: 0 outside
+ * an escape, 1 after its backslash, 2..5 before the 1st..4th hex digit of
+ * \uXXXX. -1: c cannot come next (yajl reports it, or the string ends
+ * there: '"' and bytes below 0x20 are told apart by the caller). */
+static int esc_next(int st, unsigned char c)
+{
+    if (st == 0) return c == '\\' ? 1 : 0;
+    if (st == 1) {
+        if (c == 'u') return 2;
+        return c == '"' || c == '\\' || c == '/' || c == 'b' || c == 'f' ||
+                       c == 'n' || c == 'r' || c == 't'
+                   ? 0
+                   : -1;
+    }
+    int hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+              (c >= 'A' && c <= 'F');
+    if (!hex) return -1;
+    return st == 5 ? 0 : st + 1;
+}
+
+/* After a segment parsed whole: when a string or number at least
+ * GATHER_MIN bytes long is cut at its end, its next bytes are held.
+ * Literals (true, false, null) are never that long. Not while the decoder
+ * watches an object for its first key (decode.h): a held piece then never
+ * makes the decoder parse earlier bytes again (replay takes at most a
+ * segment), and a watch lasts at most CAP_MAX bytes (keep_watched). */
+static void gather_begin(nfb__json *j)
+{
+    if (!j->has_pending || j->skip || j->drop || j->dec->watch ||
+        j->abs - j->pending_start < NFB__GATHER_MIN)
+        return;
+    unsigned char c = j->pending_byte;
+    if (c == '"') {
+        /* An escape cut at the segment's end is in esc (scan_escapes),
+         * from its backslash on. */
+        int st = 0;
+        for (size_t i = 0; i < j->esc_n && st >= 0; i++)
+            st = esc_next(st, j->esc[i]);
+        if (st < 0) return;
+        uint64_t from =
+            j->pending_start > j->seg_base ? j->pending_start : j->seg_base;
+        j->gather_str = 1;
+        j->gather_esc = st;
+        j->gather_backslash = j->pending_start < j->seg_base ||
+                              memchr(j->seg + (from - j->seg_base), '\\',
+                                     (size_t)(j->abs - from)) != NULL;
+    } else if (c == '-' || (c >= '0' && c <= '9')) {
+        /* A number this long is past its first digit: any digit can come
+         * next (after "0" alone it could not). */
+        j->gather_str = 0;
+    } else {
+        return;
+    }
+    j->gather = 1;
+    j->hold_len = 0;
+}
+
+/* How many of p[0..n) continue the held token without an error. *stop is
+ * set when the token goes no further: after a string's closing quote
+ * (counted) or at a byte that cannot continue it (not counted; it reaches
+ * yajl in the next segment, which ends the token or reports the error). */
+static size_t gather_scan(nfb__json *j, const unsigned char *p, size_t n,
+                          int *stop)
+{
+    size_t k = 0;
+    *stop = 0;
+    if (!j->gather_str) {
+        while (k < n && p[k] >= '0' && p[k] <= '9')
+            k++;
+        *stop = k < n;
+        return k;
+    }
+    while (k < n) {
+        if (j->gather_esc == 0) {
+            while (k < n && p[k] >= 0x20 && p[k] != '"' && p[k] != '\\')
+                k++;
+            if (k == n) break;
+            if (p[k] == '"') {
+                *stop = 1;
+                return k + 1;
+            }
+            if (p[k] < 0x20) {
+                *stop = 1;
+                return k;
+            }
+            j->gather_backslash = 1;
+        }
+        int st = esc_next(j->gather_esc, p[k]);
+        if (st < 0) {
+            *stop = 1;
+            return k;
+        }
+        j->gather_esc = st;
+        k++;
+    }
+    return k;
+}
+
+static int hold_append(nfb__json *j, const unsigned char *p, size_t n)
+{
+    if (n > j->hold_cap - j->hold_len) {
+        size_t cap = j->hold_cap ? j->hold_cap : NFB__SEG_MAX;
+        while (cap - j->hold_len < n) {
+            if (cap > SIZE_MAX / 2) return -1;
+            cap *= 2;
+        }
+        unsigned char *h = nfb__realloc(j->alloc, j->hold, cap);
+        if (!h) return -1;
+        j->hold = h;
+        j->hold_cap = cap;
+    }
+    memcpy(j->hold + j->hold_len, p, n);
+    j->hold_len += n;
+    return 0;
+}
+
+/* The bytes to hold before the next piece goes to yajl: as many as yajl
+ * keeps of the token (at least SEG_MAX), and no more than take the token
+ * past the string limit (the limit is then reported as usual). */
+static uint64_t gather_want(const nfb__json *j)
+{
+    uint64_t kept = j->abs - j->pending_start;
+    uint64_t want = kept > NFB__SEG_MAX ? kept : NFB__SEG_MAX;
+    uint64_t len = kept + j->hold_len, lim = (uint64_t)j->max_string;
+    lim = lim > UINT64_MAX - 3 ? UINT64_MAX : lim + 3; /* first too long */
+    if (len < lim && lim - len < want - j->hold_len)
+        want = j->hold_len + (lim - len);
+    return want - j->hold_len;
+}
+
+/* Whether yajl can lex a token of len bytes, of which it keeps the part
+ * already fed: its lexer's buffer grows by doubling to at most 2 len +
+ * 2048 bytes, and so does the buffer a string with escapes is decoded
+ * into. Both are allocated here at once and freed: while yajl grows its
+ * buffers the old ones are still there as they are now, so what succeeds
+ * here succeeds in yajl, which runs right after with nothing allocated in
+ * between. */
+static int yajl_room(uint64_t len, int escapes)
+{
+    if (len > (SIZE_MAX - 2048) / 2) return 0;
+    size_t need = 2 * (size_t)len + 2048;
+    void *lex = malloc(need);
+    void *dec = lex && escapes ? malloc(need) : NULL;
+    int ok = lex && (!escapes || dec);
+    free(dec);
+    free(lex);
+    return ok;
+}
+
+/* Hands the held bytes to yajl as one segment. stop: the token goes no
+ * further. The held bytes can still be read again: a string that ends in
+ * them can be a syntax error that resumes before them (a value where a
+ * ',' was due, at the string's start): the rest is then fed in the usual
+ * way. The buffer is taken out of j first, so that this can hold bytes of
+ * a token of its own (a number inside the string's text). */
+static nfb_result parse_held(nfb__json *j, int stop)
+{
+    unsigned char *buf = j->hold;
+    size_t n = j->hold_len, cap = j->hold_cap;
+    uint64_t len = j->abs - j->pending_start + n;
+    int escapes = j->gather_str && j->gather_backslash;
+    if (stop) j->gather = 0;
+    if (!n) return NFB_OK;
+    j->hold = NULL;
+    j->hold_len = j->hold_cap = 0;
+    nfb_result res = NFB_ENOMEM;
+    if (yajl_room(len, escapes)) {
+        size_t used;
+        res = parse_segment(j, buf, n, &used);
+        advance(j, used, 0);
+        if (res != NFB_OK || !j->has_pending || j->skip || j->drop)
+            j->gather = 0;
+        if (res == NFB_OK && used < n) res = feed_all(j, buf + used, n - used);
+    } else {
+        j->dg->failed = 1;
+    }
+    if (!j->hold && (j->gather || cap <= HOLD_KEEP)) {
+        j->hold = buf;
+        j->hold_cap = cap;
+    } else {
+        nfb__free(j->alloc, buf);
+    }
+    return res;
+}
+
+/* Holds the next bytes of a long token from p[0..len). Returns the bytes
+ * taken, or (size_t)-1 when out of memory or when a held piece ended
+ * reading (*res says why). */
+static size_t gather_feed(nfb__json *j, const unsigned char *p, size_t len,
+                          nfb_result *res)
+{
+    uint64_t want = gather_want(j);
+    size_t m = len < want ? len : (size_t)want;
+    int stop;
+    size_t k = gather_scan(j, p, m, &stop);
+    *res = NFB_OK;
+    if (k && hold_append(j, p, k) != 0) {
+        j->dg->failed = 1;
+        *res = NFB_ENOMEM;
+        return (size_t)-1;
+    }
+    if (stop || k == want) *res = parse_held(j, stop);
+    return *res == NFB_OK ? k : (size_t)-1;
+}
+
 /* Feeds p[0..len): segments, skipping and dropping. On RESTART *used is
  * the end of the segment that asked for it. */
 static nfb_result feed_buf(nfb__json *j, const unsigned char *p, size_t len,
@@ -765,6 +1017,13 @@ static nfb_result feed_buf(nfb__json *j, const unsigned char *p, size_t len,
 {
     size_t i = 0;
     while (i < len) {
+        if (j->gather) {
+            nfb_result res;
+            size_t k = gather_feed(j, p + i, len - i, &res);
+            if (res != NFB_OK) return res;
+            i += k;
+            continue;
+        }
         if (j->drop) {
             i += drop_scan(j, p + i, len - i);
             if (!j->drop && !parser_reset(j)) return NFB_ENOMEM;
@@ -787,6 +1046,7 @@ static nfb_result feed_buf(nfb__json *j, const unsigned char *p, size_t len,
         advance(j, done, done > 0 && p[i + done - 1] == '\n');
         i += done;
         if (res != NFB_OK) return res;
+        if (done == n) gather_begin(j);
     }
     return NFB_OK;
 }
@@ -843,7 +1103,7 @@ static nfb_result replay(nfb__json *j)
     }
 }
 
-nfb_result nfb__json_feed(nfb__json *j, const unsigned char *p, size_t len)
+static nfb_result feed_all(nfb__json *j, const unsigned char *p, size_t len)
 {
     while (len) {
         size_t used;
@@ -856,8 +1116,17 @@ nfb_result nfb__json_feed(nfb__json *j, const unsigned char *p, size_t len)
     return NFB_OK;
 }
 
+nfb_result nfb__json_feed(nfb__json *j, const unsigned char *p, size_t len)
+{
+    return feed_all(j, p, len);
+}
+
 nfb_result nfb__json_finish(nfb__json *j)
 {
+    if (j->gather) {
+        nfb_result res = parse_held(j, 1);
+        if (res != NFB_OK) return res;
+    }
     if (j->skip || j->drop) return NFB_OK; /* reported already */
     if (!nfb__dec_open(j->dec) && !j->has_pending) return NFB_OK;
     /* The segment for positions is the (empty) end of the input. */

@@ -8,11 +8,14 @@
 
 /* Input reaches yajl in segments of at most a line and at most SEG_MAX
  * bytes; a bad escape takes at least 6 bytes. An object watched by the
- * decoder (decode.h) keeps at most CAP_MAX bytes before its first key. */
+ * decoder (decode.h) keeps at most CAP_MAX bytes before its first key. A
+ * token cut at a segment's end once GATHER_MIN bytes long is held and
+ * handed on in growing pieces (json_source.c, "long tokens"). */
 enum {
     NFB__SEG_MAX = 16384,
     NFB__BAD_ESC_MAX = NFB__SEG_MAX / 6 + 4,
-    NFB__CAP_MAX = 2048
+    NFB__CAP_MAX = 2048,
+    NFB__GATHER_MIN = 64
 };
 
 typedef struct nfb__json {
@@ -64,6 +67,20 @@ typedef struct nfb__json {
     uint64_t esc_off;
     uint64_t bad_esc[NFB__BAD_ESC_MAX];
     size_t bad_esc_n, bad_esc_head;
+
+    /* A long token cut at a segment's end: its next bytes are held until
+     * there are as many as yajl keeps of it, or it ends. */
+    const nfb_allocator *alloc;
+    int gather;           /* bytes of the cut token are being held */
+    int gather_str;       /* it is a string; else a number */
+    int gather_esc;       /* where in an escape the string is (0: not) */
+    int gather_backslash; /* the string may hold an escape */
+    unsigned char *hold;
+    size_t hold_len, hold_cap;
+
+    /* Work done, for tests: yajl_parse calls, and the bytes of cut tokens
+     * that yajl read again at the start of a call. */
+    uint64_t parse_calls, reread;
 } nfb__json;
 
 /* Returns 0, or -1 when out of memory. */
