@@ -1128,6 +1128,8 @@ static int scalar(nfb__dec *r, int jt, const char *s, size_t len)
             return !r->dg->stopped && !r->cancel;
         *AT(f, fd, nfb_str) = (nfb_str){t, len};
         if (fd->off2 >= 0)
+            /* cppcheck-suppress invalidPointerCast ; off2 is the offset of
+             * a double member of the record, not a char array */
             *(double *)((char *)f->base + fd->off2) = strtod(t, NULL);
         goto stored;
     default:

@@ -390,13 +390,13 @@ static nfb_result refuse(nfb__yaml *y, nfb__pos at, const char *expected,
                          const char *found, const char *name)
 {
     char shown[72];
-    size_t n = 0;
+    size_t n = 0, len = strlen(name);
     /* Tags may hold any bytes (%-escapes): show printable ASCII only. */
-    for (; name[n] && n < 64; n++) {
+    for (; n < 64 && n < len; n++) {
         unsigned char c = (unsigned char)name[n];
         shown[n] = c >= 0x21 && c < 0x7f ? (char)c : '?';
     }
-    if (name[n]) shown[n++] = '.', shown[n++] = '.', shown[n++] = '.';
+    if (n < len) shown[n++] = '.', shown[n++] = '.', shown[n++] = '.';
     shown[n] = 0;
     nfb__report(y->dg, NFB_ERROR, NFB_CODE_SYNTAX, "", at,
                 "expected %s, found %s%s; the rest of the document is skipped",

@@ -198,8 +198,9 @@ static char **list_inputs(const char *dir)
         struct stat st;
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
         if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) continue;
-        names = realloc(names, (n + 2) * sizeof *names);
-        assert_non_null(names);
+        char **grown = realloc(names, (n + 2) * sizeof *names);
+        assert_non_null(grown);
+        names = grown;
         names[n] = malloc(strlen(path) + 1);
         assert_non_null(names[n]);
         strcpy(names[n++], path);
@@ -249,8 +250,9 @@ static void cli_case_inputs(void **state)
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
         if (e->d_name[0] == '.') continue;
-        dirs = realloc(dirs, (n + 1) * sizeof *dirs);
-        assert_non_null(dirs);
+        char **grown = realloc(dirs, (n + 1) * sizeof *dirs);
+        assert_non_null(grown);
+        dirs = grown;
         dirs[n] = malloc(strlen(NFB_TESTDATA) + strlen(e->d_name) + 16);
         assert_non_null(dirs[n]);
         sprintf(dirs[n++], "%s/cases/%s", NFB_TESTDATA, e->d_name);

@@ -323,8 +323,9 @@ static void form_mixed(void **state)
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         size_t len;
         char *s = read_fixture(files[i], &len);
-        all = realloc(all, n + len + 1);
-        assert_non_null(all);
+        char *grown = realloc(all, n + len + 1);
+        assert_non_null(grown);
+        all = grown;
         memcpy(all + n, s, len);
         n += len;
         all[n] = 0;
