@@ -157,3 +157,16 @@ size_t nfb__utf8_copy(char *dst, const char *src, size_t len, const char **why)
     if (why != NULL) *why = NULL;
     return len;
 }
+
+size_t nfb__utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
+{
+    const char *why;
+    size_t len = utf8_sequence(s, n, &why);
+    if (!len) return 0;
+    /* The lead byte keeps 7 - len bits of the code point. */
+    uint32_t v = s[0] & (0x7fu >> len);
+    for (size_t k = 1; k < len; k++)
+        v = v << 6 | (s[k] & 0x3fu);
+    *cp = v;
+    return len;
+}

@@ -33,4 +33,9 @@ const char *nfb__parse_size(const char *s, size_t len, uint64_t *out);
  * "invalid byte 0xff"). dst may be NULL to check without copying. */
 size_t nfb__utf8_copy(char *dst, const char *src, size_t len, const char **why);
 
+/* Decodes the well-formed multi-byte UTF-8 sequence at s[0..n), whose
+ * first byte is >= 0x80 (as nfb__utf8_copy checks it): its code point in
+ * *cp and its length (2 to 4), or 0 when it is not well formed. */
+size_t nfb__utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
+
 #endif

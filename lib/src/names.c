@@ -2,13 +2,8 @@
 #include <stdlib.h>
 
 #include "internal.h"
+#include "schema.h"
 
-static const char *const status_names[] = {
-    "scheduled", "in-progress", "completed",    "aborting",
-    "aborted",   "failed",      "not-supported"};
-static const char *const source_names[] = {
-    "fileUpload", "liveInstance", "snapshot", "externalDump", "sameAddon"};
-static const char *const compression_names[] = {"gz", "zstd"};
 static const char *const code_names[] = {
     "syntax",          "missing-field", "wrong-type",
     "bad-enum",        "bad-date-time", "bad-size",
@@ -18,17 +13,21 @@ static const char *const code_names[] = {
 #define NAME_OF(table, i)                                                      \
     ((unsigned)(i) < sizeof table / sizeof table[0] ? table[i] : NULL)
 
+/* The enum names are schema.c's (NUL-terminated string literals). */
+#define ENUM_NAME(table, i)                                                    \
+    ((unsigned)(i) < sizeof table / sizeof table[0] ? table[i].ptr : NULL)
+
 const char *nfb_status_name(nfb_status s)
 {
-    return NAME_OF(status_names, s);
+    return ENUM_NAME(nfb__status_names, s);
 }
 const char *nfb_source_type_name(nfb_source_type t)
 {
-    return NAME_OF(source_names, t);
+    return ENUM_NAME(nfb__source_type_names, t);
 }
 const char *nfb_compression_name(nfb_compression c)
 {
-    return NAME_OF(compression_names, c);
+    return ENUM_NAME(nfb__compression_names, c);
 }
 const char *nfb_code_name(nfb_code code)
 {

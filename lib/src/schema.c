@@ -10,99 +10,177 @@
         s, sizeof s - 1                                                        \
     }
 
-static const nfb_str status_enum[] = {
+/* The enum names, indexed by the public enums' values (backup.h). */
+const nfb_str nfb__status_names[] = {
     S("scheduled"), S("in-progress"), S("completed"),    S("aborting"),
     S("aborted"),   S("failed"),      S("not-supported")};
-static const nfb_str source_enum[] = {S("fileUpload"), S("liveInstance"),
-                                      S("snapshot"), S("externalDump"),
-                                      S("sameAddon")};
-static const nfb_str compression_enum[] = {S("gz"), S("zstd")};
+const nfb_str nfb__source_type_names[] = {S("fileUpload"), S("liveInstance"),
+                                          S("snapshot"), S("externalDump"),
+                                          S("sameAddon")};
+const nfb_str nfb__compression_names[] = {S("gz"), S("zstd")};
 static const nfb_str dest_type_enum[] = {S("custom")};
 
-#define N(a) (uint8_t)(sizeof a / sizeof a[0])
-#define B(m) (int16_t) offsetof(nfb_backup, m)
-#define D(m) (int16_t) offsetof(nfb_destination, m)
-#define E(m) (int16_t) offsetof(nfb__api_error, m)
-#define NAME(s) s, (uint8_t)(sizeof s - 1)
+/* One name per value of the public enums, and the decoder stores an enum
+ * as an int. */
+_Static_assert(NFB_STATUS_NOT_SUPPORTED + 1 == NFB__NSTATUS,
+               "a status without a name");
+_Static_assert(NFB_SOURCE_SAME_ADDON + 1 == NFB__NSOURCE_TYPE,
+               "a source type without a name");
+_Static_assert(NFB_COMPRESSION_ZSTD + 1 == NFB__NCOMPRESSION,
+               "a compression without a name");
+_Static_assert(sizeof(nfb_status) == sizeof(int) &&
+                   sizeof(nfb_source_type) == sizeof(int) &&
+                   sizeof(nfb_compression) == sizeof(int),
+               "enums are stored as int");
+/* Offsets are int16_t. */
+_Static_assert(sizeof(nfb_backup) <= INT16_MAX &&
+                   sizeof(nfb_destination) <= INT16_MAX,
+               "a record struct too large for the table's offsets");
 
-/* Field order here is the canonical order of the output. */
+#define N(a) (uint8_t)(sizeof a / sizeof a[0])
+
+/* The offset of member m of struct S, which must be of C type T: a row
+ * whose type does not match its member does not compile. */
+#define OFF(S, T, m) ((int16_t) _Generic(((S *)0)->m, T : offsetof(S, m)))
+
+/* Rows are written with designated initializers; every row names its type
+ * (one of the macros below, which set off and off2) and its presence:
+ * REQUIRED, OPTIONAL(the bool flag) or UNFLAGGED (optional, nothing
+ * records whether it was there). A member a row leaves out is 0, which is
+ * an offset: hence the explicit -1s. */
+#define NAME(s) .name = s, .len = (uint8_t)(sizeof s - 1)
+#define REQUIRED .required = 1, .has_off = -1
+#define OPTIONAL(S, m) .has_off = OFF(S, bool, m)
+#define UNFLAGGED .has_off = -1
+
+#define STRING(S, m) .type = NFB_T_STRING, .off = OFF(S, nfb_str, m), .off2 = -1
+#define DATETIME(S, m)                                                         \
+    .type = NFB_T_DATETIME, .off = OFF(S, nfb_time, m), .off2 = -1
+#define ENUM(S, T, m, names)                                                   \
+    .type = NFB_T_ENUM, .off = OFF(S, T, m), .off2 = -1, .enums = names,       \
+    .nenums = N(names)
+/* An enum of one value, not stored. */
+#define CONST_ENUM(names)                                                      \
+    .type = NFB_T_ENUM, .off = -1, .off2 = -1, .enums = names,                 \
+    .nenums = N(names)
+/* The digits as written, and their value. */
+#define SIZE(S, text, value)                                                   \
+    .type = NFB_T_SIZE, .off = OFF(S, nfb_str, text),                          \
+    .off2 = OFF(S, uint64_t, value)
+/* The number's text, and its value (or -1 for none). */
+#define NUMBER(S, text, value)                                                 \
+    .type = NFB_T_NUMBER, .off = OFF(S, nfb_str, text), .off2 = value
+#define OBJECT(k) .type = NFB_T_OBJECT, .kind = k, .off = -1, .off2 = -1
+#define CLIENT(k) .type = NFB_T_CLIENT, .kind = k, .off = -1, .off2 = -1
+/* An array of k objects of C type E, at member m, count at member count. */
+#define ARRAY(k, S, E, m, count)                                               \
+    .type = NFB_T_ARRAY, .kind = k, .off = OFF(S, const E *, m),               \
+    .count_off = OFF(S, size_t, count), .elem_size = sizeof(E), .off2 = -1
+/* An array handled by the decoder itself (the list of backups). */
+#define LIST(k) .type = NFB_T_ARRAY, .kind = k, .off = -1, .off2 = -1
+#define SKIP .type = NFB_T_ANY, .off = -1, .off2 = -1
+
+#define B nfb_backup
+#define D nfb_destination
+#define E nfb__api_error
+
+/* Field order here is the canonical order of the output; .column names
+ * the csv/tsv/xlsx column of a value (columns come in this order too). */
 static const nfb__field backup_fields[] = {
-    {NAME("id"), NFB_T_STRING, 0, 1, NULL, 0, B(id), -1, -1},
-    {NAME("name"), NFB_T_STRING, 0, 1, NULL, 0, B(name), -1, -1},
-    {NAME("status"), NFB_T_ENUM, 0, 1, status_enum, N(status_enum), B(status),
-     -1, -1},
-    {NAME("createdAt"), NFB_T_DATETIME, 0, 1, NULL, 0, B(created_at), -1, -1},
-    {NAME("completedAt"), NFB_T_DATETIME, 0, 0, NULL, 0, B(completed_at),
-     B(has_completed_at), -1},
-    {NAME("config"), NFB_T_OBJECT, NFB_K_CONFIG, 1, NULL, 0, -1, -1, -1},
-    {NAME("customDestinationId"), NFB_T_STRING, 0, 0, NULL, 0,
-     B(custom_destination_id), B(has_custom_destination_id), -1},
-    {NAME("lastRestore"), NFB_T_OBJECT, NFB_K_RESTORE, 0, NULL, 0, -1,
-     B(has_last_restore), -1},
+    {NAME("id"), STRING(B, id), REQUIRED, .column = "id"},
+    {NAME("name"), STRING(B, name), REQUIRED, .column = "name"},
+    {NAME("status"), ENUM(B, nfb_status, status, nfb__status_names), REQUIRED,
+     .column = "status"},
+    {NAME("createdAt"), DATETIME(B, created_at), REQUIRED,
+     .column = "createdAt"},
+    {NAME("completedAt"), DATETIME(B, completed_at),
+     OPTIONAL(B, has_completed_at), .column = "completedAt"},
+    {NAME("config"), OBJECT(NFB_K_CONFIG), REQUIRED},
+    {NAME("customDestinationId"), STRING(B, custom_destination_id),
+     OPTIONAL(B, has_custom_destination_id), .column = "customDestinationId"},
+    {NAME("lastRestore"), OBJECT(NFB_K_RESTORE), OPTIONAL(B, has_last_restore)},
 };
 
 static const nfb__field config_fields[] = {
-    {NAME("source"), NFB_T_OBJECT, NFB_K_SOURCE, 0, NULL, 0, -1,
-     B(config.has_source), -1},
-    {NAME("size"), NFB_T_SIZE, 0, 1, NULL, 0, B(config.size_text), -1,
-     B(config.size)},
-    {NAME("addonVersion"), NFB_T_STRING, 0, 0, NULL, 0, B(config.addon_version),
-     B(config.has_addon_version), -1},
-    {NAME("compressionType"), NFB_T_ENUM, 0, 0, compression_enum,
-     N(compression_enum), B(config.compression_type),
-     B(config.has_compression_type), -1},
-    {NAME("additionalDestinations"), NFB_T_ARRAY, NFB_K_DEST, 0, NULL, 0, -1,
-     B(config.has_additional_destinations), -1},
+    {NAME("source"), OBJECT(NFB_K_SOURCE), OPTIONAL(B, config.has_source)},
+    {NAME("size"), SIZE(B, config.size_text, config.size), REQUIRED,
+     .column = "config.size"},
+    {NAME("addonVersion"), STRING(B, config.addon_version),
+     OPTIONAL(B, config.has_addon_version), .column = "config.addonVersion"},
+    {NAME("compressionType"),
+     ENUM(B, nfb_compression, config.compression_type, nfb__compression_names),
+     OPTIONAL(B, config.has_compression_type),
+     .column = "config.compressionType"},
+    {NAME("additionalDestinations"),
+     ARRAY(NFB_K_DEST, B, nfb_destination, config.additional_destinations,
+           config.additional_destinations_count),
+     OPTIONAL(B, config.has_additional_destinations),
+     .column = "config.additionalDestinations"},
 };
 
 static const nfb__field source_fields[] = {
-    {NAME("type"), NFB_T_ENUM, 0, 0, source_enum, N(source_enum),
-     B(config.source_type), B(config.has_source_type), -1},
+    {NAME("type"),
+     ENUM(B, nfb_source_type, config.source_type, nfb__source_type_names),
+     OPTIONAL(B, config.has_source_type), .column = "config.source.type"},
 };
 
 static const nfb__field dest_fields[] = {
-    {NAME("destinationId"), NFB_T_STRING, 0, 1, NULL, 0, D(destination_id), -1,
-     -1},
-    {NAME("retentionTime"), NFB_T_NUMBER, 0, 0, NULL, 0, D(retention_time),
-     D(has_retention_time), D(retention_days)},
-    {NAME("type"), NFB_T_ENUM, 0, 1, dest_type_enum, N(dest_type_enum), -1, -1,
-     -1},
+    {NAME("destinationId"), STRING(D, destination_id), REQUIRED},
+    {NAME("retentionTime"),
+     NUMBER(D, retention_time, OFF(D, double, retention_days)),
+     OPTIONAL(D, has_retention_time)},
+    {NAME("type"), CONST_ENUM(dest_type_enum), REQUIRED},
 };
 
 static const nfb__field restore_fields[] = {
-    {NAME("restoreTimestamp"), NFB_T_DATETIME, 0, 1, NULL, 0,
-     B(last_restore.restore_timestamp), -1, -1},
-    {NAME("status"), NFB_T_ENUM, 0, 1, status_enum, N(status_enum),
-     B(last_restore.status), -1, -1},
-    {NAME("completedAt"), NFB_T_DATETIME, 0, 0, NULL, 0,
-     B(last_restore.completed_at), B(last_restore.has_completed_at), -1},
+    {NAME("restoreTimestamp"), DATETIME(B, last_restore.restore_timestamp),
+     REQUIRED, .column = "lastRestore.restoreTimestamp"},
+    {NAME("status"),
+     ENUM(B, nfb_status, last_restore.status, nfb__status_names), REQUIRED,
+     .column = "lastRestore.status"},
+    {NAME("completedAt"), DATETIME(B, last_restore.completed_at),
+     OPTIONAL(B, last_restore.has_completed_at),
+     .column = "lastRestore.completedAt"},
 };
 
 static const nfb__field apierr_fields[] = {
-    {NAME("status"), NFB_T_NUMBER, 0, 0, NULL, 0, E(status), -1, -1},
-    {NAME("message"), NFB_T_STRING, 0, 0, NULL, 0, E(message), -1, -1},
-    {NAME("id"), NFB_T_STRING, 0, 0, NULL, 0, E(id), -1, -1},
-    {NAME("details"), NFB_T_ANY, 0, 0, NULL, 0, -1, -1, -1},
+    {NAME("status"), NUMBER(E, status, -1), UNFLAGGED},
+    {NAME("message"), STRING(E, message), UNFLAGGED},
+    {NAME("id"), STRING(E, id), UNFLAGGED},
+    {NAME("details"), SKIP, UNFLAGGED},
 };
 
 /* The keys of the response wrappers around backups. */
 static const nfb__field wrapper_fields[] = {
-    {NAME("data"), NFB_T_OBJECT, NFB_K_DATA, 0, NULL, 0, -1, -1, -1},
-    {NAME("error"), NFB_T_OBJECT, NFB_K_APIERR, 0, NULL, 0, -1, -1, -1},
-    {NAME("pagination"), NFB_T_ANY, 0, 0, NULL, 0, -1, -1, -1},
-    {NAME("rawResponse"), NFB_T_ANY, 0, 0, NULL, 0, -1, -1, -1},
-    {NAME("request"), NFB_T_CLIENT, NFB_K_REQUEST, 0, NULL, 0, -1, -1, -1},
+    {NAME("data"), OBJECT(NFB_K_DATA), UNFLAGGED},
+    {NAME("error"), OBJECT(NFB_K_APIERR), UNFLAGGED},
+    {NAME("pagination"), SKIP, UNFLAGGED},
+    {NAME("rawResponse"), SKIP, UNFLAGGED},
+    {NAME("request"), CLIENT(NFB_K_REQUEST), UNFLAGGED},
 };
 
 /* A JS client result's request ({"url", "method", "headers", ...}): only
  * its headers are looked at, for credentials (decode.c). */
 static const nfb__field request_fields[] = {
-    {NAME("headers"), NFB_T_CLIENT, NFB_K_HEADERS, 0, NULL, 0, -1, -1, -1},
+    {NAME("headers"), CLIENT(NFB_K_HEADERS), UNFLAGGED},
 };
 
 static const nfb__field list_fields[] = {
-    {NAME("backups"), NFB_T_ARRAY, NFB_K_BACKUP, 1, NULL, 0, -1, -1, -1},
+    {NAME("backups"), LIST(NFB_K_BACKUP), REQUIRED},
 };
+
+#undef B
+#undef D
+#undef E
+
+/* Presence is a 32-bit mask in the decoder. */
+#define FITS(f) (sizeof f / sizeof f[0] <= 32)
+_Static_assert(FITS(backup_fields) && FITS(config_fields) &&
+                   FITS(source_fields) && FITS(dest_fields) &&
+                   FITS(restore_fields) && FITS(apierr_fields) &&
+                   FITS(wrapper_fields) && FITS(request_fields) &&
+                   FITS(list_fields),
+               "an object of more than 32 fields");
 
 #define OBJ(what, f)                                                           \
     {                                                                          \

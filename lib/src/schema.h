@@ -50,6 +50,13 @@ typedef struct nfb__field {
     int16_t off;     /* where the value goes in the kind's struct, or -1 */
     int16_t has_off; /* its bool presence flag, or -1 */
     int16_t off2;    /* NFB_T_SIZE: the uint64_t; NFB_T_NUMBER: a double */
+    /* Members below are the writers' (walk.c); rows name every member they
+     * set, so a new member goes here, at the end. */
+    const char *column; /* the csv/tsv/xlsx column ("config.size"), or NULL
+                           for none (objects: their fields have columns) */
+    int16_t count_off;  /* NFB_T_ARRAY: the size_t count; off is the
+                           pointer to the first element */
+    uint16_t elem_size; /* NFB_T_ARRAY: the size of an element */
 } nfb__field;
 
 typedef struct nfb__object {
@@ -89,6 +96,13 @@ typedef struct nfb__api_error {
     nfb_str message;
     nfb_str id;
 } nfb__api_error;
+
+/* The names of the public enums, indexed by value: the one list that the
+ * decoder, the writers and nfb_status_name (names.c) use. */
+enum { NFB__NSTATUS = 7, NFB__NSOURCE_TYPE = 5, NFB__NCOMPRESSION = 2 };
+extern const nfb_str nfb__status_names[NFB__NSTATUS];
+extern const nfb_str nfb__source_type_names[NFB__NSOURCE_TYPE];
+extern const nfb_str nfb__compression_names[NFB__NCOMPRESSION];
 
 /* "a string", "an object", ... for a type. */
 const char *nfb__type_expect(const nfb__field *f);

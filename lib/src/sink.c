@@ -36,3 +36,23 @@ int nfb__sink_put_slow(nfb__sink *s, const void *p, size_t n)
     s->len = n;
     return 0;
 }
+
+int nfb__buf_reserve(nfb__buf *b, const nfb_allocator *a, size_t need)
+{
+    if (need <= b->cap) return NFB_OK;
+    size_t n = b->cap ? b->cap : 256;
+    while (n < need)
+        n = n > SIZE_MAX / 2 ? need : n * 2;
+    unsigned char *p = nfb__realloc(a, b->ptr, n);
+    if (!p) return NFB_ENOMEM;
+    b->ptr = p;
+    b->cap = n;
+    return NFB_OK;
+}
+
+void nfb__buf_free(nfb__buf *b, const nfb_allocator *a)
+{
+    nfb__free(a, b->ptr);
+    b->ptr = NULL;
+    b->len = b->cap = 0;
+}

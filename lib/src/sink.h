@@ -43,4 +43,16 @@ static inline int nfb__sink_put(nfb__sink *s, const void *p, size_t n)
     return nfb__sink_put_slow(s, p, n);
 }
 
+/* A growable byte buffer: a writer keeps one per use and reuses it for
+ * each value. */
+typedef struct nfb__buf {
+    unsigned char *ptr;
+    size_t len, cap;
+} nfb__buf;
+
+/* Makes b hold at least need bytes, doubling from 256. NFB_OK or
+ * NFB_ENOMEM (b unchanged). */
+int nfb__buf_reserve(nfb__buf *b, const nfb_allocator *a, size_t need);
+void nfb__buf_free(nfb__buf *b, const nfb_allocator *a);
+
 #endif

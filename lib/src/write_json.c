@@ -76,94 +76,67 @@ static void str(yajl_gen g, const char *s, size_t len)
 
 #define KEY(g, k) str(g, k, sizeof k - 1)
 
-static void val(json_writer *j, nfb_str v)
+/* ---- the receiver of the record's walk (walk.h) ---- */
+
+static int begin_object(void *ctx)
 {
+    yajl_gen_map_open(((json_writer *)ctx)->g);
+    return NFB_OK;
+}
+
+static int end_object(void *ctx)
+{
+    yajl_gen_map_close(((json_writer *)ctx)->g);
+    return NFB_OK;
+}
+
+static int begin_array(void *ctx)
+{
+    yajl_gen_array_open(((json_writer *)ctx)->g);
+    return NFB_OK;
+}
+
+static int end_array(void *ctx)
+{
+    yajl_gen_array_close(((json_writer *)ctx)->g);
+    return NFB_OK;
+}
+
+/* Keys and enum names are fixed ASCII words: no line end to look for. */
+static int word(void *ctx, const char *s, size_t len)
+{
+    str(((json_writer *)ctx)->g, s, len);
+    return NFB_OK;
+}
+
+static int name(void *ctx, nfb_str s)
+{
+    return word(ctx, s.ptr, s.len);
+}
+
+static int string(void *ctx, nfb_str v)
+{
+    json_writer *j = ctx;
     j->line_ends = has_line_end((const unsigned char *)v.ptr, v.len);
     str(j->g, v.ptr, v.len);
     j->line_ends = 0;
+    return NFB_OK;
 }
 
-static void cstr(yajl_gen g, const char *s)
+static int number(void *ctx, nfb_str text)
 {
-    str(g, s, strlen(s));
+    yajl_gen_number(((json_writer *)ctx)->g, text.ptr, text.len);
+    return NFB_OK;
 }
 
-static void record(json_writer *j, const nfb_backup *b)
-{
-    yajl_gen g = j->g;
-    yajl_gen_map_open(g);
-    KEY(g, "id");
-    val(j, b->id);
-    KEY(g, "name");
-    val(j, b->name);
-    KEY(g, "status");
-    cstr(g, nfb_status_name(b->status));
-    KEY(g, "createdAt");
-    val(j, b->created_at.text);
-    if (b->has_completed_at) {
-        KEY(g, "completedAt");
-        val(j, b->completed_at.text);
-    }
-    KEY(g, "config");
-    yajl_gen_map_open(g);
-    if (b->config.has_source) {
-        KEY(g, "source");
-        yajl_gen_map_open(g);
-        if (b->config.has_source_type) {
-            KEY(g, "type");
-            cstr(g, nfb_source_type_name(b->config.source_type));
-        }
-        yajl_gen_map_close(g);
-    }
-    KEY(g, "size");
-    val(j, b->config.size_text);
-    if (b->config.has_addon_version) {
-        KEY(g, "addonVersion");
-        val(j, b->config.addon_version);
-    }
-    if (b->config.has_compression_type) {
-        KEY(g, "compressionType");
-        cstr(g, nfb_compression_name(b->config.compression_type));
-    }
-    if (b->config.has_additional_destinations) {
-        KEY(g, "additionalDestinations");
-        yajl_gen_array_open(g);
-        for (size_t i = 0; i < b->config.additional_destinations_count; i++) {
-            const nfb_destination *d = &b->config.additional_destinations[i];
-            yajl_gen_map_open(g);
-            KEY(g, "destinationId");
-            val(j, d->destination_id);
-            if (d->has_retention_time) {
-                KEY(g, "retentionTime");
-                yajl_gen_number(g, d->retention_time.ptr,
-                                d->retention_time.len);
-            }
-            KEY(g, "type");
-            KEY(g, "custom");
-            yajl_gen_map_close(g);
-        }
-        yajl_gen_array_close(g);
-    }
-    yajl_gen_map_close(g);
-    if (b->has_custom_destination_id) {
-        KEY(g, "customDestinationId");
-        val(j, b->custom_destination_id);
-    }
-    if (b->has_last_restore) {
-        KEY(g, "lastRestore");
-        yajl_gen_map_open(g);
-        KEY(g, "restoreTimestamp");
-        val(j, b->last_restore.restore_timestamp.text);
-        KEY(g, "status");
-        cstr(g, nfb_status_name(b->last_restore.status));
-        if (b->last_restore.has_completed_at) {
-            KEY(g, "completedAt");
-            val(j, b->last_restore.completed_at.text);
-        }
-        yajl_gen_map_close(g);
-    }
-    yajl_gen_map_close(g);
-}
+static const nfb__walk_ops ops = {.begin_object = begin_object,
+                                  .end_object = end_object,
+                                  .begin_array = begin_array,
+                                  .end_array = end_array,
+                                  .key = word,
+                                  .string = string,
+                                  .number = number,
+                                  .name = name};
 
 static int begin(nfb_writer *w)
 {
@@ -180,7 +153,8 @@ static int write_record(nfb_writer *w, const nfb_backup *b)
         yajl_gen_map_open(j->g);
         KEY(j->g, "data");
     }
-    record(j, b);
+    int res = nfb__walk(b, &ops, j);
+    if (res != NFB_OK) return res;
     if (env) yajl_gen_map_close(j->g);
     if (!(w->flags & NFB_WRITE_ARRAY)) {
         /* yajl ends a pretty top-level value with a newline itself. */

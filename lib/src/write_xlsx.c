@@ -98,8 +98,7 @@ typedef struct note {
 
 typedef struct xlsx_writer {
     nfb_writer base;
-    unsigned char ncols;
-    unsigned char cols[NCOLUMNS];
+    nfb__columns cols; /* the columns, in output order */
     lxw_workbook *wb;
     lxw_worksheet *ws;
     lxw_format *bold, *date, *count;
@@ -109,11 +108,9 @@ typedef struct xlsx_writer {
     uint32_t sheet_rows;
     uint32_t sheet; /* 1-based number of the current sheet */
     uint32_t row;   /* the next row of the current sheet */
-    uint32_t width[NCOLUMNS];
-    char *text; /* one cell's text, escaped, NUL-terminated */
-    size_t tcap;
-    unsigned char *jbuf; /* the destinations as JSON */
-    size_t jcap;
+    uint32_t width[NFB__MAX_COLUMNS];
+    nfb__buf text; /* one cell's text, escaped, NUL-terminated */
+    nfb__buf json; /* an array's cell as JSON */
     note notes[NNOTES];
     nfb_note_fn on_note;
     void *note_ctx;
@@ -143,15 +140,8 @@ static int init(nfb_writer *w, const nfb_writer_options *o, char *err,
     x->sheet_rows = o->sheet_rows && o->sheet_rows < DEFAULT_SHEET_ROWS
                         ? o->sheet_rows
                         : DEFAULT_SHEET_ROWS;
-    if (o->columns) {
-        int res =
-            nfb__parse_columns(o->columns, x->cols, &x->ncols, err, errlen);
-        if (res != NFB_OK) return res;
-    } else {
-        for (int i = 0; i < NCOLUMNS; i++)
-            x->cols[i] = (unsigned char)i;
-        x->ncols = NCOLUMNS;
-    }
+    int res = nfb__parse_columns(o->columns, &x->cols, err, errlen);
+    if (res != NFB_OK) return res;
     if (o->path) {
         /* Fail here rather than when libxlsxwriter opens it at the end
          * (where it would print the reason itself). */
@@ -221,14 +211,14 @@ static void widen(xlsx_writer *x, unsigned i, uint32_t w)
 /* Sets the widths and the autofilter of the current sheet. */
 static int finish_sheet(xlsx_writer *x)
 {
-    for (unsigned i = 0; i < x->ncols; i++) {
+    for (unsigned i = 0; i < x->cols.n; i++) {
         uint32_t w = x->width[i] > MAX_WIDTH ? MAX_WIDTH : x->width[i];
         int res = lxw_res(worksheet_set_column(
             x->ws, (lxw_col_t)i, (lxw_col_t)i, (double)w + 1, NULL));
         if (res != NFB_OK) return res;
     }
     return lxw_res(worksheet_autofilter(x->ws, 0, 0, x->row - 1,
-                                        (lxw_col_t)(x->ncols - 1)));
+                                        (lxw_col_t)(x->cols.n - 1)));
 }
 
 /* Starts sheet number x->sheet + 1 with its header row. */
@@ -243,8 +233,8 @@ static int new_sheet(xlsx_writer *x)
     x->ws = workbook_add_worksheet(x->wb, name);
     if (!x->ws) return NFB_ENOMEM;
     x->sheet++;
-    for (unsigned i = 0; i < x->ncols; i++) {
-        const char *n = nfb__column_names[x->cols[i]];
+    for (unsigned i = 0; i < x->cols.n; i++) {
+        const char *n = x->cols.col[i].name;
         /* The autofilter's button takes about two characters. */
         x->width[i] = (uint32_t)strlen(n) + 2;
         int res =
@@ -276,19 +266,6 @@ static void remember(xlsx_writer *x, int kind, unsigned col, const char *s,
     strcpy(n->found + k, k < len ? "..." : "");
 }
 
-static int reserve(xlsx_writer *x, size_t need)
-{
-    if (need <= x->tcap) return NFB_OK;
-    size_t n = x->tcap ? x->tcap : 256;
-    while (n < need)
-        n = n > SIZE_MAX / 2 ? need : n * 2;
-    char *p = nfb__realloc(&x->base.alloc, x->text, n);
-    if (!p) return NFB_ENOMEM;
-    x->text = p;
-    x->tcap = n;
-    return NFB_OK;
-}
-
 /* A text cell. The value is copied into x->text with NUL, U+FFFE, U+FFFF
  * and the "_" of "_x" escaped, and cut at MAX_CELL characters. */
 static int text_cell(xlsx_writer *x, unsigned col, const char *s, size_t len)
@@ -296,10 +273,10 @@ static int text_cell(xlsx_writer *x, unsigned col, const char *s, size_t len)
     if (len == 0) return NFB_OK;
     if (len > (SIZE_MAX - 1) / 7) return NFB_ENOMEM;
     size_t cap = len < MAX_CELL ? len : MAX_CELL;
-    int res = reserve(x, 7 * cap + 8);
+    int res = nfb__buf_reserve(&x->text, &x->base.alloc, 7 * cap + 8);
     if (res != NFB_OK) return res;
     const unsigned char *u = (const unsigned char *)s;
-    char *t = x->text;
+    char *t = (char *)x->text.ptr;
     size_t k = 0;
     uint32_t n = 0;
     size_t i = 0;
@@ -343,12 +320,6 @@ static int text_cell(xlsx_writer *x, unsigned col, const char *s, size_t len)
         worksheet_write_string(x->ws, x->row, (lxw_col_t)col, t, NULL));
 }
 
-static int name_cell(xlsx_writer *x, unsigned col, const char *s)
-{
-    if (!s) return NFB_EINVAL; /* a value out of the enum's range */
-    return text_cell(x, col, s, strlen(s));
-}
-
 static int time_cell(xlsx_writer *x, unsigned col, const nfb_time *t)
 {
     if (t->unix_seconds < FIRST_DATE_SECONDS) {
@@ -365,76 +336,34 @@ static int time_cell(xlsx_writer *x, unsigned col, const nfb_time *t)
         worksheet_write_number(x->ws, x->row, (lxw_col_t)col, serial, x->date));
 }
 
-static int size_cell(xlsx_writer *x, unsigned col, const nfb_backup *b)
+/* A size of field f of b: its digits s, its value at off2. */
+static int size_cell(xlsx_writer *x, unsigned col, const nfb__field *f,
+                     const nfb_backup *b)
 {
-    nfb_str s = b->config.size_text;
-    if (b->config.size > MAX_EXACT_SIZE) {
+    nfb_str s = *NFB__AT(nfb_str, b, f->off);
+    uint64_t v = *NFB__AT(uint64_t, b, f->off2);
+    if (v > MAX_EXACT_SIZE) {
         remember(x, NOTE_BIG_SIZE, col, s.ptr, s.len);
         return text_cell(x, col, s.ptr, s.len);
     }
     widen(x, col, (uint32_t)s.len);
     return lxw_res(worksheet_write_number(x->ws, x->row, (lxw_col_t)col,
-                                          (double)b->config.size, x->count));
+                                          (double)v, x->count));
 }
 
+/* Cell i of the row: date-times and sizes typed, the rest text, nothing
+ * for an absent value. */
 static int cell(xlsx_writer *x, unsigned i, const nfb_backup *b)
 {
-    switch (x->cols[i]) {
-    case COL_ID:
-        return text_cell(x, i, b->id.ptr, b->id.len);
-    case COL_NAME:
-        return text_cell(x, i, b->name.ptr, b->name.len);
-    case COL_STATUS:
-        return name_cell(x, i, nfb_status_name(b->status));
-    case COL_CREATED_AT:
-        return time_cell(x, i, &b->created_at);
-    case COL_COMPLETED_AT:
-        return b->has_completed_at ? time_cell(x, i, &b->completed_at) : NFB_OK;
-    case COL_SOURCE_TYPE:
-        return b->config.has_source_type
-                   ? name_cell(x, i,
-                               nfb_source_type_name(b->config.source_type))
-                   : NFB_OK;
-    case COL_SIZE:
-        return size_cell(x, i, b);
-    case COL_ADDON_VERSION:
-        return b->config.has_addon_version
-                   ? text_cell(x, i, b->config.addon_version.ptr,
-                               b->config.addon_version.len)
-                   : NFB_OK;
-    case COL_COMPRESSION_TYPE:
-        return b->config.has_compression_type
-                   ? name_cell(x, i,
-                               nfb_compression_name(b->config.compression_type))
-                   : NFB_OK;
-    case COL_ADDITIONAL_DESTINATIONS: {
-        if (!b->config.has_additional_destinations) return NFB_OK;
-        size_t len;
-        int res =
-            nfb__destinations_json(&x->base.alloc, &x->jbuf, &x->jcap, b, &len);
-        return res != NFB_OK ? res
-                             : text_cell(x, i, (const char *)x->jbuf, len);
-    }
-    case COL_CUSTOM_DESTINATION_ID:
-        return b->has_custom_destination_id
-                   ? text_cell(x, i, b->custom_destination_id.ptr,
-                               b->custom_destination_id.len)
-                   : NFB_OK;
-    case COL_RESTORE_TIMESTAMP:
-        return b->has_last_restore
-                   ? time_cell(x, i, &b->last_restore.restore_timestamp)
-                   : NFB_OK;
-    case COL_RESTORE_STATUS:
-        return b->has_last_restore
-                   ? name_cell(x, i, nfb_status_name(b->last_restore.status))
-                   : NFB_OK;
-    case COL_RESTORE_COMPLETED_AT:
-        return b->has_last_restore && b->last_restore.has_completed_at
-                   ? time_cell(x, i, &b->last_restore.completed_at)
-                   : NFB_OK;
-    default:
-        return NFB_EINVAL;
-    }
+    const nfb__column *c = &x->cols.col[i];
+    if (!nfb__column_present(c, b)) return NFB_OK;
+    const nfb__field *f = c->field;
+    if (f->type == NFB_T_DATETIME)
+        return time_cell(x, i, NFB__AT(nfb_time, b, f->off));
+    if (f->type == NFB_T_SIZE) return size_cell(x, i, f, b);
+    nfb_str v;
+    int res = nfb__column_text(c, b, &x->json, &x->base.alloc, &v);
+    return res != NFB_OK ? res : text_cell(x, i, v.ptr, v.len);
 }
 
 static int write_record(nfb_writer *w, const nfb_backup *b)
@@ -444,7 +373,7 @@ static int write_record(nfb_writer *w, const nfb_backup *b)
         int res = new_sheet(x);
         if (res != NFB_OK) return res;
     }
-    for (unsigned i = 0; i < x->ncols; i++) {
+    for (unsigned i = 0; i < x->cols.n; i++) {
         int res = cell(x, i, b);
         if (res != NFB_OK) return res;
     }
@@ -457,8 +386,9 @@ static void cell_name(const note *n, char *buf, size_t len)
 {
     char sheet[32] = "backups";
     if (n->sheet > 1) snprintf(sheet, sizeof sheet, "backups-%u", n->sheet);
-    /* at most 14 columns: one letter */
-    snprintf(buf, len, "%s!%c%u", sheet, 'A' + n->col, n->row + 1);
+    char cell[LXW_MAX_CELL_NAME_LENGTH];
+    lxw_rowcol_to_cell(cell, n->row, n->col);
+    snprintf(buf, len, "%s!%s", sheet, cell);
 }
 
 static void send_notes(xlsx_writer *x)
@@ -530,8 +460,8 @@ static void destroy(nfb_writer *w)
     if (x->spool && x->path && x->path[0]) unlink(x->path);
     nfb__free(&w->alloc, x->path);
     nfb__free(&w->alloc, x->tmpdir);
-    nfb__free(&w->alloc, x->text);
-    nfb__free(&w->alloc, x->jbuf);
+    nfb__buf_free(&x->text, &w->alloc);
+    nfb__buf_free(&x->json, &w->alloc);
 }
 
 const nfb__writer_class nfb__xlsx_writer = {

@@ -13,6 +13,7 @@
 #include <limits.h>
 #include <yaml.h>
 
+#include "check.h"
 #include "writer_impl.h"
 
 typedef struct yaml_writer {
@@ -216,24 +217,10 @@ static int needs_quotes(const unsigned char *s, size_t n)
             i++;
             continue;
         }
-        /* Strict UTF-8 (Unicode table 3-7), decoding the code point. */
-        size_t len;
-        uint32_t cp, min;
-        if (c >= 0xc2 && c <= 0xdf)
-            len = 2, cp = c & 0x1f, min = 0x80;
-        else if (c >= 0xe0 && c <= 0xef)
-            len = 3, cp = c & 0x0f, min = 0x800;
-        else if (c >= 0xf0 && c <= 0xf4)
-            len = 4, cp = c & 0x07, min = 0x10000;
-        else
-            return -1;
-        if (n - i < len) return -1;
-        for (size_t k = 1; k < len; k++) {
-            if ((s[i + k] & 0xc0) != 0x80) return -1;
-            cp = cp << 6 | (s[i + k] & 0x3f);
-        }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return -1;
+        /* Strict UTF-8, decoding the code point (check.c). */
+        uint32_t cp;
+        size_t len = nfb__utf8_decode(s + i, n - i, &cp);
+        if (!len) return -1;
         /* Not printable in YAML, or a line break to YAML 1.1: C1 controls
          * (NEL among them), U+2028, U+2029, the BOM, U+FFFE, U+FFFF. */
         if (cp <= 0x9f || cp == 0x2028 || cp == 0x2029 || cp == 0xfeff ||
@@ -279,13 +266,6 @@ static int str(yaml_writer *y, nfb_str v)
     return scalar(y, v.ptr, v.len,
                   q ? YAML_DOUBLE_QUOTED_SCALAR_STYLE
                     : YAML_PLAIN_SCALAR_STYLE);
-}
-
-/* An enum's name: plain, it is one of a few fixed words. */
-static int name(yaml_writer *y, const char *s)
-{
-    if (!s) return NFB_EINVAL; /* a value out of the enum's range */
-    return scalar(y, s, strlen(s), YAML_PLAIN_SCALAR_STYLE);
 }
 
 /* A JSON number as a plain YAML number of the same value and type. PyYAML
@@ -360,83 +340,57 @@ static int document_end(yaml_writer *y)
     return emit(y, &ev);
 }
 
-static int destinations(yaml_writer *y, const nfb_backup *b)
+/* ---- the receiver of the record's walk (walk.h) ---- */
+
+static int begin_object(void *ctx)
 {
-    TRY(KEY(y, "additionalDestinations"));
-    TRY(sequence_start(y));
-    for (size_t i = 0; i < b->config.additional_destinations_count; i++) {
-        const nfb_destination *d = &b->config.additional_destinations[i];
-        TRY(mapping_start(y));
-        TRY(KEY(y, "destinationId"));
-        TRY(str(y, d->destination_id));
-        if (d->has_retention_time) {
-            TRY(KEY(y, "retentionTime"));
-            TRY(number(y, d->retention_time));
-        }
-        TRY(KEY(y, "type"));
-        TRY(KEY(y, "custom"));
-        TRY(mapping_end(y));
-    }
-    return sequence_end(y);
+    return mapping_start(ctx);
 }
 
-static int record(yaml_writer *y, const nfb_backup *b)
+static int end_object(void *ctx)
 {
-    TRY(mapping_start(y));
-    TRY(KEY(y, "id"));
-    TRY(str(y, b->id));
-    TRY(KEY(y, "name"));
-    TRY(str(y, b->name));
-    TRY(KEY(y, "status"));
-    TRY(name(y, nfb_status_name(b->status)));
-    TRY(KEY(y, "createdAt"));
-    TRY(str(y, b->created_at.text));
-    if (b->has_completed_at) {
-        TRY(KEY(y, "completedAt"));
-        TRY(str(y, b->completed_at.text));
-    }
-    TRY(KEY(y, "config"));
-    TRY(mapping_start(y));
-    if (b->config.has_source) {
-        TRY(KEY(y, "source"));
-        TRY(mapping_start(y));
-        if (b->config.has_source_type) {
-            TRY(KEY(y, "type"));
-            TRY(name(y, nfb_source_type_name(b->config.source_type)));
-        }
-        TRY(mapping_end(y));
-    }
-    TRY(KEY(y, "size"));
-    TRY(str(y, b->config.size_text));
-    if (b->config.has_addon_version) {
-        TRY(KEY(y, "addonVersion"));
-        TRY(str(y, b->config.addon_version));
-    }
-    if (b->config.has_compression_type) {
-        TRY(KEY(y, "compressionType"));
-        TRY(name(y, nfb_compression_name(b->config.compression_type)));
-    }
-    if (b->config.has_additional_destinations) TRY(destinations(y, b));
-    TRY(mapping_end(y));
-    if (b->has_custom_destination_id) {
-        TRY(KEY(y, "customDestinationId"));
-        TRY(str(y, b->custom_destination_id));
-    }
-    if (b->has_last_restore) {
-        TRY(KEY(y, "lastRestore"));
-        TRY(mapping_start(y));
-        TRY(KEY(y, "restoreTimestamp"));
-        TRY(str(y, b->last_restore.restore_timestamp.text));
-        TRY(KEY(y, "status"));
-        TRY(name(y, nfb_status_name(b->last_restore.status)));
-        if (b->last_restore.has_completed_at) {
-            TRY(KEY(y, "completedAt"));
-            TRY(str(y, b->last_restore.completed_at.text));
-        }
-        TRY(mapping_end(y));
-    }
-    return mapping_end(y);
+    return mapping_end(ctx);
 }
+
+static int begin_array(void *ctx)
+{
+    return sequence_start(ctx);
+}
+
+static int end_array(void *ctx)
+{
+    return sequence_end(ctx);
+}
+
+/* Keys and enum names: plain, they are a few fixed words. */
+static int word(void *ctx, const char *s, size_t len)
+{
+    return scalar(ctx, s, len, YAML_PLAIN_SCALAR_STYLE);
+}
+
+static int name(void *ctx, nfb_str s)
+{
+    return word(ctx, s.ptr, s.len);
+}
+
+static int string(void *ctx, nfb_str v)
+{
+    return str(ctx, v);
+}
+
+static int number_value(void *ctx, nfb_str text)
+{
+    return number(ctx, text);
+}
+
+static const nfb__walk_ops ops = {.begin_object = begin_object,
+                                  .end_object = end_object,
+                                  .begin_array = begin_array,
+                                  .end_array = end_array,
+                                  .key = word,
+                                  .string = string,
+                                  .number = number_value,
+                                  .name = name};
 
 static int init(nfb_writer *w, const nfb_writer_options *o, char *err,
                 size_t errlen)
@@ -477,7 +431,7 @@ static int write_record(nfb_writer *w, const nfb_backup *b)
         TRY(mapping_start(y));
         TRY(KEY(y, "data"));
     }
-    TRY(record(y, b));
+    TRY(nfb__walk(b, &ops, y));
     if (env) TRY(mapping_end(y));
     if (!array) TRY(document_end(y)); /* also flushes into the sink */
     return NFB_OK;

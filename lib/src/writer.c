@@ -86,46 +86,14 @@ static nfb_result begin(nfb_writer *w)
     return check(w, w->cls->begin ? w->cls->begin(w) : NFB_OK);
 }
 
-static int str_ok(nfb_str s)
-{
-    return s.ptr || !s.len;
-}
-
-/* Can every writer write b? Its enums in range (the names table decides),
- * its strings and arrays not NULL with a length. Checked before anything
- * is written, so that a refused record leaves no trace in the output and
- * the writer goes on. */
-static int record_ok(const nfb_backup *b)
-{
-    const nfb_destination *d = b->config.additional_destinations;
-    size_t n = b->config.additional_destinations_count;
-    if (!nfb_status_name(b->status) ||
-        (b->config.has_source_type &&
-         !nfb_source_type_name(b->config.source_type)) ||
-        (b->config.has_compression_type &&
-         !nfb_compression_name(b->config.compression_type)) ||
-        (b->has_last_restore && !nfb_status_name(b->last_restore.status)))
-        return 0;
-    if (!str_ok(b->id) || !str_ok(b->name) || !str_ok(b->created_at.text) ||
-        !str_ok(b->completed_at.text) || !str_ok(b->config.size_text) ||
-        !str_ok(b->config.addon_version) || !str_ok(b->custom_destination_id) ||
-        !str_ok(b->last_restore.restore_timestamp.text) ||
-        !str_ok(b->last_restore.completed_at.text) || (n && !d))
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if (!str_ok(d[i].destination_id) ||
-            (d[i].has_retention_time &&
-             (!d[i].retention_time.len || !d[i].retention_time.ptr)))
-            return 0;
-    return 1;
-}
-
 nfb_result nfb_writer_record(nfb_writer *w, const nfb_backup *b)
 {
     if (!w || !b) return NFB_EINVAL;
     if (w->ended) return NFB_ESTATE;
     if (w->failed) return (nfb_result)w->failed;
-    if (!record_ok(b)) return NFB_EINVAL;
+    /* Checked before anything is written, so that a refused record leaves
+     * no trace in the output and the writer goes on. */
+    if (nfb__walk_check(b) != NFB_OK) return NFB_EINVAL;
     nfb_result res = begin(w);
     if (res != NFB_OK) return res;
     w->records++;

@@ -45,39 +45,9 @@ extern const nfb__writer_class nfb__csv_writer;
 extern const nfb__writer_class nfb__tsv_writer;
 extern const nfb__writer_class nfb__xlsx_writer;
 
-/* The columns of the tabular formats (csv, tsv, xlsx), in canonical order;
- * the table and the functions are in write_csv.c. */
-enum column {
-    COL_ID,
-    COL_NAME,
-    COL_STATUS,
-    COL_CREATED_AT,
-    COL_COMPLETED_AT,
-    COL_SOURCE_TYPE,
-    COL_SIZE,
-    COL_ADDON_VERSION,
-    COL_COMPRESSION_TYPE,
-    COL_ADDITIONAL_DESTINATIONS,
-    COL_CUSTOM_DESTINATION_ID,
-    COL_RESTORE_TIMESTAMP,
-    COL_RESTORE_STATUS,
-    COL_RESTORE_COMPLETED_AT,
-    NCOLUMNS
-};
-
-/* The dotted column names ("config.size"), indexed by enum column. */
-extern const char *const nfb__column_names[NCOLUMNS];
-
-/* Parses a comma-separated list of column names into cols (NCOLUMNS
- * entries) and *ncols. NFB_EINVAL with a reason that lists the columns in
- * err for an unknown, empty or repeated name. */
-int nfb__parse_columns(const char *list, unsigned char *cols,
-                       unsigned char *ncols, char *err, size_t errlen);
-
-/* config.additionalDestinations of b as compact JSON into *buf, grown with
- * a as needed (*cap its size); the length in *len. NFB_OK or NFB_ENOMEM. */
-int nfb__destinations_json(nfb_allocator *a, unsigned char **buf, size_t *cap,
-                           const nfb_backup *b, size_t *len);
+/* What a format needs of the record: the walk for tree formats, the
+ * column table for tabular ones (walk.h). */
+#include "walk.h"
 
 /* JSON text from record strings escapes the line ends that JSON allows
  * raw: U+0085 (C2 85), U+2028 (E2 80 A8) and U+2029 (E2 80 A9). JavaScript

@@ -1,0 +1,108 @@
+/* The record walker: the schema's tables (schema.c) turned into the calls
+ * a writer needs, so that no writer names a field of nfb_backup.
+ *
+ * nfb__walk emits a record as a tree, in the canonical order of the table
+ * rows: objects, keys, strings, numbers, enum names and the destinations
+ * array; an optional field that is absent is left out. The json and yaml
+ * writers are receivers of this walk.
+ *
+ * The tabular writers (csv, tsv, xlsx) use the column table instead: one
+ * column per row that has a .column name, in the same order, each with the
+ * presence flags on its path. A column's value is read with the functions
+ * below; an array's value is its compact JSON text. */
+#ifndef NFB_WALK_H
+#define NFB_WALK_H
+
+#include "internal.h"
+#include "schema.h"
+#include "sink.h"
+
+/* What a receiver is called with. Every function returns NFB_OK to go on,
+ * or an nfb_result that stops the walk and is returned by nfb__walk. The
+ * strings are the record's (valid as long as it is). */
+typedef struct nfb__walk_ops {
+    int (*begin_object)(void *ctx);
+    int (*end_object)(void *ctx);
+    int (*begin_array)(void *ctx);
+    int (*end_array)(void *ctx);
+    int (*key)(void *ctx, const char *name, size_t len);
+    /* A string value, as read (date-times and sizes are their text). */
+    int (*string)(void *ctx, nfb_str s);
+    /* A JSON number's text, as read; never empty. */
+    int (*number)(void *ctx, nfb_str text);
+    /* An enum value's name: one of a few fixed words. */
+    int (*name)(void *ctx, nfb_str name);
+} nfb__walk_ops;
+
+/* Walks b (see the top of the file). NFB_EINVAL, before any call, when b
+ * cannot be written (nfb__walk_check). */
+int nfb__walk(const nfb_backup *b, const nfb__walk_ops *ops, void *ctx);
+
+/* Walks the value of field f of the struct at base. */
+int nfb__walk_value(const nfb__field *f, const void *base,
+                    const nfb__walk_ops *ops, void *ctx);
+
+/* Can every writer write b? Its enums in range where present, its strings
+ * and arrays not NULL with a length (present or not), the text of a
+ * present number not empty. NFB_OK or NFB_EINVAL. */
+int nfb__walk_check(const nfb_backup *b);
+
+/* ---- columns ---- */
+
+enum { NFB__MAX_COLUMNS = 32, NFB__MAX_PATH = 4 };
+
+typedef struct nfb__column {
+    const char *name;           /* "config.size" */
+    const nfb__field *field;    /* its row; offsets from nfb_backup */
+    int16_t has[NFB__MAX_PATH]; /* the flags on its path that must be
+                                   true, -1 past the last */
+} nfb__column;
+
+/* The columns in output order, chosen from every column. */
+typedef struct nfb__columns {
+    nfb__column col[NFB__MAX_COLUMNS];
+    unsigned char n;
+} nfb__columns;
+
+/* Fills out with every column, in canonical order. */
+void nfb__all_columns(nfb__columns *out);
+
+/* Fills out with the columns of a comma-separated list of names, or every
+ * column when list is NULL. NFB_EINVAL with a reason that lists the
+ * columns in err for an unknown, empty or repeated name. */
+int nfb__parse_columns(const char *list, nfb__columns *out, char *err,
+                       size_t errlen);
+
+/* Has b a value in column c? */
+static inline int nfb__column_present(const nfb__column *c, const nfb_backup *b)
+{
+    const char *p = (const char *)b;
+    for (int i = 0; i < NFB__MAX_PATH && c->has[i] >= 0; i++)
+        if (!*(const bool *)(p + c->has[i])) return 0;
+    return 1;
+}
+
+/* The text of b's value in column c, which must be present: a string as
+ * read, an enum's name, an array's compact JSON (made in json, grown with
+ * a). NFB_OK, NFB_EINVAL (an enum out of range) or NFB_ENOMEM. */
+int nfb__column_text(const nfb__column *c, const nfb_backup *b, nfb__buf *json,
+                     const nfb_allocator *a, nfb_str *out);
+
+/* The member at offset off of the struct at base. */
+#define NFB__AT(T, base, off) ((const T *)((const char *)(base) + (off)))
+
+/* The name of an enum field's value in the struct at base; {NULL, 0} when
+ * the value is out of range. */
+static inline nfb_str nfb__enum_name(const nfb__field *f, const void *base)
+{
+    int v = f->off >= 0 ? *NFB__AT(int, base, f->off) : 0;
+    if ((unsigned)v >= f->nenums) return (nfb_str){NULL, 0};
+    return f->enums[v];
+}
+
+/* The value of field f of the struct at base as compact JSON (the json
+ * writer's bytes) into b, from b->ptr[0], its length in b->len. */
+int nfb__json_text(nfb__buf *b, const nfb_allocator *a, const nfb__field *f,
+                   const void *base);
+
+#endif
