@@ -670,14 +670,16 @@ static nfb_result parse_segment(nfb__json *j, const unsigned char *p, size_t n,
                 uint64_t nest = j->nest;
                 int ok = parser_reset(j);
                 j->drop_nest = nest;
-                return ok ? NFB_OK : NFB_ENOMEM;
+                if (!ok) return NFB_ENOMEM;
+                return j->dg->stopped ? NFB_STOPPED : NFB_OK;
             }
             nfb__report(j->dg, NFB_ERROR, NFB_CODE_SYNTAX, "",
                         pos_at(j, j->seg_base + len),
                         "invalid JSON: expected a token or JSON white space, "
                         "found a %s (byte 0x%02x)",
                         p[len] == 0x0c ? "form feed" : "vertical tab", p[len]);
-            return parser_reset(j) ? NFB_OK : NFB_ENOMEM;
+            if (!parser_reset(j)) return NFB_ENOMEM;
+            return j->dg->stopped ? NFB_STOPPED : NFB_OK;
         }
         note_pending(j);
         if (j->has_pending &&
@@ -696,7 +698,7 @@ static nfb_result parse_segment(nfb__json *j, const unsigned char *p, size_t n,
             if (!parser_reset(j)) return NFB_ENOMEM;
             drop_begin(j, nest, in_string ? DROP_STRING : DROP_WORD);
             j->drop_escape = esc;
-            return NFB_OK;
+            return j->dg->stopped ? NFB_STOPPED : NFB_OK;
         }
         if (j->dec->watch) keep_watched(j);
         return NFB_OK;
