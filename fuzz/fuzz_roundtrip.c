@@ -9,8 +9,16 @@
  * YAML output must parse as YAML and hold each string of the records as a
  * scalar, and every CSV row must have the header's number of cells.
  *
+ * The YAML output, in the layout its flags pick (documents, sequence,
+ * envelopes, or both), must read back too, through nfbackup's own YAML
+ * front end, into the same records: its compact JSON equals the first
+ * one, but for a number with an exponent, which YAML spells with a
+ * fraction and a sign ("1e3" is written 1.0e+3): those compare by value.
+ *
  *   byte 0   bits 0-2: NFB_WRITE_PRETTY, _ENVELOPE, _ARRAY of the JSON
- *            read back; bits 4-7: chunk length of the first read (0: one
+ *            read back; bit 3: the YAML is read back as NFB_READ_YAML
+ *            rather than told from its first bytes; bits 4-7: chunk
+ *            length of the first read and of the YAML read back (0: one
  *            chunk)
  *   byte 1   NFB_WRITE_* flags of the other writers
  *   rest     the input text */
@@ -150,12 +158,14 @@ static int on_diag(void *ctx, const nfb_diag *d)
     return 0;
 }
 
-/* Reads text in chunks of chunk bytes (0: one chunk) into the writers. */
+/* Reads text in chunks of chunk bytes (0: one chunk) into the writers,
+ * with the reader's flags NFB_READ_*. */
 static void read_into(pass *p, const uint8_t *text, size_t len, size_t chunk,
-                      nfb_diag_fn on_diag_fn)
+                      nfb_diag_fn on_diag_fn, unsigned flags)
 {
     nfb_reader_config cfg;
     nfb_reader_config_init(&cfg);
+    cfg.flags = flags;
     cfg.on_record = on_record;
     cfg.on_diag = on_diag_fn;
     cfg.ctx = p;
@@ -171,15 +181,25 @@ static void read_into(pass *p, const uint8_t *text, size_t len, size_t chunk,
     nfb_reader_free(r);
 }
 
-/* Prints the second reading's errors, to explain a failed check. */
+/* Prints the errors of a reading back, to explain a failed check. */
 static int print_diag(void *ctx, const nfb_diag *d)
 {
     if (d->severity == NFB_ERROR)
-        fprintf(stderr, "second read: %llu:%llu: %s: %s: %s [%s]\n",
+        fprintf(stderr, "read back: %llu:%llu: %s: %s: %s [%s]\n",
                 (unsigned long long)d->line, (unsigned long long)d->column,
                 nfb_severity_name(d->severity), d->path, d->message,
                 nfb_code_name(d->code));
     return on_diag(ctx, d);
+}
+
+/* Reads text again as a failed reading back did, printing its errors
+ * (only then: an empty output's error is expected, and printing every
+ * time would slow the fuzzer down). */
+static void print_errors(const uint8_t *text, size_t len, size_t chunk,
+                         unsigned flags)
+{
+    pass p = {NULL, 0, 0, 0, false, {0}};
+    read_into(&p, text, len, chunk, print_diag, flags);
 }
 
 /* ---- YAML: the output parses, and holds every string as a scalar ----- */
@@ -249,6 +269,95 @@ static void check_yaml(const mem *text, const mem *strings)
     free(values.p);
 }
 
+/* ---- YAML read back: the same JSON, numbers compared by value -------- */
+
+static int num_char(unsigned char c)
+{
+    return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' ||
+           c == 'e' || c == 'E';
+}
+
+/* The value of the JSON number s[0..n). */
+static double num_value(const unsigned char *s, size_t n)
+{
+    char small[64], *t = n < sizeof small ? small : malloc(n + 1);
+    FUZZ_CHECK(t != NULL);
+    memcpy(t, s, n);
+    t[n] = 0;
+    char *end;
+    double v = strtod(t, &end);
+    FUZZ_CHECK(end == t + n); /* the whole token is a number */
+    if (t != small) free(t);
+    return v;
+}
+
+/* Whether the compact JSON texts a and b are the same but for numbers
+ * written differently with the same value. Written for the compact
+ * writer's output: outside strings a number starts with '-' or a digit. */
+static bool same_json(const mem *a, const mem *b)
+{
+    size_t i = 0, j = 0;
+    bool in_str = false;
+    while (i < a->n && j < b->n) {
+        unsigned char x = a->p[i], y = b->p[j];
+        if (!in_str && (x == '-' || (x >= '0' && x <= '9')) &&
+            (y == '-' || (y >= '0' && y <= '9'))) {
+            size_t i2 = i, j2 = j;
+            while (i2 < a->n && num_char(a->p[i2]))
+                i2++;
+            while (j2 < b->n && num_char(b->p[j2]))
+                j2++;
+            if ((i2 - i != j2 - j || memcmp(a->p + i, b->p + j, i2 - i)) &&
+                num_value(a->p + i, i2 - i) != num_value(b->p + j, j2 - j))
+                return false;
+            i = i2, j = j2;
+            continue;
+        }
+        if (x != y) return false;
+        if (in_str && x == '\\') {
+            /* The escaped character, whatever it is. */
+            if (++i >= a->n || ++j >= b->n || a->p[i] != b->p[j]) return false;
+        } else if (x == '"') {
+            in_str = !in_str;
+        }
+        i++, j++;
+    }
+    return i == a->n && j == b->n;
+}
+
+/* Reads the YAML writer's output y back (flags: NFB_WRITE_* it was written
+ * with) and checks it gives the records of the first read, whose compact
+ * JSON is first. */
+static void check_yaml_back(const mem *y, unsigned flags, const mem *first,
+                            uint64_t records, size_t chunk, bool forced)
+{
+    out back = {0};
+    out_open(&back, "json", 0);
+    pass p = {&back, 1, 0, 0, false, {0}};
+    const uint8_t *text = y->p ? y->p : (const uint8_t *)"";
+    unsigned rflags = forced ? NFB_READ_YAML : 0;
+    read_into(&p, text, y->n, chunk, on_diag, rflags);
+    out_close(&back);
+    /* No record, no output: reading nothing back is the one error (an
+     * empty input), unless a sequence was written. */
+    int empty_ok = records == 0 && y->n == 0 && p.errors == 1;
+    if ((p.errors != 0 && !empty_ok) || p.records != records ||
+        !same_json(&back.m, first)) {
+        fprintf(stderr,
+                "first: %llu records\n%.*s\nYAML (flags %u, %s):\n%.*s\n"
+                "read back: %llu records, %llu errors\n%.*s\n",
+                (unsigned long long)records, (int)first->n,
+                (const char *)first->p, flags,
+                forced ? "read as YAML" : "format detected", (int)y->n,
+                (const char *)y->p, (unsigned long long)p.records,
+                (unsigned long long)p.errors, (int)back.m.n,
+                (const char *)back.m.p);
+        print_errors(text, y->n, chunk, rflags);
+        FUZZ_CHECK(!"the YAML output reads back into the same records");
+    }
+    free(back.m.p);
+}
+
 /* ---- CSV: every row has as many cells as the first -------------------- */
 
 typedef struct csv_count {
@@ -299,6 +408,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     data += hn, size -= hn;
     unsigned variant =
         h[0] & (NFB_WRITE_PRETTY | NFB_WRITE_ENVELOPE | NFB_WRITE_ARRAY);
+    bool yaml_forced = (h[0] & 8) != 0;
     size_t chunk = h[0] >> 4;
     unsigned other_flags = h[1];
 
@@ -315,13 +425,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         out_open(&outs[nouts++], f->name, other_flags);
     }
     pass p1 = {outs, nouts, 0, 0, true, {0}};
-    read_into(&p1, data, size, chunk, on_diag);
+    read_into(&p1, data, size, chunk, on_diag, 0);
     for (size_t i = 0; i < nouts; i++)
         out_close(&outs[i]);
     for (size_t i = 2; i < nouts; i++) {
-        if (strcmp(outs[i].name, "yaml") == 0)
+        if (strcmp(outs[i].name, "yaml") == 0) {
             check_yaml(&outs[i].m, &p1.strings);
-        else if (strcmp(outs[i].name, "csv") == 0)
+            check_yaml_back(&outs[i].m, other_flags, &outs[0].m, p1.records,
+                            chunk, yaml_forced);
+        } else if (strcmp(outs[i].name, "csv") == 0)
             check_csv(&outs[i].m, p1.records, other_flags);
     }
 
@@ -329,7 +441,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     out again = {0};
     out_open(&again, "json", 0);
     pass p2 = {&again, 1, 0, 0, false, {0}};
-    read_into(&p2, outs[1].m.p, outs[1].m.n, 0, print_diag);
+    read_into(&p2, outs[1].m.p, outs[1].m.n, 0, on_diag, 0);
     out_close(&again);
 
     /* No record, no output: reading nothing back is the one error (an
@@ -345,6 +457,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 (const char *)outs[0].m.p, variant,
                 (unsigned long long)p2.records, (unsigned long long)p2.errors,
                 (int)again.m.n, (const char *)again.m.p);
+        print_errors(outs[1].m.p, outs[1].m.n, 0, 0);
         FUZZ_CHECK(!"the normalized JSON reads back into the same records");
     }
 
