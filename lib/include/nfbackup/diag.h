@@ -43,8 +43,11 @@ typedef struct nfb_diag {
     nfb_code code;
     const char *input;   /* the input's name, as given to nfb_reader_begin */
     uint64_t document;   /* 1-based index of the top-level value in input */
-    uint64_t offset;     /* byte offset in the input (after any BOM) */
-    uint64_t line;       /* 1-based */
+    uint64_t offset;     /* byte offset in the input's text (after any BOM;
+                            of gzip or zstd input, in the text it holds) */
+    uint64_t line;       /* 1-based; 0 (and column 0) for damage in a gzip
+                            or zstd stream: offset is then the byte in the
+                            compressed input */
     uint64_t column;     /* 1-based, in bytes */
     const char *path;    /* JSON path such as "data.config.size"; "" at top */
     const char *message; /* lower case, says what was expected and found */
