@@ -293,6 +293,37 @@ static void scan_escapes(nfb__json *r, const unsigned char *p, size_t n)
     }
 }
 
+/* The state of a string's escape after byte c, from state st: 0 outside
+ * an escape, 1 after its backslash, 2..5 before the 1st..4th hex digit of
+ * \uXXXX. -1: c cannot come next (yajl reports it, or the string ends
+ * there: '"' and bytes below 0x20 are told apart by the caller). */
+static int esc_next(int st, unsigned char c)
+{
+    if (st == 0) return c == '\\' ? 1 : 0;
+    if (st == 1) {
+        if (c == 'u') return 2;
+        return c == '"' || c == '\\' || c == '/' || c == 'b' || c == 'f' ||
+                       c == 'n' || c == 'r' || c == 't'
+                   ? 0
+                   : -1;
+    }
+    int hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+              (c >= 'A' && c <= 'F');
+    if (!hex) return -1;
+    return st == 5 ? 0 : st + 1;
+}
+
+/* Where in an escape the string being read is after what was scanned:
+ * an escape cut there is kept in esc, from its backslash on. -1: the
+ * escape is bad (yajl reports it). */
+static int esc_state(const nfb__json *j)
+{
+    int st = 0;
+    for (size_t i = 0; i < j->esc_n && st >= 0; i++)
+        st = esc_next(st, j->esc[i]);
+    return st;
+}
+
 /* Lone surrogate escapes inside the token that just ended: the decoder is
  * told before the token's event. */
 static void bad_escapes(nfb__json *j)
@@ -544,16 +575,38 @@ static void yajl_message(nfb__json *j, char *what, size_t size)
     if (yerr) yajl_free_error(j->yajl, yerr);
 }
 
+/* The offset just past the closing quote of a string that ends in the
+ * current segment and begins at at, or before the segment; 0 when it does
+ * not end there. */
+static uint64_t string_end(const nfb__json *j, uint64_t at)
+{
+    uint64_t i = at >= j->seg_base ? at + 1 : j->seg_base;
+    uint64_t end = j->seg_base + j->seg_len;
+    int st = at >= j->seg_base ? 0 : j->seg_esc0;
+    for (; i < end; i++) {
+        unsigned char c = j->seg[i - j->seg_base];
+        if (st == 0 && c == '"') return i + 1;
+        st = esc_next(st, c);
+        if (st < 0) st = 0; /* yajl took the string: not met */
+    }
+    return 0;
+}
+
 /* A syntax error from yajl in the current segment: reports it and says
  * where reading goes on. Returns the offset to resume at: the error's own
  * '{' or '[' (the document before is cut short), or, with j->skip set, the
- * byte after the error, from which the next document is looked for. */
+ * byte after the error, from which the next document is looked for. A
+ * token where a ',' was due ("after key and value") is skipped whole, as
+ * after every other parse error: for a string that began in an earlier
+ * segment the bytes from its start are gone, so that looking for a
+ * document inside its text would depend on where the input was split. */
 static uint64_t syntax_error(nfb__json *j)
 {
     int open = nfb__dec_open(j->dec);
     unsigned char *yerr = yajl_get_error(j->yajl, 0, NULL, 0);
     unsigned char c;
     uint64_t at = syntax_error_at(j, (const char *)yerr, &c);
+    int after_value = yerr && strstr((const char *)yerr, "after key and value");
     if (yerr) yajl_free_error(j->yajl, yerr);
 
     if (open && (c == '{' || c == '[') && at >= j->seg_base) {
@@ -598,6 +651,10 @@ static uint64_t syntax_error(nfb__json *j)
         snprintf(found, sizeof found, "byte 0x%02x", c);
     nfb__report(j->dg, NFB_ERROR, NFB_CODE_SYNTAX, "", pos_at(j, at),
                 "invalid JSON: %s, found %s", what, found);
+    if (after_value && c == '"') {
+        uint64_t end = string_end(j, at);
+        if (end) return end;
+    }
     return at + 1;
 }
 
@@ -650,6 +707,7 @@ static nfb_result parse_segment(nfb__json *j, const unsigned char *p, size_t n,
     j->seg_tokens = 0;
     *used = n;
     size_t len = before_ff_vt(p, n);
+    j->seg_esc0 = esc_state(j);
     scan_escapes(j, p, len);
     j->parse_calls++;
     if (j->has_pending && j->pending_start < j->seg_base)
@@ -807,26 +865,6 @@ static nfb_result feed_all(nfb__json *j, const unsigned char *p, size_t len);
 /* Held pieces larger than this are freed once the token is done. */
 enum { HOLD_KEEP = 1u << 16 };
 
-/* The state of a string's escape after byte c, from state st: 0 outside
- * an escape, 1 after its backslash, 2..5 before the 1st..4th hex digit of
- * \uXXXX. -1: c cannot come next (yajl reports it, or the string ends
- * there: '"' and bytes below 0x20 are told apart by the caller). */
-static int esc_next(int st, unsigned char c)
-{
-    if (st == 0) return c == '\\' ? 1 : 0;
-    if (st == 1) {
-        if (c == 'u') return 2;
-        return c == '"' || c == '\\' || c == '/' || c == 'b' || c == 'f' ||
-                       c == 'n' || c == 'r' || c == 't'
-                   ? 0
-                   : -1;
-    }
-    int hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
-              (c >= 'A' && c <= 'F');
-    if (!hex) return -1;
-    return st == 5 ? 0 : st + 1;
-}
-
 /* After a segment parsed whole: when a string or number at least
  * GATHER_MIN bytes long is cut at its end, its next bytes are held.
  * Literals (true, false, null) are never that long. Not while the decoder
@@ -840,11 +878,7 @@ static void gather_begin(nfb__json *j)
         return;
     unsigned char c = j->pending_byte;
     if (c == '"') {
-        /* An escape cut at the segment's end is in esc (scan_escapes),
-         * from its backslash on. */
-        int st = 0;
-        for (size_t i = 0; i < j->esc_n && st >= 0; i++)
-            st = esc_next(st, j->esc[i]);
+        int st = esc_state(j);
         if (st < 0) return;
         uint64_t from =
             j->pending_start > j->seg_base ? j->pending_start : j->seg_base;
@@ -938,16 +972,19 @@ static uint64_t gather_want(const nfb__json *j)
 }
 
 /* Whether yajl can lex a token of len bytes, of which it keeps the part
- * already fed: its lexer's buffer grows by doubling to at most 2 len +
- * 2048 bytes, and so does the buffer a string with escapes is decoded
- * into. Both are allocated here at once and freed: while yajl grows its
- * buffers the old ones are still there as they are now, so what succeeds
- * here succeeds in yajl, which runs right after with nothing allocated in
- * between. */
+ * already fed: its lexer's buffer grows by doubling from 2048 bytes to
+ * more than len, and so at most does the buffer a string with escapes is
+ * decoded into. Both are allocated here at once and freed: while yajl
+ * grows its buffers the old ones are still there as they are now, so what
+ * succeeds here succeeds in yajl, which runs right after with nothing
+ * allocated in between. */
 static int yajl_room(uint64_t len, int escapes)
 {
-    if (len > (SIZE_MAX - 2048) / 2) return 0;
-    size_t need = 2 * (size_t)len + 2048;
+    size_t need = 2048;
+    while (need <= len) {
+        if (need > SIZE_MAX / 2) return 0;
+        need *= 2;
+    }
     void *lex = malloc(need);
     void *dec = lex && escapes ? malloc(need) : NULL;
     int ok = lex && (!escapes || dec);

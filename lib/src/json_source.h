@@ -40,9 +40,10 @@ typedef struct nfb__json {
     int has_pending;
     unsigned char pending_byte; /* the byte at pending_start */
     unsigned char seg_last;     /* the last byte of the segment before */
-    uint64_t seg_tokens;        /* tokens reported in the current segment */
-    uint64_t nest;              /* open objects and arrays */
-    uint64_t doc_line;          /* the line the open document began on */
+    int seg_esc0;        /* where in an escape a string cut before seg[0] is */
+    uint64_t seg_tokens; /* tokens reported in the current segment */
+    uint64_t nest;       /* open objects and arrays */
+    uint64_t doc_line;   /* the line the open document began on */
 
     /* After damage. skip: looking for the next '{' or '['; lines: a line
      * that starts with anything else is parsed (and reported) on its own.
