@@ -73,6 +73,18 @@ int output_close(output *o, int discard);
  * stopped or failed (res tells which). */
 int input_feed(nfb_reader *r, const char *path, nfb_result *res);
 
+/* parallel.c: -j N. Reads the file path with jobs threads, reporting
+ * through cfg's callbacks exactly what one reader would (records only
+ * when records is set), and adds the reader's counts to acc. Returns
+ * PARALLEL_NO when the file cannot be read so (stdin, not a regular file,
+ * not larger than a block, not JSON starting with '{' or '[': YAML or
+ * compressed), for input_feed to read; else as input_feed. */
+enum { PARALLEL_NO = -2 };
+int parallel_feed(const char *path, int jobs, const nfb_reader_config *cfg,
+                  int records, nfb_reader_stats *acc, nfb_result *res);
+/* Adds the counts of s to acc. */
+void parallel_add_stats(nfb_reader_stats *acc, const nfb_reader_stats *s);
+
 /* filter.c: which valid records convert and stats take. */
 enum { FILTER_STATUS, FILTER_SOURCE_TYPE, FILTER_SINCE, FILTER_UNTIL };
 typedef struct filter {

@@ -48,6 +48,11 @@ static const char usage_text[] =
     "                          1073741824 (default 1048576)\n"
     "      --max-diagnostics N print at most N diagnostics; the summary\n"
     "                          still counts all of them\n"
+    "  -j, --jobs N            read each large JSON file with N threads (0:\n"
+    "                          one per core; default 1); output, diagnostics\n"
+    "                          and exit status are those of -j 1. stdin,\n"
+    "                          YAML and compressed input are read by one\n"
+    "                          thread, with no progress line\n"
     "      --status LIST       convert, stats: only records with one of\n"
     "                          these comma-separated statuses\n"
     "      --source-type LIST  convert, stats: only these source types\n"
@@ -112,6 +117,7 @@ static const struct option long_options[] = {
     {"max-depth", required_argument, NULL, OPT_MAX_DEPTH},
     {"max-string", required_argument, NULL, OPT_MAX_STRING},
     {"max-diagnostics", required_argument, NULL, OPT_MAX_DIAGNOSTICS},
+    {"jobs", required_argument, NULL, 'j'},
     {"progress", no_argument, NULL, OPT_PROGRESS},
     {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
     {"status", required_argument, NULL, OPT_STATUS},
@@ -133,6 +139,7 @@ typedef struct job {
     int color;    /* -1 auto */
     int progress; /* PROGRESS_AUTO, _ON or _OFF */
     int stats;    /* nfbackup stats: 1 text, 2 json */
+    int jobs;     /* -j: threads per file */
     filter flt;
 } job;
 
@@ -296,11 +303,14 @@ static int run_job(job *j, char **files, int nfiles)
 
     int io_failed = 0;
     nfb_result res = NFB_OK;
+    nfb_reader_stats pst = {0, 0, 0, 0, 0}; /* of the files read by -j */
     progress_begin(j->rp.quiet ? PROGRESS_OFF : j->progress,
                    j->format && (!j->output || strcmp(j->output, "-") == 0),
                    files, nfiles);
     for (int i = 0; i < nfiles; i++) {
-        int f = input_feed(r, files[i], &res);
+        int f = parallel_feed(files[i], j->jobs, &cfg, j->format || j->stats,
+                              &pst, &res);
+        if (f == PARALLEL_NO) f = input_feed(r, files[i], &res);
         if (f == EXIT_IO) io_failed = 1;
         if (f < 0) break; /* stopped: the writer failed, or no memory */
     }
@@ -313,6 +323,7 @@ static int run_job(job *j, char **files, int nfiles)
 
     nfb_reader_stats st;
     nfb_reader_stats_get(r, &st);
+    parallel_add_stats(&st, &pst);
     nfb_reader_free(r);
     nfb_writer_free(ctx.rn.w);
     if (ctx.rn.st && res == NFB_OK && ctx.rn.wres == NFB_OK)
@@ -355,6 +366,7 @@ int main(int argc, char **argv)
     memset(&j, 0, sizeof j);
     j.color = -1;
     j.progress = PROGRESS_AUTO;
+    j.jobs = 1;
     if (argc < 2) {
         fputs(usage_text, stderr);
         return EXIT_USAGE;
@@ -381,7 +393,8 @@ int main(int argc, char **argv)
     int c;
     uint64_t num;
     optind = 2;
-    while ((c = getopt_long(argc, argv, "t:o:qhV", long_options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "t:o:qj:hV", long_options, NULL)) !=
+           -1) {
         switch (c) {
         case 't':
             j.format = optarg;
@@ -466,6 +479,17 @@ int main(int argc, char **argv)
                                    "to %llu, not '%s'",
                                    (unsigned long long)UINT64_MAX, optarg);
             j.rp.capped = 1;
+            break;
+        case 'j':
+            if (parse_number(optarg, 0, 1024, &num))
+                return usage_error("--jobs takes a number from 0 to 1024, "
+                                   "not '%s'",
+                                   optarg);
+            if (num == 0) {
+                long cores = sysconf(_SC_NPROCESSORS_ONLN);
+                num = cores > 1 ? (uint64_t)(cores < 1024 ? cores : 1024) : 1;
+            }
+            j.jobs = (int)num;
             break;
         case OPT_PROGRESS:
             j.progress = PROGRESS_ON;

@@ -328,3 +328,14 @@ nfb_result nfb_reader_feed_file(nfb_reader *r, const char *path)
     if (res == NFB_EIO) errno = err;
     return res;
 }
+
+int nfb_reader_between_documents(const nfb_reader *r)
+{
+    const nfb__json *j = &r->json;
+    return r->begun && !r->dg.failed && !r->dg.stopped &&
+           r->format == FMT_JSON && r->bom < 0 &&
+           r->bytes.format == NFB__BYTES_PLAIN && r->bytes.nheld == 0 &&
+           !j->skip && !j->drop && !j->has_pending && j->esc_n == 0 &&
+           j->bad_esc_n == 0 && j->nest == 0 && !nfb__dec_open(&r->dec) &&
+           !r->dec.restart && !r->dec.held && r->dec.depth == 0;
+}

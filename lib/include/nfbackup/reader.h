@@ -109,6 +109,16 @@ NFB_API void nfb_reader_stats_get(const nfb_reader *r, nfb_reader_stats *out);
 /* Frees the reader and all it owns. NULL is allowed. */
 NFB_API void nfb_reader_free(nfb_reader *r);
 
+/* 1 when the current JSON input is between documents: no document open,
+ * no damage being skipped, no token or byte held back, the BOM and the
+ * format behind. The bytes fed from here on are then read as a new
+ * reader would read them after nfb_reader_begin with NFB_READ_JSON and
+ * NFB_READ_NO_DECOMPRESS (when they do not start with a BOM), apart from
+ * the positions and document indexes, which go on. This is what lets a
+ * caller read parts of one input in parallel. 0 otherwise (YAML, a
+ * compressed input, no input begun, out of memory, stopped). */
+NFB_API int nfb_reader_between_documents(const nfb_reader *r);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,673 @@
+/* -j N: one regular JSON file read by several threads, with the records,
+ * diagnostics and counts of a single reader, in the same order.
+ *
+ * The file is cut into blocks of about BLOCK bytes. A block starts at a
+ * line that starts with '{' or '[' (the first byte of the file aside),
+ * so that it holds no BOM, no compressed data and is JSON to a new
+ * reader. Each worker reads its block with its own reader, from offset 0
+ * and line 1, and logs what the reader reports (diagnostics; records in
+ * a compact copy) in memory. The merger (the calling thread) replays the
+ * logs in block order through the run's own callbacks, adding to each
+ * diagnostic the block's offset, the lines and the documents before it.
+ *
+ * That is exact only when the reader that read the file from its start
+ * would have been between documents where the block starts
+ * (nfb_reader_between_documents): the worker of the block before asks its
+ * reader at the block's end. When it was not (a document spans the cut,
+ * or damage is being skipped across it), the merger takes over that
+ * worker's reader, still in the state where the block ended, and feeds it
+ * the next blocks itself, reporting straight through the callbacks,
+ * until a block ends between documents again; the workers' logs for
+ * those blocks are dropped. A block whose log would grow past LOG_MAX
+ * (or whose worker ran out of memory or could not read) is read the same
+ * way by the merger. At most WINDOW blocks per worker are read ahead of
+ * the merger, so memory stays bounded per worker. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+enum {
+    BLOCK = 1 << 20,   /* bytes of a block, before it is moved to a line */
+    LOG_MAX = 4 << 20, /* bytes of one block's log */
+    CHUNK = 256 * 1024,
+    WINDOW = 2 /* blocks read ahead per worker */
+};
+
+/* ---- the log --------------------------------------------------------- */
+
+typedef struct buf {
+    unsigned char *p;
+    size_t len, cap;
+    size_t max; /* over this the log is given up */
+    int over;   /* over max or out of memory */
+} buf;
+
+static int buf_add(buf *b, const void *p, size_t n)
+{
+    if (b->over) return -1;
+    if (b->len + n > b->max) {
+        b->over = 1;
+        return -1;
+    }
+    if (b->len + n > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap < b->len + n)
+            cap *= 2;
+        unsigned char *q = realloc(b->p, cap);
+        if (!q) {
+            b->over = 1;
+            return -1;
+        }
+        b->p = q, b->cap = cap;
+    }
+    memcpy(b->p + b->len, p, n);
+    b->len += n;
+    return 0;
+}
+
+static void buf_u64(buf *b, uint64_t v)
+{
+    buf_add(b, &v, sizeof v);
+}
+
+static uint64_t get_u64(const unsigned char **p)
+{
+    uint64_t v;
+    memcpy(&v, *p, sizeof v);
+    *p += sizeof v;
+    return v;
+}
+
+enum { EV_DIAG = 'D', EV_RECORD = 'R' };
+enum { NO_PTR = UINT64_MAX }; /* the length logged for a NULL string */
+
+/* The strings of a record: nine of its own and two per destination. */
+enum { OWN_STRS = 9 };
+
+static void own_strs(nfb_backup *b, nfb_str **s)
+{
+    s[0] = &b->id;
+    s[1] = &b->name;
+    s[2] = &b->created_at.text;
+    s[3] = &b->completed_at.text;
+    s[4] = &b->config.size_text;
+    s[5] = &b->config.addon_version;
+    s[6] = &b->custom_destination_id;
+    s[7] = &b->last_restore.restore_timestamp.text;
+    s[8] = &b->last_restore.completed_at.text;
+}
+
+static void log_str(buf *l, nfb_str s)
+{
+    buf_u64(l, s.ptr ? (uint64_t)s.len : NO_PTR);
+    if (s.ptr) buf_add(l, s.ptr, s.len);
+}
+
+/* A record: its struct, its destinations, then each string as its length
+ * and bytes. */
+static void log_record(buf *l, const nfb_backup *b, uint64_t errors)
+{
+    nfb_backup c = *b;
+    nfb_str *s[OWN_STRS];
+    unsigned char ev = EV_RECORD;
+    size_t nd = b->config.additional_destinations
+                    ? b->config.additional_destinations_count
+                    : 0;
+    buf_add(l, &ev, 1);
+    buf_u64(l, errors);
+    buf_add(l, b, sizeof *b);
+    if (nd)
+        buf_add(l, b->config.additional_destinations,
+                nd * sizeof *b->config.additional_destinations);
+    own_strs(&c, s);
+    for (int i = 0; i < OWN_STRS; i++)
+        log_str(l, *s[i]);
+    for (size_t i = 0; i < nd; i++) {
+        log_str(l, b->config.additional_destinations[i].destination_id);
+        log_str(l, b->config.additional_destinations[i].retention_time);
+    }
+}
+
+static void get_str(const unsigned char **p, nfb_str *s)
+{
+    uint64_t n = get_u64(p);
+    if (n == NO_PTR) {
+        s->ptr = NULL;
+        s->len = 0;
+        return;
+    }
+    s->ptr = (const char *)*p;
+    s->len = (size_t)n;
+    *p += n;
+}
+
+/* Reads back a record logged by log_record; *dests grows to hold its
+ * destinations. Returns -1 when out of memory. */
+static int get_record(const unsigned char **p, nfb_backup *b,
+                      nfb_destination **dests, size_t *dcap)
+{
+    nfb_str *s[OWN_STRS];
+    memcpy(b, *p, sizeof *b);
+    *p += sizeof *b;
+    size_t nd = b->config.additional_destinations
+                    ? b->config.additional_destinations_count
+                    : 0;
+    if (nd > *dcap) {
+        nfb_destination *d = realloc(*dests, nd * sizeof *d);
+        if (!d) return -1;
+        *dests = d, *dcap = nd;
+    }
+    if (nd) {
+        memcpy(*dests, *p, nd * sizeof **dests);
+        *p += nd * sizeof **dests;
+        b->config.additional_destinations = *dests;
+    }
+    own_strs(b, s);
+    for (int i = 0; i < OWN_STRS; i++)
+        get_str(p, s[i]);
+    for (size_t i = 0; i < nd; i++) {
+        get_str(p, &(*dests)[i].destination_id);
+        get_str(p, &(*dests)[i].retention_time);
+    }
+    return 0;
+}
+
+/* A diagnostic, with the reader's count of errors once it is counted. */
+static void log_diag(buf *l, const nfb_diag *d, uint64_t errors)
+{
+    unsigned char h[2] = {(unsigned char)d->severity, (unsigned char)d->code};
+    unsigned char ev = EV_DIAG;
+    buf_add(l, &ev, 1);
+    buf_u64(l, errors);
+    buf_add(l, h, 2);
+    buf_u64(l, d->document);
+    buf_u64(l, d->offset);
+    buf_u64(l, d->line);
+    buf_u64(l, d->column);
+    size_t pl = strlen(d->path) + 1, ml = strlen(d->message) + 1;
+    buf_add(l, d->path, pl);
+    buf_add(l, d->message, ml);
+}
+
+/* ---- one block ------------------------------------------------------- */
+
+/* Where a block's reports are rebased to the whole file: its offset, the
+ * lines and documents before it. */
+typedef struct base {
+    uint64_t offset, lines, docs;
+} base;
+
+typedef struct par par;
+
+/* A reader and where it reports: into its log, or (direct) through the
+ * run's callbacks, rebased by b, when the merger feeds it. */
+typedef struct tap {
+    par *pr;
+    nfb_reader *r;
+    buf log;
+    int direct;
+    base b;
+} tap;
+
+typedef struct block {
+    uint64_t start, end; /* bytes of the file: [start, end) */
+    int done;            /* the worker has finished with it */
+    int ok;              /* the log is whole and the reads succeeded */
+    int last;            /* ends the file: the reader was finished */
+    uint64_t newlines;   /* in [start, end) */
+    tap *t;              /* its reader is kept when ok, not last and not between
+                            documents at the end */
+    nfb_reader_stats st;
+} block;
+
+struct par {
+    int fd;
+    const char *name;
+    uint64_t size, block_size;
+    uint64_t bom; /* bytes of a BOM at the start: offsets are after it */
+    uint64_t nblocks;
+    const nfb_reader_config *cfg; /* the run's */
+    int records;                  /* the run wants the records */
+    size_t log_max;
+
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    uint64_t next;   /* the next block a worker takes */
+    uint64_t merged; /* blocks merged so far */
+    uint64_t window;
+    int quit;
+    block *slots; /* window of them, block k in slots[k % window] */
+
+    nfb_destination *dests;
+    size_t dcap;
+    int stopped; /* a callback asked to stop */
+};
+
+static void rebase(const base *b, nfb_diag *d)
+{
+    d->document += b->docs;
+    d->offset += b->offset;
+    d->line += b->lines;
+}
+
+static uint64_t errors_now(const tap *t)
+{
+    nfb_reader_stats st;
+    nfb_reader_stats_get(t->r, &st);
+    return st.errors;
+}
+
+static int tap_diag(void *ctx, const nfb_diag *d)
+{
+    tap *t = ctx;
+    if (t->direct) {
+        nfb_diag c = *d;
+        rebase(&t->b, &c);
+        return t->pr->cfg->on_diag(t->pr->cfg->ctx, &c);
+    }
+    log_diag(&t->log, d, errors_now(t));
+    return t->log.over;
+}
+
+static int tap_record(void *ctx, const nfb_backup *b)
+{
+    tap *t = ctx;
+    if (t->direct) return t->pr->cfg->on_record(t->pr->cfg->ctx, b);
+    log_record(&t->log, b, errors_now(t));
+    return t->log.over;
+}
+
+static void tap_free(tap *t)
+{
+    if (!t) return;
+    nfb_reader_free(t->r);
+    free(t->log.p);
+    free(t);
+}
+
+/* A reader for the block index, from its start. NULL: out of memory. */
+static tap *tap_new(par *pr, uint64_t index, int direct, const base *b)
+{
+    tap *t = calloc(1, sizeof *t);
+    if (!t) return NULL;
+    t->pr = pr;
+    t->log.max = pr->log_max;
+    t->direct = direct;
+    if (b) t->b = *b;
+    nfb_reader_config c = *pr->cfg;
+    c.on_diag = tap_diag;
+    c.on_record = pr->records ? tap_record : NULL;
+    c.ctx = t;
+    /* A block after the first starts with '{' or '[' on a line: JSON,
+     * not compressed. */
+    if (index > 0) c.flags |= NFB_READ_JSON | NFB_READ_NO_DECOMPRESS;
+    t->r = nfb_reader_new(&c);
+    if (!t->r || nfb_reader_begin(t->r, pr->name) != NFB_OK) {
+        tap_free(t);
+        return NULL;
+    }
+    return t;
+}
+
+static ssize_t read_at(int fd, unsigned char *p, size_t n, uint64_t off)
+{
+    for (;;) {
+        ssize_t got = pread(fd, p, n, (off_t)off);
+        if (got >= 0 || errno != EINTR) return got;
+    }
+}
+
+/* Feeds [from, to) of the file to r, counting newlines. Returns 0, -1 on
+ * a read error (errno kept), or 1 when the reader did not take it (res
+ * says why). */
+static int feed_range(int fd, nfb_reader *r, uint64_t from, uint64_t to,
+                      unsigned char *chunk, uint64_t *newlines, nfb_result *res)
+{
+    while (from < to) {
+        size_t want = to - from < CHUNK ? (size_t)(to - from) : CHUNK;
+        ssize_t n = read_at(fd, chunk, want, from);
+        if (n < 0) return -1;
+        if (n == 0) {
+            errno = EIO; /* the file got shorter */
+            return -1;
+        }
+        for (const unsigned char *q = chunk, *e = chunk + n;
+             (q = memchr(q, '\n', (size_t)(e - q))) != NULL; q++)
+            ++*newlines;
+        *res = nfb_reader_feed(r, chunk, (size_t)n);
+        if (*res != NFB_OK) return 1;
+        from += (uint64_t)n;
+    }
+    return 0;
+}
+
+/* Where block index starts: the first line at or after index * size that
+ * starts with '{' or '[', found within that block's bytes; or, when there
+ * is none, where the next block starts (the file's size past the end). */
+static uint64_t block_start(par *pr, uint64_t index, unsigned char *chunk)
+{
+    for (; index < pr->nblocks; index++) {
+        if (index == 0) return 0;
+        uint64_t from = index * pr->block_size - 1; /* the byte before */
+        uint64_t to = from + pr->block_size;
+        if (to > pr->size) to = pr->size;
+        int after_nl = 0;
+        while (from < to) {
+            size_t want = to - from < 65536 ? (size_t)(to - from) : 65536;
+            ssize_t n = read_at(pr->fd, chunk, want, from);
+            if (n <= 0) return UINT64_MAX; /* the worker reports it */
+            for (ssize_t i = 0; i < n; i++) {
+                if (after_nl && (chunk[i] == '{' || chunk[i] == '[') &&
+                    from + (uint64_t)i > index * pr->block_size - 1)
+                    return from + (uint64_t)i;
+                after_nl = chunk[i] == '\n';
+            }
+            from += (uint64_t)n;
+        }
+    }
+    return pr->size;
+}
+
+/* A worker's job: block index into k. */
+static void read_block(par *pr, block *k, uint64_t index, unsigned char *chunk)
+{
+    k->start = block_start(pr, index, chunk);
+    k->end = block_start(pr, index + 1, chunk);
+    if (k->start == UINT64_MAX || k->end == UINT64_MAX) return; /* not ok */
+    if (k->start >= k->end) {
+        k->ok = 1; /* empty */
+        return;
+    }
+    k->last = k->end == pr->size;
+    k->t = tap_new(pr, index, 0, NULL);
+    if (!k->t) return;
+    nfb_result res = NFB_OK;
+    uint64_t nl = 0;
+    nfb_reader *r = k->t->r;
+    int f = feed_range(pr->fd, r, k->start, k->end, chunk, &nl, &res);
+    if (f == 0 && k->last) res = nfb_reader_finish(r);
+    k->newlines = nl;
+    nfb_reader_stats_get(r, &k->st);
+    k->ok = f == 0 && res == NFB_OK && !k->t->log.over;
+    if (!k->ok || k->last || nfb_reader_between_documents(r)) {
+        nfb_reader_free(r);
+        k->t->r = NULL;
+    }
+}
+
+static void *worker(void *arg)
+{
+    par *pr = arg;
+    unsigned char *chunk = malloc(CHUNK);
+    pthread_mutex_lock(&pr->mu);
+    for (;;) {
+        while (!pr->quit && pr->next < pr->nblocks &&
+               pr->next >= pr->merged + pr->window)
+            pthread_cond_wait(&pr->cv, &pr->mu);
+        if (pr->quit || pr->next >= pr->nblocks) break;
+        uint64_t index = pr->next++;
+        block *k = &pr->slots[index % pr->window];
+        pthread_mutex_unlock(&pr->mu);
+        if (chunk) read_block(pr, k, index, chunk);
+        pthread_mutex_lock(&pr->mu);
+        k->done = 1;
+        pthread_cond_broadcast(&pr->cv);
+    }
+    pthread_mutex_unlock(&pr->mu);
+    free(chunk);
+    return NULL;
+}
+
+/* ---- merging --------------------------------------------------------- */
+
+/* Replays a block's log through the run's callbacks, rebased by b.
+ * Returns 0, or 1 when a callback asked to stop (*errors is then the
+ * block's count of errors at that point, as the single reader had it), or
+ * -1 when out of memory. */
+static int replay(par *pr, const buf *log, const base *b, uint64_t *errors)
+{
+    const nfb_reader_config *cfg = pr->cfg;
+    const unsigned char *p = log->p, *e = p + log->len;
+    while (p < e) {
+        unsigned char ev = *p++;
+        *errors = get_u64(&p);
+        if (ev == EV_DIAG) {
+            nfb_diag d;
+            d.severity = (nfb_severity)p[0];
+            d.code = (nfb_code)p[1];
+            p += 2;
+            d.input = pr->name;
+            d.document = get_u64(&p);
+            d.offset = get_u64(&p);
+            d.line = get_u64(&p);
+            d.column = get_u64(&p);
+            d.path = (const char *)p;
+            p += strlen(d.path) + 1;
+            d.message = (const char *)p;
+            p += strlen(d.message) + 1;
+            rebase(b, &d);
+            if (cfg->on_diag && cfg->on_diag(cfg->ctx, &d) != 0) return 1;
+        } else {
+            nfb_backup rec;
+            if (get_record(&p, &rec, &pr->dests, &pr->dcap) != 0) return -1;
+            if (cfg->on_record && cfg->on_record(cfg->ctx, &rec) != 0) return 1;
+        }
+    }
+    return 0;
+}
+
+void parallel_add_stats(nfb_reader_stats *acc, const nfb_reader_stats *s)
+{
+    acc->documents += s->documents;
+    acc->records += s->records;
+    acc->errors += s->errors;
+    acc->warnings += s->warnings;
+    acc->bytes += s->bytes;
+}
+
+/* Merges every block in order into acc. Returns as parallel_feed. */
+static int merge(par *pr, nfb_reader_stats *acc, nfb_result *res)
+{
+    base at = {0, 0, 0}; /* the start of the next block */
+    tap *cont = NULL;    /* a reader the merger feeds (direct) */
+    uint64_t cnl = 0;    /* the newlines it has read */
+    unsigned char *chunk = malloc(CHUNK);
+    int rc = 0;
+    if (!chunk) {
+        *res = NFB_ENOMEM;
+        rc = -1;
+    }
+
+    for (uint64_t index = 0; index < pr->nblocks && rc == 0; index++) {
+        block *k = &pr->slots[index % pr->window];
+        pthread_mutex_lock(&pr->mu);
+        while (!k->done)
+            pthread_cond_wait(&pr->cv, &pr->mu);
+        pthread_mutex_unlock(&pr->mu);
+
+        if (k->start == UINT64_MAX || k->end == UINT64_MAX) {
+            report_errorf("cannot read %s: %s", pr->name, strerror(EIO));
+            rc = EXIT_IO;
+        } else if (k->start >= k->end) {
+            /* empty: the block before reaches the next start */
+        } else if (!cont && k->ok) {
+            uint64_t errors = 0;
+            int st = replay(pr, &k->t->log, &at, &errors);
+            if (st != 0) {
+                acc->errors += errors;
+                *res = st > 0 ? NFB_STOPPED : NFB_ENOMEM;
+                rc = -1;
+            } else if (k->t->r) {
+                /* Not between documents at its end: its reader goes on
+                 * in the merger from where it stopped, and its counts are
+                 * taken when it is done. */
+                cont = k->t, k->t = NULL;
+                cont->direct = 1;
+                cont->b = at;
+                free(cont->log.p);
+                memset(&cont->log, 0, sizeof cont->log);
+                cnl = k->newlines;
+            } else {
+                parallel_add_stats(acc, &k->st);
+                at.docs += k->st.documents;
+                at.lines += k->newlines;
+            }
+        } else {
+            if (!cont) {
+                /* The worker's log is of no use: the block is read here. */
+                cont = tap_new(pr, index, 1, &at);
+                cnl = 0;
+                if (!cont) {
+                    *res = NFB_ENOMEM;
+                    rc = -1;
+                }
+            }
+            nfb_result fr = NFB_OK;
+            int f = cont ? feed_range(pr->fd, cont->r, k->start, k->end, chunk,
+                                      &cnl, &fr)
+                         : 1;
+            if (!cont) {
+            } else if (f < 0) {
+                report_errorf("cannot read %s: %s", pr->name, strerror(errno));
+                rc = EXIT_IO;
+            } else if (f > 0) {
+                *res = fr;
+                rc = -1;
+            } else if (k->end == pr->size) {
+                fr = nfb_reader_finish(cont->r);
+                if (fr != NFB_OK) *res = fr, rc = -1;
+            }
+            if (rc == 0 &&
+                (k->end == pr->size || nfb_reader_between_documents(cont->r))) {
+                nfb_reader_stats st;
+                nfb_reader_stats_get(cont->r, &st);
+                parallel_add_stats(acc, &st);
+                at.docs = cont->b.docs + st.documents;
+                at.lines = cont->b.lines + cnl;
+                tap_free(cont);
+                cont = NULL;
+            }
+        }
+        if (rc == 0) at.offset = k->end - pr->bom;
+        tap_free(k->t);
+        pthread_mutex_lock(&pr->mu);
+        memset(k, 0, sizeof *k);
+        pr->merged = index + 1;
+        pthread_cond_broadcast(&pr->cv);
+        pthread_mutex_unlock(&pr->mu);
+    }
+    if (cont) {
+        /* Stopped or failed on the way: its counts so far. */
+        nfb_reader_stats st;
+        nfb_reader_stats_get(cont->r, &st);
+        parallel_add_stats(acc, &st);
+        tap_free(cont);
+    }
+    free(chunk);
+    return rc;
+}
+
+/* ---- the entry point ------------------------------------------------- */
+
+static uint64_t env_size(const char *name, uint64_t dflt)
+{
+    const char *v = getenv(name); /* for tests */
+    if (!v || !*v) return dflt;
+    uint64_t n = strtoull(v, NULL, 10);
+    return n ? n : dflt;
+}
+
+/* The file may be read in parallel: it starts (after a BOM and white
+ * space) with '{' or '[', so it is neither compressed nor YAML. *bom is
+ * set to the BOM's length. */
+static int splittable(int fd, const nfb_reader_config *cfg, uint64_t *bom)
+{
+    unsigned char p[4096];
+    if (cfg->flags & (NFB_READ_YAML | NFB_READ_NO_DECOMPRESS)) return 0;
+    ssize_t n = read_at(fd, p, sizeof p, 0);
+    if (n <= 0) return 0;
+    ssize_t i = n >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF ? 3 : 0;
+    *bom = (uint64_t)i;
+    while (i < n &&
+           (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n'))
+        i++;
+    return i < n && (p[i] == '{' || p[i] == '[');
+}
+
+int parallel_feed(const char *path, int jobs, const nfb_reader_config *cfg,
+                  int records, nfb_reader_stats *acc, nfb_result *res)
+{
+    if (jobs < 2 || strcmp(path, "-") == 0) return PARALLEL_NO;
+    par pr;
+    memset(&pr, 0, sizeof pr);
+    pr.block_size = env_size("NFBACKUP_JOBS_BLOCK", BLOCK);
+    pr.log_max = (size_t)env_size("NFBACKUP_JOBS_LOG_MAX", LOG_MAX);
+    struct stat sb;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return PARALLEL_NO; /* input_feed says why */
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) ||
+        (uint64_t)sb.st_size <= pr.block_size ||
+        !splittable(fd, cfg, &pr.bom)) {
+        close(fd);
+        return PARALLEL_NO;
+    }
+    pr.fd = fd;
+    pr.name = path;
+    pr.size = (uint64_t)sb.st_size;
+    pr.nblocks = (pr.size + pr.block_size - 1) / pr.block_size;
+    pr.cfg = cfg;
+    pr.records = records;
+    pr.window = (uint64_t)jobs * WINDOW;
+    if (pr.window > pr.nblocks) pr.window = pr.nblocks;
+    pr.slots = calloc((size_t)pr.window, sizeof *pr.slots);
+    pthread_t *th = calloc((size_t)jobs, sizeof *th);
+    if (!pr.slots || !th) {
+        free(pr.slots);
+        free(th);
+        close(fd);
+        *res = NFB_ENOMEM;
+        return -1;
+    }
+    pthread_mutex_init(&pr.mu, NULL);
+    pthread_cond_init(&pr.cv, NULL);
+
+    /* Signals are for the main thread: its handlers remove -o's temporary
+     * file and flush the diagnostics. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int started = 0;
+    for (; started < jobs; started++)
+        if (pthread_create(&th[started], NULL, worker, &pr) != 0) break;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+
+    int rc;
+    *res = NFB_OK;
+    if (started == 0) {
+        rc = PARALLEL_NO;
+    } else {
+        rc = merge(&pr, acc, res);
+    }
+    pthread_mutex_lock(&pr.mu);
+    pr.quit = 1;
+    pthread_cond_broadcast(&pr.cv);
+    pthread_mutex_unlock(&pr.mu);
+    for (int i = 0; i < started; i++)
+        pthread_join(th[i], NULL);
+    for (uint64_t i = 0; i < pr.window; i++)
+        tap_free(pr.slots[i].t);
+    pthread_mutex_destroy(&pr.mu);
+    pthread_cond_destroy(&pr.cv);
+    free(pr.slots);
+    free(th);
+    free(pr.dests);
+    close(fd);
+    return rc;
+}
