@@ -5,7 +5,8 @@
 
 # The option lists are checked against `nfbackup --help` by the tests.
 _nfbackup_opts_read='--from --strict --diagnostics= --color= --quiet --progress
-    --no-progress --max-depth --max-string --max-diagnostics --help --version'
+    --no-progress --max-depth --max-string --max-diagnostics --jobs --help
+    --version'
 _nfbackup_opts_output='--to --output'
 _nfbackup_opts_convert='--pretty --envelope --array --columns --no-header
     --crlf --no-formula-guard'
@@ -114,7 +115,8 @@ _nfbackup()
         _nfbackup_words 'auto always never'
         return
         ;;
-    --since | --until | --max-depth | --max-string | --max-diagnostics)
+    --since | --until | --max-depth | --max-string | --max-diagnostics | \
+        -j | --jobs)
         return # a value of the user's
         ;;
     esac
