@@ -80,38 +80,44 @@ int nfb__walk(const nfb_backup *b, const nfb__walk_ops *ops, void *ctx)
 
 /* ---- the check ---- */
 
-static int str_ok(nfb_str s)
+/* Not NULL with a length. */
+static int str_ok(const nfb_str *s)
 {
-    return s.ptr || !s.len;
+    return s->ptr || !s->len;
 }
 
-/* here: the object is present (its enums must then be in range). */
+/* here: the object is present (its enums must then be in range). Only
+ * enums and numbers look at their presence: strings are checked in any
+ * case. */
 static int check_object(nfb__kind k, const char *base, int here)
 {
     const nfb__object *o = &nfb__objects[k];
     for (int i = 0; i < o->count; i++) {
         const nfb__field *f = &o->fields[i];
-        int there = here && present(f, base);
+        const nfb_str *s;
         size_t n;
         const char *items;
         switch (f->type) {
         case NFB_T_STRING:
         case NFB_T_SIZE:
-            if (!str_ok(*NFB__AT(nfb_str, base, f->off))) return 0;
+            if (!str_ok(NFB__AT(nfb_str, base, f->off))) return 0;
             break;
         case NFB_T_DATETIME:
-            if (!str_ok(NFB__AT(nfb_time, base, f->off)->text)) return 0;
+            if (!str_ok(&NFB__AT(nfb_time, base, f->off)->text)) return 0;
             break;
         case NFB_T_NUMBER:
-            if (there && (!NFB__AT(nfb_str, base, f->off)->len ||
-                          !NFB__AT(nfb_str, base, f->off)->ptr))
-                return 0;
+            s = NFB__AT(nfb_str, base, f->off);
+            if (here && present(f, base) && (!s->len || !s->ptr)) return 0;
             break;
         case NFB_T_ENUM:
-            if (there && !nfb__enum_name(f, base).ptr) return 0;
+            if (f->off >= 0 && here && present(f, base) &&
+                (unsigned)*NFB__AT(int, base, f->off) >= f->nenums)
+                return 0;
             break;
         case NFB_T_OBJECT:
-            if (!check_object((nfb__kind)f->kind, base, there)) return 0;
+            if (!check_object((nfb__kind)f->kind, base,
+                              here && present(f, base)))
+                return 0;
             break;
         case NFB_T_ARRAY:
             items = array_items(f, base, &n);
@@ -130,9 +136,83 @@ static int check_object(nfb__kind k, const char *base, int here)
     return 1;
 }
 
-int nfb__walk_check(const nfb_backup *b)
+/* Adds the checks of kind k's fields, path holding the depth presence
+ * flags above them. */
+static void plan(nfb__kind k, const int16_t *path, int depth, nfb__check *c)
 {
-    return check_object(NFB_K_BACKUP, (const char *)b, 1) ? NFB_OK : NFB_EINVAL;
+    const nfb__object *o = &nfb__objects[k];
+    for (int i = 0; i < o->count; i++) {
+        const nfb__field *f = &o->fields[i];
+        int16_t p[NFB__MAX_PATH];
+        int d = depth;
+        for (int j = 0; j < NFB__MAX_PATH; j++)
+            p[j] = j < depth ? path[j] : -1;
+        if (f->has_off >= 0 && d < NFB__MAX_PATH) p[d++] = f->has_off;
+        switch (f->type) {
+        case NFB_T_STRING:
+        case NFB_T_SIZE:
+            if (c->nstr < NFB__MAX_COLUMNS) c->str[c->nstr++] = f->off;
+            break;
+        case NFB_T_DATETIME:
+            if (c->nstr < NFB__MAX_COLUMNS)
+                c->str[c->nstr++] =
+                    (int16_t)(f->off + (int16_t)offsetof(nfb_time, text));
+            break;
+        case NFB_T_ENUM:
+        case NFB_T_NUMBER:
+            if (f->off >= 0 && c->nwhen < NFB__MAX_COLUMNS) {
+                c->when[c->nwhen].field = f;
+                memcpy(c->when[c->nwhen++].has, p, sizeof p);
+            }
+            break;
+        case NFB_T_OBJECT:
+            plan((nfb__kind)f->kind, p, d, c);
+            break;
+        case NFB_T_ARRAY:
+            if (c->narray < NFB__MAX_PATH) c->array[c->narray++] = f;
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+void nfb__check_init(nfb__check *c)
+{
+    memset(c, 0, sizeof *c);
+    plan(NFB_K_BACKUP, NULL, 0, c);
+}
+
+int nfb__walk_check(const nfb__check *c, const nfb_backup *b)
+{
+    const char *base = (const char *)b;
+    for (unsigned i = 0; i < c->nstr; i++)
+        if (!str_ok(NFB__AT(nfb_str, base, c->str[i]))) return NFB_EINVAL;
+    for (unsigned i = 0; i < c->nwhen; i++) {
+        const nfb__field *f = c->when[i].field;
+        const int16_t *has = c->when[i].has;
+        int there = 1;
+        for (int j = 0; there && j < NFB__MAX_PATH && has[j] >= 0; j++)
+            there = *NFB__AT(bool, base, has[j]);
+        if (!there) continue;
+        if (f->type == NFB_T_ENUM
+                ? (unsigned)*NFB__AT(int, base, f->off) >= f->nenums
+                : !NFB__AT(nfb_str, base, f->off)->len ||
+                      !NFB__AT(nfb_str, base, f->off)->ptr)
+            return NFB_EINVAL;
+    }
+    for (unsigned i = 0; i < c->narray; i++) {
+        size_t n;
+        const nfb__field *f = c->array[i];
+        const char *items = array_items(f, base, &n);
+        if (n && !items) return NFB_EINVAL;
+        /* Elements are checked as if present: a caller that counts them
+         * means them. */
+        for (size_t j = 0; j < n; j++)
+            if (!check_object((nfb__kind)f->kind, items + j * f->elem_size, 1))
+                return NFB_EINVAL;
+    }
+    return NFB_OK;
 }
 
 /* ---- columns ---- */
@@ -231,32 +311,6 @@ int nfb__parse_columns(const char *list, nfb__columns *out, char *err,
         out->col[out->n++] = all.col[col];
         if (!*q) return NFB_OK;
         p = q + 1;
-    }
-}
-
-int nfb__column_text(const nfb__column *c, const nfb_backup *b, nfb__buf *json,
-                     const nfb_allocator *a, nfb_str *out)
-{
-    const nfb__field *f = c->field;
-    switch (f->type) {
-    case NFB_T_STRING:
-    case NFB_T_SIZE:
-    case NFB_T_NUMBER:
-        *out = *NFB__AT(nfb_str, b, f->off);
-        return NFB_OK;
-    case NFB_T_DATETIME:
-        *out = NFB__AT(nfb_time, b, f->off)->text;
-        return NFB_OK;
-    case NFB_T_ENUM:
-        *out = nfb__enum_name(f, b);
-        return out->ptr ? NFB_OK : NFB_EINVAL;
-    case NFB_T_ARRAY:
-    case NFB_T_OBJECT:
-        TRY(nfb__json_text(json, a, f, b));
-        *out = (nfb_str){(const char *)json->ptr, json->len};
-        return NFB_OK;
-    default:
-        return NFB_EINVAL;
     }
 }
 
@@ -367,9 +421,27 @@ static int jt_end_array(void *ctx)
 {
     return close_(ctx, ']');
 }
+/* A key or an enum name: a fixed ASCII word, nothing to escape. */
+static int put_word(json_text *t, const char *s, size_t len, int key)
+{
+    TRY(room(t, len + 3));
+    nfb__buf *b = t->b;
+    b->ptr[b->len++] = '"';
+    memcpy(b->ptr + b->len, s, len);
+    b->len += len;
+    b->ptr[b->len++] = '"';
+    if (key) b->ptr[b->len++] = ':';
+    t->after_key = key;
+    return NFB_OK;
+}
+
 static int jt_key(void *ctx, const char *name, size_t len)
 {
-    return put_quoted(ctx, name, len, 1);
+    return put_word(ctx, name, len, 1);
+}
+static int jt_name(void *ctx, nfb_str s)
+{
+    return put_word(ctx, s.ptr, s.len, 0);
 }
 static int jt_string(void *ctx, nfb_str s)
 {
@@ -386,7 +458,7 @@ static int jt_number(void *ctx, nfb_str text)
 
 static const nfb__walk_ops json_text_ops = {
     jt_begin_object, jt_end_object, jt_begin_array, jt_end_array,
-    jt_key,          jt_string,     jt_number,      jt_string};
+    jt_key,          jt_string,     jt_number,      jt_name};
 
 int nfb__json_text(nfb__buf *b, const nfb_allocator *a, const nfb__field *f,
                    const void *base)

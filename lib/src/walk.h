@@ -34,18 +34,14 @@ typedef struct nfb__walk_ops {
     int (*name)(void *ctx, nfb_str name);
 } nfb__walk_ops;
 
-/* Walks b (see the top of the file). NFB_EINVAL, before any call, when b
- * cannot be written (nfb__walk_check). */
+/* Walks b (see the top of the file), which nfb__walk_check accepted
+ * (nfb_writer_record sees to it): a value that cannot be written would
+ * stop the walk with NFB_EINVAL half way. */
 int nfb__walk(const nfb_backup *b, const nfb__walk_ops *ops, void *ctx);
 
 /* Walks the value of field f of the struct at base. */
 int nfb__walk_value(const nfb__field *f, const void *base,
                     const nfb__walk_ops *ops, void *ctx);
-
-/* Can every writer write b? Its enums in range where present, its strings
- * and arrays not NULL with a length (present or not), the text of a
- * present number not empty. NFB_OK or NFB_EINVAL. */
-int nfb__walk_check(const nfb_backup *b);
 
 /* ---- columns ---- */
 
@@ -63,6 +59,27 @@ typedef struct nfb__columns {
     nfb__column col[NFB__MAX_COLUMNS];
     unsigned char n;
 } nfb__columns;
+
+/* ---- the check ---- */
+
+/* What makes a record writable, flattened from the rows once per writer
+ * so that a record is checked by a few short loops: its strings not NULL
+ * with a length (present or not), its enums in range and its numbers'
+ * text not empty where present, its arrays not NULL when counted. */
+typedef struct nfb__check {
+    int16_t str[NFB__MAX_COLUMNS]; /* nfb_str offsets (date-times: text) */
+    struct {
+        const nfb__field *field;    /* an enum or a number */
+        int16_t has[NFB__MAX_PATH]; /* as in nfb__column */
+    } when[NFB__MAX_COLUMNS];
+    const nfb__field *array[NFB__MAX_PATH];
+    unsigned char nstr, nwhen, narray;
+} nfb__check;
+
+void nfb__check_init(nfb__check *c);
+
+/* Can every writer write b (see nfb__check)? NFB_OK or NFB_EINVAL. */
+int nfb__walk_check(const nfb__check *c, const nfb_backup *b);
 
 /* Fills out with every column, in canonical order. */
 void nfb__all_columns(nfb__columns *out);
@@ -82,12 +99,6 @@ static inline int nfb__column_present(const nfb__column *c, const nfb_backup *b)
     return 1;
 }
 
-/* The text of b's value in column c, which must be present: a string as
- * read, an enum's name, an array's compact JSON (made in json, grown with
- * a). NFB_OK, NFB_EINVAL (an enum out of range) or NFB_ENOMEM. */
-int nfb__column_text(const nfb__column *c, const nfb_backup *b, nfb__buf *json,
-                     const nfb_allocator *a, nfb_str *out);
-
 /* The member at offset off of the struct at base. */
 #define NFB__AT(T, base, off) ((const T *)((const char *)(base) + (off)))
 
@@ -100,9 +111,45 @@ static inline nfb_str nfb__enum_name(const nfb__field *f, const void *base)
     return f->enums[v];
 }
 
+/* The text of b's value in column c, which must be present: a string as
+ * read, an enum's name, an array's compact JSON (made in json, grown with
+ * a). NFB_OK, NFB_EINVAL (an enum out of range) or NFB_ENOMEM. Inline: it
+ * runs for every cell. */
+static inline int nfb__column_text(const nfb__column *c, const nfb_backup *b,
+                                   nfb__buf *json, const nfb_allocator *a,
+                                   nfb_str *out);
+
 /* The value of field f of the struct at base as compact JSON (the json
  * writer's bytes) into b, from b->ptr[0], its length in b->len. */
 int nfb__json_text(nfb__buf *b, const nfb_allocator *a, const nfb__field *f,
                    const void *base);
+
+static inline int nfb__column_text(const nfb__column *c, const nfb_backup *b,
+                                   nfb__buf *json, const nfb_allocator *a,
+                                   nfb_str *out)
+{
+    const nfb__field *f = c->field;
+    switch (f->type) {
+    case NFB_T_STRING:
+    case NFB_T_SIZE:
+    case NFB_T_NUMBER:
+        *out = *NFB__AT(nfb_str, b, f->off);
+        return NFB_OK;
+    case NFB_T_DATETIME:
+        *out = NFB__AT(nfb_time, b, f->off)->text;
+        return NFB_OK;
+    case NFB_T_ENUM:
+        *out = nfb__enum_name(f, b);
+        return out->ptr ? NFB_OK : NFB_EINVAL;
+    case NFB_T_ARRAY:
+    case NFB_T_OBJECT: {
+        int res = nfb__json_text(json, a, f, b);
+        if (res == NFB_OK) *out = (nfb_str){(const char *)json->ptr, json->len};
+        return res;
+    }
+    default:
+        return NFB_EINVAL;
+    }
+}
 
 #endif

@@ -57,6 +57,7 @@ nfb_writer *nfb_writer_new(const char *name, const nfb_writer_options *o,
     w->cls = cls;
     w->alloc = a;
     w->flags = o->flags;
+    nfb__check_init(&w->check);
     int res = NFB_ENOMEM;
     if (nfb__sink_init(&w->sink, &w->alloc, o->write, o->ctx, NFB__SINK_CAP) ==
             0 &&
@@ -93,7 +94,7 @@ nfb_result nfb_writer_record(nfb_writer *w, const nfb_backup *b)
     if (w->failed) return (nfb_result)w->failed;
     /* Checked before anything is written, so that a refused record leaves
      * no trace in the output and the writer goes on. */
-    if (nfb__walk_check(b) != NFB_OK) return NFB_EINVAL;
+    if (nfb__walk_check(&w->check, b) != NFB_OK) return NFB_EINVAL;
     nfb_result res = begin(w);
     if (res != NFB_OK) return res;
     w->records++;

@@ -5,6 +5,9 @@
 
 #include "internal.h"
 #include "sink.h"
+/* What a format needs of the record: the walk for tree formats, the
+ * column table for tabular ones. */
+#include "walk.h"
 
 typedef struct nfb__writer_class nfb__writer_class;
 
@@ -18,6 +21,7 @@ struct nfb_writer {
     int ended;  /* nfb_writer_end was called: every call is NFB_ESTATE */
     int failed; /* the error every later call returns */
     uint64_t records;
+    nfb__check check; /* what a record must be to be written */
 };
 
 struct nfb__writer_class {
@@ -44,10 +48,6 @@ extern const nfb__writer_class nfb__yaml_writer;
 extern const nfb__writer_class nfb__csv_writer;
 extern const nfb__writer_class nfb__tsv_writer;
 extern const nfb__writer_class nfb__xlsx_writer;
-
-/* What a format needs of the record: the walk for tree formats, the
- * column table for tabular ones (walk.h). */
-#include "walk.h"
 
 /* JSON text from record strings escapes the line ends that JSON allows
  * raw: U+0085 (C2 85), U+2028 (E2 80 A8) and U+2029 (E2 80 A9). JavaScript
