@@ -1,5 +1,6 @@
-/* Normalized JSON on yajl's generator: the known fields in canonical order,
- * values exactly as read (timestamps as written, size as its string), one
+/* Normalized JSON on yajl's generator: a receiver of the record's walk
+ * (walk.h), so the fields come in the schema's canonical order, values
+ * exactly as read (timestamps as written, size as its string), one
  * compact record per line unless pretty or array output is asked for.
  *
  * U+0085, U+2028 and U+2029 are written as \u0085, \u2028 and \u2029

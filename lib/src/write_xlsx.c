@@ -13,8 +13,8 @@
  *
  * Cells. A sheet "backups" has a bold header row of the dotted column
  * names, frozen, with an autofilter over the data; then one row per
- * record, in the columns --columns picks (the table and its parsing are
- * shared with csv: writer_impl.h). Every string is a text cell, never a
+ * record, in the columns --columns picks (the column table of walk.h, as
+ * for csv). Every string is a text cell, never a
  * formula, so it needs no guard and keeps its exact value: "007", "true",
  * "=1+1" and "2021-01-20" stay text. Absent values and empty strings are
  * empty cells. config.size is a number cell (format "0", all digits) when

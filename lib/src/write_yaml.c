@@ -1,5 +1,6 @@
 /* YAML on libyaml's emitter: one block-style document per record (or one
- * sequence of all records), keys in the canonical order of write_json.c.
+ * sequence of all records), a receiver of the record's walk (walk.h), so
+ * keys come in the same canonical order as JSON's.
  *
  * A string must come back as the same string from every common loader, so
  * a value is double-quoted when a plain scalar could be read as something

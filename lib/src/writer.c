@@ -3,11 +3,19 @@
 
 #include "writer_impl.h"
 
-/* The registered formats, in the order "nfbackup formats" lists them. */
-static const nfb__writer_class *const registry[] = {
-    &nfb__json_writer, &nfb__yaml_writer, &nfb__csv_writer,
-    &nfb__tsv_writer,  &nfb__xlsx_writer,
-};
+/* The registered formats, in the order "nfbackup formats" lists them: a
+ * new format is one line here (and its write_X.c). */
+#define FORMATS(X)                                                             \
+    X(nfb__json_writer)                                                        \
+    X(nfb__yaml_writer)                                                        \
+    X(nfb__csv_writer)                                                         \
+    X(nfb__tsv_writer)                                                         \
+    X(nfb__xlsx_writer)
+
+#define DECLARE(cls) extern const nfb__writer_class cls;
+#define ENTRY(cls) &cls,
+FORMATS(DECLARE)
+static const nfb__writer_class *const registry[] = {FORMATS(ENTRY)};
 
 enum { NFORMATS = sizeof registry / sizeof registry[0] };
 

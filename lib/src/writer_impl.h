@@ -1,5 +1,5 @@
 /* The writer vtable. A format is one file that defines an nfb__writer_class
- * and one line in the registry of writer.c. */
+ * and one line in the registry of writer.c (see lib/src/README.md). */
 #ifndef NFB_WRITER_IMPL_H
 #define NFB_WRITER_IMPL_H
 
@@ -42,12 +42,6 @@ struct nfb__writer_class {
      * no write function (xlsx). */
     int writes_file;
 };
-
-extern const nfb__writer_class nfb__json_writer;
-extern const nfb__writer_class nfb__yaml_writer;
-extern const nfb__writer_class nfb__csv_writer;
-extern const nfb__writer_class nfb__tsv_writer;
-extern const nfb__writer_class nfb__xlsx_writer;
 
 /* JSON text from record strings escapes the line ends that JSON allows
  * raw: U+0085 (C2 85), U+2028 (E2 80 A8) and U+2029 (E2 80 A9). JavaScript
