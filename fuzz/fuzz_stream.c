@@ -1,0 +1,324 @@
+/* fuzz_stream: a structure-aware oracle for streams of documents.
+ *
+ * The input does not become the text: it chooses how a stream is built
+ * from known documents, and the oracle knows what must come out of it.
+ * The documents are the example backup of the API documentation in the
+ * three forms a response is saved in, each with an id of its own ("d0",
+ * "d1", ...): the API envelope {"data": BACKUP} (compact, and pretty on
+ * several lines), the CLI form BACKUP, and the JS client's result
+ * {"data": BACKUP, "rawResponse": ..., "request": ...}. N of them are
+ * joined, each followed by a separator (none, "\n", "\r\n", spaces), some
+ * corrupted (replaced by a bare word, a stray '}', a string, a wrong-typed
+ * object {"data":5}, or cut off at a chosen byte), and the stream is fed
+ * in chunks chosen by the input too.
+ *
+ *   byte 0        N = 1 + b % 12
+ *   bytes 1..3N   per document: form and separator, corruption, where a
+ *                 cut falls (in 256ths of the document)
+ *   the rest      chunk lengths, 1 + b each, used in turn (none: whole)
+ *
+ * What must hold:
+ * - every document left intact comes out as a record, in order, and
+ *   nothing else does (records are told apart by their id);
+ * - every stretch of corruption draws at least one error, at a position
+ *   from its first byte to the first byte of the document after it;
+ * - a stream without corruption draws no diagnostic at all.
+ *
+ * What is not asked, because no reader can tell (the corruption model is
+ * narrowed so that the generator never builds these):
+ * - Corrupted documents side by side with no newline between them are one
+ *   stretch of garbage: `x"a string"}` is one piece of damage, and gets at
+ *   least one error, not one per document. A newline ends a stretch (each
+ *   line of garbage is reported on its own), except after a document cut
+ *   off: what follows it is read as its continuation as long as it can be
+ *   one (a string as the value that was due, a '}' closing it), and the
+ *   error comes where that stops.
+ * - A document cut off inside a string swallows the bytes after it up to
+ *   the next quote: `{"id":"ab` then `{"id":"d1",...}` reads as the string
+ *   "ab{" and then garbage, and the '{' of the next document is gone. So a
+ *   cut inside a string is followed by a newline (a string cannot hold
+ *   one: the line ends it and the next line is read afresh).
+ * - A document cut off where a value is due takes the next document as
+ *   that value when it can be one: `{"data":` then a CLI form document is
+ *   exactly an API envelope missing its final '}', and any value inside
+ *   the JS client's rawResponse or request may be anything, a whole
+ *   response included. A cut never ends there: it is moved before the key,
+ *   or before rawResponse.
+ * - A document cut off and then a stray '}' or a string can be the
+ *   document whole again (`{"data":{...}` and `}`; a string as the value
+ *   the cut left due, then '}'s): after a cut document those two are a
+ *   bare word instead. */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <nfbackup/nfbackup.h>
+
+#include "fuzz.h"
+
+enum { N_MAX = 12, ID_MAX = 8 };
+
+/* The example backup with its id left out: "id":"<id>" goes first. */
+#define BACKUP_REST                                                            \
+    "\"name\":\"Example Backup\",\"status\":\"completed\",\"createdAt\":"      \
+    "\"2021-01-20T11:19:53.175Z\",\"completedAt\":"                            \
+    "\"2021-01-20T11:19:54.494Z\",\"config\":{\"source\":{\"type\":"           \
+    "\"snapshot\"},\"size\":\"1234\",\"addonVersion\":\"4.4.8\"},"             \
+    "\"lastRestore\":{\"restoreTimestamp\":\"2021-01-20T11:19:54.494Z\","      \
+    "\"status\":\"completed\",\"completedAt\":\"2021-01-20T11:19:54.494Z\"}}"
+
+/* The forms, with @ for the id. */
+static const char *const forms[] = {
+    "{\"data\":{\"id\":\"@\"," BACKUP_REST "}",
+    "{\"id\":\"@\"," BACKUP_REST,
+    "{\"data\":{\"id\":\"@\"," BACKUP_REST ",\"rawResponse\":{\"size\":0,"
+    "\"timeout\":0},\"request\":{\"url\":\"https://api.northflank.com/v1/"
+    "projects/p/addons/a/backups/x\",\"method\":\"get\"}}",
+    "{\n  \"data\": {\n    \"id\": \"@\",\n    \"name\": \"Example Backup\",\n"
+    "    \"status\": \"completed\",\n"
+    "    \"createdAt\": \"2021-01-20T11:19:53.175Z\",\n"
+    "    \"completedAt\": \"2021-01-20T11:19:54.494Z\",\n"
+    "    \"config\": {\n      \"source\": {\n        \"type\": \"snapshot\"\n"
+    "      },\n      \"size\": \"1234\"\n    }\n  }\n}",
+};
+enum { N_FORMS = sizeof forms / sizeof *forms };
+
+static const char *const seps[] = {"", "\n", "\r\n", " ", "  \t"};
+enum { N_SEPS = sizeof seps / sizeof *seps };
+
+enum { C_NONE, C_WORD, C_CUT, C_CLOSE, C_STRING, C_WRONG_TYPE, N_KINDS };
+
+typedef struct doc {
+    char id[ID_MAX];
+    int corrupt;
+    size_t start, end; /* its bytes in the stream, separator excluded */
+} doc;
+
+typedef struct buf {
+    char *p;
+    size_t n, cap;
+} buf;
+
+static void put(buf *b, const char *s, size_t n)
+{
+    if (n >= b->cap - b->n) {
+        size_t cap = b->cap ? b->cap : 1024;
+        while (cap - b->n <= n)
+            cap *= 2;
+        b->p = realloc(b->p, cap);
+        FUZZ_CHECK(b->p != NULL);
+        b->cap = cap;
+    }
+    memcpy(b->p + b->n, s, n);
+    b->n += n;
+    b->p[b->n] = 0;
+}
+
+/* Where a cut at k bytes into text leaves the document open: inside a
+ * string (the quotes before k are odd in number; the documents hold no
+ * escaped quote), or right after a key whose value may be a whole
+ * document ("data"), or inside the JS client's rawResponse and request,
+ * which may hold anything. Returns a cut that is none of the latter: the
+ * same, just before the key, or just before rawResponse. */
+static size_t safe_cut(const char *text, size_t k, bool *in_string)
+{
+    const char *client = strstr(text, ",\"rawResponse\":");
+    if (client && k > (size_t)(client - text)) k = (size_t)(client - text);
+    size_t quotes = 0;
+    for (size_t i = 0; i < k; i++)
+        quotes += text[i] == '"';
+    *in_string = quotes % 2 == 1;
+    if (*in_string) return k;
+    static const char *const keys[] = {
+        "\"data\":", "\"rawResponse\":", "\"request\":"};
+    size_t e = k;
+    while (e > 0 && (text[e - 1] == ' ' || text[e - 1] == '\n'))
+        e--;
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+        size_t l = strlen(keys[i]);
+        if (e >= l && memcmp(text + e - l, keys[i], l) == 0) {
+            /* Before the key, and before the ',' or white space too. */
+            size_t c = e - l;
+            while (c > 1 && (text[c - 1] == ',' || text[c - 1] == ' ' ||
+                             text[c - 1] == '\n'))
+                c--;
+            return c;
+        }
+    }
+    return k;
+}
+
+typedef struct run {
+    const doc *docs;
+    size_t ndocs;
+    size_t next;      /* index of the next good document due */
+    uint64_t *err_at; /* offsets of errors */
+    size_t nerr, err_cap;
+    size_t diags;
+    const char *text;
+} run;
+
+static int on_record(void *ctx, const nfb_backup *b)
+{
+    run *r = ctx;
+    while (r->next < r->ndocs && r->docs[r->next].corrupt)
+        r->next++;
+    if (r->next == r->ndocs || b->id.len != strlen(r->docs[r->next].id) ||
+        memcmp(b->id.ptr, r->docs[r->next].id, b->id.len) != 0) {
+        fprintf(stderr, "record \"%.*s\": expected %s%s\n", (int)b->id.len,
+                b->id.ptr, r->next < r->ndocs ? "d" : "none",
+                r->next < r->ndocs ? r->docs[r->next].id + 1 : "");
+        FUZZ_CHECK(!"the records are the intact documents, in order");
+    }
+    r->next++;
+    return 0;
+}
+
+static int on_diag(void *ctx, const nfb_diag *d)
+{
+    run *r = ctx;
+    r->diags++;
+    if (getenv("FUZZ_STREAM_VERBOSE"))
+        fprintf(stderr, "%llu: %s\n", (unsigned long long)d->offset,
+                d->message);
+    if (d->severity != NFB_ERROR) return 0;
+    if (r->nerr == r->err_cap) {
+        r->err_cap = r->err_cap ? 2 * r->err_cap : 16;
+        r->err_at = realloc(r->err_at, r->err_cap * sizeof *r->err_at);
+        FUZZ_CHECK(r->err_at != NULL);
+    }
+    r->err_at[r->nerr++] = d->offset;
+    return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 1) return 0;
+    size_t n = 1 + data[0] % N_MAX;
+    if (size < 1 + 3 * n) return 0;
+    const uint8_t *chunks = data + 1 + 3 * n;
+    size_t nchunks = size - 1 - 3 * n;
+
+    doc docs[N_MAX];
+    buf text = {0};
+    char one[2048];
+    bool corrupted = false;
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t *c = data + 1 + 3 * i;
+        doc *d = &docs[i];
+        snprintf(d->id, sizeof d->id, "d%zu", i);
+        int form = c[0] % N_FORMS;
+        const char *sep = seps[(c[0] / N_FORMS) % N_SEPS];
+        d->corrupt =
+            c[1] < 160 ? C_NONE : 1 + (int)((c[1] - 160) % (N_KINDS - 1));
+        if (i > 0 && docs[i - 1].corrupt == C_CUT &&
+            (d->corrupt == C_CLOSE || d->corrupt == C_STRING))
+            d->corrupt = C_WORD;
+        corrupted |= d->corrupt != C_NONE;
+        const char *at = strchr(forms[form], '@');
+        size_t a = (size_t)(at - forms[form]), il = strlen(d->id);
+        size_t l = strlen(forms[form]) - 1 + il;
+        FUZZ_CHECK(l < sizeof one);
+        memcpy(one, forms[form], a);
+        memcpy(one + a, d->id, il);
+        memcpy(one + a + il, at + 1, strlen(at + 1) + 1);
+        const char *s = one;
+        switch (d->corrupt) {
+        case C_WORD:
+            s = "garbage", l = 7;
+            break;
+        case C_CLOSE:
+            s = "}", l = 1;
+            break;
+        case C_STRING:
+            s = "\"a string\"", l = 10;
+            break;
+        case C_WRONG_TYPE:
+            s = "{\"data\":5}", l = 10;
+            break;
+        case C_CUT: {
+            bool in_string;
+            l = safe_cut(one, 1 + (size_t)c[2] * (l - 2) / 255, &in_string);
+            if (in_string && !strchr(sep, '\n')) sep = "\n";
+            break;
+        }
+        default:
+            break;
+        }
+        d->start = text.n;
+        put(&text, s, l);
+        d->end = text.n;
+        put(&text, sep, strlen(sep));
+    }
+
+    if (getenv("FUZZ_STREAM_VERBOSE")) {
+        for (size_t i = 0; i < n; i++)
+            fprintf(stderr, "d%zu: corruption %d, bytes %zu..%zu\n", i,
+                    docs[i].corrupt, docs[i].start, docs[i].end);
+        fprintf(stderr, "%s\n", text.p);
+    }
+    run r = {docs, n, 0, NULL, 0, 0, 0, text.p};
+    nfb_reader_config cfg;
+    nfb_reader_config_init(&cfg);
+    cfg.on_record = on_record;
+    cfg.on_diag = on_diag;
+    cfg.ctx = &r;
+    nfb_reader *rd = nfb_reader_new(&cfg);
+    FUZZ_CHECK(rd != NULL);
+    FUZZ_CHECK(nfb_reader_begin(rd, "stream") == NFB_OK);
+    size_t off = 0, k = 0;
+    while (off < text.n) {
+        size_t len = nchunks ? 1 + (size_t)chunks[k++ % nchunks] : text.n;
+        if (len > text.n - off) len = text.n - off;
+        /* An exact heap copy: a read past the chunk is caught by ASan. */
+        char *chunk = malloc(len);
+        FUZZ_CHECK(chunk != NULL);
+        memcpy(chunk, text.p + off, len);
+        nfb_result res = nfb_reader_feed(rd, chunk, len);
+        free(chunk);
+        FUZZ_CHECK(res == NFB_OK);
+        off += len;
+    }
+    FUZZ_CHECK(nfb_reader_finish(rd) == NFB_OK);
+    nfb_reader_free(rd);
+
+    /* Every intact document came out. */
+    while (r.next < n && docs[r.next].corrupt)
+        r.next++;
+    if (r.next != n) {
+        fprintf(stderr, "document d%zu did not come out\n", r.next);
+        FUZZ_CHECK(!"every intact document comes out");
+    }
+    if (!corrupted) FUZZ_CHECK(r.diags == 0);
+
+    /* Every stretch of corruption drew an error within it. */
+    for (size_t i = 0; i < n;) {
+        if (!docs[i].corrupt) {
+            i++;
+            continue;
+        }
+        size_t j = i;
+        bool open = docs[i].corrupt == C_CUT;
+        while (j + 1 < n && docs[j + 1].corrupt &&
+               (open || !memchr(text.p + docs[j].end, '\n',
+                                docs[j + 1].start - docs[j].end))) {
+            j++;
+            open |= docs[j].corrupt == C_CUT;
+        }
+        size_t from = docs[i].start;
+        size_t to = j + 1 < n ? docs[j + 1].start : text.n;
+        bool found = false;
+        for (size_t e = 0; e < r.nerr && !found; e++)
+            found = r.err_at[e] >= from && r.err_at[e] <= to;
+        if (!found) {
+            fprintf(stderr, "no error for documents d%zu..d%zu (%zu..%zu)\n", i,
+                    j, from, to);
+            FUZZ_CHECK(!"every stretch of corruption draws an error");
+        }
+        i = j + 1;
+    }
+    free(r.err_at);
+    free(text.p);
+    return 0;
+}
