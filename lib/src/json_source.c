@@ -71,6 +71,16 @@ static int is_white(unsigned char c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
+/* Whether the bytes of the current line before offset at, which is in
+ * the current segment, are all white space. */
+static int line_white_before(const nfb__json *j, uint64_t at)
+{
+    if (!j->line_white) return 0;
+    for (uint64_t i = j->seg_base; i < at; i++)
+        if (!is_white(j->seg[i - j->seg_base])) return 0;
+    return 1;
+}
+
 /* The position of offset off, which must be on the current line or be the
  * end of the line before. */
 static nfb__pos pos_at(const nfb__json *j, uint64_t off)
@@ -350,6 +360,8 @@ static void watch_bytes(nfb__json *j, nfb__pos at)
     j->cap_pos = at;
     j->cap_line_start = j->line_start;
     j->cap_prev_line_start = j->prev_line_start;
+    j->cap_line_white =
+        at.offset >= j->seg_base && line_white_before(j, at.offset);
 }
 
 #define J ((nfb__json *)ctx)
@@ -493,6 +505,7 @@ nfb_result nfb__json_begin(nfb__json *j)
     j->hold_len = 0;
     j->abs = 0;
     j->line = 1;
+    j->line_white = 1;
     j->line_start = j->prev_line_start = 0;
     j->skip = j->drop = 0;
     return parser_reset(j) ? NFB_OK : NFB_ENOMEM;
@@ -612,10 +625,7 @@ static uint64_t syntax_error(nfb__json *j)
     if (open && (c == '{' || c == '[') && at >= j->seg_base) {
         /* The next document began before this one ended. When it starts
          * its line, the line before was cut short: said there. */
-        uint64_t first = j->seg_base;
-        while (first < at && is_white(j->seg[first - j->seg_base]))
-            first++;
-        if (first == at && j->line > 1 && j->seg_base == j->line_start)
+        if (j->line > 1 && line_white_before(j, at))
             nfb__report(j->dg, NFB_ERROR, NFB_CODE_SYNTAX, "",
                         pos_at(j, j->line_start - 1),
                         "expected the rest of the document, found the end of "
@@ -660,14 +670,20 @@ static uint64_t syntax_error(nfb__json *j)
 
 /* ---- feeding ----------------------------------------------------------- */
 
-static void advance(nfb__json *j, size_t n, int newline)
+/* Moves past the n bytes at p, which hold a newline at most at their end.
+ * Keeps track of whether the line so far is only white space. */
+static void advance(nfb__json *j, const unsigned char *p, size_t n, int newline)
 {
     j->abs += n;
     if (newline) {
         j->line++;
         j->prev_line_start = j->line_start;
         j->line_start = j->abs;
+        j->line_white = 1;
+        return;
     }
+    for (size_t i = 0; j->line_white && i < n; i++)
+        j->line_white = is_white(p[i]);
 }
 
 /* Keeps the bytes of the current segment that belong to a watched object
@@ -788,11 +804,11 @@ static size_t skip_scan(nfb__json *j, const unsigned char *p, size_t len)
     while (k < len && p[k] != '{' && p[k] != '[' && p[k] != '\n')
         k++;
     if (k < len && p[k] == '\n') {
-        advance(j, k + 1, 1);
+        advance(j, p, k + 1, 1);
         if (j->skip_lines) j->skip = 0;
         return k + 1;
     }
-    advance(j, k, 0);
+    advance(j, p, k, 0);
     if (k < len) j->skip = 0; /* a '{' or '[': a document may start */
     return k;
 }
@@ -817,7 +833,7 @@ static size_t drop_scan(nfb__json *j, const unsigned char *p, size_t len)
                 j->drop_in_string = 0;
                 j->drop = 0;
                 if (j->drop_nest) j->skip = 1, j->skip_lines = 0;
-                advance(j, k + 1, 1);
+                advance(j, p, k + 1, 1);
                 return k + 1;
             }
             if (j->drop_escape)
@@ -826,7 +842,7 @@ static size_t drop_scan(nfb__json *j, const unsigned char *p, size_t len)
                 j->drop_escape = 1;
             else if (c == '"' && (j->drop_in_string = 0, !j->drop_nest)) {
                 j->drop = 0; /* a token at the top level: done */
-                advance(j, k + 1, 0);
+                advance(j, p, k + 1, 0);
                 return k + 1;
             }
             continue;
@@ -836,12 +852,12 @@ static size_t drop_scan(nfb__json *j, const unsigned char *p, size_t len)
             j->drop_word = 0;
             if (!j->drop_nest) {
                 j->drop = 0;
-                advance(j, k, 0);
+                advance(j, p, k, 0);
                 return k;
             }
         }
         if (c == '\n') {
-            advance(j, k + 1, 1);
+            advance(j, p, k + 1, 1);
             return k + 1;
         }
         if (c == '"') {
@@ -850,11 +866,11 @@ static size_t drop_scan(nfb__json *j, const unsigned char *p, size_t len)
             j->drop_nest++;
         } else if ((c == '}' || c == ']') && --j->drop_nest == 0) {
             j->drop = 0;
-            advance(j, k + 1, 0);
+            advance(j, p, k + 1, 0);
             return k + 1;
         }
     }
-    advance(j, k, 0);
+    advance(j, p, k, 0);
     return k;
 }
 
@@ -1013,7 +1029,7 @@ static nfb_result parse_held(nfb__json *j, int stop)
     if (yajl_room(len, escapes)) {
         size_t used;
         res = parse_segment(j, buf, n, &used);
-        advance(j, used, 0);
+        advance(j, buf, used, 0);
         if (res != NFB_OK || !j->has_pending || j->skip || j->drop)
             j->gather = 0;
         if (res == NFB_OK && used < n) res = feed_all(j, buf + used, n - used);
@@ -1082,7 +1098,7 @@ static nfb_result feed_buf(nfb__json *j, const unsigned char *p, size_t len,
             *used = i + n;
             return res;
         }
-        advance(j, done, done > 0 && p[i + done - 1] == '\n');
+        advance(j, p + i, done, done > 0 && p[i + done - 1] == '\n');
         i += done;
         if (res != NFB_OK) return res;
         if (done == n) gather_begin(j);
@@ -1094,9 +1110,9 @@ static nfb_result feed_buf(nfb__json *j, const unsigned char *p, size_t len,
  * the end of its line when at starts a line. */
 static void cut_short(nfb__json *j, nfb__pos at)
 {
-    if (at.column == 1 && at.line > 1) {
-        nfb__pos end = {at.offset - 1, at.line - 1,
-                        at.offset - j->cap_prev_line_start};
+    if (j->cap_line_white && at.line > 1) {
+        nfb__pos end = {j->cap_line_start - 1, at.line - 1,
+                        j->cap_line_start - j->cap_prev_line_start};
         nfb__report(j->dg, NFB_ERROR, NFB_CODE_SYNTAX, "", end,
                     "expected the rest of the document, found the end of the "
                     "line (the line is cut short)");

@@ -44,6 +44,7 @@ typedef struct nfb__json {
     uint64_t seg_tokens; /* tokens reported in the current segment */
     uint64_t nest;       /* open objects and arrays */
     uint64_t doc_line;   /* the line the open document began on */
+    int line_white;      /* the current line is white space so far */
 
     /* After damage. skip: looking for the next '{' or '['; lines: a line
      * that starts with anything else is parsed (and reported) on its own.
@@ -59,6 +60,7 @@ typedef struct nfb__json {
     uint64_t cap_off;
     nfb__pos cap_pos;
     uint64_t cap_line_start, cap_prev_line_start;
+    int cap_line_white;       /* only white space before its '{' on its line */
     unsigned char *replay[2]; /* NFB__CAP_MAX + NFB__SEG_MAX bytes each */
 
     /* Escape scan: "\uD800" not followed by a low surrogate, which yajl
