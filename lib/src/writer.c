@@ -10,7 +10,8 @@
     X(nfb__yaml_writer)                                                        \
     X(nfb__csv_writer)                                                         \
     X(nfb__tsv_writer)                                                         \
-    X(nfb__xlsx_writer)
+    X(nfb__xlsx_writer)                                                        \
+    /* a new format: one line above */
 
 #define DECLARE(cls) extern const nfb__writer_class cls;
 #define ENTRY(cls) &cls,
