@@ -165,6 +165,12 @@ static void drop_begin(nfb__json *j, uint64_t nest, int mode)
  * say): the rest of the document is looked for as after a syntax error. */
 static void limit_drop(nfb__json *j, unsigned char first, unsigned char c)
 {
+    /* A string whose closing quote yajl refused (a parse error after it)
+     * is whole: its document is dropped from there. */
+    if (first == '"' && c == '"') {
+        drop_begin(j, j->nest, DROP_STRUCT);
+        return;
+    }
     int in_string = first == '"';
     if (in_string && c == '\n') {
         if (j->nest) j->skip = 1, j->skip_lines = 0;
