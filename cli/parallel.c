@@ -35,7 +35,7 @@
 
 enum {
     BLOCK = 1 << 20,   /* bytes of a block, before it is moved to a line */
-    LOG_MAX = 4 << 20, /* bytes of one block's log */
+    LOG_MAX = 3 << 20, /* bytes of one block's log */
     CHUNK = 256 * 1024,
     WINDOW = 2 /* blocks read ahead per worker */
 };

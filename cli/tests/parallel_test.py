@@ -190,6 +190,45 @@ with tempfile.TemporaryDirectory() as tmp:
     if not big and st != 0 or out.count(b"\n") != len(lines) or err:
         failures.append("clean stream, -j 2: not every record once")
 
+    # -o, a closed pipe and a signal, as with one thread.
+    many = os.path.join(tmp, "many.ndjson")
+    with open(many, "wb") as f:
+        f.write(generate(30000, 4))
+    env = dict(os.environ, NFBACKUP_JOBS_BLOCK="65536")
+    outs = []
+    for n in (1, 2):
+        out = os.path.join(tmp, f"out{n}.csv")
+        p = subprocess.run([nfbackup, "convert", "-j", str(n), "--to", "csv",
+                            "-o", out, many], env=env, capture_output=True)
+        with open(out, "rb") as f:
+            outs.append((p.returncode, p.stderr, f.read()))
+    if outs[0] != outs[1] or outs[0][0] != 0:
+        failures.append("-o: -j 2 does not write the file of -j 1")
+    p = subprocess.Popen([nfbackup, "convert", "-j", "2", "--to", "json",
+                          many], env=env, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    p.stdout.readline()
+    p.stdout.close()
+    err = p.stderr.read()
+    if p.wait() != 0 or err:
+        failures.append(f"closed pipe, -j 2: status {p.returncode}, {err!r}")
+    sig = os.path.join(tmp, "sig")
+    os.mkdir(sig)
+    with open(os.path.join(sig, "out.csv"), "wb") as f:
+        f.write(b"old\n")
+    p = subprocess.Popen([nfbackup, "convert", "-j", "2", "--to", "csv",
+                          "-o", "out.csv", many, many, many], cwd=sig,
+                         env=env, stderr=subprocess.DEVNULL)
+    while p.poll() is None and len(os.listdir(sig)) < 2:
+        pass
+    p.terminate()
+    st = p.wait()
+    with open(os.path.join(sig, "out.csv"), "rb") as f:
+        kept = f.read() == b"old\n"
+    if st != -15 or os.listdir(sig) != ["out.csv"] or not kept:
+        failures.append(f"SIGTERM, -j 2 -o: status {st}, left "
+                        f"{os.listdir(sig)}, old file kept: {kept}")
+
     # GNU parallel, as the README shows it.
     if big:
         pass
