@@ -157,10 +157,6 @@ static int usage_error(const char *fmt, ...)
     return EXIT_USAGE;
 }
 
-/* The largest --max-string: the reader holds a whole token in memory to
- * check it, so a larger limit would be no limit but memory exhaustion. */
-#define MAX_STRING_LIMIT 1073741824u
-
 /* A decimal number from min to max: digits only (no sign, no spaces),
  * checked for overflow. Returns -1 when s is not one. */
 static int parse_number(const char *s, uint64_t min, uint64_t max,
@@ -260,7 +256,7 @@ static int run_job(job *j, char **files, int nfiles)
     }
     if (j->format) {
         if (output_open(&out, j->output) != 0) return EXIT_IO;
-        char err[512];
+        nfb_error err;
         nfb_writer_options wo = {NULL,           output_write, &out,
                                  j->write_flags, j->columns,   NULL,
                                  NULL,           NULL,         0};
@@ -272,15 +268,14 @@ static int run_job(job *j, char **files, int nfiles)
             }
             xlsx_options(j, &out, &wo);
         }
-        ctx.rn.w = nfb_writer_new(j->format, &wo, err, sizeof err);
+        ctx.rn.w = nfb_writer_create(j->format, &wo, &err);
         if (!ctx.rn.w) {
             output_close(&out, 1);
-            int oom = strcmp(err, "out of memory") == 0;
-            if (oom) {
-                report_errorf("%s", err);
+            if (err.code != NFB_EINVAL) {
+                report_errorf("%s", err.text);
                 return EXIT_IO;
             }
-            return usage_error("%s", err);
+            return usage_error("%s", err.text);
         }
     }
 
@@ -292,9 +287,11 @@ static int run_job(job *j, char **files, int nfiles)
     cfg.flags = j->read_flags;
     if (j->max_depth) cfg.max_depth = j->max_depth;
     if (j->max_string) cfg.max_string = j->max_string;
-    nfb_reader *r = nfb_reader_new(&cfg);
+    nfb_error rerr;
+    nfb_reader *r = nfb_reader_create(&cfg, &rerr);
     if (!r) {
-        report_errorf("out of memory");
+        /* The options were checked: only memory can be short here. */
+        report_errorf("%s", rerr.text);
         nfb_writer_free(ctx.rn.w);
         stats_free(ctx.rn.st);
         if (j->format || j->stats) output_close(&out, 1);
@@ -460,17 +457,17 @@ int main(int argc, char **argv)
                                    optarg);
             break;
         case OPT_MAX_DEPTH:
-            if (parse_number(optarg, 1, 100000, &num))
+            if (parse_number(optarg, 1, NFB_MAX_DEPTH_LIMIT, &num))
                 return usage_error("--max-depth takes a number from 1 to "
-                                   "100000, not '%s'",
-                                   optarg);
+                                   "%d, not '%s'",
+                                   NFB_MAX_DEPTH_LIMIT, optarg);
             j.max_depth = (size_t)num;
             break;
         case OPT_MAX_STRING:
-            if (parse_number(optarg, 1, MAX_STRING_LIMIT, &num))
+            if (parse_number(optarg, 1, NFB_MAX_STRING_LIMIT, &num))
                 return usage_error("--max-string takes a number from 1 to "
-                                   "%u, not '%s'",
-                                   MAX_STRING_LIMIT, optarg);
+                                   "%zu, not '%s'",
+                                   NFB_MAX_STRING_LIMIT, optarg);
             j.max_string = (size_t)num;
             break;
         case OPT_MAX_DIAGNOSTICS:

@@ -38,20 +38,43 @@ struct nfb_reader {
 void nfb_reader_config_init(nfb_reader_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
-    cfg->max_depth = 64;
-    cfg->max_string = 1u << 20;
-    cfg->max_record = 4u << 20;
-    cfg->max_diags = 100;
+    cfg->max_depth = NFB_DEFAULT_MAX_DEPTH;
+    cfg->max_string = NFB_DEFAULT_MAX_STRING;
+    cfg->max_record = NFB_DEFAULT_MAX_RECORD;
+    cfg->max_diags = NFB_DEFAULT_MAX_DIAGS;
+}
+
+/* What is wrong with a config, or NULL. */
+static const char *bad_config(const nfb_reader_config *cfg, nfb_allocator *a)
+{
+    if (!cfg) return "a config is required";
+    if ((cfg->flags & NFB_READ_JSON) && (cfg->flags & NFB_READ_YAML))
+        return "NFB_READ_JSON and NFB_READ_YAML are exclusive";
+    if (!cfg->max_depth || cfg->max_depth > NFB_MAX_DEPTH_LIMIT)
+        return "max_depth must be from 1 to NFB_MAX_DEPTH_LIMIT (100000)";
+    if (cfg->max_string > NFB_MAX_STRING_LIMIT)
+        return "max_string must be at most NFB_MAX_STRING_LIMIT (1 GiB)";
+    if (!cfg->max_string || !cfg->max_record || !cfg->max_diags)
+        return "max_string, max_record and max_diags must not be 0";
+    if (nfb__allocator_init(a, cfg->allocator) != 0)
+        return "an allocator needs all three functions";
+    return NULL;
 }
 
 nfb_reader *nfb_reader_new(const nfb_reader_config *cfg)
 {
+    return nfb_reader_create(cfg, NULL);
+}
+
+nfb_reader *nfb_reader_create(const nfb_reader_config *cfg, nfb_error *err)
+{
+    nfb_error dummy;
+    if (!err) err = &dummy;
     nfb_allocator a;
-    if (!cfg || (cfg->flags & NFB_READ_JSON && cfg->flags & NFB_READ_YAML) ||
-        !cfg->max_depth || !cfg->max_string || !cfg->max_record ||
-        !cfg->max_diags || cfg->max_depth > 100000 ||
-        nfb__allocator_init(&a, cfg->allocator) != 0)
-        return NULL;
+    const char *why = bad_config(cfg, &a);
+    err->code = why ? NFB_EINVAL : NFB_ENOMEM;
+    snprintf(err->text, sizeof err->text, "%s", why ? why : "out of memory");
+    if (why) return NULL;
     nfb_reader *r = nfb__malloc(&a, sizeof *r);
     if (!r) return NULL;
     memset(r, 0, sizeof *r);

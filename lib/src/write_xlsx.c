@@ -149,7 +149,7 @@ static int init(nfb_writer *w, const nfb_writer_options *o, char *err,
         if (fd < 0) {
             snprintf(err, errlen, "cannot create %s: %s", o->path,
                      strerror(errno));
-            return NFB_EINVAL;
+            return NFB_EIO;
         }
         close(fd);
         x->path = copy_str(&w->alloc, o->path, strlen(o->path));
@@ -176,7 +176,7 @@ static int init(nfb_writer *w, const nfb_writer_options *o, char *err,
             snprintf(err, errlen, "cannot create a temporary file in %s: %s",
                      dir, strerror(errno));
             x->path[0] = 0;
-            return NFB_EINVAL;
+            return NFB_EIO;
         }
         close(fd);
         x->spool = 1;

@@ -32,11 +32,11 @@ static const nfb__writer_class *find(const char *name)
     return NULL;
 }
 
-nfb_writer *nfb_writer_new(const char *name, const nfb_writer_options *o,
-                           char *err, size_t errlen)
+/* Makes a writer, or says why not: *code and err. */
+static nfb_writer *make(const char *name, const nfb_writer_options *o,
+                        char *err, size_t errlen, nfb_result *code)
 {
-    char dummy[1];
-    if (!err || !errlen) err = dummy, errlen = sizeof dummy;
+    *code = NFB_EINVAL;
     err[0] = 0;
     const nfb__writer_class *cls = name && o ? find(name) : NULL;
     if (!name || !o || (!o->write && !(cls && cls->writes_file && o->path))) {
@@ -60,6 +60,7 @@ nfb_writer *nfb_writer_new(const char *name, const nfb_writer_options *o,
     nfb_writer *w = nfb__malloc(&a, cls->size);
     if (!w) {
         snprintf(err, errlen, "out of memory");
+        *code = NFB_ENOMEM;
         return NULL;
     }
     memset(w, 0, cls->size);
@@ -73,8 +74,26 @@ nfb_writer *nfb_writer_new(const char *name, const nfb_writer_options *o,
         (res = cls->init(w, o, err, errlen)) == NFB_OK)
         return w;
     if (res == NFB_ENOMEM) snprintf(err, errlen, "out of memory");
+    *code = (nfb_result)res;
     nfb_writer_free(w);
     return NULL;
+}
+
+nfb_writer *nfb_writer_new(const char *name, const nfb_writer_options *o,
+                           char *err, size_t errlen)
+{
+    char dummy[1];
+    nfb_result code;
+    if (!err || !errlen) err = dummy, errlen = sizeof dummy;
+    return make(name, o, err, errlen, &code);
+}
+
+nfb_writer *nfb_writer_create(const char *name, const nfb_writer_options *o,
+                              nfb_error *err)
+{
+    nfb_error dummy;
+    if (!err) err = &dummy;
+    return make(name, o, err->text, sizeof err->text, &err->code);
 }
 
 static nfb_result fail(nfb_writer *w, int res)

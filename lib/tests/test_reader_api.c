@@ -117,9 +117,54 @@ static void no_document(void **state)
     }
 }
 
+static int discard(void *ctx, const void *p, size_t n)
+{
+    (void)ctx, (void)p, (void)n;
+    return 0;
+}
+
+/* Creation says why it failed, as a code and a sentence. */
+static void create_errors(void **state)
+{
+    (void)state;
+    nfb_error e;
+    nfb_reader_config cfg;
+    nfb_reader_config_init(&cfg);
+    assert_null(nfb_reader_create(NULL, &e));
+    assert_int_equal(e.code, NFB_EINVAL);
+    cfg.max_depth = NFB_MAX_DEPTH_LIMIT + 1;
+    assert_null(nfb_reader_create(&cfg, &e));
+    assert_int_equal(e.code, NFB_EINVAL);
+    assert_non_null(strstr(e.text, "max_depth"));
+    nfb_reader_config_init(&cfg);
+    cfg.max_string = NFB_MAX_STRING_LIMIT + 1;
+    assert_null(nfb_reader_create(&cfg, &e));
+    assert_non_null(strstr(e.text, "max_string"));
+    nfb_reader_config_init(&cfg);
+    cfg.max_string = NFB_MAX_STRING_LIMIT;
+    nfb_reader *r = nfb_reader_create(&cfg, &e);
+    assert_non_null(r);
+    nfb_reader_free(r);
+
+    nfb_writer_options wo;
+    memset(&wo, 0, sizeof wo);
+    assert_null(nfb_writer_create("json", &wo, &e)); /* no write function */
+    assert_int_equal(e.code, NFB_EINVAL);
+    wo.write = discard;
+    assert_null(nfb_writer_create("nope", &wo, &e));
+    assert_int_equal(e.code, NFB_EINVAL);
+    assert_non_null(strstr(e.text, "unknown format"));
+    wo.write = NULL;
+    wo.path = "/nonexistent-dir/x.xlsx";
+    assert_null(nfb_writer_create("xlsx", &wo, &e));
+    assert_int_equal(e.code, NFB_EIO);
+    assert_non_null(strstr(e.text, "cannot create"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(create_errors),
         cmocka_unit_test(begin_over_open),
         cmocka_unit_test(format_flags),
         cmocka_unit_test(no_document),

@@ -40,6 +40,14 @@ typedef enum nfb_result {
 /* A short lower-case description of a result, never NULL. */
 NFB_API const char *nfb_result_str(int result);
 
+/* Why a handle could not be made: the cause as a code (NFB_EINVAL for a
+ * bad argument or option, NFB_ENOMEM, NFB_EIO for a file that cannot be
+ * created) and as a sentence. */
+typedef struct nfb_error {
+    nfb_result code;
+    char text[256];
+} nfb_error;
+
 /* Memory functions for a handle: set all three, or pass no allocator for
  * the C library's. ctx is passed back unchanged. They serve every
  * allocation of nfbackup's own code; the libraries it parses and emits

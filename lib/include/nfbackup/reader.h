@@ -62,13 +62,29 @@ typedef struct nfb_reader_config {
                           100, then one "limit" diagnostic */
 } nfb_reader_config;
 
+/* The limits: their defaults, and the largest values a reader takes
+ * (nfb_reader_create refuses more: a token is held whole in memory, and
+ * every level of nesting has its frame). */
+#define NFB_DEFAULT_MAX_DEPTH 64
+#define NFB_DEFAULT_MAX_STRING ((size_t)1 << 20)
+#define NFB_DEFAULT_MAX_RECORD ((size_t)4 << 20)
+#define NFB_DEFAULT_MAX_DIAGS 100
+#define NFB_MAX_DEPTH_LIMIT 100000
+#define NFB_MAX_STRING_LIMIT ((size_t)1 << 30)
+
 /* Fills cfg with the defaults: no callbacks, no flags, default limits. */
 NFB_API void nfb_reader_config_init(nfb_reader_config *cfg);
 
 /* Makes a reader. The config is copied. Returns NULL when out of memory,
- * when a limit is 0, max_depth is over 100000, or the allocator is only
+ * when a limit is 0, max_depth is over NFB_MAX_DEPTH_LIMIT, max_string over
+ * NFB_MAX_STRING_LIMIT, both formats are forced, or the allocator is only
  * partly set. Free it with nfb_reader_free. */
 NFB_API nfb_reader *nfb_reader_new(const nfb_reader_config *cfg);
+
+/* The same, saying why in *err (may be NULL) when it returns NULL:
+ * NFB_EINVAL for a bad config (the text names it), NFB_ENOMEM. */
+NFB_API nfb_reader *nfb_reader_create(const nfb_reader_config *cfg,
+                                      nfb_error *err);
 
 /* Starts a new input named name (a file name, "<stdin>"); the name is
  * copied. Positions and document indexes restart at the beginning. An

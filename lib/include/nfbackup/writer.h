@@ -71,6 +71,13 @@ NFB_API nfb_writer *nfb_writer_new(const char *name,
                                    const nfb_writer_options *opts, char *err,
                                    size_t errlen);
 
+/* The same, saying why in *err (may be NULL) with a code too: NFB_EINVAL
+ * (no name or write function, an unknown format or column, a partial
+ * allocator), NFB_EIO (a file that cannot be created), NFB_ENOMEM. */
+NFB_API nfb_writer *nfb_writer_create(const char *name,
+                                      const nfb_writer_options *opts,
+                                      nfb_error *err);
+
 /* Writes one record. The record is not kept after the call. Returns
  * - NFB_OK;
  * - NFB_EINVAL, writing nothing, for a record no writer can write: an enum
