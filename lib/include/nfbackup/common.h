@@ -45,7 +45,7 @@ NFB_API const char *nfb_result_str(int result);
  * created) and as a sentence. */
 typedef struct nfb_error {
     nfb_result code;
-    char text[256];
+    char text[512];
 } nfb_error;
 
 /* Memory functions for a handle: set all three, or pass no allocator for
