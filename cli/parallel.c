@@ -221,6 +221,8 @@ typedef struct block {
     int done;            /* the worker has finished with it */
     int ok;              /* the log is whole and the reads succeeded */
     int last;            /* ends the file: the reader was finished */
+    int err;             /* its start or end could not be read: errno, or
+                            -1 when out of memory */
     uint64_t newlines;   /* in [start, end) */
     tap *t;              /* its reader is kept when ok, not last and not between
                             documents at the end */
@@ -362,7 +364,10 @@ static uint64_t block_start(par *pr, uint64_t index, unsigned char *chunk)
         while (from < to) {
             size_t want = to - from < 65536 ? (size_t)(to - from) : 65536;
             ssize_t n = read_at(pr->fd, chunk, want, from);
-            if (n <= 0) return UINT64_MAX; /* the worker reports it */
+            if (n <= 0) {
+                if (n == 0) errno = EIO; /* the file got shorter */
+                return UINT64_MAX;
+            }
             for (ssize_t i = 0; i < n; i++) {
                 if (after_nl && (chunk[i] == '{' || chunk[i] == '[') &&
                     from + (uint64_t)i > index * pr->block_size - 1)
@@ -380,7 +385,10 @@ static void read_block(par *pr, block *k, uint64_t index, unsigned char *chunk)
 {
     k->start = block_start(pr, index, chunk);
     k->end = block_start(pr, index + 1, chunk);
-    if (k->start == UINT64_MAX || k->end == UINT64_MAX) return; /* not ok */
+    if (k->start == UINT64_MAX || k->end == UINT64_MAX) {
+        k->err = errno;
+        return;
+    }
     if (k->start >= k->end) {
         k->ok = 1; /* empty */
         return;
@@ -415,7 +423,10 @@ static void *worker(void *arg)
         uint64_t index = pr->next++;
         block *k = &pr->slots[index % pr->window];
         pthread_mutex_unlock(&pr->mu);
-        if (chunk) read_block(pr, k, index, chunk);
+        if (chunk)
+            read_block(pr, k, index, chunk);
+        else
+            k->err = -1;
         pthread_mutex_lock(&pr->mu);
         k->done = 1;
         pthread_cond_broadcast(&pr->cv);
@@ -492,8 +503,11 @@ static int merge(par *pr, nfb_reader_stats *acc, nfb_result *res)
             pthread_cond_wait(&pr->cv, &pr->mu);
         pthread_mutex_unlock(&pr->mu);
 
-        if (k->start == UINT64_MAX || k->end == UINT64_MAX) {
-            report_errorf("cannot read %s: %s", pr->name, strerror(EIO));
+        if (k->err < 0) {
+            *res = NFB_ENOMEM;
+            rc = -1;
+        } else if (k->err > 0) {
+            report_errorf("cannot read %s: %s", pr->name, strerror(k->err));
             rc = EXIT_IO;
         } else if (k->start >= k->end) {
             /* empty: the block before reaches the next start */
