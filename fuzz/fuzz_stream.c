@@ -57,7 +57,7 @@
 
 #include "fuzz.h"
 
-enum { N_MAX = 12, ID_MAX = 8 };
+enum { N_MAX = 12, ID_MAX = 24 };
 
 /* The example backup with its id left out: "id":"<id>" goes first. */
 #define BACKUP_REST                                                            \

@@ -30,7 +30,8 @@
  * are held here (across chunks) and handed to yajl only when there are as
  * many as yajl keeps of it already (at least SEG_MAX), or when the token
  * ends: each call at least doubles what yajl keeps, and all the calls for
- * the token lex at most about 3n bytes. Only bytes that continue the token
+ * the token lex about 3n bytes (4n for a number, lexed once more with the
+ * byte that ends it). Only bytes that continue the token
  * without an error are held (a string's text and escapes, a number's
  * digits), up to the string's closing quote and never past the string
  * limit; the byte that ends it goes to yajl in the usual way. yajl sees
