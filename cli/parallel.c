@@ -86,7 +86,7 @@ static uint64_t get_u64(const unsigned char **p)
 }
 
 enum { EV_DIAG = 'D', EV_RECORD = 'R' };
-enum { NO_PTR = UINT64_MAX }; /* the length logged for a NULL string */
+#define NO_PTR UINT64_MAX /* the length logged for a NULL string */
 
 /* The strings of a record: nine of its own and two per destination. */
 enum { OWN_STRS = 9 };
