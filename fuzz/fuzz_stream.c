@@ -22,6 +22,7 @@
  *   nothing else does (records are told apart by their id);
  * - every stretch of corruption draws at least one error, at a position
  *   from its first byte to the first byte of the document after it;
+ * - no error falls inside an intact document, past its first byte;
  * - a stream without corruption draws no diagnostic at all.
  *
  * What is not asked, because no reader can tell (the corruption model is
@@ -291,6 +292,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(!"every intact document comes out");
     }
     if (!corrupted) FUZZ_CHECK(r.diags == 0);
+
+    /* No error falls inside an intact document (at its first byte, it
+     * can be about the damage before it). */
+    for (size_t e = 0; e < r.nerr; e++)
+        for (size_t i = 0; i < n; i++)
+            if (!docs[i].corrupt && r.err_at[e] > docs[i].start &&
+                r.err_at[e] < docs[i].end) {
+                fprintf(stderr, "an error at %llu, inside d%zu\n",
+                        (unsigned long long)r.err_at[e], i);
+                FUZZ_CHECK(!"no error inside an intact document");
+            }
 
     /* Every stretch of corruption drew an error within it. */
     for (size_t i = 0; i < n;) {
