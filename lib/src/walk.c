@@ -80,6 +80,9 @@ int nfb__walk(const nfb_backup *b, const nfb__walk_ops *ops, void *ctx)
 
 /* ---- the check ---- */
 
+/* The path above the record's own fields: no presence flag. */
+static const int16_t no_path[NFB__MAX_PATH] = {-1, -1, -1, -1};
+
 /* Not NULL with a length. */
 static int str_ok(const nfb_str *s)
 {
@@ -180,7 +183,7 @@ static void plan(nfb__kind k, const int16_t *path, int depth, nfb__check *c)
 void nfb__check_init(nfb__check *c)
 {
     memset(c, 0, sizeof *c);
-    plan(NFB_K_BACKUP, NULL, 0, c);
+    plan(NFB_K_BACKUP, no_path, 0, c);
 }
 
 int nfb__walk_check(const nfb__check *c, const nfb_backup *b)
@@ -244,7 +247,7 @@ static void collect(nfb__kind k, const int16_t *path, int depth,
 void nfb__all_columns(nfb__columns *out)
 {
     out->n = 0;
-    collect(NFB_K_BACKUP, NULL, 0, out);
+    collect(NFB_K_BACKUP, no_path, 0, out);
 }
 
 static void usage_list(char *err, size_t errlen, size_t n)
