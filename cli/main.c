@@ -515,6 +515,10 @@ int main(int argc, char **argv)
         }
     }
     if (convert && !j.format) return usage_error("convert needs --to FORMAT");
+    if (convert && strcmp(j.format, "xlsx") == 0 &&
+        (!j.output || strcmp(j.output, "-") == 0))
+        return usage_error("xlsx is a binary workbook: expected -o FILE, "
+                           "found standard output");
     if (audit) {
         if (j.format && strcmp(j.format, "text") && strcmp(j.format, "json"))
             return usage_error("stats --to: expected text or json, found "
@@ -530,10 +534,6 @@ int main(int argc, char **argv)
     char ferr[256];
     if (filter_check(&j.flt, ferr, sizeof ferr) != 0)
         return usage_error("%s", ferr);
-    if (convert && strcmp(j.format, "xlsx") == 0 &&
-        (!j.output || strcmp(j.output, "-") == 0))
-        return usage_error("xlsx is a binary workbook: expected -o FILE, "
-                           "found standard output");
     if (validate && (j.format || j.output))
         return usage_error("validate writes no output: --to and -o are for "
                            "convert");
