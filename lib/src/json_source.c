@@ -656,6 +656,17 @@ static uint64_t syntax_error(nfb__json *j)
         limit_drop(j, first, c);
         return at + 1;
     }
+    /* A string where a ',' was due that is over the limit: the limit, as
+     * when the input is cut inside it before yajl sees its end (measured
+     * the same way, without its closing quote). */
+    uint64_t str_end = after_value && c == '"' ? string_end(j, at) : 0;
+    if (str_end && over_limit(j, str_end - at - 1)) {
+        nfb__report(j->dg, NFB_ERROR, NFB_CODE_LIMIT, "", pos_at(j, at),
+                    TOKEN_LIMIT_FMT, j->max_string);
+        j->skip = 0;
+        drop_begin(j, j->nest, DROP_STRUCT);
+        return str_end;
+    }
 
     char what[200];
     yajl_message(j, what, sizeof what);
@@ -668,10 +679,7 @@ static uint64_t syntax_error(nfb__json *j)
         snprintf(found, sizeof found, "byte 0x%02x", c);
     nfb__report(j->dg, NFB_ERROR, NFB_CODE_SYNTAX, "", pos_at(j, at),
                 "invalid JSON: %s, found %s", what, found);
-    if (after_value && c == '"') {
-        uint64_t end = string_end(j, at);
-        if (end) return end;
-    }
+    if (str_end) return str_end;
     return at + 1;
 }
 
