@@ -529,10 +529,24 @@ nfb_result nfb__json_begin(nfb__json *j)
  * key and value", where yajl backs up by the token's length but only
  * within the current chunk: there the offending token is taken as the
  * first byte that is not white space after the value before it. */
+nfb__yajl_error nfb__json_error_kind(const char *e)
+{
+    /* yajl says what went wrong only in English text; this is the one
+     * place that reads it, and test_json_errors pins every message it
+     * relies on. */
+    if (!e) return NFB__YAJL_PARSE;
+    if (strstr(e, "after key and value")) return NFB__YAJL_AFTER_VALUE;
+    if (strncmp(e, "lexical", 7) == 0)
+        return strstr(e, "invalid char in json text") ? NFB__YAJL_LEX_CONSUMED
+                                                      : NFB__YAJL_LEX;
+    return NFB__YAJL_PARSE;
+}
+
 static uint64_t syntax_error_at(nfb__json *j, const char *e, unsigned char *c)
 {
     uint64_t end = j->seg_base + j->seg_len, at;
-    if (e && strstr(e, "after key and value")) {
+    nfb__yajl_error kind = nfb__json_error_kind(e);
+    if (kind == NFB__YAJL_AFTER_VALUE) {
         if (j->has_pending && j->pending_start >= j->tok_end) {
             *c = j->pending_byte;
             return j->pending_start;
@@ -542,8 +556,7 @@ static uint64_t syntax_error_at(nfb__json *j, const char *e, unsigned char *c)
             at++;
     } else {
         size_t consumed = yajl_get_bytes_consumed(j->yajl);
-        int backed_up = e && strncmp(e, "lexical", 7) == 0 &&
-                        !strstr(e, "invalid char in json text");
+        int backed_up = kind == NFB__YAJL_LEX;
         at = j->seg_base + consumed;
         if (!backed_up && at > 0) at--;
         if (at < j->seg_base) {
@@ -626,7 +639,8 @@ static uint64_t syntax_error(nfb__json *j)
     unsigned char *yerr = yajl_get_error(j->yajl, 0, NULL, 0);
     unsigned char c;
     uint64_t at = syntax_error_at(j, (const char *)yerr, &c);
-    int after_value = yerr && strstr((const char *)yerr, "after key and value");
+    int after_value =
+        nfb__json_error_kind((const char *)yerr) == NFB__YAJL_AFTER_VALUE;
     if (yerr) yajl_free_error(j->yajl, yerr);
 
     if (open && (c == '{' || c == '[') && at >= j->seg_base) {

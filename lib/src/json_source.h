@@ -86,6 +86,20 @@ typedef struct nfb__json {
     uint64_t parse_calls, reread;
 } nfb__json;
 
+/* What a yajl error message says, as far as positions go: a parse error
+ * (yajl_get_bytes_consumed is just past the offending token), a token
+ * where a ',' was due after a value in an object (the token is not
+ * consumed), a lexical error at the offending byte (backed up to it), or a
+ * byte that starts no token (consumed). */
+typedef enum nfb__yajl_error {
+    NFB__YAJL_PARSE,
+    NFB__YAJL_AFTER_VALUE,
+    NFB__YAJL_LEX,
+    NFB__YAJL_LEX_CONSUMED
+} nfb__yajl_error;
+
+nfb__yajl_error nfb__json_error_kind(const char *message);
+
 /* Returns 0, or -1 when out of memory. */
 int nfb__json_init(nfb__json *j, const nfb_allocator *a, nfb__dec *dec,
                    nfb__diags *dg, size_t max_string);
