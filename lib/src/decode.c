@@ -28,6 +28,8 @@
  *
  * Errors never stop the decoder: a bad value is reported and skipped, a bad
  * record is not delivered, and the rest of the document goes on. */
+#define _GNU_SOURCE /* strtod_l: numbers read whatever the locale */
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -453,11 +455,15 @@ int nfb__dec_init(nfb__dec *r, const nfb_allocator *a, nfb__diags *dg,
     r->max_depth = cfg->max_depth;
     nfb__arena_init(&r->arena, a, cfg->max_record);
     r->frames = nfb__malloc(a, (cfg->max_depth + 1) * sizeof *r->frames);
-    return r->frames ? 0 : -1;
+    /* JSON's decimal point is '.', whatever the caller's locale says. */
+    r->c_locale = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+    return r->frames && r->c_locale ? 0 : -1;
 }
 
 void nfb__dec_free(nfb__dec *r)
 {
+    if (r->c_locale) freelocale((locale_t)r->c_locale);
+    r->c_locale = NULL;
     if (r->frames) nfb__free(r->arena.alloc, r->frames);
     r->frames = NULL;
     nfb__arena_free(&r->arena);
@@ -1130,7 +1136,8 @@ static int scalar(nfb__dec *r, int jt, const char *s, size_t len)
         if (fd->off2 >= 0)
             /* cppcheck-suppress invalidPointerCast ; off2 is the offset of
              * a double member of the record, not a char array */
-            *(double *)((char *)f->base + fd->off2) = strtod(t, NULL);
+            *(double *)((char *)f->base + fd->off2) =
+                strtod_l(t, NULL, (locale_t)r->c_locale);
         goto stored;
     default:
         break;

@@ -27,6 +27,7 @@ struct nfb__dec {
     unsigned flags; /* NFB_READ_* */
     size_t max_depth;
     nfb__arena arena;
+    void *c_locale; /* locale_t of the "C" numbers, for strtod_l */
 
     /* Set when the decoder drops the document (a limit): the front end
      * skips the rest of it. */

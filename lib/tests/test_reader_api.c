@@ -1,5 +1,6 @@
 /* The reader's contract at its edges: inputs begun over an open one, the
  * format flags, and what an input with no document is. */
+#include <locale.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -161,9 +162,41 @@ static void create_errors(void **state)
     assert_non_null(strstr(e.text, "cannot create"));
 }
 
+static int keep_retention(void *ctx, const nfb_backup *b)
+{
+    assert_int_equal(b->config.additional_destinations_count, 1);
+    *(double *)ctx = b->config.additional_destinations[0].retention_days;
+    return 0;
+}
+
+/* A number is read as JSON writes it, whatever the caller's locale: in
+ * German the decimal point is a comma, and strtod would stop at '.'. */
+static void numbers_whatever_the_locale(void **state)
+{
+    (void)state;
+    assert_non_null(setlocale(LC_ALL, "de_DE.UTF-8"));
+    double days = 0;
+    nfb_reader_config cfg;
+    nfb_reader_config_init(&cfg);
+    cfg.on_record = keep_retention;
+    cfg.ctx = &days;
+    nfb_reader *r = nfb_reader_new(&cfg);
+    const char *in =
+        "{\"id\":\"a\",\"name\":\"b\",\"status\":\"failed\",\"createdAt\":"
+        "\"2021-01-20T11:19:53.175Z\",\"config\":{\"size\":\"1\","
+        "\"additionalDestinations\":[{\"destinationId\":\"d\","
+        "\"retentionTime\":1.5e1,\"type\":\"custom\"}]}}";
+    assert_int_equal(nfb_reader_feed(r, in, strlen(in)), NFB_OK);
+    assert_int_equal(nfb_reader_finish(r), NFB_OK);
+    nfb_reader_free(r);
+    setlocale(LC_ALL, "C");
+    assert_true(days == 15.0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(numbers_whatever_the_locale),
         cmocka_unit_test(create_errors),
         cmocka_unit_test(begin_over_open),
         cmocka_unit_test(format_flags),
