@@ -1015,12 +1015,168 @@ static int enum_value(const nfb__field *fd, const char *s, size_t len)
 #define AT(f, fd, T) ((T *)((char *)(f)->base + (fd)->off))
 
 /* A scalar value: string (J_STRING), number text (J_NUMBER), bool or null. */
+/* ---- scalars ----------------------------------------------------------- */
+
+/* Whether the event goes on after a value could not be used: not when
+ * the user asked to stop, memory ran out or the document was dropped. */
+static int go_on(const nfb__dec *r)
+{
+    return !r->dg->stopped && !r->dg->failed && !r->cancel;
+}
+
+/* A value the decoder does not keep: a string is still checked. */
+static int checked_skip(nfb__dec *r, int jt, const char *s, size_t len)
+{
+    if (jt == J_STRING) check_text(r, s, len, 0, NULL, 0);
+    return !r->dg->stopped && !r->dg->failed;
+}
+
+/* What a store function did with a value: stored it (the field is then
+ * present), or found it of the wrong type; any other result is the
+ * event's own (1 go on, 0 stop), after a diagnostic. */
+enum { STORED = 2, WRONG = 3 };
+
+typedef int (*store_fn)(nfb__dec *r, nfb__frame *f, const nfb__field *fd,
+                        int jt, const char *s, size_t len);
+
+static int store_string(nfb__dec *r, nfb__frame *f, const nfb__field *fd,
+                        int jt, const char *s, size_t len)
+{
+    if (jt != J_STRING) return WRONG;
+    const char *t = store_text(r, s, len, 0);
+    if (!t) return go_on(r);
+    *AT(f, fd, nfb_str) = (nfb_str){t, len};
+    return STORED;
+}
+
+/* A number for a top-level object's status: perhaps a thrown client
+ * error, decided when the object ends (thrown_error). */
+static int numeric_status(nfb__dec *r, const char *s, size_t len)
+{
+    const char *t = store_text(r, s, len, 0);
+    if (!t) return go_on(r);
+    r->apierr.status = (nfb_str){t, len};
+    r->num_status = 1;
+    r->num_status_at = r->at;
+    return 1;
+}
+
+static int store_enum(nfb__dec *r, nfb__frame *f, const nfb__field *fd, int jt,
+                      const char *s, size_t len)
+{
+    if (jt == J_NUMBER && r->depth == 1 && f->kind == NFB_K_BACKUP &&
+        fd->off == (int16_t)offsetof(nfb_backup, status))
+        return numeric_status(r, s, len);
+    if (jt != J_STRING) return WRONG;
+    int v = enum_value(fd, s, len);
+    if (v < 0) {
+        buf b = {r->msg, 0, sizeof r->msg};
+        puts_(&b, "expected ");
+        put_enums(&b, fd);
+        puts_(&b, ", ");
+        put_found(&b, J_STRING, s, len);
+        return report_at(r, NFB_ERROR, NFB_CODE_BAD_ENUM,
+                         path_of(r, NULL, 0, 0), r->at, r->msg);
+    }
+    if (fd->off >= 0) *AT(f, fd, int) = v;
+    return STORED;
+}
+
+static int store_datetime(nfb__dec *r, nfb__frame *f, const nfb__field *fd,
+                          int jt, const char *s, size_t len)
+{
+    if (jt != J_STRING) return WRONG;
+    const char *t = store_text(r, s, len, 0);
+    if (!t) return go_on(r);
+    char why[128];
+    nfb_time tm;
+    const char *err = nfb__parse_datetime(t, len, &tm, why, sizeof why);
+    if (err) {
+        buf b = {r->msg, 0, sizeof r->msg};
+        puts_(&b, "expected an RFC 3339 date-time, ");
+        put_found(&b, J_STRING, s, len);
+        puts_(&b, ": ");
+        puts_(&b, err);
+        return report_at(r, NFB_ERROR, NFB_CODE_BAD_DATE_TIME,
+                         path_of(r, NULL, 0, 0), r->at, r->msg);
+    }
+    *AT(f, fd, nfb_time) = tm;
+    return STORED;
+}
+
+static int store_size(nfb__dec *r, nfb__frame *f, const nfb__field *fd, int jt,
+                      const char *s, size_t len)
+{
+    if (jt != J_STRING) return WRONG;
+    uint64_t v;
+    const char *err = nfb__parse_size(s, len, &v);
+    if (err) {
+        buf b = {r->msg, 0, sizeof r->msg};
+        puts_(&b, "expected a decimal byte count, ");
+        put_found(&b, J_STRING, s, len);
+        puts_(&b, " (");
+        puts_(&b, err);
+        puts_(&b, ")");
+        return report_at(r, NFB_ERROR, NFB_CODE_BAD_SIZE,
+                         path_of(r, NULL, 0, 0), r->at, r->msg);
+    }
+    const char *t = store_text(r, s, len, 0);
+    if (!t) return go_on(r);
+    *AT(f, fd, nfb_str) = (nfb_str){t, len};
+    *(uint64_t *)((char *)f->base + fd->off2) = v;
+    return STORED;
+}
+
+static int store_number(nfb__dec *r, nfb__frame *f, const nfb__field *fd,
+                        int jt, const char *s, size_t len)
+{
+    if (jt != J_NUMBER) return WRONG;
+    const char *t = store_text(r, s, len, 1);
+    if (!t) return go_on(r);
+    *AT(f, fd, nfb_str) = (nfb_str){t, len};
+    if (fd->off2 >= 0)
+        /* cppcheck-suppress invalidPointerCast ; off2 is the offset of a
+         * double member of the record, not a char array */
+        *(double *)((char *)f->base + fd->off2) =
+            strtod_l(t, NULL, (locale_t)r->c_locale);
+    return STORED;
+}
+
+/* One store function per value type of the schema; NULL: no scalar. */
+static const store_fn stores[] = {
+    [NFB_T_STRING] = store_string,     [NFB_T_ENUM] = store_enum,
+    [NFB_T_DATETIME] = store_datetime, [NFB_T_SIZE] = store_size,
+    [NFB_T_NUMBER] = store_number,
+};
+
+/* null for a field: absent when optional, else the wrong type ("data" of
+ * a response too: it is there, and not a backup). */
+static int null_value(nfb__dec *r, nfb__frame *f, const nfb__field *fd)
+{
+    if (fd->required || fd->kind == NFB_K_DATA)
+        return wrong_type_f(r, fd, nfb__type_expect(fd), J_NULL, NULL, 0);
+    set_has(f, fd, 0);
+    return 1;
+}
+
+/* A value where no object field is awaited: a top-level scalar or an array
+ * element that is not an object. */
+static int misplaced_scalar(nfb__dec *r, const nfb__frame *f, int elem, int jt,
+                            const char *s, size_t len)
+{
+    if (!f) {
+        begin_document(r);
+        return wrong_type(r, "an object or an array", jt, s, len);
+    }
+    return wrong_type(r, elem_expect(elem), jt, s, len);
+}
+
+/* A scalar value: string (J_STRING), number text (J_NUMBER), bool or null. */
 static int scalar(nfb__dec *r, int jt, const char *s, size_t len)
 {
     if (r->skip || r->skip_value) {
         r->skip_value = 0;
-        if (jt == J_STRING) check_text(r, s, len, 0, NULL, 0);
-        return !r->dg->stopped && !r->dg->failed;
+        return checked_skip(r, jt, s, len);
     }
     int elem;
     nfb__frame *f = top(r);
@@ -1031,120 +1187,21 @@ static int scalar(nfb__dec *r, int jt, const char *s, size_t len)
         if (!f) begin_document(r);
         return !r->dg->stopped;
     }
-    if (!f) {
-        begin_document(r);
-        return wrong_type(r, "an object or an array", jt, s, len);
-    }
-    if (elem >= 0) return wrong_type(r, elem_expect(elem), jt, s, len);
+    if (!f || elem >= 0) return misplaced_scalar(r, f, elem, jt, s, len);
     if (!fd) return 1;
-    /* In a JS client result, "error" marks a failed call only as an
-     * object: null or a placeholder ("...") beside the data is the
-     * client's. */
-    if (fd->kind == NFB_K_APIERR && f->kind == NFB_K_WRAPPER) {
-        if (jt == J_STRING) check_text(r, s, len, 0, NULL, 0);
-        return !r->dg->stopped;
-    }
-    if (jt == J_NULL) {
-        if (fd->required || fd->kind == NFB_K_DATA)
-            return wrong_type_f(r, fd, nfb__type_expect(fd), jt, s, len);
-        set_has(f, fd, 0);
-        return 1;
-    }
-    if (fd->type == NFB_T_ANY || fd->type == NFB_T_CLIENT) {
-        /* Not the schema's, but the input is checked all the same. */
-        if (jt == J_STRING) check_text(r, s, len, 0, NULL, 0);
-        return !r->dg->stopped;
-    }
-
-    const char *t;
-    switch (fd->type) {
-    case NFB_T_STRING:
-        if (jt != J_STRING) break;
-        if (!(t = store_text(r, s, len, 0)))
-            return !r->dg->stopped && !r->cancel;
-        *AT(f, fd, nfb_str) = (nfb_str){t, len};
-        goto stored;
-    case NFB_T_ENUM: {
-        if (jt == J_NUMBER && r->depth == 1 && f->kind == NFB_K_BACKUP &&
-            fd->off == (int16_t)offsetof(nfb_backup, status)) {
-            /* Perhaps a thrown error (thrown_error): decided at the end. */
-            if (!(t = store_text(r, s, len, 0)))
-                return !r->dg->stopped && !r->cancel;
-            r->apierr.status = (nfb_str){t, len};
-            r->num_status = 1;
-            r->num_status_at = r->at;
-            return 1;
-        }
-        if (jt != J_STRING) break;
-        int v = enum_value(fd, s, len);
-        if (v < 0) {
-            buf b = {r->msg, 0, sizeof r->msg};
-            puts_(&b, "expected ");
-            put_enums(&b, fd);
-            puts_(&b, ", ");
-            put_found(&b, J_STRING, s, len);
-            return report_at(r, NFB_ERROR, NFB_CODE_BAD_ENUM,
-                             path_of(r, NULL, 0, 0), r->at, r->msg);
-        }
-        if (fd->off >= 0) *AT(f, fd, int) = v;
-        goto stored;
-    }
-    case NFB_T_DATETIME: {
-        if (jt != J_STRING) break;
-        if (!(t = store_text(r, s, len, 0)))
-            return !r->dg->stopped && !r->cancel;
-        char why[128];
-        nfb_time tm;
-        const char *err = nfb__parse_datetime(t, len, &tm, why, sizeof why);
-        if (err) {
-            buf b = {r->msg, 0, sizeof r->msg};
-            puts_(&b, "expected an RFC 3339 date-time, ");
-            put_found(&b, J_STRING, s, len);
-            puts_(&b, ": ");
-            puts_(&b, err);
-            return report_at(r, NFB_ERROR, NFB_CODE_BAD_DATE_TIME,
-                             path_of(r, NULL, 0, 0), r->at, r->msg);
-        }
-        *AT(f, fd, nfb_time) = tm;
-        goto stored;
-    }
-    case NFB_T_SIZE: {
-        if (jt != J_STRING) break;
-        uint64_t v;
-        const char *err = nfb__parse_size(s, len, &v);
-        if (err) {
-            buf b = {r->msg, 0, sizeof r->msg};
-            puts_(&b, "expected a decimal byte count, ");
-            put_found(&b, J_STRING, s, len);
-            puts_(&b, " (");
-            puts_(&b, err);
-            puts_(&b, ")");
-            return report_at(r, NFB_ERROR, NFB_CODE_BAD_SIZE,
-                             path_of(r, NULL, 0, 0), r->at, r->msg);
-        }
-        if (!(t = store_text(r, s, len, 0)))
-            return !r->dg->stopped && !r->cancel;
-        *AT(f, fd, nfb_str) = (nfb_str){t, len};
-        *(uint64_t *)((char *)f->base + fd->off2) = v;
-        goto stored;
-    }
-    case NFB_T_NUMBER:
-        if (jt != J_NUMBER) break;
-        if (!(t = store_text(r, s, len, 1)))
-            return !r->dg->stopped && !r->cancel;
-        *AT(f, fd, nfb_str) = (nfb_str){t, len};
-        if (fd->off2 >= 0)
-            /* cppcheck-suppress invalidPointerCast ; off2 is the offset of
-             * a double member of the record, not a char array */
-            *(double *)((char *)f->base + fd->off2) =
-                strtod_l(t, NULL, (locale_t)r->c_locale);
-        goto stored;
-    default:
-        break;
-    }
-    return wrong_type_f(r, fd, nfb__type_expect(fd), jt, s, len);
-
-stored:
+    /* Not the schema's (a JS client's request, rawResponse...), and in a
+     * JS client result "error" marks a failed call only as an object:
+     * null or a placeholder ("...") beside the data is the client's. */
+    if (fd->type == NFB_T_ANY || fd->type == NFB_T_CLIENT ||
+        (fd->kind == NFB_K_APIERR && f->kind == NFB_K_WRAPPER))
+        return checked_skip(r, jt, s, len);
+    if (jt == J_NULL) return null_value(r, f, fd);
+    store_fn store =
+        fd->type < sizeof stores / sizeof stores[0] ? stores[fd->type] : NULL;
+    int res = store ? store(r, f, fd, jt, s, len) : WRONG;
+    if (res == WRONG)
+        return wrong_type_f(r, fd, nfb__type_expect(fd), jt, s, len);
+    if (res != STORED) return res;
     f->present |= 1u << f->field;
     set_has(f, fd, 1);
     return 1;
