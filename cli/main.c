@@ -354,6 +354,166 @@ static int run_job(job *j, char **files, int nfiles)
     return rc;
 }
 
+/* One option of the command line: sets it in j. Returns GO_ON, or the
+ * exit status to end with (a usage error, --help, --version). */
+enum { GO_ON = -1 };
+
+static int set_option(job *j, int c, const char *arg)
+{
+    uint64_t num;
+    switch (c) {
+    case 't':
+        j->format = arg;
+        break;
+    case 'o':
+        j->output = arg;
+        break;
+    case 'q':
+        j->rp.quiet = 1;
+        break;
+    case OPT_PRETTY:
+        j->write_flags |= NFB_WRITE_PRETTY;
+        break;
+    case OPT_ENVELOPE:
+        j->write_flags |= NFB_WRITE_ENVELOPE;
+        break;
+    case OPT_ARRAY:
+        j->write_flags |= NFB_WRITE_ARRAY;
+        break;
+    case OPT_COLUMNS:
+        j->columns = arg;
+        break;
+    case OPT_NO_HEADER:
+        j->write_flags |= NFB_WRITE_NO_HEADER;
+        break;
+    case OPT_CRLF:
+        j->write_flags |= NFB_WRITE_CRLF;
+        break;
+    case OPT_NO_FORMULA_GUARD:
+        j->write_flags |= NFB_WRITE_NO_FORMULA_GUARD;
+        break;
+    case OPT_STRICT:
+        j->read_flags |= NFB_READ_STRICT;
+        break;
+    case OPT_FROM:
+        j->read_flags &= ~(unsigned)(NFB_READ_JSON | NFB_READ_YAML);
+        if (strcmp(arg, "json") == 0)
+            j->read_flags |= NFB_READ_JSON;
+        else if (strcmp(arg, "yaml") == 0)
+            j->read_flags |= NFB_READ_YAML;
+        else
+            return usage_error("--from takes json or yaml, not '%s'", arg);
+        break;
+    case OPT_DIAGNOSTICS:
+        if (strcmp(arg, "json") == 0)
+            j->rp.json = 1;
+        else if (strcmp(arg, "text") != 0)
+            return usage_error("--diagnostics takes text or json, not "
+                               "'%s'",
+                               arg);
+        break;
+    case OPT_COLOR:
+        if (strcmp(arg, "always") == 0)
+            j->color = 1;
+        else if (strcmp(arg, "never") == 0)
+            j->color = 0;
+        else if (strcmp(arg, "auto") == 0)
+            j->color = -1;
+        else
+            return usage_error("--color takes auto, always or never, not "
+                               "'%s'",
+                               arg);
+        break;
+    case OPT_MAX_DEPTH:
+        if (parse_number(arg, 1, NFB_MAX_DEPTH_LIMIT, &num))
+            return usage_error("--max-depth takes a number from 1 to "
+                               "%d, not '%s'",
+                               NFB_MAX_DEPTH_LIMIT, arg);
+        j->max_depth = (size_t)num;
+        break;
+    case OPT_MAX_STRING:
+        if (parse_number(arg, 1, NFB_MAX_STRING_LIMIT, &num))
+            return usage_error("--max-string takes a number from 1 to "
+                               "%zu, not '%s'",
+                               NFB_MAX_STRING_LIMIT, arg);
+        j->max_string = (size_t)num;
+        break;
+    case OPT_MAX_DIAGNOSTICS:
+        if (parse_number(arg, 0, UINT64_MAX, &j->rp.max_shown))
+            return usage_error("--max-diagnostics takes a number from 0 "
+                               "to %llu, not '%s'",
+                               (unsigned long long)UINT64_MAX, arg);
+        j->rp.capped = 1;
+        break;
+    case 'j':
+        if (parse_number(arg, 0, 1024, &num))
+            return usage_error("--jobs takes a number from 0 to 1024, "
+                               "not '%s'",
+                               arg);
+        if (num == 0) {
+            long cores = sysconf(_SC_NPROCESSORS_ONLN);
+            num = cores > 1 ? (uint64_t)(cores < 1024 ? cores : 1024) : 1;
+        }
+        j->jobs = (int)num;
+        break;
+    case OPT_PROGRESS:
+        j->progress = PROGRESS_ON;
+        break;
+    case OPT_NO_PROGRESS:
+        j->progress = PROGRESS_OFF;
+        break;
+    case OPT_STATUS:
+    case OPT_SOURCE_TYPE:
+    case OPT_SINCE:
+    case OPT_UNTIL: {
+        char err[512];
+        if (filter_option(&j->flt, c - OPT_STATUS, arg, err, sizeof err))
+            return usage_error("%s", err);
+        break;
+    }
+    case 'h':
+        fputs(usage_text, stdout);
+        return fflush(stdout) == 0 ? EXIT_VALID : EXIT_IO;
+    case 'V':
+        printf("nfbackup %s\n", nfb_version());
+        return fflush(stdout) == 0 ? EXIT_VALID : EXIT_IO;
+    default:
+        fputs("Try 'nfbackup --help' for more information.\n", stderr);
+        return EXIT_USAGE;
+    }
+    return GO_ON;
+}
+
+/* The options that go together, once all are read. Returns GO_ON or a
+ * usage error's exit status. */
+static int check_job(job *j, int validate, int convert, int audit)
+{
+    if (convert && !j->format) return usage_error("convert needs --to FORMAT");
+    if (convert && strcmp(j->format, "xlsx") == 0 &&
+        (!j->output || strcmp(j->output, "-") == 0))
+        return usage_error("xlsx is a binary workbook: expected -o FILE, "
+                           "found standard output");
+    if (audit) {
+        if (j->format && strcmp(j->format, "text") && strcmp(j->format, "json"))
+            return usage_error("stats --to: expected text or json, found "
+                               "\"%s\"",
+                               j->format);
+        j->stats = j->format && strcmp(j->format, "json") == 0 ? 2 : 1;
+        j->format = NULL;
+    }
+    if (validate && j->flt.active)
+        return usage_error("validate reads all of its input: --status, "
+                           "--source-type, --since and --until are for "
+                           "convert and stats");
+    char ferr[256];
+    if (filter_check(&j->flt, ferr, sizeof ferr) != 0)
+        return usage_error("%s", ferr);
+    if (validate && (j->format || j->output))
+        return usage_error("validate writes no output: --to and -o are for "
+                           "convert");
+    return GO_ON;
+}
+
 int main(int argc, char **argv)
 {
     /* Before anything is opened (see output_init). */
@@ -387,163 +547,20 @@ int main(int argc, char **argv)
     if (!validate && !convert && !audit)
         return usage_error("unknown command '%s'", cmd);
 
-    int c;
-    uint64_t num;
+    int c, rc;
     optind = 2;
     while ((c = getopt_long(argc, argv, "t:o:qj:hV", long_options, NULL)) !=
            -1) {
-        switch (c) {
-        case 't':
-            j.format = optarg;
-            break;
-        case 'o':
-            j.output = optarg;
-            break;
-        case 'q':
-            j.rp.quiet = 1;
-            break;
-        case OPT_PRETTY:
-            j.write_flags |= NFB_WRITE_PRETTY;
-            break;
-        case OPT_ENVELOPE:
-            j.write_flags |= NFB_WRITE_ENVELOPE;
-            break;
-        case OPT_ARRAY:
-            j.write_flags |= NFB_WRITE_ARRAY;
-            break;
-        case OPT_COLUMNS:
-            j.columns = optarg;
-            break;
-        case OPT_NO_HEADER:
-            j.write_flags |= NFB_WRITE_NO_HEADER;
-            break;
-        case OPT_CRLF:
-            j.write_flags |= NFB_WRITE_CRLF;
-            break;
-        case OPT_NO_FORMULA_GUARD:
-            j.write_flags |= NFB_WRITE_NO_FORMULA_GUARD;
-            break;
-        case OPT_STRICT:
-            j.read_flags |= NFB_READ_STRICT;
-            break;
-        case OPT_FROM:
-            j.read_flags &= ~(unsigned)(NFB_READ_JSON | NFB_READ_YAML);
-            if (strcmp(optarg, "json") == 0)
-                j.read_flags |= NFB_READ_JSON;
-            else if (strcmp(optarg, "yaml") == 0)
-                j.read_flags |= NFB_READ_YAML;
-            else
-                return usage_error("--from takes json or yaml, not '%s'",
-                                   optarg);
-            break;
-        case OPT_DIAGNOSTICS:
-            if (strcmp(optarg, "json") == 0)
-                j.rp.json = 1;
-            else if (strcmp(optarg, "text") != 0)
-                return usage_error("--diagnostics takes text or json, not "
-                                   "'%s'",
-                                   optarg);
-            break;
-        case OPT_COLOR:
-            if (strcmp(optarg, "always") == 0)
-                j.color = 1;
-            else if (strcmp(optarg, "never") == 0)
-                j.color = 0;
-            else if (strcmp(optarg, "auto") == 0)
-                j.color = -1;
-            else
-                return usage_error("--color takes auto, always or never, not "
-                                   "'%s'",
-                                   optarg);
-            break;
-        case OPT_MAX_DEPTH:
-            if (parse_number(optarg, 1, NFB_MAX_DEPTH_LIMIT, &num))
-                return usage_error("--max-depth takes a number from 1 to "
-                                   "%d, not '%s'",
-                                   NFB_MAX_DEPTH_LIMIT, optarg);
-            j.max_depth = (size_t)num;
-            break;
-        case OPT_MAX_STRING:
-            if (parse_number(optarg, 1, NFB_MAX_STRING_LIMIT, &num))
-                return usage_error("--max-string takes a number from 1 to "
-                                   "%zu, not '%s'",
-                                   NFB_MAX_STRING_LIMIT, optarg);
-            j.max_string = (size_t)num;
-            break;
-        case OPT_MAX_DIAGNOSTICS:
-            if (parse_number(optarg, 0, UINT64_MAX, &j.rp.max_shown))
-                return usage_error("--max-diagnostics takes a number from 0 "
-                                   "to %llu, not '%s'",
-                                   (unsigned long long)UINT64_MAX, optarg);
-            j.rp.capped = 1;
-            break;
-        case 'j':
-            if (parse_number(optarg, 0, 1024, &num))
-                return usage_error("--jobs takes a number from 0 to 1024, "
-                                   "not '%s'",
-                                   optarg);
-            if (num == 0) {
-                long cores = sysconf(_SC_NPROCESSORS_ONLN);
-                num = cores > 1 ? (uint64_t)(cores < 1024 ? cores : 1024) : 1;
-            }
-            j.jobs = (int)num;
-            break;
-        case OPT_PROGRESS:
-            j.progress = PROGRESS_ON;
-            break;
-        case OPT_NO_PROGRESS:
-            j.progress = PROGRESS_OFF;
-            break;
-        case OPT_STATUS:
-        case OPT_SOURCE_TYPE:
-        case OPT_SINCE:
-        case OPT_UNTIL: {
-            char err[512];
-            if (filter_option(&j.flt, c - OPT_STATUS, optarg, err, sizeof err))
-                return usage_error("%s", err);
-            break;
-        }
-        case 'h':
-            fputs(usage_text, stdout);
-            return fflush(stdout) == 0 ? EXIT_VALID : EXIT_IO;
-        case 'V':
-            printf("nfbackup %s\n", nfb_version());
-            return fflush(stdout) == 0 ? EXIT_VALID : EXIT_IO;
-        default:
-            fputs("Try 'nfbackup --help' for more information.\n", stderr);
-            return EXIT_USAGE;
-        }
+        if ((rc = set_option(&j, c, optarg)) != GO_ON) return rc;
     }
-    if (convert && !j.format) return usage_error("convert needs --to FORMAT");
-    if (convert && strcmp(j.format, "xlsx") == 0 &&
-        (!j.output || strcmp(j.output, "-") == 0))
-        return usage_error("xlsx is a binary workbook: expected -o FILE, "
-                           "found standard output");
-    if (audit) {
-        if (j.format && strcmp(j.format, "text") && strcmp(j.format, "json"))
-            return usage_error("stats --to: expected text or json, found "
-                               "\"%s\"",
-                               j.format);
-        j.stats = j.format && strcmp(j.format, "json") == 0 ? 2 : 1;
-        j.format = NULL;
-    }
-    if (validate && j.flt.active)
-        return usage_error("validate reads all of its input: --status, "
-                           "--source-type, --since and --until are for "
-                           "convert and stats");
-    char ferr[256];
-    if (filter_check(&j.flt, ferr, sizeof ferr) != 0)
-        return usage_error("%s", ferr);
-    if (validate && (j.format || j.output))
-        return usage_error("validate writes no output: --to and -o are for "
-                           "convert");
+    if ((rc = check_job(&j, validate, convert, audit)) != GO_ON) return rc;
     if (j.color < 0) {
         const char *nc = getenv("NO_COLOR");
         j.color = isatty(STDERR_FILENO) && !(nc && *nc) && !j.rp.json;
     }
     j.rp.color = j.color && !j.rp.json;
 
-    int rc = run_job(&j, argv + optind, argc - optind);
+    rc = run_job(&j, argv + optind, argc - optind);
     /* Diagnostics that could not be written are an I/O error. */
     if (report_finish() != 0) rc = EXIT_IO;
     return rc;
