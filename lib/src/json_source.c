@@ -161,23 +161,28 @@ static void drop_begin(nfb__json *j, uint64_t nest, int mode)
 }
 
 /* After a limit found inside a token that began with the byte first, at a
- * byte c that is consumed: the rest of the token, then of its document, is
- * skipped. A string cut by the end of its line ends there (as yajl would
- * say): the rest of the document is looked for as after a syntax error. */
-static void limit_drop(nfb__json *j, unsigned char first, unsigned char c)
+ * byte c: the rest of the token, then of its document, is skipped. Returns
+ * 1 when c is taken (the end of the string or of its line), 0 when
+ * reading goes on at c. A string cut by the end of its line ends there (as yajl
+ * would say): the rest of the document is looked for as after a syntax error.
+ */
+static int limit_drop(nfb__json *j, unsigned char first, unsigned char c)
 {
     /* A string whose closing quote yajl refused (a parse error after it)
      * is whole: its document is dropped from there. */
     if (first == '"' && c == '"') {
         drop_begin(j, j->nest, DROP_STRUCT);
-        return;
+        return 1;
     }
     int in_string = first == '"';
     if (in_string && c == '\n') {
         if (j->nest) j->skip = 1, j->skip_lines = 0;
-        return;
+        return 1;
     }
+    /* c is taken by the drop as any byte after the limit is, so that the
+     * result is the same as when the limit is found before c arrives. */
     drop_begin(j, j->nest, in_string ? DROP_STRING : DROP_WORD);
+    return 0;
 }
 
 /* ---- yajl callbacks ---------------------------------------------------- */
@@ -667,8 +672,7 @@ static uint64_t syntax_error(nfb__json *j)
     unsigned char first;
     if (long_token_error(j, at, &first)) {
         j->skip = 0;
-        limit_drop(j, first, c);
-        return at + 1;
+        return limit_drop(j, first, c) ? at + 1 : at;
     }
     /* A string where a ',' was due that is over the limit: the limit, as
      * when the input is cut inside it before yajl sees its end (measured
@@ -769,7 +773,7 @@ static nfb_result parse_segment(nfb__json *j, const unsigned char *p, size_t n,
             unsigned char first;
             if (long_token_error(j, j->abs + len, &first)) {
                 j->skip = 0;
-                limit_drop(j, first, p[len]);
+                if (!limit_drop(j, first, p[len])) *used = len;
                 uint64_t nest = j->nest;
                 int ok = parser_reset(j);
                 j->drop_nest = nest;
