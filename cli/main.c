@@ -237,6 +237,82 @@ static void xlsx_options(job *j, const output *out, nfb_writer_options *wo)
     if (rows) wo->sheet_rows = (uint32_t)strtoul(rows, NULL, 10);
 }
 
+/* Returns GO_ON, or the exit status to end with. */
+enum { GO_ON = -1 };
+
+/* Opens the output and makes what records go to: the stats and the
+ * writer. Returns GO_ON or the exit status (out is then closed). */
+static int open_sinks(job *j, both *ctx, output *out)
+{
+    if (!j->stats && !j->format) return GO_ON;
+    if (output_open(out, j->output) != 0) return EXIT_IO;
+    if (j->stats && !(ctx->rn.st = stats_new())) {
+        output_close(out, 1);
+        report_errorf("out of memory");
+        return EXIT_IO;
+    }
+    if (!j->format) return GO_ON;
+    nfb_error err;
+    nfb_writer_options wo = {NULL,           output_write, out,
+                             j->write_flags, j->columns,   NULL,
+                             NULL,           NULL,         0};
+    if (strcmp(j->format, "xlsx") == 0) {
+        if (out->direct && isatty(out->fd)) {
+            output_close(out, 1);
+            return usage_error("xlsx is a binary workbook: expected -o "
+                               "FILE, found a terminal");
+        }
+        xlsx_options(j, out, &wo);
+    }
+    ctx->rn.w = nfb_writer_create(j->format, &wo, &err);
+    if (ctx->rn.w) return GO_ON;
+    output_close(out, 1);
+    if (err.code != NFB_EINVAL) {
+        report_errorf("%s", err.text);
+        return EXIT_IO;
+    }
+    return usage_error("%s", err.text);
+}
+
+/* Reads every file, in parallel where -j allows. Returns 1 when an input
+ * could not be read or memory ran out. */
+static int read_all(job *j, nfb_reader *r, const nfb_reader_config *cfg,
+                    char **files, int nfiles, nfb_result *res,
+                    nfb_reader_stats *pst)
+{
+    int io_failed = 0;
+    progress_begin(j->rp.quiet ? PROGRESS_OFF : j->progress,
+                   j->format && (!j->output || strcmp(j->output, "-") == 0),
+                   files, nfiles);
+    for (int i = 0; i < nfiles; i++) {
+        int f = parallel_feed(files[i], j->jobs, cfg, j->format || j->stats,
+                              pst, res);
+        if (f == PARALLEL_NO) f = input_feed(r, files[i], res);
+        if (f == EXIT_IO) io_failed = 1;
+        if (f < 0) break; /* stopped: the writer failed, or no memory */
+    }
+    progress_end();
+    if (*res == NFB_ENOMEM) {
+        report_errorf("out of memory");
+        io_failed = 1;
+    }
+    return io_failed;
+}
+
+/* Makes the output final, or leaves the old file when anything failed.
+ * Returns 1 when it could not be written. */
+static int close_output(job *j, both *ctx, output *out, int io_failed)
+{
+    int write_failed = ctx->rn.wres != NFB_OK && !out->broken_pipe;
+    if (output_close(out, io_failed || write_failed) == 0 && !write_failed)
+        return 0;
+    if (out->broken_pipe) return 0; /* the reader is gone: end quietly */
+    report_errorf(
+        "cannot write %s: %s", j->output ? j->output : "standard output",
+        out->error ? strerror(out->error) : nfb_result_str(ctx->rn.wres));
+    return 1;
+}
+
 static int run_job(job *j, char **files, int nfiles)
 {
     static char *stdin_only[] = {"-"};
@@ -244,40 +320,9 @@ static int run_job(job *j, char **files, int nfiles)
 
     both ctx = {{NULL, NFB_OK, NULL, NULL}, &j->rp};
     output out;
-    int rc = EXIT_VALID;
     if (j->flt.active) ctx.rn.flt = &j->flt;
-    if (j->stats) {
-        if (output_open(&out, j->output) != 0) return EXIT_IO;
-        if (!(ctx.rn.st = stats_new())) {
-            output_close(&out, 1);
-            report_errorf("out of memory");
-            return EXIT_IO;
-        }
-    }
-    if (j->format) {
-        if (output_open(&out, j->output) != 0) return EXIT_IO;
-        nfb_error err;
-        nfb_writer_options wo = {NULL,           output_write, &out,
-                                 j->write_flags, j->columns,   NULL,
-                                 NULL,           NULL,         0};
-        if (strcmp(j->format, "xlsx") == 0) {
-            if (out.direct && isatty(out.fd)) {
-                output_close(&out, 1);
-                return usage_error("xlsx is a binary workbook: expected -o "
-                                   "FILE, found a terminal");
-            }
-            xlsx_options(j, &out, &wo);
-        }
-        ctx.rn.w = nfb_writer_create(j->format, &wo, &err);
-        if (!ctx.rn.w) {
-            output_close(&out, 1);
-            if (err.code != NFB_EINVAL) {
-                report_errorf("%s", err.text);
-                return EXIT_IO;
-            }
-            return usage_error("%s", err.text);
-        }
-    }
+    int rc = open_sinks(j, &ctx, &out);
+    if (rc != GO_ON) return rc;
 
     nfb_reader_config cfg;
     nfb_reader_config_init(&cfg);
@@ -298,24 +343,9 @@ static int run_job(job *j, char **files, int nfiles)
         return EXIT_IO;
     }
 
-    int io_failed = 0;
     nfb_result res = NFB_OK;
     nfb_reader_stats pst = {0, 0, 0, 0, 0}; /* of the files read by -j */
-    progress_begin(j->rp.quiet ? PROGRESS_OFF : j->progress,
-                   j->format && (!j->output || strcmp(j->output, "-") == 0),
-                   files, nfiles);
-    for (int i = 0; i < nfiles; i++) {
-        int f = parallel_feed(files[i], j->jobs, &cfg, j->format || j->stats,
-                              &pst, &res);
-        if (f == PARALLEL_NO) f = input_feed(r, files[i], &res);
-        if (f == EXIT_IO) io_failed = 1;
-        if (f < 0) break; /* stopped: the writer failed, or no memory */
-    }
-    progress_end();
-    if (res == NFB_ENOMEM) {
-        report_errorf("out of memory");
-        io_failed = 1;
-    }
+    int io_failed = read_all(j, r, &cfg, files, nfiles, &res, &pst);
     if (ctx.rn.w && res == NFB_OK) ctx.rn.wres = nfb_writer_end(ctx.rn.w);
 
     nfb_reader_stats st;
@@ -332,31 +362,13 @@ static int run_job(job *j, char **files, int nfiles)
     /* Diagnostics that cannot be written fail the run before its output
      * is made final. */
     if (report_flush() != 0) io_failed = 1;
-    if (j->format || j->stats) {
-        int write_failed = ctx.rn.wres != NFB_OK && !out.broken_pipe;
-        if (output_close(&out, io_failed || write_failed) != 0 ||
-            write_failed) {
-            if (out.broken_pipe) {
-                /* The reader of our output is gone: end quietly. */
-            } else {
-                report_errorf("cannot write %s: %s",
-                              j->output ? j->output : "standard output",
-                              out.error ? strerror(out.error)
-                                        : nfb_result_str(ctx.rn.wres));
-                io_failed = 1;
-            }
-        }
-    }
-    if (io_failed)
-        rc = EXIT_IO;
-    else if (st.errors)
-        rc = EXIT_INVALID;
-    return rc;
+    if ((j->format || j->stats) && close_output(j, &ctx, &out, io_failed))
+        io_failed = 1;
+    return io_failed ? EXIT_IO : st.errors ? EXIT_INVALID : EXIT_VALID;
 }
 
 /* One option of the command line: sets it in j. Returns GO_ON, or the
  * exit status to end with (a usage error, --help, --version). */
-enum { GO_ON = -1 };
 
 static int set_option(job *j, int c, const char *arg)
 {
