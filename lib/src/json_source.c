@@ -82,6 +82,14 @@ static int line_white_before(const nfb__json *j, uint64_t at)
     return 1;
 }
 
+/* A byte of a number or a literal (true, false, null), or of the garbage
+ * that yajl takes for one. */
+static int is_word(unsigned char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+           (c >= 'A' && c <= 'Z') || c == '+' || c == '-' || c == '.';
+}
+
 /* The position of offset off, which must be on the current line or be the
  * end of the line before. */
 static nfb__pos pos_at(const nfb__json *j, uint64_t off)
@@ -579,7 +587,8 @@ static uint64_t syntax_error_at(nfb__json *j, const char *e, unsigned char *c)
  * token's start, exactly as when a chunk ends inside that token after as
  * many bytes (parse_segment), so that where the input is split does not
  * change the diagnostic. Returns 1 when it reported. */
-static int long_token_error(nfb__json *j, uint64_t at, unsigned char *first)
+static int long_token_error(nfb__json *j, uint64_t at, int whole,
+                            unsigned char *first)
 {
     uint64_t from = j->tok_end;
     if (j->has_pending && j->pending_start >= from) {
@@ -589,8 +598,12 @@ static int long_token_error(nfb__json *j, uint64_t at, unsigned char *first)
         while (from < at && is_gap(j->seg[from - j->seg_base]))
             from++;
     }
-    if (from >= at || !over_limit(j, at - from)) return 0;
+    if (from >= at) return 0;
     *first = from >= j->seg_base ? j->seg[from - j->seg_base] : j->pending_byte;
+    /* A number that yajl took whole ends at at: measured with its last
+     * byte, as when the input is cut after it. */
+    uint64_t len = at - from + (whole && is_word(*first) ? 1 : 0);
+    if (!over_limit(j, len)) return 0;
     nfb__report(j->dg, NFB_ERROR, NFB_CODE_LIMIT, "", pos_at(j, from),
                 TOKEN_LIMIT_FMT, j->max_string);
     return 1;
@@ -630,6 +643,17 @@ static uint64_t string_end(const nfb__json *j, uint64_t at)
     return 0;
 }
 
+/* The offset just past a number (or literal) that begins at at in the
+ * current segment and ends there; 0 when it does not end there. */
+static uint64_t word_end_at(const nfb__json *j, uint64_t at)
+{
+    uint64_t end = j->seg_base + j->seg_len;
+    if (at < j->seg_base) return 0;
+    for (uint64_t i = at; i < end; i++)
+        if (!is_word(j->seg[i - j->seg_base])) return i;
+    return 0;
+}
+
 /* A syntax error from yajl in the current segment: reports it and says
  * where reading goes on. Returns the offset to resume at: the error's own
  * '{' or '[' (the document before is cut short), or, with j->skip set, the
@@ -644,8 +668,8 @@ static uint64_t syntax_error(nfb__json *j)
     unsigned char *yerr = yajl_get_error(j->yajl, 0, NULL, 0);
     unsigned char c;
     uint64_t at = syntax_error_at(j, (const char *)yerr, &c);
-    int after_value =
-        nfb__json_error_kind((const char *)yerr) == NFB__YAJL_AFTER_VALUE;
+    nfb__yajl_error kind = nfb__json_error_kind((const char *)yerr);
+    int after_value = kind == NFB__YAJL_AFTER_VALUE;
     if (yerr) yajl_free_error(j->yajl, yerr);
 
     if (open && (c == '{' || c == '[') && at >= j->seg_base) {
@@ -670,20 +694,24 @@ static uint64_t syntax_error(nfb__json *j)
      * the next '{' or '[' belong to the broken document. */
     j->skip_lines = !open;
     unsigned char first;
-    if (long_token_error(j, at, &first)) {
+    /* After a parse error yajl took the offending token whole. */
+    int whole = kind == NFB__YAJL_PARSE && is_word(c);
+    if (long_token_error(j, at, whole, &first)) {
         j->skip = 0;
         return limit_drop(j, first, c) ? at + 1 : at;
     }
-    /* A string where a ',' was due that is over the limit: the limit, as
-     * when the input is cut inside it before yajl sees its end (measured
-     * the same way, without its closing quote). */
+    /* A string or number where a ',' was due that is over the limit: the
+     * limit, as when the input is cut inside it before yajl sees its end
+     * (measured the same way: a string without its closing quote). */
     uint64_t str_end = after_value && c == '"' ? string_end(j, at) : 0;
-    if (str_end && over_limit(j, str_end - at - 1)) {
+    uint64_t word_end = after_value && is_word(c) ? word_end_at(j, at) : 0;
+    if ((str_end && over_limit(j, str_end - at - 1)) ||
+        (word_end && over_limit(j, word_end - at))) {
         nfb__report(j->dg, NFB_ERROR, NFB_CODE_LIMIT, "", pos_at(j, at),
                     TOKEN_LIMIT_FMT, j->max_string);
         j->skip = 0;
         drop_begin(j, j->nest, DROP_STRUCT);
-        return str_end;
+        return str_end ? str_end : word_end;
     }
 
     char what[200];
@@ -771,7 +799,7 @@ static nfb_result parse_segment(nfb__json *j, const unsigned char *p, size_t n,
             j->skip_lines = !open;
             *used = len + 1;
             unsigned char first;
-            if (long_token_error(j, j->abs + len, &first)) {
+            if (long_token_error(j, j->abs + len, 0, &first)) {
                 j->skip = 0;
                 if (!limit_drop(j, first, p[len])) *used = len;
                 uint64_t nest = j->nest;
@@ -844,14 +872,6 @@ static size_t skip_scan(nfb__json *j, const unsigned char *p, size_t len)
     advance(j, p, k, 0);
     if (k < len) j->skip = 0; /* a '{' or '[': a document may start */
     return k;
-}
-
-/* A byte of a number or a literal (true, false, null), or of the garbage
- * that yajl takes for one. */
-static int is_word(unsigned char c)
-{
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-           (c >= 'A' && c <= 'Z') || c == '+' || c == '-' || c == '.';
 }
 
 /* Skips the rest of a dropped token and document by counting brackets
