@@ -643,15 +643,39 @@ static uint64_t string_end(const nfb__json *j, uint64_t at)
     return 0;
 }
 
-/* The offset just past a number (or literal) that begins at at in the
- * current segment and ends there; 0 when it does not end there. */
+/* The offset just past the number or literal (true, false, null) that
+ * begins at at in the current segment, as yajl's lexer takes it; 0 when
+ * it does not end there. */
 static uint64_t word_end_at(const nfb__json *j, uint64_t at)
 {
-    uint64_t end = j->seg_base + j->seg_len;
+    uint64_t end = j->seg_base + j->seg_len, i = at;
     if (at < j->seg_base) return 0;
-    for (uint64_t i = at; i < end; i++)
-        if (!is_word(j->seg[i - j->seg_base])) return i;
-    return 0;
+#define AT_(k) (j->seg[(k)-j->seg_base])
+#define DIGITS()                                                               \
+    while (i < end && AT_(i) >= '0' && AT_(i) <= '9')                          \
+    i++
+    if (AT_(i) >= 'a' && AT_(i) <= 'z') {
+        while (i < end && AT_(i) >= 'a' && AT_(i) <= 'z')
+            i++;
+        return i < end ? i : 0;
+    }
+    if (AT_(i) == '-') i++;
+    if (i < end && AT_(i) == '0')
+        i++;
+    else
+        DIGITS();
+    if (i < end && AT_(i) == '.') {
+        i++;
+        DIGITS();
+    }
+    if (i < end && (AT_(i) == 'e' || AT_(i) == 'E')) {
+        i++;
+        if (i < end && (AT_(i) == '+' || AT_(i) == '-')) i++;
+        DIGITS();
+    }
+#undef DIGITS
+#undef AT_
+    return i < end ? i : 0;
 }
 
 /* A syntax error from yajl in the current segment: reports it and says
