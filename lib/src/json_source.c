@@ -458,6 +458,12 @@ static int token_too_long(nfb__json *j)
     if (!nfb__dec_open(j->dec)) nfb__diags_begin_document(j->dg);
     nfb__report(j->dg, NFB_ERROR, NFB_CODE_LIMIT, "", p, TOKEN_LIMIT_FMT,
                 j->max_string);
+    /* A number or literal goes on, for the drop, as long as bytes that
+     * could continue it do, as when the input is cut inside it. */
+    unsigned char first = p.offset >= j->seg_base
+                              ? j->seg[p.offset - j->seg_base]
+                              : j->pending_byte;
+    j->limit_word = is_word(first);
     j->dec->cancel = 1;
     return 1;
 }
@@ -487,6 +493,7 @@ static int parser_reset(nfb__json *j)
     j->esc_n = 0;
     j->bad_esc_n = 0;
     j->nest = 0;
+    j->limit_word = 0;
     j->tok_end = j->tok_prev_end = j->abs;
     return 1;
 }
@@ -734,7 +741,7 @@ static uint64_t syntax_error(nfb__json *j)
         nfb__report(j->dg, NFB_ERROR, NFB_CODE_LIMIT, "", pos_at(j, at),
                     TOKEN_LIMIT_FMT, j->max_string);
         j->skip = 0;
-        drop_begin(j, j->nest, DROP_STRUCT);
+        drop_begin(j, j->nest, str_end ? DROP_STRUCT : DROP_WORD);
         return str_end ? str_end : word_end;
     }
 
@@ -868,9 +875,10 @@ static nfb_result parse_segment(nfb__json *j, const unsigned char *p, size_t n,
         if (j->dec->restart) return (nfb_result)RESTART;
         /* The decoder dropped the document (a limit): skip its rest. */
         uint64_t nest = j->nest;
+        int word = j->limit_word;
         *used = j->tok_end - j->seg_base;
         if (!parser_reset(j)) return NFB_ENOMEM;
-        drop_begin(j, nest, DROP_STRUCT);
+        drop_begin(j, nest, word ? DROP_WORD : DROP_STRUCT);
         return NFB_OK;
     }
     uint64_t at = syntax_error(j);

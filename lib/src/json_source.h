@@ -52,6 +52,7 @@ typedef struct nfb__json {
      * counting brackets (drop_nest) outside strings. */
     int skip, skip_lines;
     int drop, drop_in_string, drop_word, drop_escape;
+    int limit_word; /* the token over the limit is a number or literal */
     uint64_t drop_nest;
 
     /* The bytes of a watched object (decode.h), from its '{' on. */
