@@ -703,21 +703,6 @@ static uint64_t syntax_error(nfb__json *j)
     int after_value = kind == NFB__YAJL_AFTER_VALUE;
     if (yerr) yajl_free_error(j->yajl, yerr);
 
-    if (open && (c == '{' || c == '[') && at >= j->seg_base) {
-        /* The next document began before this one ended. When it starts
-         * its line, the line before was cut short: said there. */
-        if (j->line > 1 && line_white_before(j, at))
-            nfb__report(j->dg, NFB_ERROR, NFB_CODE_SYNTAX, "",
-                        pos_at(j, j->line_start - 1),
-                        "expected the rest of the document, found the end of "
-                        "the line (the line is cut short)");
-        else
-            nfb__report(j->dg, NFB_ERROR, NFB_CODE_SYNTAX, "", pos_at(j, at),
-                        "expected the rest of the document, found the start "
-                        "of another document (this one is cut short)");
-        return at;
-    }
-
     if (!open) nfb__diags_begin_document(j->dg);
     j->skip = 1;
     /* Garbage between documents: the next line may start afresh, and
@@ -730,6 +715,23 @@ static uint64_t syntax_error(nfb__json *j)
     if (long_token_error(j, at, whole, &first)) {
         j->skip = 0;
         return limit_drop(j, first, c) ? at + 1 : at;
+    }
+    /* (A token over the limit before it counts first, as when the input
+     * is cut inside that token.) */
+    if (open && (c == '{' || c == '[') && at >= j->seg_base) {
+        j->skip = 0;
+        /* The next document began before this one ended. When it starts
+         * its line, the line before was cut short: said there. */
+        if (j->line > 1 && line_white_before(j, at))
+            nfb__report(j->dg, NFB_ERROR, NFB_CODE_SYNTAX, "",
+                        pos_at(j, j->line_start - 1),
+                        "expected the rest of the document, found the end of "
+                        "the line (the line is cut short)");
+        else
+            nfb__report(j->dg, NFB_ERROR, NFB_CODE_SYNTAX, "", pos_at(j, at),
+                        "expected the rest of the document, found the start "
+                        "of another document (this one is cut short)");
+        return at;
     }
     /* A string or number where a ',' was due that is over the limit: the
      * limit, as when the input is cut inside it before yajl sees its end
