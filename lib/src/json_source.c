@@ -656,8 +656,21 @@ static uint64_t string_end(const nfb__json *j, uint64_t at)
 static uint64_t word_end_at(const nfb__json *j, uint64_t at)
 {
     uint64_t end = j->seg_base + j->seg_len, i = at;
-    if (at < j->seg_base) return 0;
 #define AT_(k) (j->seg[(k)-j->seg_base])
+    if (at < j->seg_base) {
+        /* Begun in an earlier segment (pending_byte is its first byte):
+         * the rest of it is what can continue it. */
+        int letters = j->pending_byte >= 'a' && j->pending_byte <= 'z';
+        for (i = j->seg_base; i < end; i++) {
+            unsigned char ch = AT_(i);
+            int more = letters ? ch >= 'a' && ch <= 'z'
+                               : (ch >= '0' && ch <= '9') || ch == '.' ||
+                                     ch == 'e' || ch == 'E' || ch == '+' ||
+                                     ch == '-';
+            if (!more) return i;
+        }
+        return 0;
+    }
 #define DIGITS()                                                               \
     while (i < end && AT_(i) >= '0' && AT_(i) <= '9')                          \
     i++
