@@ -180,6 +180,14 @@ static const char *path_of(nfb__dec *r, const char *key, size_t keylen,
 
 /* ---- reporting --------------------------------------------------------- */
 
+/* Where the current event's token begins (see NFB__POS_LATER). */
+static nfb__pos here(nfb__dec *r)
+{
+    if (NFB_UNLIKELY(r->at.offset == UINT64_MAX))
+        r->at = r->locate(r->locate_ctx);
+    return r->at;
+}
+
 static int report_at(nfb__dec *r, nfb_severity sev, nfb_code code,
                      const char *path, nfb__pos pos, const char *msg)
 {
@@ -238,7 +246,7 @@ static int wrong_type_f(nfb__dec *r, const nfb__field *fd, const char *expected,
     puts_(&b, ", ");
     put_found(&b, jt, s, len);
     return report_at(r, NFB_ERROR, NFB_CODE_WRONG_TYPE, path_of(r, NULL, 0, 0),
-                     r->at, r->msg);
+                     here(r), r->msg);
 }
 
 static int wrong_type(nfb__dec *r, const char *expected, int jt, const char *s,
@@ -383,7 +391,8 @@ static nfb__frame *top(nfb__dec *r)
 static int depth_ok(nfb__dec *r)
 {
     if (r->depth + r->skip < r->max_depth) return 1;
-    nfb__report(r->dg, NFB_ERROR, NFB_CODE_LIMIT, path_of(r, NULL, 0, 0), r->at,
+    nfb__report(r->dg, NFB_ERROR, NFB_CODE_LIMIT, path_of(r, NULL, 0, 0),
+                here(r),
                 "expected at most %zu levels of nesting, found more; the "
                 "rest of the document is skipped",
                 r->max_depth);
@@ -508,7 +517,7 @@ static void watch_start(nfb__dec *r, const nfb__field *fd, int elem)
     else
         r->watch_kind = WATCH_SCALAR;
     r->watch = 1;
-    r->restart_at = r->at;
+    r->restart_at = here(r);
 }
 
 static int key_is(const char *s, size_t len, const char *k)
@@ -524,7 +533,7 @@ static int watched_wrong_type(nfb__dec *r)
     const nfb__field *fd = r->watch_field;
     r->watch_field = NULL;
     if (!fd) return 1;
-    nfb__pos at = r->at;
+    nfb__pos at = here(r);
     r->at = r->restart_at;
     int ok = wrong_type_f(r, fd, nfb__type_expect(fd), J_OBJECT, NULL, 0);
     r->at = at;
@@ -561,7 +570,7 @@ static int begin_container(nfb__dec *r, int is_map)
         return 1;
     }
     if (!depth_ok(r)) return 0;
-    nfb__pos pos = r->at;
+    nfb__pos pos = here(r);
     int elem;
     nfb__frame *parent = top(r);
     const nfb__field *fd = awaited(r, &elem);
@@ -866,7 +875,7 @@ static int check_text(nfb__dec *r, const char *s, size_t len, int is_key,
     if (bad == len) return 1;
     nfb__report(r->dg, NFB_ERROR, NFB_CODE_SYNTAX,
                 is_key ? path_of(r, key, keylen, 0) : path_of(r, NULL, 0, 0),
-                r->at, "expected UTF-8 text in a %s, found %s at byte %zu",
+                here(r), "expected UTF-8 text in a %s, found %s at byte %zu",
                 is_key ? "key" : "string", why, bad);
     return 0;
 }
@@ -924,7 +933,7 @@ static int header_name(nfb__dec *r, const char *s, size_t len)
     puts_(&b, api_token ? " header (the archive holds an API token)"
                         : " header (the archive holds a credential)");
     return report_at(r, NFB_WARNING, NFB_CODE_SECRET, path_of(r, s, len, 0),
-                     r->at, r->msg);
+                     here(r), r->msg);
 }
 
 int nfb__dec_map_key(nfb__dec *r, nfb__pos at, const char *s, size_t len)
@@ -963,13 +972,13 @@ int nfb__dec_map_key(nfb__dec *r, nfb__pos at, const char *s, size_t len)
         puts_(&b, ", found unknown field ");
         put_quoted(&b, s, len, 64);
         return report_at(r, strict ? NFB_ERROR : NFB_WARNING,
-                         NFB_CODE_UNKNOWN_FIELD, path_of(r, s, len, 0), r->at,
+                         NFB_CODE_UNKNOWN_FIELD, path_of(r, s, len, 0), here(r),
                          r->msg);
     }
     if (bad_text(r, s, len)) return !r->dg->stopped;
     if ((f->seen & (1u << i)) && f->kind != NFB_K_REQUEST) {
         return nfb__report(r->dg, NFB_ERROR, NFB_CODE_DUPLICATE_FIELD,
-                           path_of(r, s, len, 0), r->at,
+                           path_of(r, s, len, 0), here(r),
                            "expected each field once, found \"%.*s\" again; "
                            "the first value is kept",
                            (int)len, s);
@@ -989,14 +998,14 @@ static const char *store_text(nfb__dec *r, const char *s, size_t len, int nul)
     if (bad_text(r, NULL, 0)) return NULL;
     char *dst = nfb__arena_alloc(&r->arena, len + (size_t)nul);
     if (!dst) {
-        arena_failed(r, r->at);
+        arena_failed(r, here(r));
         return NULL;
     }
     const char *why;
     size_t bad = nfb__utf8_copy(dst, s, len, &why);
     if (bad != len) {
         nfb__report(
-            r->dg, NFB_ERROR, NFB_CODE_SYNTAX, path_of(r, NULL, 0, 0), r->at,
+            r->dg, NFB_ERROR, NFB_CODE_SYNTAX, path_of(r, NULL, 0, 0), here(r),
             "expected UTF-8 text in a string, found %s at byte %zu", why, bad);
         return NULL;
     }
@@ -1057,7 +1066,7 @@ static int numeric_status(nfb__dec *r, const char *s, size_t len)
     if (!t) return go_on(r);
     r->apierr.status = (nfb_str){t, len};
     r->num_status = 1;
-    r->num_status_at = r->at;
+    r->num_status_at = here(r);
     return 1;
 }
 
@@ -1076,7 +1085,7 @@ static int store_enum(nfb__dec *r, nfb__frame *f, const nfb__field *fd, int jt,
         puts_(&b, ", ");
         put_found(&b, J_STRING, s, len);
         return report_at(r, NFB_ERROR, NFB_CODE_BAD_ENUM,
-                         path_of(r, NULL, 0, 0), r->at, r->msg);
+                         path_of(r, NULL, 0, 0), here(r), r->msg);
     }
     if (fd->off >= 0) *AT(f, fd, int) = v;
     return STORED;
@@ -1098,7 +1107,7 @@ static int store_datetime(nfb__dec *r, nfb__frame *f, const nfb__field *fd,
         puts_(&b, ": ");
         puts_(&b, err);
         return report_at(r, NFB_ERROR, NFB_CODE_BAD_DATE_TIME,
-                         path_of(r, NULL, 0, 0), r->at, r->msg);
+                         path_of(r, NULL, 0, 0), here(r), r->msg);
     }
     *AT(f, fd, nfb_time) = tm;
     return STORED;
@@ -1118,7 +1127,7 @@ static int store_size(nfb__dec *r, nfb__frame *f, const nfb__field *fd, int jt,
         puts_(&b, err);
         puts_(&b, ")");
         return report_at(r, NFB_ERROR, NFB_CODE_BAD_SIZE,
-                         path_of(r, NULL, 0, 0), r->at, r->msg);
+                         path_of(r, NULL, 0, 0), here(r), r->msg);
     }
     const char *t = store_text(r, s, len, 0);
     if (!t) return go_on(r);

@@ -55,8 +55,11 @@ struct nfb__dec {
     int held;            /* a record waits for the end of its document */
     uint64_t doc_errors; /* dg->stats.errors when the document began */
     uint64_t rec_errors; /* dg->stats.errors when the record began */
-    nfb__pos at;         /* where the current event's token begins */
-    int bad_text;        /* the next key or string is unusable */
+    nfb__pos at;         /* where the current event's token begins, or
+                            NFB__POS_LATER: ask locate (here() in decode.c) */
+    nfb__pos (*locate)(void *ctx); /* the front end's, for NFB__POS_LATER */
+    void *locate_ctx;
+    int bad_text; /* the next key or string is unusable */
     nfb__pos bad_at;
     const char *bad_why;
     nfb_backup rec;

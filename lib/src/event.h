@@ -13,6 +13,11 @@
 
 typedef struct nfb__dec nfb__dec;
 
+/* The position of an event whose token's start the front end finds only
+ * when asked (dec->locate, during the event): finding it for each token
+ * costs a scan that most tokens, which draw no diagnostic, never need. */
+#define NFB__POS_LATER ((nfb__pos){UINT64_MAX, 0, 0})
+
 int nfb__dec_map_start(nfb__dec *d, nfb__pos at);
 int nfb__dec_map_key(nfb__dec *d, nfb__pos at, const char *s, size_t len);
 int nfb__dec_map_end(nfb__dec *d, nfb__pos at);

@@ -122,6 +122,13 @@ static nfb__pos token_start(const nfb__json *j)
     return pos_at(j, from);
 }
 
+/* The decoder's locate (decode.h): the start of the token of the event it
+ * is in. */
+static nfb__pos locate(void *ctx)
+{
+    return token_start(ctx);
+}
+
 /* After a segment is parsed: where a token cut at its end begins, and its
  * first byte and the segment's last one (syntax_error may need them once
  * the segment's buffer is gone). */
@@ -387,27 +394,27 @@ static void watch_bytes(nfb__json *j, nfb__pos at)
 #define J ((nfb__json *)ctx)
 static int cb_null(void *ctx)
 {
-    return tok(J) && nfb__dec_null(J->dec, token_start(J));
+    return tok(J) && nfb__dec_null(J->dec, NFB__POS_LATER);
 }
 static int cb_bool(void *ctx, int v)
 {
-    return tok(J) && nfb__dec_bool(J->dec, token_start(J), v);
+    return tok(J) && nfb__dec_bool(J->dec, NFB__POS_LATER, v);
 }
 static int cb_number(void *ctx, const char *s, size_t len)
 {
-    return tok(J) && nfb__dec_number(J->dec, token_start(J), s, len);
+    return tok(J) && nfb__dec_number(J->dec, NFB__POS_LATER, s, len);
 }
 static int cb_string(void *ctx, const unsigned char *s, size_t len)
 {
     if (!tok(J)) return 0;
     if (J->bad_esc_n) bad_escapes(J);
-    return nfb__dec_string(J->dec, token_start(J), (const char *)s, len);
+    return nfb__dec_string(J->dec, NFB__POS_LATER, (const char *)s, len);
 }
 static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
 {
     if (!tok(J)) return 0;
     if (J->bad_esc_n) bad_escapes(J);
-    return nfb__dec_map_key(J->dec, token_start(J), (const char *)s, len);
+    return nfb__dec_map_key(J->dec, NFB__POS_LATER, (const char *)s, len);
 }
 /* '{', '[', '}' and ']' are one byte long: the token starts just before
  * its end. */
@@ -506,6 +513,8 @@ int nfb__json_init(nfb__json *j, const nfb_allocator *a, nfb__dec *dec,
     j->dec = dec;
     j->dg = dg;
     j->max_string = max_string;
+    dec->locate = locate;
+    dec->locate_ctx = j;
     for (int i = 0; i < 2; i++) {
         j->replay[i] = nfb__malloc(a, NFB__CAP_MAX + NFB__SEG_MAX);
         if (!j->replay[i]) return -1;
