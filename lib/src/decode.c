@@ -466,6 +466,11 @@ int nfb__dec_init(nfb__dec *r, const nfb_allocator *a, nfb__diags *dg,
     r->frames = nfb__malloc(a, (cfg->max_depth + 1) * sizeof *r->frames);
     /* JSON's decimal point is '.', whatever the caller's locale says. */
     r->c_locale = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+    for (int k = 0; k < NFB_K_COUNT; k++) {
+        const nfb__object *o = nfb__schema((nfb__kind)k);
+        for (int i = 0; o && i < o->count; i++)
+            if (o->fields[i].required) r->required[k] |= 1u << i;
+    }
     return r->frames && r->c_locale ? 0 : -1;
 }
 
@@ -669,6 +674,8 @@ int nfb__dec_array_start(nfb__dec *r, nfb__pos at)
 /* Required fields missing from the object that ends. */
 static int check_required(nfb__dec *r, nfb__frame *f)
 {
+    uint32_t required = r->required[f->kind];
+    if (NFB_LIKELY((f->seen & required) == required)) return 1;
     const nfb__object *o = nfb__schema((nfb__kind)f->kind);
     int ok = 1;
     for (int i = 0; i < o->count; i++) {

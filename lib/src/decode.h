@@ -47,6 +47,7 @@ struct nfb__dec {
     nfb__pos num_status_at;
     uint64_t form_errors; /* errors when the current response began */
 
+    uint32_t required[NFB_K_COUNT]; /* each kind's required fields */
     nfb__frame *frames;
     size_t depth;   /* frames in use */
     size_t skip;    /* depth inside a skipped subtree */
