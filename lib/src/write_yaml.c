@@ -1,6 +1,13 @@
-/* YAML on libyaml's emitter: one block-style document per record (or one
- * sequence of all records), a receiver of the record's walk (walk.h), so
- * keys come in the same canonical order as JSON's.
+/* YAML: one block-style document per record (or one sequence of all
+ * records), a receiver of the record's walk (walk.h), so keys come in the
+ * same canonical order as JSON's.
+ *
+ * The text is libyaml's emitter's, byte for byte: the fast path below
+ * writes the block layout of a record itself, the emitter being ~70% of
+ * the job's time otherwise, and leaves to the emitter what it does not
+ * know how to write (see "the fast path"). The emitter stays the reference
+ * (nfb__yaml_writer_use_emitter, write_yaml.h), and the tests and the
+ * round-trip fuzzer compare the two.
  *
  * A string must come back as the same string from every common loader, so
  * a value is double-quoted when a plain scalar could be read as something
@@ -15,13 +22,11 @@
 #include <yaml.h>
 
 #include "check.h"
+#include "write_yaml.h"
 #include "writer_impl.h"
+#include "yaml_text.h"
 
-typedef struct yaml_writer {
-    nfb_writer base;
-    yaml_emitter_t em;
-    int em_ready; /* em was initialized and must be deleted */
-} yaml_writer;
+extern const nfb__writer_class nfb__yaml_writer;
 
 #define TRY(x)                                                                 \
     do {                                                                       \
@@ -223,16 +228,522 @@ static int needs_quotes(const unsigned char *s, size_t n)
         size_t len = nfb__utf8_decode(s + i, n - i, &cp);
         if (!len) return -1;
         /* Not printable in YAML, or a line break to YAML 1.1: C1 controls
-         * (NEL among them), U+2028, U+2029, the BOM, U+FFFE, U+FFFF. */
+         * (NEL among them), U+2028, U+2029, the BOM, U+FFFE, U+FFFF. Past
+         * U+FFFF: printable, but not to libyaml's emitter, which would
+         * quote it anyway (and the fast path relies on plain meaning
+         * plain). */
         if (cp <= 0x9f || cp == 0x2028 || cp == 0x2029 || cp == 0xfeff ||
-            cp == 0xfffe || cp == 0xffff)
+            cp == 0xfffe || cp == 0xffff || cp > 0xffff)
             quote = 1;
         i += len;
     }
     return quote || resolves_to_non_string(s, n);
 }
 
-/* ---- emitting ---- */
+/* ---- the text of a number ---- */
+
+/* A JSON number is written as a plain YAML number of the same value and
+ * type. PyYAML reads an exponent only after a '.' and with a sign ("1.0e+3";
+ * "1e3" would be a string), so those are added; integers and decimals stay
+ * as written. */
+typedef struct number_text {
+    char small[128];
+    char *ptr; /* v's text, small, or allocated */
+    size_t len;
+    int owned; /* ptr was allocated */
+} number_text;
+
+static int number_text_make(number_text *t, nfb_str v, const nfb_allocator *a)
+{
+    if (!v.len) return NFB_EINVAL;
+    t->ptr = (char *)v.ptr, t->len = v.len, t->owned = 0;
+    const char *e = memchr(v.ptr, 'e', v.len);
+    if (!e) e = memchr(v.ptr, 'E', v.len);
+    if (!e) return NFB_OK;
+    size_t head = (size_t)(e - v.ptr), tail = v.len - head - 1;
+    int dot = memchr(v.ptr, '.', head) != NULL;
+    int sgn = tail && (e[1] == '-' || e[1] == '+');
+    size_t n = v.len + 3;
+    char *buf = t->small;
+    if (n > sizeof t->small && !(buf = nfb__malloc(a, n))) return NFB_ENOMEM;
+    size_t k = 0;
+    memcpy(buf, v.ptr, head), k = head;
+    if (!dot) memcpy(buf + k, ".0", 2), k += 2;
+    buf[k++] = *e;
+    if (!sgn) buf[k++] = '+';
+    memcpy(buf + k, e + 1, tail), k += tail;
+    t->ptr = buf, t->len = k, t->owned = buf != t->small;
+    return NFB_OK;
+}
+
+static void number_text_free(number_text *t, const nfb_allocator *a)
+{
+    if (t->owned) nfb__free(a, t->ptr);
+}
+
+/* ---- the reference path: libyaml's emitter ----
+ *
+ * Events in, text out through the emitter's output handler: the whole
+ * output when a test asks for it (nfb__yaml_writer_use_emitter), and the
+ * records the fast path leaves to it (redo_record). */
+
+typedef struct emitter {
+    yaml_emitter_t em;
+    int ready; /* em was initialized and must be deleted */
+    const nfb_allocator *alloc;
+} emitter;
+
+static int emitter_open(emitter *e, const nfb_allocator *a,
+                        yaml_write_handler_t *output, void *data)
+{
+    e->alloc = a;
+    if (!yaml_emitter_initialize(&e->em)) return NFB_ENOMEM;
+    e->ready = 1;
+    yaml_emitter_set_output(&e->em, output, data);
+    yaml_emitter_set_encoding(&e->em, YAML_UTF8_ENCODING);
+    yaml_emitter_set_unicode(&e->em, 1); /* UTF-8 text as is, not \u */
+    yaml_emitter_set_width(&e->em, -1);  /* never fold long strings */
+    yaml_emitter_set_indent(&e->em, 2);
+    yaml_emitter_set_break(&e->em, YAML_LN_BREAK);
+    return NFB_OK;
+}
+
+static void emitter_close(emitter *e)
+{
+    if (e->ready) yaml_emitter_delete(&e->em);
+    e->ready = 0;
+}
+
+static int emit(emitter *e, yaml_event_t *ev)
+{
+    /* yaml_emitter_emit owns the event from here, on failure too. */
+    if (yaml_emitter_emit(&e->em, ev)) return NFB_OK;
+    return e->em.error == YAML_MEMORY_ERROR ? NFB_ENOMEM : NFB_EWRITE;
+}
+
+static int scalar(emitter *e, const char *s, size_t n,
+                  yaml_scalar_style_t style)
+{
+    yaml_event_t ev;
+    if (n > INT_MAX) return NFB_EINVAL;
+    /* Fails on text that is not UTF-8 (a number's text comes from the
+     * caller unchecked) or when malloc does. */
+    if (!yaml_scalar_event_initialize(
+            &ev, NULL, NULL, (yaml_char_t *)(s ? s : ""), (int)n, 1, 1, style))
+        return NFB_ENOMEM;
+    return emit(e, &ev);
+}
+
+#define KEY(e, k) scalar(e, k, sizeof k - 1, YAML_PLAIN_SCALAR_STYLE)
+
+static int mapping_start(emitter *e)
+{
+    yaml_event_t ev;
+    yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1,
+                                        YAML_BLOCK_MAPPING_STYLE);
+    return emit(e, &ev);
+}
+
+static int mapping_end(emitter *e)
+{
+    yaml_event_t ev;
+    yaml_mapping_end_event_initialize(&ev);
+    return emit(e, &ev);
+}
+
+static int sequence_start(emitter *e)
+{
+    yaml_event_t ev;
+    yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1,
+                                         YAML_BLOCK_SEQUENCE_STYLE);
+    return emit(e, &ev);
+}
+
+static int sequence_end(emitter *e)
+{
+    yaml_event_t ev;
+    yaml_sequence_end_event_initialize(&ev);
+    return emit(e, &ev);
+}
+
+static int document_start(emitter *e)
+{
+    yaml_event_t ev;
+    /* Not implicit: every document opens with "---". */
+    yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 0);
+    return emit(e, &ev);
+}
+
+static int document_end(emitter *e)
+{
+    yaml_event_t ev;
+    yaml_document_end_event_initialize(&ev, 1);
+    return emit(e, &ev);
+}
+
+/* The walk's receiver (walk.h) on the emitter. */
+
+static int ref_begin_object(void *ctx)
+{
+    return mapping_start(ctx);
+}
+
+static int ref_end_object(void *ctx)
+{
+    return mapping_end(ctx);
+}
+
+static int ref_begin_array(void *ctx)
+{
+    return sequence_start(ctx);
+}
+
+static int ref_end_array(void *ctx)
+{
+    return sequence_end(ctx);
+}
+
+/* Keys and enum names: plain, they are a few fixed words. */
+static int ref_word(void *ctx, const char *s, size_t len)
+{
+    return scalar(ctx, s, len, YAML_PLAIN_SCALAR_STYLE);
+}
+
+static int ref_name(void *ctx, nfb_str s)
+{
+    return ref_word(ctx, s.ptr, s.len);
+}
+
+static int ref_string(void *ctx, nfb_str v)
+{
+    int q = needs_quotes((const unsigned char *)v.ptr, v.len);
+    if (q < 0) return NFB_EINVAL;
+    return scalar(ctx, v.ptr, v.len,
+                  q ? YAML_DOUBLE_QUOTED_SCALAR_STYLE
+                    : YAML_PLAIN_SCALAR_STYLE);
+}
+
+static int ref_number(void *ctx, nfb_str v)
+{
+    emitter *e = ctx;
+    number_text t;
+    int res = number_text_make(&t, v, e->alloc);
+    if (res != NFB_OK) return res;
+    res = scalar(e, t.ptr, t.len, YAML_PLAIN_SCALAR_STYLE);
+    number_text_free(&t, e->alloc);
+    return res;
+}
+
+static const nfb__walk_ops ref_ops = {.begin_object = ref_begin_object,
+                                      .end_object = ref_end_object,
+                                      .begin_array = ref_begin_array,
+                                      .end_array = ref_end_array,
+                                      .key = ref_word,
+                                      .string = ref_string,
+                                      .number = ref_number,
+                                      .name = ref_name};
+
+/* The stream in the layout of flags (NFB_WRITE_ARRAY, NFB_WRITE_ENVELOPE):
+ * ref_begin, ref_record for each record, ref_end. */
+
+static int ref_begin(emitter *e, unsigned flags)
+{
+    yaml_event_t ev;
+    yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING);
+    TRY(emit(e, &ev));
+    if (flags & NFB_WRITE_ARRAY) {
+        TRY(document_start(e));
+        TRY(sequence_start(e));
+    }
+    return NFB_OK;
+}
+
+static int ref_record(emitter *e, unsigned flags, const nfb_backup *b)
+{
+    int array = (flags & NFB_WRITE_ARRAY) != 0;
+    int env = (flags & NFB_WRITE_ENVELOPE) != 0;
+    if (!array) TRY(document_start(e));
+    if (env) {
+        TRY(mapping_start(e));
+        TRY(KEY(e, "data"));
+    }
+    TRY(nfb__walk(b, &ref_ops, e));
+    if (env) TRY(mapping_end(e));
+    if (!array) TRY(document_end(e)); /* also flushes the output */
+    return NFB_OK;
+}
+
+static int ref_end(emitter *e, unsigned flags)
+{
+    if (flags & NFB_WRITE_ARRAY) {
+        TRY(sequence_end(e));
+        TRY(document_end(e));
+    }
+    yaml_event_t ev;
+    yaml_stream_end_event_initialize(&ev);
+    TRY(emit(e, &ev));
+    return yaml_emitter_flush(&e->em) ? NFB_OK : NFB_EWRITE;
+}
+
+/* ---- the fast path: the block layout written directly ----
+ *
+ * A record is written into the writer's text buffer, then into the sink in
+ * one piece, with the bytes the emitter would write (yaml_text.h for the
+ * scalars). The layout, from emitter.c's block states with indent 2:
+ *
+ *   - a mapping's keys sit at its indent, each on a new line; a mapping
+ *     that is a key's value is indented 2 more than that key;
+ *   - a sequence that is a key's value is not indented: its '-' sit at the
+ *     key's column ("indentless"); the root sequence's at column 0;
+ *   - a mapping that is a sequence item is indented 2 more than its '-',
+ *     its first key on the '-' line after one space;
+ *   - an empty mapping or sequence is "{}" or "[]" after a space;
+ *   - a scalar value follows its key's ':' after a space;
+ *   - a document opens with "---" and ends with a line break, no "...".
+ *
+ * The emitter writes a line break when the next line begins, not when one
+ * ends, which is why a record's text starts with one and the stream's last
+ * line break comes from the end of the document.
+ *
+ * Anything else (a scalar the emitter would single-quote, a key it would
+ * write after "? ", a shape the walk does not make, nesting deeper than the
+ * frames) stops the walk with REDO, and the record is written again by the
+ * emitter (redo_record). */
+
+enum { REDO = 1, MAX_FRAMES = 16 }; /* REDO: not an nfb_result */
+
+typedef enum frame_kind { DOC, MAP, SEQ } frame_kind;
+
+typedef struct frame {
+    frame_kind kind;
+    int item;      /* a mapping that is a sequence item */
+    size_t indent; /* the column of its keys or of its '-' */
+    size_t count;  /* keys or items so far */
+} frame;
+
+typedef struct yaml_writer {
+    nfb_writer base;
+    int use_emitter; /* the reference path for the whole output */
+    emitter ref;     /* its emitter */
+    nfb__buf text;   /* the fast path: the text of a record */
+    int text_oom;    /* the emitter's output into text ran out of memory */
+    frame stack[MAX_FRAMES];
+    int depth;
+} yaml_writer;
+
+/* Room for n more bytes of text: where to write them, or NULL when out of
+ * memory. */
+static unsigned char *room(yaml_writer *y, size_t n)
+{
+    nfb__buf *t = &y->text;
+    if (NFB_UNLIKELY(n > t->cap - t->len) &&
+        nfb__buf_reserve(t, &y->base.alloc, t->len + n) != NFB_OK)
+        return NULL;
+    return t->ptr + t->len;
+}
+
+static int put(yaml_writer *y, const void *s, size_t n)
+{
+    unsigned char *o = room(y, n);
+    if (!o) return NFB_ENOMEM;
+    memcpy(o, s, n);
+    y->text.len += n;
+    return NFB_OK;
+}
+
+/* A line break and indent spaces, then s[0..n). */
+static int line(yaml_writer *y, size_t indent, const char *s, size_t n)
+{
+    unsigned char *o = room(y, 1 + indent + n);
+    if (!o) return NFB_ENOMEM;
+    o[0] = '\n';
+    memset(o + 1, ' ', indent);
+    memcpy(o + 1 + indent, s, n);
+    y->text.len += 1 + indent + n;
+    return NFB_OK;
+}
+
+static int push(yaml_writer *y, frame f)
+{
+    if (y->depth + 1 >= MAX_FRAMES) return REDO;
+    y->stack[++y->depth] = f;
+    return NFB_OK;
+}
+
+/* A mapping or sequence in the place of the next value: after a key, as
+ * a sequence item, or at the root of a document. */
+static int open_node(yaml_writer *y, frame_kind kind)
+{
+    frame *top = &y->stack[y->depth];
+    frame f = {kind, 0, 0, 0};
+    if (top->kind == SEQ) {
+        if (kind != MAP) return REDO;
+        TRY(line(y, top->indent, "-", 1));
+        top->count++;
+        f.indent = top->indent + 2;
+        f.item = 1;
+    } else if (top->kind == MAP) {
+        f.indent = kind == MAP ? top->indent + 2 : top->indent;
+    } else {
+        if (kind != MAP || top->count++) return REDO;
+    }
+    return push(y, f);
+}
+
+/* The end of the mapping or sequence on top: "{}" or "[]" when empty. */
+static int close_node(yaml_writer *y)
+{
+    frame *top = &y->stack[y->depth--];
+    if (top->count) return NFB_OK;
+    return put(y, top->kind == MAP ? " {}" : " []", 3);
+}
+
+static int fast_begin_object(void *ctx)
+{
+    return open_node(ctx, MAP);
+}
+
+static int fast_begin_array(void *ctx)
+{
+    return open_node(ctx, SEQ);
+}
+
+static int fast_end(void *ctx)
+{
+    return close_node(ctx);
+}
+
+static int fast_key(void *ctx, const char *s, size_t n)
+{
+    yaml_writer *y = ctx;
+    frame *top = &y->stack[y->depth];
+    if (top->kind != MAP || nfb__yaml_plain_style((const unsigned char *)s, n,
+                                                  1) != NFB__YAML_PLAIN)
+        return REDO;
+    if (top->count++ == 0 && top->item)
+        TRY(put(y, " ", 1));
+    else
+        TRY(line(y, top->indent, "", 0));
+    TRY(put(y, s, n));
+    return put(y, ":", 1);
+}
+
+/* A scalar value after its key's ':', in the style st. */
+static int value(yaml_writer *y, const char *s, size_t n, nfb__yaml_style st)
+{
+    if (y->stack[y->depth].kind != MAP || st == NFB__YAML_OTHER) return REDO;
+    if (n > INT_MAX) return NFB_EINVAL; /* as the emitter path says */
+    const unsigned char *u = (const unsigned char *)s;
+    size_t max = 1 + (st == NFB__YAML_PLAIN ? n : nfb__yaml_quoted_max(n));
+    unsigned char *o = room(y, max);
+    if (!o) return NFB_ENOMEM;
+    o[0] = ' ';
+    if (st == NFB__YAML_PLAIN) {
+        memcpy(o + 1, s, n);
+        y->text.len += 1 + n;
+    } else {
+        y->text.len += 1 + nfb__yaml_quote(o + 1, u, n);
+    }
+    return NFB_OK;
+}
+
+/* A word asked for plain (an enum name, a number's text). */
+static int fast_plain(yaml_writer *y, const char *s, size_t n)
+{
+    return value(y, s, n,
+                 nfb__yaml_plain_style((const unsigned char *)s, n, 0));
+}
+
+static int fast_name(void *ctx, nfb_str s)
+{
+    return fast_plain(ctx, s.ptr, s.len);
+}
+
+static int fast_number(void *ctx, nfb_str v)
+{
+    yaml_writer *y = ctx;
+    number_text t;
+    int res = number_text_make(&t, v, &y->base.alloc);
+    if (res != NFB_OK) return res;
+    res = fast_plain(y, t.ptr, t.len);
+    number_text_free(&t, &y->base.alloc);
+    return res;
+}
+
+static int fast_string(void *ctx, nfb_str v)
+{
+    /* needs_quotes also quotes what the emitter cannot write plain. */
+    int q = needs_quotes((const unsigned char *)v.ptr, v.len);
+    if (q < 0) return NFB_EINVAL;
+    return value(ctx, v.ptr, v.len, q ? NFB__YAML_DOUBLE : NFB__YAML_PLAIN);
+}
+
+static const nfb__walk_ops fast_ops = {.begin_object = fast_begin_object,
+                                       .end_object = fast_end,
+                                       .begin_array = fast_begin_array,
+                                       .end_array = fast_end,
+                                       .key = fast_key,
+                                       .string = fast_string,
+                                       .number = fast_number,
+                                       .name = fast_name};
+
+/* The text of record b into y->text: NFB_OK, an error, or REDO. */
+static int fast_record(yaml_writer *y, const nfb_backup *b)
+{
+    unsigned flags = y->base.flags;
+    int array = (flags & NFB_WRITE_ARRAY) != 0;
+    y->text.len = 0;
+    y->depth = 0;
+    /* In a sequence, the record is an item of the root sequence, which
+     * fast_begin and fast_end_stream write around the records. */
+    y->stack[0] = (frame){array ? SEQ : DOC, 0, 0, 0};
+    if (!array) TRY(put(y, "---", 3));
+    if (flags & NFB_WRITE_ENVELOPE) {
+        TRY(fast_begin_object(y));
+        TRY(fast_key(y, "data", 4));
+    }
+    TRY(nfb__walk(b, &fast_ops, y));
+    if (flags & NFB_WRITE_ENVELOPE) TRY(close_node(y));
+    if (!array) TRY(put(y, "\n", 1));
+    return NFB_OK;
+}
+
+/* The emitter's output into y->text. */
+static int on_text(void *data, unsigned char *buf, size_t len)
+{
+    yaml_writer *y = data;
+    if (put(y, buf, len) == NFB_OK) return 1;
+    y->text_oom = 1;
+    return 0;
+}
+
+/* The text of record b into y->text, by the emitter: a stream of that one
+ * record in the writer's layout, which is the record's document, or in a
+ * sequence "---", the record's item and "\n" (the text of an item does not
+ * depend on the items around it). */
+static int redo_record(yaml_writer *y, const nfb_backup *b)
+{
+    unsigned flags = y->base.flags;
+    emitter e;
+    y->text.len = 0;
+    y->text_oom = 0;
+    int res = emitter_open(&e, &y->base.alloc, on_text, y);
+    if (res == NFB_OK) res = ref_begin(&e, flags);
+    if (res == NFB_OK) res = ref_record(&e, flags, b);
+    if (res == NFB_OK) res = ref_end(&e, flags);
+    emitter_close(&e);
+    if (y->text_oom) return NFB_ENOMEM;
+    if (res != NFB_OK || !(flags & NFB_WRITE_ARRAY)) return res;
+    nfb__buf *t = &y->text;
+    if (t->len < 4 || memcmp(t->ptr, "---", 3) != 0 ||
+        t->ptr[t->len - 1] != '\n')
+        return NFB_EWRITE; /* not what the emitter writes */
+    memmove(t->ptr, t->ptr + 3, t->len - 4);
+    t->len -= 4;
+    return NFB_OK;
+}
+
+/* ---- the writer ---- */
 
 static int on_output(void *data, unsigned char *buf, size_t len)
 {
@@ -240,221 +751,60 @@ static int on_output(void *data, unsigned char *buf, size_t len)
     return nfb__sink_put(&w->sink, buf, len) == 0;
 }
 
-static int emit(yaml_writer *y, yaml_event_t *ev)
+int nfb__yaml_writer_use_emitter(nfb_writer *w)
 {
-    /* yaml_emitter_emit owns the event from here, on failure too. */
-    if (yaml_emitter_emit(&y->em, ev)) return NFB_OK;
-    return y->em.error == YAML_MEMORY_ERROR ? NFB_ENOMEM : NFB_EWRITE;
+    if (!w || w->cls != &nfb__yaml_writer || w->begun) return NFB_EINVAL;
+    ((yaml_writer *)w)->use_emitter = 1;
+    return NFB_OK;
 }
-
-static int scalar(yaml_writer *y, const char *s, size_t n,
-                  yaml_scalar_style_t style)
-{
-    yaml_event_t ev;
-    if (n > INT_MAX) return NFB_EINVAL;
-    if (!yaml_scalar_event_initialize(
-            &ev, NULL, NULL, (yaml_char_t *)(s ? s : ""), (int)n, 1, 1, style))
-        return NFB_ENOMEM; /* the text is valid UTF-8: only malloc fails */
-    return emit(y, &ev);
-}
-
-#define KEY(y, k) scalar(y, k, sizeof k - 1, YAML_PLAIN_SCALAR_STYLE)
-
-static int str(yaml_writer *y, nfb_str v)
-{
-    int q = needs_quotes((const unsigned char *)v.ptr, v.len);
-    if (q < 0) return NFB_EINVAL;
-    return scalar(y, v.ptr, v.len,
-                  q ? YAML_DOUBLE_QUOTED_SCALAR_STYLE
-                    : YAML_PLAIN_SCALAR_STYLE);
-}
-
-/* A JSON number as a plain YAML number of the same value and type. PyYAML
- * reads an exponent only after a '.' and with a sign ("1.0e+3"; "1e3" would
- * be a string), so those are added; integers and decimals stay as written. */
-static int number(yaml_writer *y, nfb_str v)
-{
-    if (!v.len) return NFB_EINVAL;
-    const char *e = memchr(v.ptr, 'e', v.len);
-    if (!e) e = memchr(v.ptr, 'E', v.len);
-    if (!e) return scalar(y, v.ptr, v.len, YAML_PLAIN_SCALAR_STYLE);
-    size_t head = (size_t)(e - v.ptr), tail = v.len - head - 1;
-    int dot = memchr(v.ptr, '.', head) != NULL;
-    int sgn = tail && (e[1] == '-' || e[1] == '+');
-    char small[128], *buf = small;
-    size_t n = v.len + 3;
-    if (n > sizeof small && !(buf = nfb__malloc(&y->base.alloc, n)))
-        return NFB_ENOMEM;
-    size_t k = 0;
-    memcpy(buf, v.ptr, head), k = head;
-    if (!dot) memcpy(buf + k, ".0", 2), k += 2;
-    buf[k++] = *e;
-    if (!sgn) buf[k++] = '+';
-    memcpy(buf + k, e + 1, tail), k += tail;
-    int res = scalar(y, buf, k, YAML_PLAIN_SCALAR_STYLE);
-    if (buf != small) nfb__free(&y->base.alloc, buf);
-    return res;
-}
-
-static int mapping_start(yaml_writer *y)
-{
-    yaml_event_t ev;
-    yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1,
-                                        YAML_BLOCK_MAPPING_STYLE);
-    return emit(y, &ev);
-}
-
-static int mapping_end(yaml_writer *y)
-{
-    yaml_event_t ev;
-    yaml_mapping_end_event_initialize(&ev);
-    return emit(y, &ev);
-}
-
-static int sequence_start(yaml_writer *y)
-{
-    yaml_event_t ev;
-    yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1,
-                                         YAML_BLOCK_SEQUENCE_STYLE);
-    return emit(y, &ev);
-}
-
-static int sequence_end(yaml_writer *y)
-{
-    yaml_event_t ev;
-    yaml_sequence_end_event_initialize(&ev);
-    return emit(y, &ev);
-}
-
-static int document_start(yaml_writer *y)
-{
-    yaml_event_t ev;
-    /* Not implicit: every document opens with "---". */
-    yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 0);
-    return emit(y, &ev);
-}
-
-static int document_end(yaml_writer *y)
-{
-    yaml_event_t ev;
-    yaml_document_end_event_initialize(&ev, 1);
-    return emit(y, &ev);
-}
-
-/* ---- the receiver of the record's walk (walk.h) ---- */
-
-static int begin_object(void *ctx)
-{
-    return mapping_start(ctx);
-}
-
-static int end_object(void *ctx)
-{
-    return mapping_end(ctx);
-}
-
-static int begin_array(void *ctx)
-{
-    return sequence_start(ctx);
-}
-
-static int end_array(void *ctx)
-{
-    return sequence_end(ctx);
-}
-
-/* Keys and enum names: plain, they are a few fixed words. */
-static int word(void *ctx, const char *s, size_t len)
-{
-    return scalar(ctx, s, len, YAML_PLAIN_SCALAR_STYLE);
-}
-
-static int name(void *ctx, nfb_str s)
-{
-    return word(ctx, s.ptr, s.len);
-}
-
-static int string(void *ctx, nfb_str v)
-{
-    return str(ctx, v);
-}
-
-static int number_value(void *ctx, nfb_str text)
-{
-    return number(ctx, text);
-}
-
-static const nfb__walk_ops ops = {.begin_object = begin_object,
-                                  .end_object = end_object,
-                                  .begin_array = begin_array,
-                                  .end_array = end_array,
-                                  .key = word,
-                                  .string = string,
-                                  .number = number_value,
-                                  .name = name};
 
 static int init(nfb_writer *w, const nfb_writer_options *o, char *err,
                 size_t errlen)
 {
-    (void)o, (void)err, (void)errlen;
-    yaml_writer *y = (yaml_writer *)w;
-    if (!yaml_emitter_initialize(&y->em)) return NFB_ENOMEM;
-    y->em_ready = 1;
-    yaml_emitter_set_output(&y->em, on_output, w);
-    yaml_emitter_set_encoding(&y->em, YAML_UTF8_ENCODING);
-    yaml_emitter_set_unicode(&y->em, 1); /* UTF-8 text as is, not \u */
-    yaml_emitter_set_width(&y->em, -1);  /* never fold long strings */
-    yaml_emitter_set_indent(&y->em, 2);
-    yaml_emitter_set_break(&y->em, YAML_LN_BREAK);
+    (void)w, (void)o, (void)err, (void)errlen;
     return NFB_OK;
+}
+
+static int sink_put(nfb_writer *w, const void *s, size_t n)
+{
+    return nfb__sink_put(&w->sink, s, n) == 0 ? NFB_OK : NFB_EWRITE;
 }
 
 static int begin(nfb_writer *w)
 {
     yaml_writer *y = (yaml_writer *)w;
-    yaml_event_t ev;
-    yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING);
-    TRY(emit(y, &ev));
-    if (w->flags & NFB_WRITE_ARRAY) {
-        TRY(document_start(y));
-        TRY(sequence_start(y));
+    if (y->use_emitter) {
+        TRY(emitter_open(&y->ref, &w->alloc, on_output, w));
+        return ref_begin(&y->ref, w->flags);
     }
-    return NFB_OK;
+    /* The root sequence's "---"; its items begin with a line break. */
+    return w->flags & NFB_WRITE_ARRAY ? sink_put(w, "---", 3) : NFB_OK;
 }
 
 static int write_record(nfb_writer *w, const nfb_backup *b)
 {
     yaml_writer *y = (yaml_writer *)w;
-    int array = (w->flags & NFB_WRITE_ARRAY) != 0;
-    int env = (w->flags & NFB_WRITE_ENVELOPE) != 0;
-    if (!array) TRY(document_start(y));
-    if (env) {
-        TRY(mapping_start(y));
-        TRY(KEY(y, "data"));
-    }
-    TRY(nfb__walk(b, &ops, y));
-    if (env) TRY(mapping_end(y));
-    if (!array) TRY(document_end(y)); /* also flushes into the sink */
-    return NFB_OK;
+    if (y->use_emitter) return ref_record(&y->ref, w->flags, b);
+    int res = fast_record(y, b);
+    if (res == REDO) res = redo_record(y, b);
+    if (res != NFB_OK) return res;
+    return sink_put(w, y->text.ptr, y->text.len);
 }
 
 static int end(nfb_writer *w)
 {
     yaml_writer *y = (yaml_writer *)w;
-    if (w->flags & NFB_WRITE_ARRAY) {
-        TRY(sequence_end(y));
-        TRY(document_end(y));
-    }
-    yaml_event_t ev;
-    yaml_stream_end_event_initialize(&ev);
-    TRY(emit(y, &ev));
-    return yaml_emitter_flush(&y->em) ? NFB_OK : NFB_EWRITE;
+    if (y->use_emitter) return ref_end(&y->ref, w->flags);
+    if (!(w->flags & NFB_WRITE_ARRAY)) return NFB_OK;
+    /* The line break after the last item, or an empty flow sequence. */
+    return w->records ? sink_put(w, "\n", 1) : sink_put(w, " []\n", 4);
 }
 
 static void destroy(nfb_writer *w)
 {
     yaml_writer *y = (yaml_writer *)w;
-    if (y->em_ready) yaml_emitter_delete(&y->em);
+    emitter_close(&y->ref);
+    nfb__buf_free(&y->text, &w->alloc);
 }
 
 const nfb__writer_class nfb__yaml_writer = {
