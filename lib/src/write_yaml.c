@@ -194,14 +194,45 @@ static int resolves_to_non_string(const unsigned char *s, size_t n)
     static const char *const words[] = {"~",    "null",  "yes", "no",
                                         "on",   "off",   "y",   "n",
                                         "true", "false", "<<",  "="};
-    if (n <= 5)
+    int c = s[0] | 0x20; /* lower case for letters */
+    if (n <= 5 && strchr("~nyotf<=", c))
         for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
             if (word_is(s, n, words[i])) return 1;
-    int c = s[0];
+    c = s[0];
     if (!is_digit(c) && c != '-' && c != '+' && c != '.' && c != 'e' &&
         c != 'E')
         return 0;
     return number_like(s, n) || date_like(s, n);
+}
+
+/* A YAML indicator that may not begin a plain scalar (or NUL). */
+static int indicator(int c)
+{
+    switch (c) {
+    case 0:
+    case '-':
+    case '?':
+    case ':':
+    case ',':
+    case '[':
+    case ']':
+    case '{':
+    case '}':
+    case '#':
+    case '&':
+    case '*':
+    case '!':
+    case '|':
+    case '>':
+    case '\'':
+    case '"':
+    case '%':
+    case '@':
+    case '`':
+        return 1;
+    default:
+        return 0;
+    }
 }
 
 /* Returns 1 when s must be double-quoted, 0 when it may be plain, -1 when
@@ -209,13 +240,18 @@ static int resolves_to_non_string(const unsigned char *s, size_t n)
 static int needs_quotes(const unsigned char *s, size_t n)
 {
     if (n == 0 || s[0] == ' ' || s[n - 1] == ' ' || s[n - 1] == ':') return 1;
-    if (strchr("-?:,[]{}#&*!|>'\"%@`", s[0])) return 1;
+    if (indicator(s[0])) return 1;
     /* "---" and "..." open and close documents. */
     if (n >= 3 && (s[0] == '-' || s[0] == '.') && s[1] == s[0] && s[2] == s[0])
         return 1;
     int quote = 0;
     for (size_t i = 0; i < n;) {
         unsigned c = s[i];
+        /* Most bytes: printable ASCII other than ':' (and ' '). */
+        if (c - 0x21u < 0x7f - 0x21u && c != ':') {
+            i++;
+            continue;
+        }
         if (c < 0x80) {
             if (c < 0x20 || c == 0x7f) quote = 1;
             if (c == ':' && i + 1 < n && s[i + 1] == ' ') quote = 1;
@@ -529,6 +565,7 @@ typedef struct yaml_writer {
     int text_oom;    /* the emitter's output into text ran out of memory */
     frame stack[MAX_FRAMES];
     int depth;
+    int words_plain; /* the schema's keys and enum names are all plain */
 } yaml_writer;
 
 /* Room for n more bytes of text: where to write them, or NULL when out of
@@ -617,15 +654,22 @@ static int fast_key(void *ctx, const char *s, size_t n)
 {
     yaml_writer *y = ctx;
     frame *top = &y->stack[y->depth];
-    if (top->kind != MAP || nfb__yaml_plain_style((const unsigned char *)s, n,
-                                                  1) != NFB__YAML_PLAIN)
+    if (top->kind != MAP) return REDO;
+    if (!y->words_plain && nfb__yaml_plain_style((const unsigned char *)s, n,
+                                                 1) != NFB__YAML_PLAIN)
         return REDO;
-    if (top->count++ == 0 && top->item)
-        TRY(put(y, " ", 1));
-    else
-        TRY(line(y, top->indent, "", 0));
-    TRY(put(y, s, n));
-    return put(y, ":", 1);
+    /* The first key of an item follows its '-' and a space. */
+    int on_dash = top->count++ == 0 && top->item;
+    size_t indent = on_dash ? 0 : top->indent;
+    unsigned char *o = room(y, 1 + indent + n + 1), *start = o;
+    if (!o) return NFB_ENOMEM;
+    *o++ = on_dash ? ' ' : '\n';
+    for (size_t i = 0; i < indent; i++)
+        *o++ = ' ';
+    memcpy(o, s, n), o += n;
+    *o++ = ':';
+    y->text.len += (size_t)(o - start);
+    return NFB_OK;
 }
 
 /* A scalar value after its key's ':', in the style st. */
@@ -641,9 +685,11 @@ static int value(yaml_writer *y, const char *s, size_t n, nfb__yaml_style st)
     if (st == NFB__YAML_PLAIN) {
         memcpy(o + 1, s, n);
         y->text.len += 1 + n;
-    } else {
-        y->text.len += 1 + nfb__yaml_quote(o + 1, u, n);
+        return NFB_OK;
     }
+    size_t len = nfb__yaml_quote(o + 1, u, n);
+    if (!len) return REDO; /* not UTF-8: the emitter's error */
+    y->text.len += 1 + len;
     return NFB_OK;
 }
 
@@ -656,7 +702,9 @@ static int fast_plain(yaml_writer *y, const char *s, size_t n)
 
 static int fast_name(void *ctx, nfb_str s)
 {
-    return fast_plain(ctx, s.ptr, s.len);
+    yaml_writer *y = ctx;
+    if (y->words_plain) return value(y, s.ptr, s.len, NFB__YAML_PLAIN);
+    return fast_plain(y, s.ptr, s.len);
 }
 
 static int fast_number(void *ctx, nfb_str v)
@@ -758,10 +806,36 @@ int nfb__yaml_writer_use_emitter(nfb_writer *w)
     return NFB_OK;
 }
 
+/* Are the words the walk writes as keys and enum names, which come from
+ * the schema's tables alone, and "data", plain to the emitter? Then the
+ * fast path need not look at them again for every record. */
+static int schema_words_plain(void)
+{
+    if (nfb__yaml_plain_style((const unsigned char *)"data", 4, 1) !=
+        NFB__YAML_PLAIN)
+        return 0;
+    for (int k = 0; k < NFB_K_COUNT; k++) {
+        const nfb__object *o = &nfb__objects[k];
+        for (int i = 0; o->fields && i < o->count; i++) {
+            const nfb__field *f = &o->fields[i];
+            if (nfb__yaml_plain_style((const unsigned char *)f->name, f->len,
+                                      1) != NFB__YAML_PLAIN)
+                return 0;
+            for (int j = 0; f->type == NFB_T_ENUM && j < f->nenums; j++)
+                if (nfb__yaml_plain_style(
+                        (const unsigned char *)f->enums[j].ptr, f->enums[j].len,
+                        0) != NFB__YAML_PLAIN)
+                    return 0;
+        }
+    }
+    return 1;
+}
+
 static int init(nfb_writer *w, const nfb_writer_options *o, char *err,
                 size_t errlen)
 {
-    (void)w, (void)o, (void)err, (void)errlen;
+    (void)o, (void)err, (void)errlen;
+    ((yaml_writer *)w)->words_plain = schema_words_plain();
     return NFB_OK;
 }
 

@@ -34,8 +34,9 @@ static inline size_t nfb__yaml_quoted_max(size_t n)
     return 4 * n + 2;
 }
 
-/* Writes s[0..n), valid UTF-8, double-quoted as the emitter does into out
- * (room for nfb__yaml_quoted_max(n) bytes); returns the length written. */
+/* Writes s[0..n) double-quoted as the emitter does into out (room for
+ * nfb__yaml_quoted_max(n) bytes); returns the length written, or 0 when s
+ * is not UTF-8 as libyaml takes it (which the emitter refuses). */
 size_t nfb__yaml_quote(unsigned char *out, const unsigned char *s, size_t n);
 
 #endif
