@@ -1020,10 +1020,25 @@ static const char *store_text(nfb__dec *r, const char *s, size_t len, int nul)
     return dst;
 }
 
+/* Copies text that a parser has accepted, and so is ASCII, into the
+ * arena: store_text without the UTF-8 check. */
+static const char *store_parsed(nfb__dec *r, const char *s, size_t len)
+{
+    if (bad_text(r, NULL, 0)) return NULL;
+    char *dst = nfb__arena_alloc(&r->arena, len);
+    if (!dst) {
+        arena_failed(r, here(r));
+        return NULL;
+    }
+    memcpy(dst, s, len);
+    return dst;
+}
+
 static int enum_value(const nfb__field *fd, const char *s, size_t len)
 {
     for (int i = 0; i < fd->nenums; i++)
-        if (fd->enums[i].len == len && memcmp(fd->enums[i].ptr, s, len) == 0)
+        if (fd->enums[i].len == len && len && fd->enums[i].ptr[0] == s[0] &&
+            memcmp(fd->enums[i].ptr, s, len) == 0)
             return i;
     return -1;
 }
@@ -1102,11 +1117,13 @@ static int store_datetime(nfb__dec *r, nfb__frame *f, const nfb__field *fd,
                           int jt, const char *s, size_t len)
 {
     if (jt != J_STRING) return WRONG;
-    const char *t = store_text(r, s, len, 0);
-    if (!t) return go_on(r);
     char why[128];
     nfb_time tm;
-    const char *err = nfb__parse_datetime(t, len, &tm, why, sizeof why);
+    const char *err = nfb__parse_datetime(s, len, &tm, why, sizeof why);
+    /* A date-time that parses is ASCII; any other text is checked as
+     * UTF-8 first, so that bad bytes are said before the date-time. */
+    const char *t = err ? store_text(r, s, len, 0) : store_parsed(r, s, len);
+    if (!t) return go_on(r);
     if (err) {
         buf b = {r->msg, 0, sizeof r->msg};
         puts_(&b, "expected an RFC 3339 date-time, ");
@@ -1116,6 +1133,7 @@ static int store_datetime(nfb__dec *r, nfb__frame *f, const nfb__field *fd,
         return report_at(r, NFB_ERROR, NFB_CODE_BAD_DATE_TIME,
                          path_of(r, NULL, 0, 0), here(r), r->msg);
     }
+    tm.text.ptr = t;
     *AT(f, fd, nfb_time) = tm;
     return STORED;
 }
@@ -1136,7 +1154,7 @@ static int store_size(nfb__dec *r, nfb__frame *f, const nfb__field *fd, int jt,
         return report_at(r, NFB_ERROR, NFB_CODE_BAD_SIZE,
                          path_of(r, NULL, 0, 0), here(r), r->msg);
     }
-    const char *t = store_text(r, s, len, 0);
+    const char *t = store_parsed(r, s, len); /* digits only */
     if (!t) return go_on(r);
     *AT(f, fd, nfb_str) = (nfb_str){t, len};
     *(uint64_t *)((char *)f->base + fd->off2) = v;
