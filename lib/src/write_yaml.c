@@ -565,7 +565,8 @@ typedef struct yaml_writer {
     int text_oom;    /* the emitter's output into text ran out of memory */
     frame stack[MAX_FRAMES];
     int depth;
-    int words_plain; /* the schema's keys and enum names are all plain */
+    int words_plain;  /* the schema's keys and enum names are all plain */
+    uint64_t emitted; /* records written by an emitter */
 } yaml_writer;
 
 /* Room for n more bytes of text: where to write them, or NULL when out of
@@ -831,6 +832,12 @@ static int schema_words_plain(void)
     return 1;
 }
 
+uint64_t nfb__yaml_writer_emitted(const nfb_writer *w)
+{
+    return w && w->cls == &nfb__yaml_writer ? ((const yaml_writer *)w)->emitted
+                                            : 0;
+}
+
 static int init(nfb_writer *w, const nfb_writer_options *o, char *err,
                 size_t errlen)
 {
@@ -858,9 +865,15 @@ static int begin(nfb_writer *w)
 static int write_record(nfb_writer *w, const nfb_backup *b)
 {
     yaml_writer *y = (yaml_writer *)w;
-    if (y->use_emitter) return ref_record(&y->ref, w->flags, b);
+    if (y->use_emitter) {
+        y->emitted++;
+        return ref_record(&y->ref, w->flags, b);
+    }
     int res = fast_record(y, b);
-    if (res == REDO) res = redo_record(y, b);
+    if (res == REDO) {
+        y->emitted++;
+        res = redo_record(y, b);
+    }
     if (res != NFB_OK) return res;
     return sink_put(w, y->text.ptr, y->text.len);
 }

@@ -11,4 +11,9 @@
  * when w is not a yaml writer or has begun. */
 int nfb__yaml_writer_use_emitter(nfb_writer *w);
 
+/* How many of the records the yaml writer w wrote went through the emitter:
+ * every one on the emitter path, on the fast path those it left to the
+ * emitter. */
+uint64_t nfb__yaml_writer_emitted(const nfb_writer *w);
+
 #endif
