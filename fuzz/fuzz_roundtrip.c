@@ -15,6 +15,10 @@
  * one, but for a number with an exponent, which YAML spells with a
  * fraction and a sign ("1e3" is written 1.0e+3): those compare by value.
  *
+ * The YAML writer's fast path writes the very bytes of libyaml's emitter:
+ * a second YAML writer on the emitter path (nfb__yaml_writer_use_emitter)
+ * gets the same records with the same flags, and the outputs are equal.
+ *
  *   byte 0   bits 0-2: NFB_WRITE_PRETTY, _ENVELOPE, _ARRAY of the JSON
  *            read back; bit 3: the YAML is read back as NFB_READ_YAML
  *            rather than told from its first bytes; bits 4-7: chunk
@@ -33,6 +37,7 @@
 #include <nfbackup/nfbackup.h>
 
 #include "fuzz.h"
+#include "write_yaml.h"
 
 enum { HDR = 2, MAX_WRITERS = 16 };
 
@@ -80,6 +85,14 @@ static void out_open(out *o, const char *name, unsigned flags)
     o->w = nfb_writer_new(name, &opts, err, sizeof err);
     if (!o->w) fprintf(stderr, "writer %s: %s\n", name, err);
     FUZZ_CHECK(o->w != NULL);
+}
+
+/* The yaml writer on libyaml's emitter, the fast path's reference. */
+static void out_open_emitter(out *o, unsigned flags)
+{
+    out_open(o, "yaml", flags);
+    o->name = "yaml (emitter)";
+    FUZZ_CHECK(nfb__yaml_writer_use_emitter(o->w) == NFB_OK);
 }
 
 static void out_close(out *o)
@@ -358,6 +371,23 @@ static void check_yaml_back(const mem *y, unsigned flags, const mem *first,
     free(back.m.p);
 }
 
+/* ---- YAML: the fast path's bytes are the emitter's ------------------- */
+
+static void check_yaml_emitter(const mem *fast, const mem *ref, unsigned flags)
+{
+    if (fast->n == ref->n && (!fast->n || !memcmp(fast->p, ref->p, fast->n)))
+        return;
+    size_t i = 0;
+    while (i < fast->n && i < ref->n && fast->p[i] == ref->p[i])
+        i++;
+    fprintf(stderr,
+            "yaml (flags %u): the fast path differs from the emitter at "
+            "byte %zu\nfast path:\n%.*s\nemitter:\n%.*s\n",
+            flags, i, (int)fast->n, (const char *)fast->p, (int)ref->n,
+            (const char *)ref->p);
+    FUZZ_CHECK(!"the YAML fast path writes the emitter's bytes");
+}
+
 /* ---- CSV: every row has as many cells as the first -------------------- */
 
 typedef struct csv_count {
@@ -424,12 +454,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(nouts < MAX_WRITERS + 2);
         out_open(&outs[nouts++], f->name, other_flags);
     }
+    size_t yaml_ref = nouts;
+    FUZZ_CHECK(nouts < MAX_WRITERS + 2);
+    out_open_emitter(&outs[nouts++], other_flags);
     pass p1 = {outs, nouts, 0, 0, true, {0}};
     read_into(&p1, data, size, chunk, on_diag, 0);
     for (size_t i = 0; i < nouts; i++)
         out_close(&outs[i]);
     for (size_t i = 2; i < nouts; i++) {
         if (strcmp(outs[i].name, "yaml") == 0) {
+            check_yaml_emitter(&outs[i].m, &outs[yaml_ref].m, other_flags);
             check_yaml(&outs[i].m, &p1.strings);
             check_yaml_back(&outs[i].m, other_flags, &outs[0].m, p1.records,
                             chunk, yaml_forced);
