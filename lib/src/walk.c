@@ -321,11 +321,12 @@ int nfb__parse_columns(const char *list, nfb__columns *out, char *err,
 
 /* Appends s as a JSON string body (without quotes) at out, which has room
  * for 6 bytes per input byte; returns the bytes written. Line ends are
- * escaped as the json writer does (see writer_impl.h). */
+ * escaped as the json writer does (see writer_impl.h), and so are control
+ * characters: yajl's upper-case hex digits (test_json_fast compares). */
 static size_t json_escape(unsigned char *out, const unsigned char *s,
                           size_t len)
 {
-    static const char hex[] = "0123456789abcdef";
+    static const char hex[] = "0123456789ABCDEF";
     static const char short_escape[32] = {
         ['\b'] = 'b', ['\f'] = 'f', ['\n'] = 'n', ['\r'] = 'r', ['\t'] = 't'};
     size_t k = 0;
