@@ -19,6 +19,11 @@
  * a second YAML writer on the emitter path (nfb__yaml_writer_use_emitter)
  * gets the same records with the same flags, and the outputs are equal.
  *
+ * The JSON writer's fast path writes the very bytes of yajl's generator:
+ * the input is read again into two json writers on the generator path
+ * (nfb__json_writer_use_yajl), compact and in the variant, whose outputs
+ * equal the first read's.
+ *
  *   byte 0   bits 0-2: NFB_WRITE_PRETTY, _ENVELOPE, _ARRAY of the JSON
  *            read back; bit 3: the YAML is read back as NFB_READ_YAML
  *            rather than told from its first bytes; bits 4-7: chunk
@@ -37,6 +42,7 @@
 #include <nfbackup/nfbackup.h>
 
 #include "fuzz.h"
+#include "write_json.h"
 #include "write_yaml.h"
 
 enum { HDR = 2, MAX_WRITERS = 16 };
@@ -388,6 +394,39 @@ static void check_yaml_emitter(const mem *fast, const mem *ref, unsigned flags)
     FUZZ_CHECK(!"the YAML fast path writes the emitter's bytes");
 }
 
+/* ---- JSON: the fast path's bytes are yajl_gen's ---------------------- */
+
+/* Reads text again, as the first read did, into json writers on yajl's
+ * generator, compact and in layout variant: they write what the fast
+ * path wrote in the first read, compact and variant. */
+static void check_json_yajl(const uint8_t *text, size_t len, size_t chunk,
+                            unsigned variant, const mem *compact,
+                            const mem *in_variant)
+{
+    out ref[2];
+    const unsigned flags[2] = {0, variant};
+    const mem *fast[2] = {compact, in_variant};
+    memset(ref, 0, sizeof ref);
+    for (int i = 0; i < 2; i++) {
+        out_open(&ref[i], "json", flags[i]);
+        FUZZ_CHECK(nfb__json_writer_use_yajl(ref[i].w) == NFB_OK);
+    }
+    pass p = {ref, 2, 0, 0, false, {0}};
+    read_into(&p, text, len, chunk, on_diag, 0);
+    for (int i = 0; i < 2; i++) {
+        out_close(&ref[i]);
+        const mem *f = fast[i], *y = &ref[i].m;
+        if (f->n != y->n || (f->n && memcmp(f->p, y->p, f->n) != 0)) {
+            fprintf(stderr,
+                    "json (flags %u): fast path\n%.*s\nyajl_gen\n%.*s\n",
+                    flags[i], (int)f->n, (const char *)f->p, (int)y->n,
+                    (const char *)y->p);
+            FUZZ_CHECK(!"the JSON fast path writes yajl_gen's bytes");
+        }
+        free(ref[i].m.p);
+    }
+}
+
 /* ---- CSV: every row has as many cells as the first -------------------- */
 
 typedef struct csv_count {
@@ -461,6 +500,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     read_into(&p1, data, size, chunk, on_diag, 0);
     for (size_t i = 0; i < nouts; i++)
         out_close(&outs[i]);
+    check_json_yajl(data, size, chunk, variant, &outs[0].m, &outs[1].m);
     for (size_t i = 2; i < nouts; i++) {
         if (strcmp(outs[i].name, "yaml") == 0) {
             check_yaml_emitter(&outs[i].m, &outs[yaml_ref].m, other_flags);
