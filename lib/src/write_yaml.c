@@ -235,6 +235,22 @@ static int indicator(int c)
     }
 }
 
+/* Has x, the 8 bytes at s, a byte that needs_quotes looks at: a control,
+ * DEL, a byte of a multi-byte character, or ": " or " #" starting there?
+ * When there are 9 bytes, the pairs are told from a lone ':' or ' ' with
+ * the 8 bytes from s + 1 (the same byte positions as x, one further). */
+static int looked_at8(const unsigned char *s, size_t n)
+{
+    uint64_t x = nfb__load8(s);
+    uint64_t odd = nfb__bytes_lt_or_high(x, 0x20) | nfb__bytes_eq(x, 0x7f);
+    if (n < 9)
+        return (odd | nfb__bytes_eq(x, ':') | nfb__bytes_eq(x, ' ')) != 0;
+    uint64_t y = nfb__load8(s + 1);
+    uint64_t pairs = (nfb__bytes_eq(x, ':') & nfb__bytes_eq(y, ' ')) |
+                     (nfb__bytes_eq(x, ' ') & nfb__bytes_eq(y, '#'));
+    return (odd | pairs) != 0;
+}
+
 /* Returns 1 when s must be double-quoted, 0 when it may be plain, -1 when
  * it is not valid UTF-8 (which no YAML stream can carry). */
 static int needs_quotes(const unsigned char *s, size_t n)
@@ -245,9 +261,18 @@ static int needs_quotes(const unsigned char *s, size_t n)
     if (n >= 3 && (s[0] == '-' || s[0] == '.') && s[1] == s[0] && s[2] == s[0])
         return 1;
     int quote = 0;
-    for (size_t i = 0; i < n;) {
+    for (size_t i = 0, stop = 0; i < n;) {
+        /* Most bytes: printable ASCII, with no ": " or " #". Eight such
+         * bytes are skipped at once; otherwise the eight are looked at one
+         * by one. */
+        if (i >= stop) {
+            if (n - i >= 8 && !looked_at8(s + i, n - i)) {
+                i += 8;
+                continue;
+            }
+            stop = i + 8;
+        }
         unsigned c = s[i];
-        /* Most bytes: printable ASCII other than ':' (and ' '). */
         if (c - 0x21u < 0x7f - 0x21u && c != ':') {
             i++;
             continue;

@@ -135,11 +135,28 @@ static size_t utf8_char(const unsigned char *s, size_t n, uint32_t *cp)
     return v >= least[len] ? len : 0;
 }
 
+/* Has x a byte that is not copied as is: a control, '"', '\\', DEL or a
+ * byte of a multi-byte character? */
+static int not_as_is8(uint64_t x)
+{
+    return (nfb__bytes_lt_or_high(x, 0x20) | nfb__bytes_eq(x, '"') |
+            nfb__bytes_eq(x, '\\') | nfb__bytes_eq(x, 0x7f)) != 0;
+}
+
 size_t nfb__yaml_quote(unsigned char *out, const unsigned char *s, size_t n)
 {
     unsigned char *o = out;
     *o++ = '"';
-    for (size_t i = 0; i < n;) {
+    for (size_t i = 0, stop = 0; i < n;) {
+        /* Eight bytes copied at once, or looked at one by one. */
+        if (i >= stop) {
+            if (n - i >= 8 && !not_as_is8(nfb__load8(s + i))) {
+                memcpy(o, s + i, 8);
+                o += 8, i += 8;
+                continue;
+            }
+            stop = i + 8;
+        }
         unsigned c = s[i];
         if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
             *o++ = (unsigned char)c, i++;

@@ -435,6 +435,55 @@ static void adversarial_strings(void **state)
     }
 }
 
+/* A character or a pair the scans look at, at every place in plain text
+ * around the 8-byte words they test at once, as the name or the id; the
+ * text ends with ':' in slot 1, which makes it double-quoted. */
+static void specials_at_every_place(void **state)
+{
+    (void)state;
+    static const char *const specials[] = {"\x01",
+                                           "\t",
+                                           "\n",
+                                           "\x1f",
+                                           " ",
+                                           "\"",
+                                           "#",
+                                           ":",
+                                           "\\",
+                                           "\x7f",
+                                           ": ",
+                                           " #",
+                                           ":#",
+                                           "# ",
+                                           "\xc2\x85",
+                                           "\xc3\xa9",
+                                           "\xe2\x80\xa8",
+                                           "\xef\xbb\xbf",
+                                           "\xf0\x9f\x98\x80",
+                                           "\xff"};
+    static const size_t lengths[] = {7, 8, 9, 15, 16, 17, 24};
+    char t[64], what[64];
+    for (size_t k = 0; k < sizeof specials / sizeof specials[0]; k++)
+        for (size_t l = 0; l < sizeof lengths / sizeof lengths[0]; l++)
+            for (size_t at = 0; at < lengths[l]; at++) {
+                size_t sn = strlen(specials[k]), n = lengths[l] + sn;
+                memset(t, 'a', n + 1);
+                memcpy(t + at, specials[k], sn);
+                t[n] = ':';
+                for (int slot = 0; slot < 2; slot++) {
+                    nfb_backup r = full();
+                    nfb_destination d[2];
+                    set_slot(&r, d, slot, (nfb_str){t, n + (size_t)slot});
+                    snprintf(what, sizeof what, "special %zu at %zu of %zu", k,
+                             at, n);
+                    both b;
+                    both_open(&b, what);
+                    nfb_result res = both_record(&b, &r);
+                    both_close(&b, res == NFB_OK, NULL);
+                }
+            }
+}
+
 static void long_strings(void **state)
 {
     (void)state;
@@ -655,6 +704,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(testdata_records),
         cmocka_unit_test(adversarial_strings),
+        cmocka_unit_test(specials_at_every_place),
         cmocka_unit_test(long_strings),
         cmocka_unit_test(number_texts),
         cmocka_unit_test(emitter_within_fast_records),
