@@ -168,7 +168,7 @@ static void oracle_close(oracle *k)
             nfb_writer_free(k->w[l][path]);
         }
         const out *f = &k->o[l][0], *y = &k->o[l][1];
-        if (f->n != y->n || memcmp(f->p, y->p, f->n) != 0)
+        if (f->n != y->n || (f->n && memcmp(f->p, y->p, f->n) != 0))
             report_difference(k, l);
         free(k->o[l][0].p);
         free(k->o[l][1].p);
