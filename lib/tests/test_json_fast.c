@@ -572,6 +572,41 @@ static void no_records(void **state)
     oracle_close(&k);
 }
 
+static int fail_write(void *ctx, const void *data, size_t len)
+{
+    (void)data, (void)len;
+    ++*(size_t *)ctx;
+    return -1;
+}
+
+/* A write that fails inside a record longer than a block: the writer
+ * goes on in its block without writing past it (ASan watches), the write
+ * function is not called again, and the record and the end say
+ * NFB_EWRITE. */
+static void write_failure(void **state)
+{
+    (void)state;
+    for (unsigned layout = 0; layout < NLAYOUTS; layout++) {
+        size_t calls = 0;
+        nfb_writer_options opts = {0};
+        opts.write = fail_write;
+        opts.ctx = &calls;
+        opts.flags = layout;
+        nfb_writer *w = nfb_writer_new("json", &opts, NULL, 0);
+        assert_non_null(w);
+        char *s = repeat(300000, 1, "\xe2\x80\xa8\x01");
+        nfb_backup b = {0};
+        b.id = b.name = b.config.size_text = (nfb_str){s, 300000};
+        b.created_at.text = b.id;
+        assert_int_equal(nfb_writer_record(w, &b), NFB_EWRITE);
+        assert_int_equal(calls, 1);
+        assert_int_equal(nfb_writer_end(w), NFB_EWRITE);
+        assert_int_equal(calls, 1);
+        nfb_writer_free(w);
+        free(s);
+    }
+}
+
 /* The switch is only for json writers, before the first record. */
 static void switch_contract(void **state)
 {
@@ -607,6 +642,7 @@ int main(void)
         cmocka_unit_test(long_strings),
         cmocka_unit_test(empty_containers),
         cmocka_unit_test(no_records),
+        cmocka_unit_test(write_failure),
         cmocka_unit_test(switch_contract),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
