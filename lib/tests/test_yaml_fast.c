@@ -181,8 +181,9 @@ static char *read_file(const char *path, size_t *len)
     do {
         if (cap - n < 65536) {
             cap = cap * 2 + 65536;
-            data = realloc(data, cap);
-            assert_non_null(data);
+            char *grown = realloc(data, cap);
+            assert_non_null(grown);
+            data = grown;
         }
         got = fread(data + n, 1, cap - n, f);
         n += got;
