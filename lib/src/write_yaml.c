@@ -260,6 +260,10 @@ static int needs_quotes(const unsigned char *s, size_t n)
     /* "---" and "..." open and close documents. */
     if (n >= 3 && (s[0] == '-' || s[0] == '.') && s[1] == s[0] && s[2] == s[0])
         return 1;
+    /* The resolver's words and patterns are ASCII, so a match is valid
+     * UTF-8 and quoted whatever the scan below would find: dates and
+     * numbers skip it. */
+    if (resolves_to_non_string(s, n)) return 1;
     int quote = 0;
     for (size_t i = 0, stop = 0; i < n;) {
         /* Most bytes: printable ASCII, with no ": " or " #". Eight such
@@ -298,7 +302,7 @@ static int needs_quotes(const unsigned char *s, size_t n)
             quote = 1;
         i += len;
     }
-    return quote || resolves_to_non_string(s, n);
+    return quote;
 }
 
 /* ---- the text of a number ---- */
