@@ -47,34 +47,37 @@ extern const nfb__writer_class nfb__yaml_writer;
  * matches is quoted although a given loader might have read it as a
  * string. Version numbers ("14.5.0"), words and names stay plain. */
 
-static int is_digit(int c)
+static inline int is_digit(int c)
 {
     return c >= '0' && c <= '9';
 }
-static int is_dec_(int c)
+static inline int is_dec_(int c)
 {
     return is_digit(c) || c == '_';
 }
-static int is_oct_(int c)
+static inline int is_oct_(int c)
 {
     return (c >= '0' && c <= '7') || c == '_';
 }
-static int is_bin_(int c)
+static inline int is_bin_(int c)
 {
     return c == '0' || c == '1' || c == '_';
 }
-static int is_hex_(int c)
+static inline int is_hex_(int c)
 {
     return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') ||
            c == '_';
 }
-static int is_blank(int c)
+static inline int is_blank(int c)
 {
     return c == ' ' || c == '\t';
 }
 
-/* The index past the run of characters from i that satisfy ok. */
-static size_t skip(const unsigned char *s, size_t i, size_t n, int (*ok)(int))
+/* The index past the run of characters from i that satisfy ok. Inline,
+ * so that ok is a direct test rather than a call per character: the
+ * resolver runs for every string written. */
+static inline size_t skip(const unsigned char *s, size_t i, size_t n,
+                          int (*ok)(int))
 {
     while (i < n && ok(s[i]))
         i++;
