@@ -775,8 +775,8 @@ static int fast_record(yaml_writer *y, const nfb_backup *b)
     int array = (flags & NFB_WRITE_ARRAY) != 0;
     y->text.len = 0;
     y->depth = 0;
-    /* In a sequence, the record is an item of the root sequence, which
-     * fast_begin and fast_end_stream write around the records. */
+    /* In a sequence, the record is an item of the root sequence, whose
+     * "---" and last line break begin() and end() write. */
     y->stack[0] = (frame){array ? SEQ : DOC, 0, 0, 0};
     if (!array) TRY(put(y, "---", 3));
     if (flags & NFB_WRITE_ENVELOPE) {
