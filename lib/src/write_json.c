@@ -100,40 +100,30 @@ static unsigned char *indent(const json_writer *j, unsigned char *p)
  * Returns the end. */
 static unsigned char *separator(const json_writer *j, unsigned char *p)
 {
+    /* Looked up rather than tested: the state changes at every token. */
+    static const char sep[GEN_COMPLETE + 1] = {
+        [GEN_MAP_KEY] = ',', [GEN_MAP_VAL] = ':', [GEN_IN_ARRAY] = ','};
     unsigned char s = j->state[j->depth];
+    *p = (unsigned char)sep[s];
+    p += sep[s] != 0;
+    if (!j->pretty) return p;
     if (s == GEN_MAP_VAL) {
-        *p++ = ':';
-        if (j->pretty) *p++ = ' ';
+        *p++ = ' ';
         return p;
     }
-    if (s == GEN_MAP_KEY || s == GEN_IN_ARRAY) {
-        *p++ = ',';
-        if (j->pretty) *p++ = '\n';
-    }
-    return j->pretty ? indent(j, p) : p;
+    if (sep[s]) *p++ = '\n';
+    return indent(j, p);
 }
 
 /* The level's state after a value (yajl_gen.c's APPENDED_ATOM). */
 static void appended(json_writer *j)
 {
-    unsigned char *s = &j->state[j->depth];
-    switch (*s) {
-    case GEN_START:
-        *s = GEN_COMPLETE;
-        break;
-    case GEN_MAP_START:
-    case GEN_MAP_KEY:
-        *s = GEN_MAP_VAL;
-        break;
-    case GEN_ARRAY_START:
-        *s = GEN_IN_ARRAY;
-        break;
-    case GEN_MAP_VAL:
-        *s = GEN_MAP_KEY;
-        break;
-    default:
-        break;
-    }
+    static const unsigned char next[GEN_COMPLETE + 1] = {
+        [GEN_START] = GEN_COMPLETE,       [GEN_MAP_START] = GEN_MAP_VAL,
+        [GEN_MAP_KEY] = GEN_MAP_VAL,      [GEN_MAP_VAL] = GEN_MAP_KEY,
+        [GEN_ARRAY_START] = GEN_IN_ARRAY, [GEN_IN_ARRAY] = GEN_IN_ARRAY,
+        [GEN_COMPLETE] = GEN_COMPLETE};
+    j->state[j->depth] = next[j->state[j->depth]];
 }
 
 /* Writes at p the last byte c of a value, when not 0, and in pretty
@@ -323,13 +313,15 @@ static int fast_string(void *ctx, nfb_str v)
     unsigned char *p =
         separator(j, reserve(sk, MAX_SEP + 4 + 6 * (len < most ? len : most)));
     *p++ = '"';
-    while (NFB_UNLIKELY(len > most)) { /* a string longer than a block */
-        size_t n = cut_between_line_ends(s, most, len);
-        commit(sk, escape_into(p, s, n));
+    for (;;) {
+        size_t n = len <= most ? len : cut_between_line_ends(s, most, len);
+        p = escape_into(p, s, n);
         s += n, len -= n;
+        if (NFB_LIKELY(!len)) break;
+        /* A string longer than a block: the next piece in the next. */
+        commit(sk, p);
         p = reserve(sk, 4 + 6 * (len < most ? len : most));
     }
-    p = escape_into(p, s, len);
     appended(j);
     commit(sk, value_end(j, p, '"'));
     return NFB_OK;
