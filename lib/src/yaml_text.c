@@ -54,16 +54,17 @@ nfb__yaml_style nfb__yaml_plain_style(const unsigned char *s, size_t n, int key)
 /* ---- double quotes: yaml_emitter_write_double_quoted_scalar ----
  *
  * The emitter escapes every character that is not printable in its sense
- * (YAML 1.1's c-printable but for the BMP alone: #x9, #xD, DEL, the C1
- * controls, U+FEFF, U+FFFE, U+FFFF and every character past U+FFFF), the
- * line breaks (LF, CR, NEL, U+2028, U+2029), '"' and '\': a letter where
+ * (printable ASCII, LF, and U+00A0 to U+FFFD but for the surrogates and
+ * U+FEFF: so tab, CR, DEL, the other controls, the C1 controls and every
+ * character past U+FFFF are escaped), the line breaks (LF, CR, NEL,
+ * U+2028, U+2029), the BOM, '"' and '\': a letter where
  * YAML has one, else \xXX, \uXXXX or \UXXXXXXXX with upper-case digits.
  * With unicode on, every other character is written as is. A space is
  * never a fold point at width -1. */
 
 static const char hex[] = "0123456789ABCDEF";
 
-/* The escape of code point c after its backslash, into o; returns the end. */
+/* The escape of code point c, its backslash first, into o; returns the end. */
 static unsigned char *escape(unsigned char *o, uint32_t c)
 {
     /* By code point: \0, \a \b \t \n \v \f \r, \e; '.' for none. */
