@@ -129,21 +129,70 @@ static nfb__pos locate(void *ctx)
     return token_start(ctx);
 }
 
+/* Where a number is in JSON's number grammar (RFC 8259 section 6) after
+ * its bytes so far, as yajl's lexer reads it: a number ends at the first
+ * byte that cannot continue it (N_DONE), so "1.5.0" is the number "1.5"
+ * and "05" the number "0". */
+enum { N_MINUS, N_ZERO, N_INT, N_DOT, N_FRAC, N_E, N_ESIGN, N_EXP, N_DONE };
+
+static int num_start(unsigned char c)
+{
+    if (c == '-') return N_MINUS;
+    if (c == '0') return N_ZERO;
+    return c >= '1' && c <= '9' ? N_INT : N_DONE;
+}
+
+static int num_next(int st, unsigned char c)
+{
+    int digit = c >= '0' && c <= '9', e = c == 'e' || c == 'E';
+    switch (st) {
+    case N_MINUS:
+        return c == '0' ? N_ZERO : digit ? N_INT : N_DONE;
+    case N_INT:
+        if (digit) return N_INT;
+        /* fall through */
+    case N_ZERO:
+        return c == '.' ? N_DOT : e ? N_E : N_DONE;
+    case N_DOT:
+        return digit ? N_FRAC : N_DONE;
+    case N_FRAC:
+        return digit ? N_FRAC : e ? N_E : N_DONE;
+    case N_E:
+        return c == '+' || c == '-' ? N_ESIGN : digit ? N_EXP : N_DONE;
+    case N_ESIGN:
+    case N_EXP:
+        return digit ? N_EXP : N_DONE;
+    default:
+        return N_DONE;
+    }
+}
+
 /* After a segment is parsed: where a token cut at its end begins, and its
  * first byte and the segment's last one (syntax_error may need them once
- * the segment's buffer is gone). */
+ * the segment's buffer is gone), and, for a number, where its bytes so
+ * far leave it in the grammar (word_end_at goes on from there). */
 static void note_pending(nfb__json *j)
 {
     uint64_t from = j->tok_end;
     uint64_t end = j->seg_base + j->seg_len;
     j->seg_last = j->seg[j->seg_len - 1];
-    if (j->has_pending && j->pending_start >= from) return;
-    if (from < j->seg_base) from = j->seg_base;
-    while (from < end && is_gap(j->seg[from - j->seg_base]))
+    if (!j->has_pending || j->pending_start < from) {
+        if (from < j->seg_base) from = j->seg_base;
+        while (from < end && is_gap(j->seg[from - j->seg_base]))
+            from++;
+        j->has_pending = from < end;
+        j->pending_start = from;
+        if (!j->has_pending) return;
+        j->pending_byte = j->seg[from - j->seg_base];
+        j->pending_num = (unsigned char)num_start(j->pending_byte);
         from++;
-    j->has_pending = from < end;
-    j->pending_start = from;
-    if (j->has_pending) j->pending_byte = j->seg[from - j->seg_base];
+    } else {
+        from = j->seg_base; /* the token goes on from an earlier segment */
+    }
+    int st = j->pending_num;
+    for (; from < end && st != N_DONE; from++)
+        st = num_next(st, j->seg[from - j->seg_base]);
+    j->pending_num = (unsigned char)st;
 }
 
 /* A token of len bytes (quotes included) is over the string limit. Written
@@ -666,45 +715,24 @@ static uint64_t word_end_at(const nfb__json *j, uint64_t at)
 {
     uint64_t end = j->seg_base + j->seg_len, i = at;
 #define AT_(k) (j->seg[(k)-j->seg_base])
-    if (at < j->seg_base) {
-        /* Begun in an earlier segment (pending_byte is its first byte):
-         * the rest of it is what can continue it. */
-        int letters = j->pending_byte >= 'a' && j->pending_byte <= 'z';
-        for (i = j->seg_base; i < end; i++) {
-            unsigned char ch = AT_(i);
-            int more = letters ? ch >= 'a' && ch <= 'z'
-                               : (ch >= '0' && ch <= '9') || ch == '.' ||
-                                     ch == 'e' || ch == 'E' || ch == '+' ||
-                                     ch == '-';
-            if (!more) return i;
-        }
-        return 0;
-    }
-#define DIGITS()                                                               \
-    while (i < end && AT_(i) >= '0' && AT_(i) <= '9')                          \
-    i++
-    if (AT_(i) >= 'a' && AT_(i) <= 'z') {
+    /* Begun in an earlier segment, it goes on from where that segment
+     * left it (note_pending); pending_byte is its first byte. */
+    int earlier = at < j->seg_base;
+    unsigned char first = earlier ? j->pending_byte : AT_(at);
+    if (earlier) i = j->seg_base;
+    if (first >= 'a' && first <= 'z') {
+        if (!earlier) i++;
         while (i < end && AT_(i) >= 'a' && AT_(i) <= 'z')
             i++;
         return i < end ? i : 0;
     }
-    if (AT_(i) == '-') i++;
-    if (i < end && AT_(i) == '0')
-        i++;
-    else
-        DIGITS();
-    if (i < end && AT_(i) == '.') {
-        i++;
-        DIGITS();
-    }
-    if (i < end && (AT_(i) == 'e' || AT_(i) == 'E')) {
-        i++;
-        if (i < end && (AT_(i) == '+' || AT_(i) == '-')) i++;
-        DIGITS();
-    }
-#undef DIGITS
+    int st = earlier ? j->pending_num : num_start(first);
+    if (st == N_DONE) return i < end ? i : 0;
+    if (!earlier) i++;
+    for (; i < end; i++)
+        if ((st = num_next(st, AT_(i))) == N_DONE) return i;
 #undef AT_
-    return i < end ? i : 0;
+    return 0;
 }
 
 /* A syntax error from yajl in the current segment: reports it and says

@@ -39,6 +39,8 @@ typedef struct nfb__json {
     uint64_t pending_start; /* start of a token cut at the segment end */
     int has_pending;
     unsigned char pending_byte; /* the byte at pending_start */
+    unsigned char pending_num;  /* where a number cut there is in JSON's
+                                   number grammar (json_source.c) */
     unsigned char seg_last;     /* the last byte of the segment before */
     int seg_esc0;        /* where in an escape a string cut before seg[0] is */
     uint64_t seg_tokens; /* tokens reported in the current segment */
