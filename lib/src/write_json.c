@@ -48,11 +48,14 @@ enum { MAX_DEPTH = 16 };
 
 typedef struct json_writer {
     nfb_writer base;
-    const nfb__walk_ops *ops; /* the receiver of the path in use */
     int pretty;
     /* the fast path */
     unsigned depth;
     unsigned char state[MAX_DEPTH]; /* gen_state of each level */
+    unsigned char *keys;            /* the rows' keys' text (make_keys) */
+    const unsigned char *key_text[NFB_K_COUNT];
+    size_t key_slot;
+    size_t most; /* the most bytes of a string escaped into one block */
     /* the reference path */
     yajl_gen g;
     int line_ends; /* the string being written holds a line end to escape */
@@ -137,7 +140,7 @@ static unsigned char *value_end(const json_writer *j, unsigned char *p, char c)
     return p;
 }
 
-/* memcpy for the few bytes of a key or a name, without a call: two
+/* memcpy for the few bytes of a name or a number, without a call: two
  * overlapping moves of a fixed size cover 4 to 16 bytes. Returns the end. */
 static unsigned char *copy_short(unsigned char *d, const char *s, size_t n)
 {
@@ -156,27 +159,15 @@ static unsigned char *copy_short(unsigned char *d, const char *s, size_t n)
     return d + n;
 }
 
-/* A key, an enum name or a number, in one piece: its text needs no
- * escaping. */
-static void put_plain(json_writer *j, const char *s, size_t len, char quote)
+/* The envelope's key, in one piece: its text needs no escaping. */
+static void put_word(json_writer *j, const char *s, size_t len)
 {
     nfb__sink *sk = &j->base.sink;
-    unsigned char *p;
-    if (NFB_UNLIKELY(len > sk->cap - MAX_SEP - 4)) {
-        /* A number longer than a block, from a caller's record. */
-        p = separator(j, reserve(sk, MAX_SEP + 1));
-        if (quote) *p++ = (unsigned char)quote;
-        commit(sk, p);
-        nfb__sink_put(sk, s, len);
-        appended(j);
-        commit(sk, value_end(j, reserve(sk, 2), quote));
-        return;
-    }
-    p = separator(j, reserve(sk, MAX_SEP + len + 4));
-    if (quote) *p++ = (unsigned char)quote;
+    unsigned char *p = separator(j, reserve(sk, MAX_SEP + len + 2));
+    *p++ = '"';
     p = copy_short(p, s, len);
     appended(j);
-    commit(sk, value_end(j, p, quote));
+    commit(sk, value_end(j, p, '"'));
 }
 
 static int fast_open(json_writer *j, char bracket)
@@ -241,7 +232,50 @@ static unsigned char *escape(unsigned char c, unsigned char *out)
     return out;
 }
 
-/* Does any of the 8 bytes at s need a look? */
+/* Writes s[*i] escaped at out, or all of a line end that begins there;
+ * returns the end and moves *i past what it wrote. */
+static unsigned char *put_byte(const unsigned char *s, size_t *i, size_t len,
+                               unsigned char *out)
+{
+    unsigned char c = s[*i];
+    size_t n =
+        byte_class[c] == LINE_END ? nfb__json_line_end_at(s, *i, len) : 0;
+    if (n) {
+        memcpy(out, nfb__json_line_end_escape(s + *i), 6);
+        *i += n;
+        return out + 6;
+    }
+    *i += 1;
+    if (byte_class[c] == ESCAPE) return escape(c, out);
+    *out = c;
+    return out + 1;
+}
+
+static uint64_t load_8(const unsigned char *s)
+{
+    uint64_t w;
+    memcpy(&w, s, 8);
+    return w;
+}
+
+/* Has any byte of the word w to be looked at: a control character, '"',
+ * '\\', or a byte of 0x80 or more (a line end is made of those)? Such a
+ * byte sets its high bit in one of the terms: below 0x20 it borrows in
+ * the first subtraction, '"' and '\\' are 0 after their xor and borrow in
+ * theirs. A byte that needs no look borrows in none of them, so the bytes
+ * above the first that needs a look, which may borrow, do not change the
+ * answer: it is exact, with no test per byte. */
+static int look_8(uint64_t w)
+{
+    const uint64_t ones = 0x0101010101010101u;
+    uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
+    return (((w - ones * 0x20) | (q - ones) | (b - ones) | w) & ones * 0x80) !=
+           0;
+}
+
+/* Does any of the 8 bytes at s need escaping or a look for a line end?
+ * For the words that look_8 sends here: most hold UTF-8 text, which is
+ * copied as it is. */
 static int any_special_8(const unsigned char *s)
 {
     return (byte_class[s[0]] | byte_class[s[1]] | byte_class[s[2]] |
@@ -262,56 +296,60 @@ static size_t cut_between_line_ends(const unsigned char *s, size_t n,
 
 /* Writes the body of string s[0..len) escaped at out, which has room for
  * 6 bytes per byte of s; returns the end. Most strings have nothing to
- * escape: 8 bytes are looked up and copied at once while none needs a
- * look, and a block that has one is taken byte by byte. */
+ * escape: a word of 8 bytes is tested (look_8) and copied at once, and
+ * the end of the string is the last 8 bytes copied again over what is
+ * already out (or, shorter than 8, two overlapping 4-byte words). Only a
+ * word that has a byte to escape or a line end is taken byte by byte. */
 static unsigned char *escape_into(unsigned char *out, const unsigned char *s,
                                   size_t len)
 {
     size_t i = 0;
-    while (i < len) {
-        size_t stop = len - i < 8 ? len : i + 8;
-        if (stop - i == 8 && !any_special_8(s + i)) {
-            memcpy(out, s + i, 8);
+    if (len < 8) {
+        uint32_t lo, hi;
+        if (len >= 4) {
+            memcpy(&lo, s, 4);
+            memcpy(&hi, s + len - 4, 4);
+            if (!look_8(lo | (uint64_t)hi << 32)) {
+                memcpy(out, &lo, 4);
+                memcpy(out + len - 4, &hi, 4);
+                return out + len;
+            }
+        }
+        while (i < len)
+            out = put_byte(s, &i, len, out);
+        return out;
+    }
+    while (len - i >= 8) {
+        uint64_t w = load_8(s + i);
+        if (!look_8(w) || !any_special_8(s + i)) {
+            memcpy(out, &w, 8);
             out += 8, i += 8;
             continue;
         }
-        if (stop == len && len >= 8 && !any_special_8(s + len - 8) &&
-            cut_between_line_ends(s, len - 8, len) == len - 8) {
-            /* The last 8 bytes need nothing, and no line end escaped
-             * before them reaches into them: the ones before i were copied
-             * as they are, just before out. Copy the 8 again so that they
-             * end where the string does. */
-            memcpy(out - (8 - (len - i)), s + len - 8, 8);
-            return out + (len - i);
-        }
-        while (i < stop) {
-            unsigned char c = s[i];
-            size_t n = byte_class[c] == LINE_END
-                           ? nfb__json_line_end_at(s, i, len)
-                           : 0;
-            if (n) {
-                memcpy(out, nfb__json_line_end_escape(s + i), 6);
-                out += 6, i += n;
-            } else if (byte_class[c] == ESCAPE) {
-                out = escape(c, out), i++;
-            } else {
-                *out++ = c, i++;
-            }
-        }
+        /* A line end that begins in the word may end past it. */
+        for (size_t stop = i + 8; i < stop;)
+            out = put_byte(s, &i, len, out);
     }
+    if (i < len && !look_8(load_8(s + len - 8))) {
+        /* The last 8 bytes are ASCII with nothing to escape, and those of
+         * them before i were written as they are, just before out: no
+         * line end, escaped, takes in a byte below 0x80. */
+        memcpy(out - (8 - (len - i)), s + len - 8, 8);
+        return out + (len - i);
+    }
+    while (i < len)
+        out = put_byte(s, &i, len, out);
     return out;
 }
 
-static int fast_string(void *ctx, nfb_str v)
+/* Writes the string v at p, quoted and escaped; p has room for
+ * 2 + 6 * min(v.len, most) bytes, and a longer string goes on in the next
+ * blocks, most bytes of it at a time. Returns the end. */
+static unsigned char *put_quoted(nfb__sink *sk, unsigned char *p, size_t most,
+                                 nfb_str v)
 {
-    json_writer *j = ctx;
-    nfb__sink *sk = &j->base.sink;
     const unsigned char *s = (const unsigned char *)v.ptr;
-    /* The most bytes of s escaped into one block, with room for the
-     * separator and the quotes. */
-    size_t len = v.len, most = (sk->cap - MAX_SEP - 4) / 6;
-    unsigned char *p =
-        separator(j, reserve(sk, MAX_SEP + 4 + 6 * (len < most ? len : most)));
+    size_t len = v.len;
     *p++ = '"';
     for (;;) {
         size_t n = len <= most ? len : cut_between_line_ends(s, most, len);
@@ -320,60 +358,234 @@ static int fast_string(void *ctx, nfb_str v)
         if (NFB_LIKELY(!len)) break;
         /* A string longer than a block: the next piece in the next. */
         commit(sk, p);
-        p = reserve(sk, 4 + 6 * (len < most ? len : most));
+        p = reserve(sk, 2 + 6 * (len < most ? len : most));
     }
+    *p++ = '"';
+    return p;
+}
+
+/* ---- the fast path's record: the schema's rows read straight ---- */
+
+/* A key's text is copied as a fixed KEY_COPY bytes when it is no longer:
+ * one or two moves instead of a call to memcpy. */
+enum { KEY_COPY = 32 };
+
+/* Makes the text of every row's key, as the record writer puts it:
+ * ',"name":' in compact output (without the comma for an object's first
+ * key), '"name": ' in pretty output (after ",\n" and the indentation).
+ * Row i of kind k at key_text[k] + i * key_slot. */
+static int make_keys(json_writer *j, const nfb_allocator *a)
+{
+    size_t rows = 0, slot = 0;
+    for (int k = 0; k < NFB_K_COUNT; k++)
+        for (int i = 0; i < nfb__objects[k].count; i++) {
+            size_t n = nfb__objects[k].fields[i].len + 4u;
+            rows++;
+            if (n > slot) slot = n;
+        }
+    /* The copy of the last key may read KEY_COPY bytes from its second. */
+    size_t size = rows * slot + KEY_COPY + 1;
+    unsigned char *t = nfb__malloc(a, size);
+    if (!t) return NFB_ENOMEM;
+    memset(t, 0, size);
+    j->keys = t;
+    j->key_slot = slot;
+    for (int k = 0; k < NFB_K_COUNT; k++) {
+        j->key_text[k] = t;
+        for (int i = 0; i < nfb__objects[k].count; i++, t += slot) {
+            const nfb__field *f = &nfb__objects[k].fields[i];
+            unsigned char *p = t;
+            if (!j->pretty) *p++ = ',';
+            *p++ = '"';
+            memcpy(p, f->name, f->len);
+            p += f->len;
+            *p++ = '"';
+            *p++ = ':';
+            if (j->pretty) *p = ' ';
+        }
+    }
+    return NFB_OK;
+}
+
+/* The room a row's key needs: the separator and indentation before it,
+ * its text and what its copy may write past it. */
+static size_t key_room(const nfb__field *f)
+{
+    return MAX_SEP + (f->len + 4u > KEY_COPY ? f->len + 4u : KEY_COPY);
+}
+
+/* Writes at p the key of row f, whose text is at text, in an object whose
+ * fields are at level depth; first: the object's first key. Returns the
+ * end. */
+static unsigned char *put_key(const json_writer *j, const nfb__field *f,
+                              const unsigned char *text, int first,
+                              unsigned depth, unsigned char *p)
+{
+    size_t n = f->len + 4u;
+    if (j->pretty) {
+        p[0] = ',', p[1] = '\n';
+        p += first ? 0 : 2;
+        memcpy(p, indentation, MAX_DEPTH * (sizeof INDENT - 1));
+        p += (sizeof INDENT - 1) * depth;
+    } else if (first) {
+        text++, n--;
+    }
+    if (NFB_LIKELY(n <= KEY_COPY))
+        memcpy(p, text, KEY_COPY);
+    else
+        memcpy(p, text, n);
+    return p + n;
+}
+
+/* Writes at p what goes before an item of an array whose items are at
+ * level depth, i items before it. Returns the end; at most MAX_SEP. */
+static unsigned char *item_sep(const json_writer *j, size_t i, unsigned depth,
+                               unsigned char *p)
+{
+    if (!j->pretty) {
+        *p = ',';
+        return p + (i != 0);
+    }
+    p[0] = ',', p[1] = '\n';
+    p += i ? 2 : 0;
+    memcpy(p, indentation, MAX_DEPTH * (sizeof INDENT - 1));
+    return p + (sizeof INDENT - 1) * depth;
+}
+
+/* Opens an object or an array whose items will be at level depth. */
+static int put_open(json_writer *j, char bracket, unsigned depth)
+{
+    nfb__sink *sk = &j->base.sink;
+    if (depth >= MAX_DEPTH) return NFB_EINVAL;
+    unsigned char *p = reserve(sk, 2);
+    *p++ = (unsigned char)bracket;
+    if (j->pretty) *p++ = '\n';
+    commit(sk, p);
+    return NFB_OK;
+}
+
+/* Closes an object or an array whose items are at level depth: in pretty
+ * output after a newline and the indentation of the level above. */
+static void put_close(json_writer *j, char bracket, unsigned depth)
+{
+    nfb__sink *sk = &j->base.sink;
+    unsigned char *p = reserve(sk, MAX_SEP + 1);
+    if (j->pretty) {
+        *p++ = '\n';
+        memcpy(p, indentation, MAX_DEPTH * (sizeof INDENT - 1));
+        p += (sizeof INDENT - 1) * (depth - 1);
+    }
+    *p++ = (unsigned char)bracket;
+    commit(sk, p);
+}
+
+static int put_object(json_writer *j, nfb__kind k, const char *base,
+                      unsigned depth);
+
+/* The value of array row f of the struct at base, its items at level
+ * depth. The pointer to the first is copied out by memcpy: its C type is
+ * the element's, not void's. */
+static int put_array(json_writer *j, const nfb__field *f, const char *base,
+                     unsigned depth)
+{
+    nfb__sink *sk = &j->base.sink;
+    const char *items;
+    memcpy(&items, base + f->off, sizeof items);
+    size_t n = *NFB__AT(size_t, base, f->count_off);
+    TRY(put_open(j, '[', depth));
+    for (size_t i = 0; i < n; i++) {
+        commit(sk, item_sep(j, i, depth, reserve(sk, MAX_SEP)));
+        TRY(put_object(j, (nfb__kind)f->kind, items + i * f->elem_size,
+                       depth + 1));
+    }
+    put_close(j, ']', depth);
+    return NFB_OK;
+}
+
+/* Writes the key of row f, whose text is at key, and its value from the
+ * struct at base, in an object whose fields are at level depth. */
+static int put_field(json_writer *j, const nfb__field *f,
+                     const unsigned char *key, int first, const char *base,
+                     unsigned depth)
+{
+    nfb__sink *sk = &j->base.sink;
+    size_t room = key_room(f), most = j->most;
+    unsigned char *p;
+    nfb_str v;
+    switch (f->type) {
+    case NFB_T_STRING:
+    case NFB_T_SIZE:
+        v = *NFB__AT(nfb_str, base, f->off);
+        break;
+    case NFB_T_DATETIME:
+        v = NFB__AT(nfb_time, base, f->off)->text;
+        break;
+    case NFB_T_NUMBER:
+        v = *NFB__AT(nfb_str, base, f->off);
+        if (NFB_UNLIKELY(v.len > sk->cap - room)) {
+            /* A number longer than a block, from a caller's record. */
+            commit(sk, put_key(j, f, key, first, depth, reserve(sk, room)));
+            nfb__sink_put(sk, v.ptr, v.len);
+            return NFB_OK;
+        }
+        p = put_key(j, f, key, first, depth, reserve(sk, room + v.len));
+        commit(sk, copy_short(p, v.ptr, v.len));
+        return NFB_OK;
+    case NFB_T_ENUM:
+        /* A fixed ASCII word, nothing to escape (the unit test compares
+         * every one with yajl's bytes). */
+        v = nfb__enum_name(f, base);
+        if (!v.ptr) return NFB_EINVAL;
+        p = put_key(j, f, key, first, depth, reserve(sk, room + v.len + 2));
+        *p++ = '"';
+        p = copy_short(p, v.ptr, v.len);
+        *p++ = '"';
+        commit(sk, p);
+        return NFB_OK;
+    case NFB_T_OBJECT:
+        commit(sk, put_key(j, f, key, first, depth, reserve(sk, room)));
+        return put_object(j, (nfb__kind)f->kind, base, depth + 1);
+    case NFB_T_ARRAY:
+        commit(sk, put_key(j, f, key, first, depth, reserve(sk, room)));
+        return put_array(j, f, base, depth + 1);
+    default:
+        return NFB_EINVAL;
+    }
+    p = reserve(sk, room + 2 + 6 * (v.len < most ? v.len : most));
+    p = put_key(j, f, key, first, depth, p);
+    commit(sk, put_quoted(sk, p, most, v));
+    return NFB_OK;
+}
+
+/* Writes the object of kind k from the struct at base, its fields at level
+ * depth: the present ones, in the order of the kind's rows. */
+static int put_object(json_writer *j, nfb__kind k, const char *base,
+                      unsigned depth)
+{
+    const nfb__object *o = &nfb__objects[k];
+    const unsigned char *key = j->key_text[k];
+    int first = 1;
+    TRY(put_open(j, '{', depth));
+    for (int i = 0; i < o->count; i++, key += j->key_slot) {
+        const nfb__field *f = &o->fields[i];
+        if (f->has_off >= 0 && !*NFB__AT(bool, base, f->has_off)) continue;
+        TRY(put_field(j, f, key, first, base, depth));
+        first = 0;
+    }
+    put_close(j, '}', depth);
+    return NFB_OK;
+}
+
+/* Writes record b as the next value of the current level. */
+static int fast_record(json_writer *j, const nfb_backup *b)
+{
+    nfb__sink *sk = &j->base.sink;
+    commit(sk, separator(j, reserve(sk, MAX_SEP)));
+    TRY(put_object(j, NFB_K_BACKUP, (const char *)b, j->depth + 1));
     appended(j);
-    commit(sk, value_end(j, p, '"'));
+    commit(sk, value_end(j, reserve(sk, 2), 0));
     return NFB_OK;
 }
-
-static int fast_begin_object(void *ctx)
-{
-    return fast_open(ctx, '{');
-}
-
-static int fast_end_object(void *ctx)
-{
-    return fast_close(ctx, '}');
-}
-
-static int fast_begin_array(void *ctx)
-{
-    return fast_open(ctx, '[');
-}
-
-static int fast_end_array(void *ctx)
-{
-    return fast_close(ctx, ']');
-}
-
-/* Keys and enum names are fixed ASCII words with nothing to escape (the
- * unit test compares every one of them with yajl's bytes). */
-static int fast_word(void *ctx, const char *s, size_t len)
-{
-    put_plain(ctx, s, len, '"');
-    return NFB_OK;
-}
-
-static int fast_name(void *ctx, nfb_str s)
-{
-    return fast_word(ctx, s.ptr, s.len);
-}
-
-static int fast_number(void *ctx, nfb_str text)
-{
-    put_plain(ctx, text.ptr, text.len, 0);
-    return NFB_OK;
-}
-
-static const nfb__walk_ops fast_ops = {.begin_object = fast_begin_object,
-                                       .end_object = fast_end_object,
-                                       .begin_array = fast_begin_array,
-                                       .end_array = fast_end_array,
-                                       .key = fast_word,
-                                       .string = fast_string,
-                                       .number = fast_number,
-                                       .name = fast_name};
 
 /* ---- the reference path: yajl's generator ---- */
 
@@ -494,7 +706,6 @@ int nfb__json_writer_use_yajl(nfb_writer *w)
         yajl_gen_config(j->g, yajl_gen_beautify, 1);
         yajl_gen_config(j->g, yajl_gen_indent_string, INDENT);
     }
-    j->ops = &yajl_ops;
     return NFB_OK;
 }
 
@@ -505,8 +716,30 @@ static int init(nfb_writer *w, const nfb_writer_options *o, char *err,
 {
     (void)o, (void)err, (void)errlen;
     json_writer *j = (json_writer *)w;
-    j->ops = &fast_ops;
     j->pretty = (w->flags & NFB_WRITE_PRETTY) != 0;
+    /* After the longest key a row can have (its length is a uint8_t). */
+    j->most = (w->sink.cap - (MAX_SEP + UINT8_MAX + 4 + KEY_COPY) - 2) / 6;
+    return make_keys(j, &w->alloc);
+}
+
+/* The levels around the records (--array, --envelope) on either path. */
+static int open_level(json_writer *j, char bracket)
+{
+    if (!j->g) return fast_open(j, bracket);
+    if (bracket == '{')
+        yajl_gen_map_open(j->g);
+    else
+        yajl_gen_array_open(j->g);
+    return NFB_OK;
+}
+
+static int close_level(json_writer *j, char bracket)
+{
+    if (!j->g) return fast_close(j, bracket);
+    if (bracket == '}')
+        yajl_gen_map_close(j->g);
+    else
+        yajl_gen_array_close(j->g);
     return NFB_OK;
 }
 
@@ -526,21 +759,23 @@ static void reset(json_writer *j, const char *sep)
 static int begin(nfb_writer *w)
 {
     json_writer *j = (json_writer *)w;
-    if (w->flags & NFB_WRITE_ARRAY) return j->ops->begin_array(j);
+    if (w->flags & NFB_WRITE_ARRAY) return open_level(j, '[');
     return NFB_OK;
 }
 
 static int write_record(nfb_writer *w, const nfb_backup *b)
 {
     json_writer *j = (json_writer *)w;
-    const nfb__walk_ops *ops = j->ops;
     int env = (w->flags & NFB_WRITE_ENVELOPE) != 0;
     if (env) {
-        TRY(ops->begin_object(j));
-        TRY(ops->key(j, "data", 4));
+        TRY(open_level(j, '{'));
+        if (j->g)
+            str(j->g, "data", 4);
+        else
+            put_word(j, "data", 4);
     }
-    TRY(nfb__walk(b, ops, j));
-    if (env) TRY(ops->end_object(j));
+    TRY(j->g ? nfb__walk(b, &yajl_ops, j) : fast_record(j, b));
+    if (env) TRY(close_level(j, '}'));
     /* A pretty top-level value ends with a newline of its own. */
     if (!(w->flags & NFB_WRITE_ARRAY)) reset(j, j->pretty ? NULL : "\n");
     return NFB_OK;
@@ -550,7 +785,7 @@ static int end(nfb_writer *w)
 {
     json_writer *j = (json_writer *)w;
     if (w->flags & NFB_WRITE_ARRAY) {
-        TRY(j->ops->end_array(j));
+        TRY(close_level(j, ']'));
         if (!j->pretty) nfb__sink_put(&w->sink, "\n", 1);
     }
     return NFB_OK;
@@ -560,6 +795,7 @@ static void destroy(nfb_writer *w)
 {
     json_writer *j = (json_writer *)w;
     if (j->g) yajl_gen_free(j->g);
+    nfb__free(&w->alloc, j->keys);
 }
 
 const nfb__writer_class nfb__json_writer = {
