@@ -273,6 +273,22 @@ static int look_8(uint64_t w)
            0;
 }
 
+/* 16 bytes as one vector of signed bytes (GNU C): a comparison tests
+ * them all at once. */
+typedef signed char bytes_16 __attribute__((vector_size(16)));
+
+/* look_8 for the 16 bytes at s: signed, a byte of 0x80 or more is below
+ * 0x20 too. */
+static int look_16(const unsigned char *s)
+{
+    bytes_16 v, t;
+    uint64_t half[2];
+    memcpy(&v, s, sizeof v);
+    t = (v < 0x20) | (v == '"') | (v == '\\');
+    memcpy(half, &t, sizeof half);
+    return (half[0] | half[1]) != 0;
+}
+
 /* Does any of the 8 bytes at s need escaping or a look for a line end?
  * For the words that look_8 sends here: most hold UTF-8 text, which is
  * copied as it is. */
@@ -294,17 +310,14 @@ static size_t cut_between_line_ends(const unsigned char *s, size_t n,
     return n;
 }
 
-/* Writes the body of string s[0..len) escaped at out, which has room for
- * 6 bytes per byte of s; returns the end. Most strings have nothing to
- * escape: a word of 8 bytes is tested (look_8) and copied at once, and
- * the end of the string is the last 8 bytes copied again over what is
- * already out (or, shorter than 8, two overlapping 4-byte words). Only a
- * word that has a byte to escape or a line end is taken byte by byte. */
-static unsigned char *escape_into(unsigned char *out, const unsigned char *s,
-                                  size_t len)
+/* escape_into from s[i], the bytes before it copied as they are: 8 bytes
+ * at a time, and a word that has a byte to escape or a line end byte by
+ * byte. */
+static unsigned char *escape_from(unsigned char *out, const unsigned char *s,
+                                  size_t i, size_t len)
 {
-    size_t i = 0;
     if (len < 8) {
+        /* i is 0: two overlapping 4-byte words test and copy 4 to 7. */
         uint32_t lo, hi;
         if (len >= 4) {
             memcpy(&lo, s, 4);
@@ -340,6 +353,31 @@ static unsigned char *escape_into(unsigned char *out, const unsigned char *s,
     while (i < len)
         out = put_byte(s, &i, len, out);
     return out;
+}
+
+/* Writes the body of string s[0..len) escaped at out, which has room for
+ * 6 bytes per byte of s; returns the end. Most strings have nothing to
+ * escape: 16 bytes are tested (look_16) and copied at once, and the end of
+ * the string is its last 16 bytes copied again over what is already out.
+ * Shorter strings and the rest of one that has something to look at go 8
+ * bytes at a time, and a word that has a byte to escape or a line end byte
+ * by byte. */
+static unsigned char *escape_into(unsigned char *out, const unsigned char *s,
+                                  size_t len)
+{
+    size_t i = 0;
+    while (len - i >= 16) {
+        if (look_16(s + i)) return escape_from(out, s, i, len);
+        memcpy(out, s + i, 16);
+        out += 16, i += 16;
+    }
+    if (i == len) return out;
+    if (len >= 16 && !look_16(s + len - 16)) {
+        /* As for the last 8 bytes in escape_from. */
+        memcpy(out - (16 - (len - i)), s + len - 16, 16);
+        return out + (len - i);
+    }
+    return escape_from(out, s, i, len);
 }
 
 /* Writes the string v at p, quoted and escaped; p has room for

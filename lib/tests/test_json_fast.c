@@ -485,9 +485,12 @@ static void line_ends_and_unicode(void **state)
     LIT(&k, "\x7f\x7f", i++);
     LIT(&k, "\0\0", i++);
     /* Every length up to 40 with one character to escape at every place:
-     * the blocks of 8 bytes and the bytes after them. */
-    static const char *const odd[] = {"\"", "\x01", "\xe2\x80\xa8", "\xc2\x85",
-                                      "\xe2"};
+     * the blocks of 16 and 8 bytes and the bytes after them. The bytes
+     * next to the ones to escape (' ', DEL, UTF-8 that is no line end) are
+     * tested a block at a time too, and copied as they are. */
+    static const char *const odd[] = {
+        "\"",   "\\", "\x01", "\x1f",     "\xe2\x80\xa8", "\xc2\x85",
+        "\xe2", " ",  "\x7f", "\xc3\xa9", "\xe2\x82\xac"};
     for (size_t o = 0; o < sizeof odd / sizeof odd[0]; o++)
         for (size_t len = 0; len <= 40; len++)
             for (size_t at = 0; at <= len; at++) {
