@@ -3,8 +3,10 @@
  *
  * nfb__walk emits a record as a tree, in the canonical order of the table
  * rows: objects, keys, strings, numbers, enum names and the destinations
- * array; an optional field that is absent is left out. The json and yaml
- * writers are receivers of this walk.
+ * array; an optional field that is absent is left out. The yaml writer and
+ * the json writer's reference path are receivers of this walk (the json
+ * writer's fast path reads the same rows itself, without a call per
+ * token).
  *
  * The tabular writers (csv, tsv, xlsx) use the column table instead: one
  * column per row that has a .column name, in the same order, each with the

@@ -1,15 +1,17 @@
-/* Normalized JSON: a receiver of the record's walk (walk.h), so the fields
- * come in the schema's canonical order, values exactly as read (timestamps
- * as written, size as its string), one compact record per line unless
- * pretty or array output is asked for.
+/* Normalized JSON: the fields in the schema's canonical order (the rows of
+ * schema.c's tables), values exactly as read (timestamps as written, size
+ * as its string), one compact record per line unless pretty or array
+ * output is asked for.
  *
- * Two paths write the same bytes. The fast path writes the text straight
- * into the sink; yajl's generator, which the fast path copies byte for
- * byte (its separators, its pretty layout and its string escapes), is the
- * reference: nfb__json_writer_use_yajl (write_json.h) selects it, and a
- * unit test (test_json_fast) and the round-trip fuzzer compare the two.
- * Through yajl, the generator and its print callback cost more than the
- * rest of the writer, a call per piece of a few bytes.
+ * Two paths write the same bytes. The fast path reads the record through
+ * the schema's rows itself (each row's key made into its output text once
+ * per writer) and writes the text straight into the sink; the reference
+ * path is a receiver of the record's walk (walk.h) on yajl's generator,
+ * which the fast path copies byte for byte (its separators, its pretty
+ * layout and its string escapes): nfb__json_writer_use_yajl (write_json.h)
+ * selects it, and a unit test (test_json_fast) and the round-trip fuzzer
+ * compare the two. Through yajl, the generator and its print callback cost
+ * more than the rest of the writer, a call per piece of a few bytes.
  *
  * U+0085, U+2028 and U+2029 are written as \u0085, \u2028 and \u2029 (see
  * writer_impl.h): yajl writes them raw, so on the reference path print
@@ -46,15 +48,16 @@ enum { MAX_DEPTH = 16 };
 /* The indentation of one level in pretty output, on both paths. */
 #define INDENT "  "
 
+typedef struct json_row json_row;
+
 typedef struct json_writer {
     nfb_writer base;
     int pretty;
     /* the fast path */
     unsigned depth;
     unsigned char state[MAX_DEPTH]; /* gen_state of each level */
-    unsigned char *keys;            /* the rows' keys' text (make_keys) */
-    const unsigned char *key_text[NFB_K_COUNT];
-    size_t key_slot;
+    json_row *rows; /* the schema's rows and their keys (make_rows) */
+    const json_row *row[NFB_K_COUNT + 1];
     size_t most; /* the most bytes of a string escaped into one block */
     /* the reference path */
     yajl_gen g;
@@ -408,65 +411,72 @@ static unsigned char *put_quoted(nfb__sink *sk, unsigned char *p, size_t most,
  * one or two moves instead of a call to memcpy. */
 enum { KEY_COPY = 32 };
 
-/* Makes the text of every row's key, as the record writer puts it:
- * ',"name":' in compact output (without the comma for an object's first
- * key), '"name": ' in pretty output (after ",\n" and the indentation).
- * Row i of kind k at key_text[k] + i * key_slot. */
-static int make_keys(json_writer *j, const nfb_allocator *a)
+/* A row of the schema as the record writer reads it, made once per writer
+ * (make_rows) from the schema's tables. */
+struct json_row {
+    const nfb__field *f;
+    /* The key's text: ',"name":' in compact output (without the comma for
+     * an object's first key), '"name": ' in pretty output (after ",\n"
+     * and the indentation). */
+    const unsigned char *key;
+    size_t key_len;
+    /* What the key needs: the separator and indentation before it, its
+     * text and what its copy may write past it. */
+    size_t room;
+    int16_t has_off; /* the row's: its presence flag, or -1 */
+};
+
+/* Makes the rows of every kind: those of kind k from j->row[k] to
+ * j->row[k + 1], in the order of its table. */
+static int make_rows(json_writer *j, const nfb_allocator *a)
 {
-    size_t rows = 0, slot = 0;
+    size_t rows = 0, text = 0;
     for (int k = 0; k < NFB_K_COUNT; k++)
-        for (int i = 0; i < nfb__objects[k].count; i++) {
-            size_t n = nfb__objects[k].fields[i].len + 4u;
-            rows++;
-            if (n > slot) slot = n;
-        }
+        for (int i = 0; i < nfb__objects[k].count; i++, rows++)
+            text += nfb__objects[k].fields[i].len + 4u;
     /* The copy of the last key may read KEY_COPY bytes from its second. */
-    size_t size = rows * slot + KEY_COPY + 1;
-    unsigned char *t = nfb__malloc(a, size);
-    if (!t) return NFB_ENOMEM;
-    memset(t, 0, size);
-    j->keys = t;
-    j->key_slot = slot;
+    size_t size = rows * sizeof(json_row) + text + KEY_COPY + 1;
+    json_row *r = nfb__malloc(a, size);
+    if (!r) return NFB_ENOMEM;
+    memset(r, 0, size);
+    j->rows = r;
+    unsigned char *t = (unsigned char *)(r + rows);
     for (int k = 0; k < NFB_K_COUNT; k++) {
-        j->key_text[k] = t;
-        for (int i = 0; i < nfb__objects[k].count; i++, t += slot) {
+        j->row[k] = r;
+        for (int i = 0; i < nfb__objects[k].count; i++, r++) {
             const nfb__field *f = &nfb__objects[k].fields[i];
-            unsigned char *p = t;
-            if (!j->pretty) *p++ = ',';
-            *p++ = '"';
-            memcpy(p, f->name, f->len);
-            p += f->len;
-            *p++ = '"';
-            *p++ = ':';
-            if (j->pretty) *p = ' ';
+            r->f = f;
+            r->has_off = f->has_off;
+            r->key = t;
+            r->key_len = f->len + 4u;
+            r->room = MAX_SEP + (r->key_len > KEY_COPY ? r->key_len : KEY_COPY);
+            if (!j->pretty) *t++ = ',';
+            *t++ = '"';
+            memcpy(t, f->name, f->len);
+            t += f->len;
+            *t++ = '"';
+            *t++ = ':';
+            if (j->pretty) *t++ = ' ';
         }
     }
+    j->row[NFB_K_COUNT] = r;
     return NFB_OK;
 }
 
-/* The room a row's key needs: the separator and indentation before it,
- * its text and what its copy may write past it. */
-static size_t key_room(const nfb__field *f)
-{
-    return MAX_SEP + (f->len + 4u > KEY_COPY ? f->len + 4u : KEY_COPY);
-}
-
-/* Writes at p the key of row f, whose text is at text, in an object whose
- * fields are at level depth; first: the object's first key. Returns the
- * end. */
-static unsigned char *put_key(const json_writer *j, const nfb__field *f,
-                              const unsigned char *text, int first,
+/* Writes at p the key of row r in an object whose fields are at level
+ * depth; first: the object's first key. Returns the end. */
+static unsigned char *put_key(int pretty, const json_row *r, int first,
                               unsigned depth, unsigned char *p)
 {
-    size_t n = f->len + 4u;
-    if (j->pretty) {
+    const unsigned char *text = r->key;
+    size_t n = r->key_len;
+    if (pretty) {
         p[0] = ',', p[1] = '\n';
         p += first ? 0 : 2;
         memcpy(p, indentation, MAX_DEPTH * (sizeof INDENT - 1));
         p += (sizeof INDENT - 1) * depth;
-    } else if (first) {
-        text++, n--;
+    } else {
+        text += first, n -= (size_t)first;
     }
     if (NFB_LIKELY(n <= KEY_COPY))
         memcpy(p, text, KEY_COPY);
@@ -540,14 +550,15 @@ static int put_array(json_writer *j, const nfb__field *f, const char *base,
     return NFB_OK;
 }
 
-/* Writes the key of row f, whose text is at key, and its value from the
- * struct at base, in an object whose fields are at level depth. */
-static int put_field(json_writer *j, const nfb__field *f,
-                     const unsigned char *key, int first, const char *base,
-                     unsigned depth)
+/* Writes the key of row r and its value from the struct at base, in an
+ * object whose fields are at level depth; first: the object's first. */
+static int put_field(json_writer *j, const json_row *r, int first,
+                     const char *base, unsigned depth)
 {
     nfb__sink *sk = &j->base.sink;
-    size_t room = key_room(f), most = j->most;
+    const nfb__field *f = r->f;
+    size_t room = r->room, most = j->most;
+    int pretty = j->pretty;
     unsigned char *p;
     nfb_str v;
     switch (f->type) {
@@ -562,11 +573,11 @@ static int put_field(json_writer *j, const nfb__field *f,
         v = *NFB__AT(nfb_str, base, f->off);
         if (NFB_UNLIKELY(v.len > sk->cap - room)) {
             /* A number longer than a block, from a caller's record. */
-            commit(sk, put_key(j, f, key, first, depth, reserve(sk, room)));
+            commit(sk, put_key(pretty, r, first, depth, reserve(sk, room)));
             nfb__sink_put(sk, v.ptr, v.len);
             return NFB_OK;
         }
-        p = put_key(j, f, key, first, depth, reserve(sk, room + v.len));
+        p = put_key(pretty, r, first, depth, reserve(sk, room + v.len));
         commit(sk, copy_short(p, v.ptr, v.len));
         return NFB_OK;
     case NFB_T_ENUM:
@@ -574,23 +585,23 @@ static int put_field(json_writer *j, const nfb__field *f,
          * every one with yajl's bytes). */
         v = nfb__enum_name(f, base);
         if (!v.ptr) return NFB_EINVAL;
-        p = put_key(j, f, key, first, depth, reserve(sk, room + v.len + 2));
+        p = put_key(pretty, r, first, depth, reserve(sk, room + v.len + 2));
         *p++ = '"';
         p = copy_short(p, v.ptr, v.len);
         *p++ = '"';
         commit(sk, p);
         return NFB_OK;
     case NFB_T_OBJECT:
-        commit(sk, put_key(j, f, key, first, depth, reserve(sk, room)));
+        commit(sk, put_key(pretty, r, first, depth, reserve(sk, room)));
         return put_object(j, (nfb__kind)f->kind, base, depth + 1);
     case NFB_T_ARRAY:
-        commit(sk, put_key(j, f, key, first, depth, reserve(sk, room)));
+        commit(sk, put_key(pretty, r, first, depth, reserve(sk, room)));
         return put_array(j, f, base, depth + 1);
     default:
         return NFB_EINVAL;
     }
     p = reserve(sk, room + 2 + 6 * (v.len < most ? v.len : most));
-    p = put_key(j, f, key, first, depth, p);
+    p = put_key(pretty, r, first, depth, p);
     commit(sk, put_quoted(sk, p, most, v));
     return NFB_OK;
 }
@@ -600,14 +611,12 @@ static int put_field(json_writer *j, const nfb__field *f,
 static int put_object(json_writer *j, nfb__kind k, const char *base,
                       unsigned depth)
 {
-    const nfb__object *o = &nfb__objects[k];
-    const unsigned char *key = j->key_text[k];
+    const json_row *r = j->row[k], *end = j->row[k + 1];
     int first = 1;
     TRY(put_open(j, '{', depth));
-    for (int i = 0; i < o->count; i++, key += j->key_slot) {
-        const nfb__field *f = &o->fields[i];
-        if (f->has_off >= 0 && !*NFB__AT(bool, base, f->has_off)) continue;
-        TRY(put_field(j, f, key, first, base, depth));
+    for (; r != end; r++) {
+        if (r->has_off >= 0 && !*NFB__AT(bool, base, r->has_off)) continue;
+        TRY(put_field(j, r, first, base, depth));
         first = 0;
     }
     put_close(j, '}', depth);
@@ -757,7 +766,7 @@ static int init(nfb_writer *w, const nfb_writer_options *o, char *err,
     j->pretty = (w->flags & NFB_WRITE_PRETTY) != 0;
     /* After the longest key a row can have (its length is a uint8_t). */
     j->most = (w->sink.cap - (MAX_SEP + UINT8_MAX + 4 + KEY_COPY) - 2) / 6;
-    return make_keys(j, &w->alloc);
+    return make_rows(j, &w->alloc);
 }
 
 /* The levels around the records (--array, --envelope) on either path. */
@@ -833,7 +842,7 @@ static void destroy(nfb_writer *w)
 {
     json_writer *j = (json_writer *)w;
     if (j->g) yajl_gen_free(j->g);
-    nfb__free(&w->alloc, j->keys);
+    nfb__free(&w->alloc, j->rows);
 }
 
 const nfb__writer_class nfb__json_writer = {
