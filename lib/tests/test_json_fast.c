@@ -27,28 +27,7 @@
 #include "walk.h"
 #include "write_json.h"
 
-/* Everything a writer handed to its write function. */
-typedef struct out {
-    unsigned char *p;
-    size_t n, cap;
-} out;
-
-static int collect(void *ctx, const void *data, size_t len)
-{
-    out *o = ctx;
-    if (len > o->cap - o->n) {
-        size_t cap = o->cap ? o->cap : 4096;
-        while (cap - o->n < len)
-            cap *= 2;
-        unsigned char *p = realloc(o->p, cap);
-        assert_non_null(p);
-        o->p = p;
-        o->cap = cap;
-    }
-    memcpy(o->p + o->n, data, len);
-    o->n += len;
-    return 0;
-}
+#include "collect.h"
 
 static nfb_writer *json_writer(out *o, unsigned flags, int reference)
 {

@@ -20,28 +20,7 @@
 
 #include <nfbackup/nfbackup.h>
 
-/* Everything the writer handed to the write function. */
-typedef struct out {
-    unsigned char *data;
-    size_t len, cap;
-    size_t calls;
-} out;
-
-static int collect(void *ctx, const void *data, size_t len)
-{
-    out *o = ctx;
-    o->calls++;
-    if (o->len + len > o->cap) {
-        size_t cap = (o->len + len) * 2;
-        unsigned char *p = realloc(o->data, cap);
-        assert_non_null(p);
-        o->data = p;
-        o->cap = cap;
-    }
-    memcpy(o->data + o->len, data, len);
-    o->len += len;
-    return 0;
-}
+#include "collect.h"
 
 #define S(lit) ((nfb_str){lit, sizeof lit - 1})
 
@@ -184,17 +163,16 @@ static void bad_records_are_refused(void **state)
                 assert_int_equal(nfb_writer_end(w), NFB_OK);
                 nfb_writer_free(w);
                 if (same) {
-                    if (o.len != want.len ||
-                        memcmp(o.data, want.data, o.len) != 0)
+                    if (o.n != want.n || memcmp(o.p, want.p, o.n) != 0)
                         fail_msg("%s, flags %u, bad record %d: the output "
                                  "is not that of the good records alone",
                                  format, layouts[l], k);
                 } else {
-                    assert_true(o.len > 0);
+                    assert_true(o.n > 0);
                 }
-                free(o.data);
+                free(o.p);
             }
-            free(want.data);
+            free(want.p);
         }
     }
     /* json, yaml, csv and tsv at least. */
@@ -220,7 +198,7 @@ static void absent_fields_are_not_checked(void **state)
         assert_int_equal(nfb_writer_record(w, &b), NFB_OK);
         assert_int_equal(nfb_writer_end(w), NFB_OK);
         nfb_writer_free(w);
-        free(o.data);
+        free(o.p);
     }
 }
 
@@ -236,15 +214,15 @@ static void nothing_after_end(void **state)
                 nfb_backup g = good(), b = bad(0);
                 if (records) assert_int_equal(nfb_writer_record(w, &g), NFB_OK);
                 assert_int_equal(nfb_writer_end(w), NFB_OK);
-                size_t len = o.len, calls = o.calls;
+                size_t len = o.n, calls = o.calls;
                 assert_int_equal(nfb_writer_record(w, &g), NFB_ESTATE);
                 assert_int_equal(nfb_writer_record(w, &b), NFB_ESTATE);
                 assert_int_equal(nfb_writer_end(w), NFB_ESTATE);
                 assert_int_equal(nfb_writer_record(w, &g), NFB_ESTATE);
-                assert_int_equal(o.len, len);
+                assert_int_equal(o.n, len);
                 assert_int_equal(o.calls, calls);
                 nfb_writer_free(w);
-                free(o.data);
+                free(o.p);
             }
         }
     }
@@ -262,8 +240,8 @@ static void null_handles(void **state)
     assert_int_equal(nfb_writer_record(w, &g), NFB_OK);
     assert_int_equal(nfb_writer_end(w), NFB_OK);
     nfb_writer_free(w);
-    assert_true(o.len > 0);
-    free(o.data);
+    assert_true(o.n > 0);
+    free(o.p);
 }
 
 int main(void)
