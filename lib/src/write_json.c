@@ -150,11 +150,13 @@ static unsigned char *copy_short(unsigned char *d, const char *s, size_t n)
     if (n > 16) {
         memcpy(d, s, n);
     } else if (n >= 8) {
+        size_t last = n - 8; /* where the last 8 bytes begin */
         memcpy(d, s, 8);
-        memcpy(d + n - 8, s + n - 8, 8);
+        memcpy(d + last, s + last, 8);
     } else if (n >= 4) {
+        size_t last = n - 4;
         memcpy(d, s, 4);
-        memcpy(d + n - 4, s + n - 4, 4);
+        memcpy(d + last, s + last, 4);
     } else {
         for (size_t i = 0; i < n; i++)
             d[i] = (unsigned char)s[i];
