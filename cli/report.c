@@ -127,6 +127,12 @@ static void end_line(void)
 }
 
 static void put_vf(const char *fmt, va_list ap)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 0)))
+#endif
+    ;
+
+static void put_vf(const char *fmt, va_list ap)
 {
     va_list cp;
     va_copy(cp, ap);

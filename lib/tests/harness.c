@@ -43,6 +43,12 @@ static void gb_put(growbuf *b, const void *data, size_t len)
 }
 
 static void gb_printf(growbuf *b, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+static void gb_printf(growbuf *b, const char *fmt, ...)
 {
     char t[2048];
     va_list ap;

@@ -1510,8 +1510,8 @@ static void limit_string(void **state)
     static const char *const long_tokens[] = {
         "{\"id\":123456789012345678901234567}",
         "{\"abcdefghijklmnopqrstuvwxyz\":1}",
-        "{\"data\":{\"backups\":[]},\"rawResponse\":["
-        "\"abcdefghijklmnopqrstuvwxyz\"]}",
+        ("{\"data\":{\"backups\":[]},\"rawResponse\":["
+         "\"abcdefghijklmnopqrstuvwxyz\"]}"),
     };
     for (size_t i = 0; i < 3; i++) {
         snprintf(in, sizeof in, "%s\n%s", long_tokens[i], B1);

@@ -408,8 +408,8 @@ static void cli_list(void **state)
     char *in = slurp("cli-list.yaml", &len);
     char *log = run_split(in, len, NULL, split_whole, NULL, NULL);
     const char *want[] = {
-        "1:1 {\n1:1 key backups\n2:3 [\n2:5 {\n2:5 key id\n"
-        "2:9 string example-backup\n",
+        ("1:1 {\n1:1 key backups\n2:3 [\n2:5 {\n2:5 key id\n"
+         "2:9 string example-backup\n"),
         "\n16:5 {\n16:5 key id\n16:9 string nightly-dump-0042\n",
         "\n29:11 key retentionTime\n29:26 number 30\n",
         "\n35:46 }\n35:46 ]\n35:46 }\n"};
