@@ -55,6 +55,8 @@ typedef struct output {
     int direct;      /* not a regular file or a new name: written in place */
     int broken_pipe; /* the reader of stdout went away */
     int error;       /* errno of a failed write */
+    int bom;         /* --bom: a UTF-8 byte order mark before the first
+                        bytes written (then cleared) */
 } output;
 
 /* At start, before anything is opened: fds 0-2 open (/dev/null for a

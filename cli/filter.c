@@ -3,6 +3,7 @@
  * their counts are never filtered. */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli.h"
 
@@ -40,17 +41,24 @@ static const char *source_name(int i)
     return nfb_source_type_name((nfb_source_type)i);
 }
 
-/* The index of name in the library's list of enum names, or -1. */
+/* The index of name in the library's list of enum names, in any case
+ * (FAILED is failed), or -1. */
 static int find_name(const char *item, size_t len, const char *(*name_of)(int))
 {
     const char *name;
     for (int i = 0; (name = name_of(i)) != NULL; i++)
-        if (strlen(name) == len && memcmp(name, item, len) == 0) return i;
+        if (strlen(name) == len && strncasecmp(name, item, len) == 0) return i;
     return -1;
 }
 
+static int is_blank(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
 /* A comma-separated list of enum names into a bit set (added to *bits, so
- * that a repeated option widens the choice). */
+ * that a repeated option widens the choice). Blanks around a name are
+ * left out ("failed, aborted"). */
 static int parse_list(const char *arg, unsigned *bits, const char *option,
                       const char *what, const char *(*name_of)(int),
                       unsigned none_bit, char *err, size_t errlen)
@@ -59,10 +67,14 @@ static int parse_list(const char *arg, unsigned *bits, const char *option,
     for (;;) {
         const char *end = strchr(p, ',');
         size_t len = end ? (size_t)(end - p) : strlen(p);
+        while (len && is_blank(*p))
+            p++, len--;
+        while (len && is_blank(p[len - 1]))
+            len--;
         int i = find_name(p, len, name_of);
         if (i >= 0)
             *bits |= 1u << i;
-        else if (none_bit && len == 4 && memcmp(p, "none", 4) == 0)
+        else if (none_bit && len == 4 && strncasecmp(p, "none", 4) == 0)
             *bits |= none_bit;
         else
             return bad_name(err, errlen, option, what, p, len, name_of,

@@ -33,6 +33,8 @@ static const char usage_text[] =
     "      --no-header         csv/tsv: no header row\n"
     "      --crlf              csv/tsv: CRLF line ends (RFC 4180)\n"
     "      --no-formula-guard  csv/tsv: no ' before cells starting =+-@...\n"
+    "      --bom               csv/tsv: a UTF-8 byte order mark first, for\n"
+    "                          spreadsheets to read non-ASCII text as UTF-8\n"
     "      --from json|yaml    read every input as JSON or YAML (default: "
     "told\n"
     "                          from each input's first bytes)\n"
@@ -44,8 +46,11 @@ static const char usage_text[] =
     "      --progress          progress line on stderr (default: on a tty)\n"
     "      --no-progress       no progress line\n"
     "      --max-depth N       nesting limit (default 64)\n"
-    "      --max-string N      bytes of one string, key or number, 1 to\n"
-    "                          1073741824 (default 1048576)\n"
+    "      --max-string N      bytes of one string, key or number, 1 to 1G\n"
+    "                          (default 1M); raises --max-record to 4 N\n"
+    "      --max-record N      bytes of one record's strings, 1 to 4G\n"
+    "                          (default 4M, or 4 times --max-string);\n"
+    "                          N may end in K, M or G (KiB, MiB, GiB)\n"
     "      --max-diagnostics N print at most N diagnostics; the summary\n"
     "                          still counts all of them\n"
     "  -j, --jobs N            read each large JSON file with N threads (0:\n"
@@ -72,6 +77,9 @@ static const char usage_text[] =
     "0.4% of the exact value) and its maximum (exact). --to json writes one\n"
     "JSON object; errors and warnings count the diagnostics of all input.\n"
     "\n"
+    "An option that does not apply to the command or format is a usage\n"
+    "error.\n"
+    "\n"
     "Exit status: 0 all input valid (warnings allowed), 1 some input invalid,\n"
     "2 usage error, 3 I/O or system error.\n";
 
@@ -89,6 +97,8 @@ enum {
     OPT_COLOR,
     OPT_MAX_DEPTH,
     OPT_MAX_STRING,
+    OPT_MAX_RECORD,
+    OPT_BOM,
     OPT_MAX_DIAGNOSTICS,
     OPT_PROGRESS,
     OPT_NO_PROGRESS,
@@ -116,6 +126,8 @@ static const struct option long_options[] = {
     {"quiet", no_argument, NULL, 'q'},
     {"max-depth", required_argument, NULL, OPT_MAX_DEPTH},
     {"max-string", required_argument, NULL, OPT_MAX_STRING},
+    {"max-record", required_argument, NULL, OPT_MAX_RECORD},
+    {"bom", no_argument, NULL, OPT_BOM},
     {"max-diagnostics", required_argument, NULL, OPT_MAX_DIAGNOSTICS},
     {"jobs", required_argument, NULL, 'j'},
     {"progress", no_argument, NULL, OPT_PROGRESS},
@@ -128,13 +140,76 @@ static const struct option long_options[] = {
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0}};
 
+/* Where each option applies: the commands, and for convert and stats the
+ * format of --to. */
+enum {
+    W_VALIDATE = 1u << 0,
+    W_STATS_TEXT = 1u << 1,
+    W_STATS_JSON = 1u << 2,
+    W_JSON = 1u << 3,
+    W_YAML = 1u << 4,
+    W_CSV = 1u << 5,
+    W_TSV = 1u << 6,
+    W_XLSX = 1u << 7,
+    W_STATS = W_STATS_TEXT | W_STATS_JSON,
+    W_CONVERT = W_JSON | W_YAML | W_CSV | W_TSV | W_XLSX,
+    W_ANY = W_VALIDATE | W_STATS | W_CONVERT
+};
+
+/* The formats of convert --to, in the order of their W_ bits. */
+static const char *const convert_formats[] = {"json", "yaml", "csv", "tsv",
+                                              "xlsx"};
+
+/* The one place that says which option applies where: an option given
+ * where its row does not say so is a usage error (check_job). -h and -V
+ * apply everywhere and end the run at once. */
+static const struct applies {
+    int opt;          /* as getopt_long returns it */
+    const char *name; /* as the usage message names it */
+    unsigned where;   /* W_* */
+} applies[] = {
+    {'t', "--to", W_CONVERT | W_STATS},
+    {'o', "-o/--output", W_CONVERT | W_STATS},
+    {OPT_PRETTY, "--pretty", W_JSON},
+    {OPT_ENVELOPE, "--envelope", W_JSON | W_YAML},
+    {OPT_ARRAY, "--array", W_JSON | W_YAML},
+    {OPT_COLUMNS, "--columns", W_CSV | W_TSV | W_XLSX},
+    {OPT_NO_HEADER, "--no-header", W_CSV | W_TSV},
+    {OPT_CRLF, "--crlf", W_CSV | W_TSV},
+    {OPT_NO_FORMULA_GUARD, "--no-formula-guard", W_CSV | W_TSV},
+    {OPT_BOM, "--bom", W_CSV | W_TSV},
+    {OPT_STATUS, "--status", W_CONVERT | W_STATS},
+    {OPT_SOURCE_TYPE, "--source-type", W_CONVERT | W_STATS},
+    {OPT_SINCE, "--since", W_CONVERT | W_STATS},
+    {OPT_UNTIL, "--until", W_CONVERT | W_STATS},
+    {OPT_FROM, "--from", W_ANY},
+    {OPT_STRICT, "--strict", W_ANY},
+    {OPT_DIAGNOSTICS, "--diagnostics", W_ANY},
+    {OPT_COLOR, "--color", W_ANY},
+    {'q', "-q/--quiet", W_ANY},
+    {OPT_PROGRESS, "--progress", W_ANY},
+    {OPT_NO_PROGRESS, "--no-progress", W_ANY},
+    {OPT_MAX_DEPTH, "--max-depth", W_ANY},
+    {OPT_MAX_STRING, "--max-string", W_ANY},
+    {OPT_MAX_RECORD, "--max-record", W_ANY},
+    {OPT_MAX_DIAGNOSTICS, "--max-diagnostics", W_ANY},
+    {'j', "-j/--jobs", W_ANY},
+};
+enum { N_APPLIES = sizeof applies / sizeof *applies };
+
+/* The largest --max-record: four strings of the largest --max-string. */
+#define MAX_RECORD_LIMIT ((uint64_t)4 * NFB_MAX_STRING_LIMIT)
+
 typedef struct job {
     const char *format; /* NULL: validate */
     const char *output;
     const char *columns;
     unsigned write_flags;
     unsigned read_flags;
+    int bom; /* --bom */
     size_t max_depth, max_string;
+    uint64_t max_record;            /* 0: not given */
+    unsigned char given[N_APPLIES]; /* the options given, by row */
     report rp;
     int color;    /* -1 auto */
     int progress; /* PROGRESS_AUTO, _ON or _OFF */
@@ -159,6 +234,37 @@ static int usage_error(const char *fmt, ...)
 
 /* A decimal number from min to max: digits only (no sign, no spaces),
  * checked for overflow. Returns -1 when s is not one. */
+static int parse_number(const char *s, uint64_t min, uint64_t max,
+                        uint64_t *out);
+
+/* A size: a number of bytes, or of KiB, MiB or GiB with the suffix K, M or
+ * G (in any case, and iB after it allowed: 8M, 8m, 8MiB). Returns -1 when
+ * s is not one or it is not from min to max. */
+static int parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+    size_t n = strspn(s, "0123456789");
+    const char *suffix = s + n;
+    unsigned shift = 0;
+    if (*suffix) {
+        const char *units = "kKmMgG";
+        const char *u = strchr(units, *suffix);
+        if (!u || !*u) return -1;
+        shift = 10 * (unsigned)((u - units) / 2 + 1);
+        if (suffix[1] && strcmp(suffix + 1, "iB") != 0) return -1;
+    }
+    char digits[24];
+    uint64_t v;
+    if (n == 0 || n >= sizeof digits) return -1;
+    memcpy(digits, s, n);
+    digits[n] = '\0';
+    if (parse_number(digits, 0, UINT64_MAX >> shift, &v) != 0) return -1;
+    v <<= shift;
+    if (v < min || v > max) return -1;
+    *out = v;
+    return 0;
+}
+
+/* A decimal number from min to max. */
 static int parse_number(const char *s, uint64_t min, uint64_t max,
                         uint64_t *out)
 {
@@ -323,6 +429,7 @@ static int run_job(job *j, char **files, int nfiles)
     if (j->flt.active) ctx.rn.flt = &j->flt;
     int rc = open_sinks(j, &ctx, &out);
     if (rc != GO_ON) return rc;
+    if (ctx.rn.w) out.bom = j->bom; /* before the first byte written */
 
     nfb_reader_config cfg;
     nfb_reader_config_init(&cfg);
@@ -332,6 +439,12 @@ static int run_job(job *j, char **files, int nfiles)
     cfg.flags = j->read_flags;
     if (j->max_depth) cfg.max_depth = j->max_depth;
     if (j->max_string) cfg.max_string = j->max_string;
+    /* A record holds its strings: room for four of the longest, unless
+     * --max-record says otherwise. */
+    uint64_t rec = j->max_record;
+    if (!rec && (uint64_t)4 * cfg.max_string > cfg.max_record)
+        rec = (uint64_t)4 * cfg.max_string;
+    if (rec) cfg.max_record = rec < SIZE_MAX ? (size_t)rec : SIZE_MAX;
     nfb_error rerr;
     nfb_reader *r = nfb_reader_create(&cfg, &rerr);
     if (!r) {
@@ -373,11 +486,16 @@ static int run_job(job *j, char **files, int nfiles)
 static int set_option(job *j, int c, const char *arg)
 {
     uint64_t num;
+    for (int i = 0; i < N_APPLIES; i++)
+        if (applies[i].opt == c) j->given[i] = 1;
     switch (c) {
     case 't':
         j->format = arg;
         break;
     case 'o':
+        if (!*arg)
+            return usage_error("-o/--output takes a file name, found an "
+                               "empty string");
         j->output = arg;
         break;
     case 'q':
@@ -403,6 +521,9 @@ static int set_option(job *j, int c, const char *arg)
         break;
     case OPT_NO_FORMULA_GUARD:
         j->write_flags |= NFB_WRITE_NO_FORMULA_GUARD;
+        break;
+    case OPT_BOM:
+        j->bom = 1;
         break;
     case OPT_STRICT:
         j->read_flags |= NFB_READ_STRICT;
@@ -444,11 +565,18 @@ static int set_option(job *j, int c, const char *arg)
         j->max_depth = (size_t)num;
         break;
     case OPT_MAX_STRING:
-        if (parse_number(arg, 1, NFB_MAX_STRING_LIMIT, &num))
-            return usage_error("--max-string takes a number from 1 to "
-                               "%zu, not '%s'",
+        if (parse_size(arg, 1, NFB_MAX_STRING_LIMIT, &num))
+            return usage_error("--max-string takes a size from 1 to %zu "
+                               "(1G), not '%s'",
                                NFB_MAX_STRING_LIMIT, arg);
         j->max_string = (size_t)num;
+        break;
+    case OPT_MAX_RECORD:
+        if (parse_size(arg, 1, MAX_RECORD_LIMIT, &num))
+            return usage_error("--max-record takes a size from 1 to %llu "
+                               "(4G), not '%s'",
+                               (unsigned long long)MAX_RECORD_LIMIT, arg);
+        j->max_record = num;
         break;
     case OPT_MAX_DIAGNOSTICS:
         if (parse_number(arg, 0, UINT64_MAX, &j->rp.max_shown))
@@ -496,33 +624,91 @@ static int set_option(job *j, int c, const char *arg)
     return GO_ON;
 }
 
+/* Where mask applies, in words: "convert --to csv or tsv", "convert and
+ * stats". */
+static void describe(unsigned mask, char *buf, size_t size)
+{
+    const char *part[8];
+    char fmts[64] = "convert --to ";
+    int n = 0;
+    if (mask & W_VALIDATE) part[n++] = "validate";
+    if ((mask & W_CONVERT) == W_CONVERT) {
+        part[n++] = "convert";
+    } else if (mask & W_CONVERT) {
+        int k = 0, total = 0;
+        for (int i = 0; i < 5; i++)
+            total += (mask & (W_JSON << i)) != 0;
+        for (int i = 0; i < 5; i++) {
+            if (!(mask & (W_JSON << i))) continue;
+            if (k) strcat(fmts, k == total - 1 ? " or " : ", ");
+            strcat(fmts, convert_formats[i]);
+            k++;
+        }
+        part[n++] = fmts;
+    }
+    if ((mask & W_STATS) == W_STATS)
+        part[n++] = "stats";
+    else if (mask & W_STATS)
+        part[n++] = mask & W_STATS_TEXT ? "stats --to text" : "stats --to json";
+    buf[0] = '\0';
+    for (int i = 0; i < n; i++) {
+        if (i)
+            strncat(buf, i == n - 1 ? " and " : ", ", size - strlen(buf) - 1);
+        strncat(buf, part[i], size - strlen(buf) - 1);
+    }
+}
+
+/* Refuses the options given that do not apply to the command and format
+ * (its W_ bit; 0 for a format the writers will refuse by name). */
+static int check_applies(const job *j, unsigned target, const char *cmd)
+{
+    if (!target) return GO_ON;
+    for (int i = 0; i < N_APPLIES; i++) {
+        if (!j->given[i] || (applies[i].where & target)) continue;
+        char where[128];
+        describe(applies[i].where, where, sizeof where);
+        if (j->format && target != W_VALIDATE)
+            return usage_error("%s is for %s, not for %s --to %s",
+                               applies[i].name, where, cmd, j->format);
+        return usage_error("%s is for %s, not for %s", applies[i].name, where,
+                           cmd);
+    }
+    return GO_ON;
+}
+
 /* The options that go together, once all are read. Returns GO_ON or a
  * usage error's exit status. */
 static int check_job(job *j, int validate, int convert, int audit)
 {
+    unsigned target = 0;
+    if (validate) target = W_VALIDATE;
+    if (audit)
+        target = j->format && strcmp(j->format, "json") == 0 ? W_STATS_JSON
+                                                             : W_STATS_TEXT;
+    for (int i = 0; convert && j->format && i < 5; i++)
+        if (strcmp(j->format, convert_formats[i]) == 0) target = W_JSON << i;
     if (convert && !j->format) return usage_error("convert needs --to FORMAT");
+    if (audit && j->format && strcmp(j->format, "text") &&
+        strcmp(j->format, "json"))
+        return usage_error("stats --to: expected text or json, found "
+                           "\"%s\"",
+                           j->format);
+    int rc = check_applies(j, target,
+                           validate  ? "validate"
+                           : convert ? "convert"
+                                     : "stats");
+    if (rc != GO_ON) return rc;
     if (convert && strcmp(j->format, "xlsx") == 0 &&
         (!j->output || strcmp(j->output, "-") == 0))
         return usage_error("xlsx is a binary workbook: expected -o FILE, "
                            "found standard output");
     if (audit) {
-        if (j->format && strcmp(j->format, "text") && strcmp(j->format, "json"))
-            return usage_error("stats --to: expected text or json, found "
-                               "\"%s\"",
-                               j->format);
         j->stats = j->format && strcmp(j->format, "json") == 0 ? 2 : 1;
         j->format = NULL;
     }
-    if (validate && j->flt.active)
-        return usage_error("validate reads all of its input: --status, "
-                           "--source-type, --since and --until are for "
-                           "convert and stats");
     char ferr[256];
     if (filter_check(&j->flt, ferr, sizeof ferr) != 0)
         return usage_error("%s", ferr);
-    if (validate && (j->format || j->output))
-        return usage_error("validate writes no output: --to and -o are for "
-                           "convert");
     return GO_ON;
 }
 
@@ -559,6 +745,10 @@ int main(int argc, char **argv)
     if (!validate && !convert && !audit)
         return usage_error("unknown command '%s'", cmd);
 
+    /* getopt's messages name the program as argv[0] does: nfbackup, as
+     * every other message, rather than the path it was run by. */
+    static char progname[] = "nfbackup";
+    argv[0] = progname;
     int c, rc;
     optind = 2;
     while ((c = getopt_long(argc, argv, "t:o:qj:hV", long_options, NULL)) !=

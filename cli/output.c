@@ -335,10 +335,8 @@ int output_open(output *o, const char *path)
     return 0;
 }
 
-int output_write(void *ctx, const void *data, size_t len)
+static int write_all(output *o, const char *p, size_t len)
 {
-    output *o = ctx;
-    const char *p = data;
     while (len) {
         ssize_t n = write(o->fd, p, len);
         if (n < 0 && errno == EINTR) continue;
@@ -353,6 +351,19 @@ int output_write(void *ctx, const void *data, size_t len)
         len -= (size_t)n;
     }
     return 0;
+}
+
+int output_write(void *ctx, const void *data, size_t len)
+{
+    output *o = ctx;
+    /* --bom: once, before the first bytes, however many inputs there are
+     * (the writer's blocks are written here, never before open_sinks has
+     * set it). */
+    if (o->bom && len) {
+        o->bom = 0;
+        if (write_all(o, "\xEF\xBB\xBF", 3) != 0) return -1;
+    }
+    return write_all(o, data, len);
 }
 
 int output_close(output *o, int discard)

@@ -411,7 +411,7 @@ void report_end(report *rp, const nfb_reader_stats *st)
     put_u64(st->documents);
     puts_(st->documents == 1 ? " document; " : " documents; ");
     put_counts(rp, 1, st->errors);
-    puts_(st->errors || st->warnings ? "; " : ", ");
+    puts_("; "); /* the same with and without diagnostics */
     put_counts(rp, 0, st->warnings);
     end_line();
 }

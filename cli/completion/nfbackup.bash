@@ -5,11 +5,17 @@
 
 # The option lists are checked against `nfbackup --help` by the tests.
 _nfbackup_opts_read='--from --strict --diagnostics= --color= --quiet --progress
-    --no-progress --max-depth --max-string --max-diagnostics --jobs --help
-    --version'
+    --no-progress --max-depth --max-string --max-record --max-diagnostics
+    --jobs --help --version'
 _nfbackup_opts_output='--to --output'
+# The options of convert's formats (what `nfbackup --help` says of each):
+# once --to is given, only those of its format are offered.
 _nfbackup_opts_convert='--pretty --envelope --array --columns --no-header
-    --crlf --no-formula-guard'
+    --crlf --no-formula-guard --bom'
+_nfbackup_opts_json='--pretty --envelope --array'
+_nfbackup_opts_yaml='--envelope --array'
+_nfbackup_opts_csv='--columns --no-header --crlf --no-formula-guard --bom'
+_nfbackup_opts_xlsx='--columns'
 _nfbackup_opts_filter='--status --source-type --since --until'
 # What `nfbackup formats` lists, for when the command cannot be run.
 _nfbackup_formats='json yaml csv tsv xlsx'
@@ -115,8 +121,8 @@ _nfbackup()
         _nfbackup_words 'auto always never'
         return
         ;;
-    --since | --until | --max-depth | --max-string | --max-diagnostics | \
-        -j | --jobs)
+    --since | --until | --max-depth | --max-string | --max-record | \
+        --max-diagnostics | -j | --jobs)
         return # a value of the user's
         ;;
     esac
@@ -126,8 +132,21 @@ _nfbackup()
         case $cmd in
         validate) opts="$_nfbackup_opts_read" ;;
         convert)
-            opts="$_nfbackup_opts_read $_nfbackup_opts_output
-                $_nfbackup_opts_convert $_nfbackup_opts_filter"
+            local fmt='' fopts=$_nfbackup_opts_convert
+            for ((i = 2; i < COMP_CWORD; i++)); do
+                case ${COMP_WORDS[i]} in
+                -t | --to) fmt=${COMP_WORDS[i + 1]} ;;
+                --to=*) fmt=${COMP_WORDS[i]#--to=} ;;
+                esac
+            done
+            case $fmt in
+            json) fopts=$_nfbackup_opts_json ;;
+            yaml) fopts=$_nfbackup_opts_yaml ;;
+            csv | tsv) fopts=$_nfbackup_opts_csv ;;
+            xlsx) fopts=$_nfbackup_opts_xlsx ;;
+            esac
+            opts="$_nfbackup_opts_read $_nfbackup_opts_output $fopts
+                $_nfbackup_opts_filter"
             ;;
         stats)
             opts="$_nfbackup_opts_read $_nfbackup_opts_output

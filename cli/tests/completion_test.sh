@@ -44,6 +44,10 @@ expect "commands" "$(printf '%s\n' validate convert stats formats)" "$nfbackup" 
 expect "global options" "$(printf '%s\n' --help --version)" "$nfbackup" -
 expect "no option of convert for validate" "" "$nfbackup" validate --to
 expect "long option" "--no-formula-guard" "$nfbackup" convert --no-f
+# Once --to is given, only the options of that format.
+expect "csv options" "$(printf '%s\n' --bom)" "$nfbackup" convert --to csv --b
+expect "no csv option for json" "" "$nfbackup" convert --to json --cr
+expect "no csv option for yaml" "" "$nfbackup" convert --to=yaml --no-h
 
 # Long options: the union over the commands is what --help lists.
 help_opts=$("$nfbackup" --help | grep -E '^ +-' | grep -oE -- '--[a-z][a-z0-9-]*' | sort -u)

@@ -6,7 +6,8 @@ to the json output's), over every fixture in testdata/forms and the
 adversarial set; with the guard on, exactly the cells that start with a
 guarded character or with ' gain a leading ', so that removing one leading
 ' from every cell that has one gives back the values. TSV the same. Then --columns, unknown
-and bad column lists (exit 2), --no-header, --crlf, a header with no
+and bad column lists (exit 2), --no-header, --crlf, --bom (read back with
+the utf-8-sig codec), a header with no
 records, and many inputs giving one header and rows in input order.
 
 usage: csv_roundtrip.py NFBACKUP SOURCE_DIR"""
@@ -232,6 +233,18 @@ def main():
             fail("tsv --crlf: %r" % tcrlf[:200])
         out = run(["--to", "csv", "--crlf", "--no-formula-guard", adv]).stdout
         compare("--crlf adversarial", recs, rows(out, ","), COLUMNS, False)
+
+        # --bom: one UTF-8 byte order mark first, which Python's utf-8-sig
+        # codec (as spreadsheets do) takes away, leaving the same rows.
+        for fmt, delim in (("csv", ","), ("tsv", "\t")):
+            out = run(["--to", fmt, "--bom", "--no-formula-guard", adv]).stdout
+            # (values of the adversarial set hold U+FEFF themselves)
+            plain = run(["--to", fmt, "--no-formula-guard", adv]).stdout
+            if out != b"\xef\xbb\xbf" + plain:
+                fail("--bom %s: output starts %r" % (fmt, out[:10]))
+            got = list(csv.reader(io.StringIO(out.decode("utf-8-sig"),
+                                              newline=""), delimiter=delim))
+            compare("--bom %s adversarial" % fmt, recs, got, COLUMNS, False)
 
         # No record: the header alone, or nothing with --no-header.
         err_form = os.path.join(FORMS, "api-error.json")

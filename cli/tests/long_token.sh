@@ -32,9 +32,10 @@ rc=$?
 grep -q '^nfbackup: out of memory$' "$tmp/err" ||
     fail "no out of memory message: $(cat "$tmp/err")"
 
-# With room, the token is read whole: the record is over its own limit
-# (--max-string raises the token limit only), reported at the id.
-token 20000000 | (ulimit -v 400000; exec "$BIN" validate --max-string 100000000) \
+# With room, the token is read whole: the record is over the limit that
+# --max-record keeps at 4 MiB (--max-string alone would raise it too),
+# reported at the id.
+token 20000000 | (ulimit -v 400000; exec "$BIN" validate --max-string 100000000 --max-record 4M) \
     >"$tmp/out" 2>"$tmp/err"
 rc=$?
 [ "$rc" -eq 1 ] || fail "20 MB token with room: exit $rc, not 1: $(cat "$tmp/err")"
