@@ -223,6 +223,9 @@ static nfb_result feed_front(nfb_reader *r, const unsigned char *p, size_t n)
 /* The format is known: its front end starts. */
 static nfb_result start_front(nfb_reader *r)
 {
+    /* libyaml cannot parse bytes again: a value that begins a document is
+     * only of the wrong type there. */
+    r->dec.can_restart = r->format != FMT_YAML;
     if (r->format != FMT_YAML) return NFB_OK;
     if (!r->yaml) {
         r->yaml = nfb__yaml_new(&r->alloc, &r->dec, &r->dg, r->cfg.max_string);
