@@ -601,6 +601,16 @@ nfb_result nfb__json_begin(nfb__json *j)
     return parser_reset(j) ? NFB_OK : NFB_ENOMEM;
 }
 
+void nfb__json_skip_white(nfb__json *j, uint64_t off, uint64_t line,
+                          uint64_t line_start, uint64_t prev_line_start)
+{
+    j->abs = j->tok_end = j->tok_prev_end = off;
+    j->line = line;
+    j->line_start = line_start;
+    j->prev_line_start = prev_line_start;
+    j->line_white = 1;
+}
+
 /* ---- syntax errors ----------------------------------------------------- */
 
 /* Where a syntax error is, the same however the input was split. After an
