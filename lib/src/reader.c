@@ -297,9 +297,11 @@ static nfb_result feed_detect(nfb_reader *r, const unsigned char *p, size_t n,
     for (;;) {
         size_t take = DETECT_MAX - r->detect_len;
         if (take > n) take = n;
-        if (take) memcpy(r->detect + r->detect_len, p, take);
-        r->detect_len += take;
-        p += take, n -= take;
+        if (take) { /* p is NULL at the end of the input */
+            memcpy(r->detect + r->detect_len, p, take);
+            r->detect_len += take;
+            p += take, n -= take;
+        }
         if (r->detect_len == DETECT_MAX && !end) drop_white(r);
         r->format = detect(r, end || (n && r->detect_len == DETECT_MAX));
         if (r->format != FMT_UNKNOWN) break;
