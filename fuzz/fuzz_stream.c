@@ -60,35 +60,76 @@
 
 enum { N_MAX = 12, ID_MAX = 24 };
 
-/* The example backup with its id left out: "id":"<id>" goes first. */
-#define BACKUP_REST                                                            \
-    "\"name\":\"Example Backup\",\"status\":\"completed\",\"createdAt\":"      \
-    "\"2021-01-20T11:19:53.175Z\",\"completedAt\":"                            \
-    "\"2021-01-20T11:19:54.494Z\",\"config\":{\"source\":{\"type\":"           \
-    "\"snapshot\"},\"size\":\"1234\",\"addonVersion\":\"4.4.8\"},"             \
+/* The example backup's members, for backups in several key orders; @ is
+ * the id. */
+#define ID "\"id\":\"@\""
+#define NAME "\"name\":\"Example Backup\""
+#define STATUS "\"status\":\"completed\""
+#define CREATED "\"createdAt\":\"2021-01-20T11:19:53.175Z\""
+#define COMPLETED "\"completedAt\":\"2021-01-20T11:19:54.494Z\""
+#define CONFIG                                                                 \
+    "\"config\":{\"source\":{\"type\":\"snapshot\"},\"size\":\"1234\","        \
+    "\"addonVersion\":\"4.4.8\",\"additionalDestinations\":[{"                 \
+    "\"destinationId\":\"x\",\"retentionTime\":30,\"type\":\"custom\"}]}"
+#define LAST                                                                   \
     "\"lastRestore\":{\"restoreTimestamp\":\"2021-01-20T11:19:54.494Z\","      \
-    "\"status\":\"completed\",\"completedAt\":\"2021-01-20T11:19:54.494Z\"}}"
+    "\"status\":\"completed\",\"completedAt\":\"2021-01-20T11:19:54.494Z\"}"
+#define BACKUP_REST                                                            \
+    NAME "," STATUS "," CREATED "," COMPLETED "," CONFIG "," LAST "}"
+#define RAW "\"rawResponse\":{\"size\":0,\"timeout\":0,\"list\":[{\"a\":1}]}"
+#define REQUEST                                                                \
+    "\"request\":{\"url\":\"https://api.northflank.com/v1/projects/p/addons/"  \
+    "a/backups/x\",\"method\":\"get\",\"headers\":{\"Accept\":\"json\"}}"
+#define PAGINATION "\"pagination\":{\"hasNextPage\":false,\"cursor\":null}"
 
-/* The forms, with @ for the id. */
+/* The forms, with @ for the id: every form README's "What it reads" lists
+ * that holds a backup, the backup's keys in several orders. */
 static const char *const forms[] = {
-    "{\"data\":{\"id\":\"@\"," BACKUP_REST "}",
-    "{\"id\":\"@\"," BACKUP_REST,
-    "{\"data\":{\"id\":\"@\"," BACKUP_REST ",\"rawResponse\":{\"size\":0,"
-    "\"timeout\":0},\"request\":{\"url\":\"https://api.northflank.com/v1/"
-    "projects/p/addons/a/backups/x\",\"method\":\"get\"}}",
+    "{\"data\":{" ID "," BACKUP_REST "}",
+    "{" ID "," BACKUP_REST,
+    "{\"data\":{" ID "," BACKUP_REST "," RAW "," REQUEST "}",
     "{\n  \"data\": {\n    \"id\": \"@\",\n    \"name\": \"Example Backup\",\n"
     "    \"status\": \"completed\",\n"
     "    \"createdAt\": \"2021-01-20T11:19:53.175Z\",\n"
     "    \"completedAt\": \"2021-01-20T11:19:54.494Z\",\n"
     "    \"config\": {\n      \"source\": {\n        \"type\": \"snapshot\"\n"
     "      },\n      \"size\": \"1234\"\n    }\n  }\n}",
+    "{" NAME "," ID "," STATUS "," CREATED "," COMPLETED "," CONFIG "," LAST
+    "}",
+    "{" STATUS "," CONFIG "," CREATED "," COMPLETED "," ID "," NAME "}",
+    "{" LAST "," COMPLETED "," CONFIG "," NAME "," STATUS "," CREATED "," ID
+    "}",
+    "{" RAW "," REQUEST ",\"data\":{" ID "," BACKUP_REST "}",
+    "{" REQUEST ",\"data\":{" NAME "," ID "," STATUS "," CREATED "," COMPLETED
+    "," CONFIG "}," RAW "}",
+    "{\"data\":{\"backups\":[{" ID "," BACKUP_REST "]}," PAGINATION "}",
+    "{" PAGINATION ",\"data\":{\"backups\":[{" STATUS "," CREATED "," COMPLETED
+    "," CONFIG "," ID "," NAME "}]}}",
+    "{\"backups\":[{" NAME "," ID "," STATUS "," CREATED "," COMPLETED
+    "," CONFIG "}]}",
+    "[{" ID "," BACKUP_REST "]",
+    "[{\"data\":{" ID "," BACKUP_REST "}]",
+    "[{" RAW ",\"data\":{" NAME "," STATUS "," ID "," CREATED "," COMPLETED
+    "," CONFIG "}}]",
 };
 enum { N_FORMS = sizeof forms / sizeof *forms };
 
 static const char *const seps[] = {"", "\n", "\r\n", " ", "  \t"};
 enum { N_SEPS = sizeof seps / sizeof *seps };
 
-enum { C_NONE, C_WORD, C_CUT, C_CLOSE, C_STRING, C_WRONG_TYPE, N_KINDS };
+/* Corruptions; the last two are documents of the forms without a backup
+ * (an API error, a thrown error): no record, an error. */
+enum {
+    C_NONE,
+    C_WORD,
+    C_CUT,
+    C_CLOSE,
+    C_STRING,
+    C_WRONG_TYPE,
+    C_API_ERROR,
+    C_THROWN,
+    N_KINDS
+};
 
 typedef struct doc {
     char id[ID_MAX];
@@ -116,38 +157,95 @@ static void put(buf *b, const char *s, size_t n)
     b->p[b->n] = 0;
 }
 
-/* Where a cut at k bytes into text leaves the document open: inside a
- * string (the quotes before k are odd in number; the documents hold no
- * escaped quote), or right after a key whose value may be a whole
- * document ("data"), or inside the JS client's rawResponse and request,
- * which may hold anything. Returns a cut that is none of the latter: the
- * same, just before the key, or just before rawResponse. */
-static size_t safe_cut(const char *text, size_t k, bool *in_string)
+static bool key_before(const char *text, size_t e, const char *key)
 {
-    const char *client = strstr(text, ",\"rawResponse\":");
-    if (client && k > (size_t)(client - text)) k = (size_t)(client - text);
-    size_t quotes = 0;
-    for (size_t i = 0; i < k; i++)
-        quotes += text[i] == '"';
-    *in_string = quotes % 2 == 1;
-    if (*in_string) return k;
-    static const char *const keys[] = {
-        "\"data\":", "\"rawResponse\":", "\"request\":"};
-    size_t e = k;
-    while (e > 0 && (text[e - 1] == ' ' || text[e - 1] == '\n'))
-        e--;
-    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
-        size_t l = strlen(keys[i]);
-        if (e >= l && memcmp(text + e - l, keys[i], l) == 0) {
-            /* Before the key, and before the ',' or white space too. */
-            size_t c = e - l;
-            while (c > 1 && (text[c - 1] == ',' || text[c - 1] == ' ' ||
-                             text[c - 1] == '\n'))
-                c--;
-            return c;
+    size_t l = strlen(key);
+    return e >= l && memcmp(text + e - l, key, l) == 0;
+}
+
+/* Where a cut at k bytes into text leaves the document open, and a cut
+ * that the next document cannot continue as something that fits there.
+ * *in_string: the cut is inside a string (the quotes before k are odd in
+ * number; the documents hold no escaped quote). *loose: it is inside what
+ * the schema does not describe (rawResponse, request, pagination), or
+ * where their value is due: the next document is then found only at the
+ * start of a line. A cut where an object or an array is due (after
+ * "data":, "config":, "backups":, '[', or ',' in an array) leaves a value
+ * whose first key can fit there (`{"data":` and then a CLI form is an
+ * envelope missing its final '}'): it is moved before the key or the
+ * bracket, or, before the first byte, replaced by a bare word (returns
+ * 0). */
+static size_t safe_cut(const char *text, size_t k, bool *in_string, bool *loose)
+{
+    for (;;) {
+        /* The open brackets, and for each whether it is loose. */
+        char open[64];
+        bool lo[64];
+        size_t depth = 0, quotes = 0;
+        bool str = false;
+        for (size_t i = 0; i < k; i++) {
+            char c = text[i];
+            if (c == '"') {
+                str = !str, quotes++;
+                continue;
+            }
+            if (str) continue;
+            if (c == '{' || c == '[') {
+                bool l = depth && lo[depth - 1];
+                size_t e = i;
+                while (e > 0 && (text[e - 1] == ' ' || text[e - 1] == '\n'))
+                    e--;
+                l |= key_before(text, e, "\"rawResponse\":") ||
+                     key_before(text, e, "\"request\":") ||
+                     key_before(text, e, "\"pagination\":");
+                FUZZ_CHECK(depth < sizeof open);
+                open[depth] = c, lo[depth++] = l;
+            } else if (c == '}' || c == ']') {
+                depth--;
+            }
         }
+        *in_string = quotes % 2 == 1;
+        *loose = depth && lo[depth - 1];
+        if (*in_string) return k;
+        size_t e = k;
+        while (e > 0 && (text[e - 1] == ' ' || text[e - 1] == '\n'))
+            e--;
+        if (e == 0) return 0;
+        char last = text[e - 1];
+        size_t back = e; /* where to move a cut that must move */
+        if (last == ':') {
+            if (key_before(text, e, "\"rawResponse\":") ||
+                key_before(text, e, "\"request\":") ||
+                key_before(text, e, "\"pagination\":")) {
+                *loose = true;
+                return k;
+            }
+            if (*loose) return k;
+            /* The value due: an object or array moves the cut. */
+            size_t v = k;
+            while (text[v] == ' ' || text[v] == '\n')
+                v++;
+            if (text[v] != '{' && text[v] != '[') return k;
+            back = e - 1;
+            while (back > 0 && text[back - 1] != '"')
+                back--;
+            back--; /* the key's closing quote */
+            while (back > 0 && text[back - 1] != '"')
+                back--;
+            back--; /* its opening quote */
+        } else if (last == '[' ||
+                   (last == ',' && depth && open[depth - 1] == '[')) {
+            if (*loose) return k;
+            back = e - 1;
+        } else {
+            return k;
+        }
+        while (back > 0 && (text[back - 1] == ',' || text[back - 1] == ' ' ||
+                            text[back - 1] == '\n'))
+            back--;
+        if (back == 0) return 0;
+        k = back;
     }
-    return k;
 }
 
 typedef struct run {
@@ -163,8 +261,13 @@ typedef struct run {
 static int on_record(void *ctx, const nfb_backup *b)
 {
     run *r = ctx;
-    while (r->next < r->ndocs && r->docs[r->next].corrupt)
-        r->next++;
+    while (r->next < r->ndocs && r->docs[r->next].corrupt) {
+        /* A list cut short keeps its complete element. */
+        const doc *d = &r->docs[r->next++];
+        if (d->corrupt == C_CUT && b->id.len == strlen(d->id) &&
+            memcmp(b->id.ptr, d->id, b->id.len) == 0)
+            return 0;
+    }
     if (r->next == r->ndocs || b->id.len != strlen(r->docs[r->next].id) ||
         memcmp(b->id.ptr, r->docs[r->next].id, b->id.len) != 0) {
         fprintf(stderr, "record \"%.*s\": expected %s%s\n", (int)b->id.len,
@@ -238,10 +341,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case C_WRONG_TYPE:
             s = "{\"data\":5}", l = 10;
             break;
+        case C_API_ERROR:
+            s = "{\"error\":{\"status\":404,\"message\":\"not found\"}}";
+            l = strlen(s);
+            break;
+        case C_THROWN:
+            s = "{\"name\":\"NorthflankApiCallError\",\"status\":404,"
+                "\"id\":\"backup-not-found\"}";
+            l = strlen(s);
+            break;
         case C_CUT: {
-            bool in_string;
-            l = safe_cut(one, 1 + (size_t)c[2] * (l - 2) / 255, &in_string);
-            if (in_string && !strchr(sep, '\n')) sep = "\n";
+            bool in_string, loose;
+            l = safe_cut(one, 1 + (size_t)c[2] * (l - 2) / 255, &in_string,
+                         &loose);
+            if (l == 0) {
+                d->corrupt = C_WORD;
+                s = "garbage", l = 7;
+            } else if ((in_string || loose) && !strchr(sep, '\n')) {
+                sep = "\n";
+            }
             break;
         }
         default:

@@ -448,7 +448,7 @@ void nfb__dec_reset(nfb__dec *r)
     r->in_record = 0;
     r->held = 0;
     r->watch = 0;
-    r->watch_field = NULL;
+    r->watch_expected = NULL;
     r->bad_text = 0;
     r->cancel = 0;
 }
@@ -504,62 +504,110 @@ static int arena_failed(nfb__dec *r, nfb__pos pos)
 
 /* A document cut short can be followed at once by the next one, which
  * then arrives as a value of the one before: `{"data":{"id":"x","name":`
- * and then `{"data":{...}}`. An object met where the schema expects a
- * value of its own is watched: when its first key shows that it starts a
- * new document ("data" anywhere but in a top-level object, "backups" out
- * of place, "id" where no backup can be), the document before is reported
- * cut short and the front end parses again from the object's "{". */
-enum { WATCH_SCALAR = 0xff };
+ * and then `{"data":{...}}`, or `[{"id":...}]`. An object or array met
+ * where the schema expects a value of its own is watched: when the first
+ * key (of the array's first element) is one that a document can begin
+ * with (a field of a backup, of a list or of a response: the rows of
+ * NFB_K_TOP's forms) and that the object expected there cannot have (the
+ * rows of its kind; none for a scalar, an array where an object is due,
+ * or an object where an array is due), the document before is reported
+ * cut short and the front end parses again from the object's '{' or the
+ * array's '['. An object the schema does not describe (rawResponse,
+ * pagination, a client's request, an unknown field's value) may hold
+ * anything: there only an object or array that begins a line at its first
+ * column is watched, as the next line of a newline-delimited stream does
+ * and as no value nested in an indented document does. */
+enum { WATCH_NONE = 0xff }; /* no object fits */
 
-static void watch_start(nfb__dec *r, const nfb__field *fd, int elem)
+/* Whether an object of kind k can have key s first. */
+static int key_fits(int k, const char *s, size_t len)
 {
-    if (elem >= 0)
-        r->watch_kind = (uint8_t)elem;
-    else if (!fd || fd->type == NFB_T_ANY || fd->type == NFB_T_CLIENT)
-        return; /* not the schema's: anything may be in there */
-    else if (fd->type == NFB_T_OBJECT || fd->type == NFB_T_ARRAY)
-        r->watch_kind = fd->kind;
-    else
-        r->watch_kind = WATCH_SCALAR;
+    if (k == WATCH_NONE) return 0;
+    if (k == NFB_K_TOP || k == NFB_K_DATA) {
+        return nfb__schema_find(nfb__schema(NFB_K_BACKUP), s, len) >= 0 ||
+               nfb__schema_find(nfb__schema(NFB_K_LIST), s, len) >= 0 ||
+               (k == NFB_K_TOP &&
+                nfb__schema_find(nfb__schema(NFB_K_WRAPPER), s, len) >= 0);
+    }
+    const nfb__object *o = nfb__schema((nfb__kind)k);
+    return !o || nfb__schema_find(o, s, len) >= 0;
+}
+
+static void watch_begin(nfb__dec *r, int kind, int is_map)
+{
     r->watch = 1;
+    r->watch_kind = (uint8_t)kind;
+    r->watch_array = is_map ? 0 : 1;
+    r->watch_expected = NULL;
     r->restart_at = here(r);
 }
 
-static int key_is(const char *s, size_t len, const char *k)
+/* A value that the schema does not describe begins: watched when it
+ * begins a line. */
+static void watch_loose(nfb__dec *r, int is_map)
 {
-    return len == strlen(k) && memcmp(s, k, len) == 0;
+    if (r->can_restart && !r->watch && r->depth && here(r).column == 1)
+        watch_begin(r, WATCH_NONE, is_map);
 }
 
-/* The first key of a watched object: returns 1 when it begins a new
- * document (the one before is then reported and dropped). */
-/* The wrong type of a watched object that is not a new document. */
+static void watch_start(nfb__dec *r, const nfb__field *fd, int elem, int is_map)
+{
+    if (!r->can_restart) return;
+    int k = WATCH_NONE;
+    if (elem >= 0) {
+        if (is_map) k = elem;
+    } else if (!fd || fd->type == NFB_T_ANY || fd->type == NFB_T_CLIENT) {
+        watch_loose(r, is_map);
+        return;
+    } else if (is_map && fd->type == NFB_T_OBJECT) {
+        k = fd->kind;
+    } else if (!is_map && fd->type == NFB_T_ARRAY) {
+        return; /* it fits: its elements are watched */
+    }
+    if (k == NFB_K_TOP) return; /* any document fits */
+    watch_begin(r, k, is_map);
+}
+
+/* A watched value is of the wrong type (expected) and not a new
+ * document: reported at its first key or when it ends. */
+static int defer_wrong_type(nfb__dec *r, const nfb__field *fd,
+                            const char *expected, int jt)
+{
+    r->watch_field = fd;
+    r->watch_expected = expected;
+    r->watch_jt = (uint8_t)jt;
+    return 1;
+}
+
+/* The wrong type of a watched value that is not a new document. */
 static int watched_wrong_type(nfb__dec *r)
 {
-    const nfb__field *fd = r->watch_field;
-    r->watch_field = NULL;
-    if (!fd) return 1;
+    const char *expected = r->watch_expected;
+    r->watch_expected = NULL;
+    if (!expected) return 1;
     nfb__pos at = here(r);
     r->at = r->restart_at;
-    int ok = wrong_type_f(r, fd, nfb__type_expect(fd), J_OBJECT, NULL, 0);
+    int ok = wrong_type_f(r, r->watch_field, expected, r->watch_jt, NULL, 0);
     r->at = at;
     return ok;
 }
 
+/* The watch ends at an event that is not its first key. */
+static int watch_end(nfb__dec *r)
+{
+    r->watch = 0;
+    return watched_wrong_type(r);
+}
+
+/* The first key of a watched object: returns 1 when it begins a new
+ * document (the one before is then dropped, and reported by the front
+ * end) or when the user asked to stop. */
 static int watched_key(nfb__dec *r, const char *s, size_t len)
 {
-    int k = r->watch_kind, starts;
     r->watch = 0;
-    if (key_is(s, len, "data"))
-        starts = k != NFB_K_TOP;
-    else if (key_is(s, len, "backups"))
-        starts = k != NFB_K_TOP && k != NFB_K_DATA;
-    else if (key_is(s, len, "id"))
-        starts = k == WATCH_SCALAR || k == NFB_K_CONFIG || k == NFB_K_SOURCE ||
-                 k == NFB_K_RESTORE || k == NFB_K_DEST;
-    else
-        starts = 0;
+    int starts =
+        key_fits(NFB_K_TOP, s, len) && !key_fits(r->watch_kind, s, len);
     if (!starts) return !watched_wrong_type(r);
-    r->watch_field = NULL;
     /* The front end reports the document cut short: it knows the lines. */
     nfb__dec_reset(r);
     r->restart = 1;
@@ -568,10 +616,17 @@ static int watched_key(nfb__dec *r, const char *s, size_t len)
 
 static int begin_container(nfb__dec *r, int is_map)
 {
+    if (NFB_UNLIKELY(r->watch)) {
+        if (is_map && r->watch_array == 1)
+            r->watch_array = 2; /* its first element: its key decides */
+        else if (!watch_end(r))
+            return 0;
+    }
     if (r->skip || r->skip_value) {
         r->skip_value = 0;
         if (!depth_ok(r)) return 0;
         r->skip++;
+        watch_loose(r, is_map);
         return 1;
     }
     if (!depth_ok(r)) return 0;
@@ -580,7 +635,7 @@ static int begin_container(nfb__dec *r, int is_map)
     nfb__frame *parent = top(r);
     const nfb__field *fd = awaited(r, &elem);
     int jt = is_map ? J_OBJECT : J_ARRAY;
-    if (is_map && parent) watch_start(r, fd, elem);
+    if (parent) watch_start(r, fd, elem, is_map);
 
     if (!parent) {
         begin_document(r);
@@ -598,6 +653,8 @@ static int begin_container(nfb__dec *r, int is_map)
     if (elem >= 0) {
         if (!is_map) {
             r->skip = 1;
+            if (r->watch) /* reported unless it starts a document */
+                return defer_wrong_type(r, NULL, elem_expect(elem), jt);
             return wrong_type(r, elem_expect(elem), jt, NULL, 0);
         }
         if (elem == NFB_K_BACKUP) {
@@ -634,11 +691,8 @@ static int begin_container(nfb__dec *r, int is_map)
     if ((is_map && fd->type != NFB_T_OBJECT && fd->type != NFB_T_CLIENT) ||
         (!is_map && fd->type != NFB_T_ARRAY)) {
         r->skip = 1;
-        if (r->watch && r->watch_kind == WATCH_SCALAR) {
-            /* Reported at its first key, unless it starts a document. */
-            r->watch_field = fd;
-            return 1;
-        }
+        if (r->watch) /* reported unless it starts a document */
+            return defer_wrong_type(r, fd, nfb__type_expect(fd), jt);
         return wrong_type_f(r, fd, nfb__type_expect(fd), jt, NULL, 0);
     }
     parent->present |= 1u << parent->field;
@@ -795,10 +849,7 @@ static int end_object(nfb__dec *r)
 int nfb__dec_map_end(nfb__dec *r, nfb__pos at)
 {
     r->at = at;
-    if (NFB_UNLIKELY(r->watch)) {
-        r->watch = 0;
-        if (!watched_wrong_type(r)) return 0;
-    }
+    if (NFB_UNLIKELY(r->watch) && !watch_end(r)) return 0;
     if (r->skip) {
         r->skip--;
         return 1;
@@ -809,6 +860,7 @@ int nfb__dec_map_end(nfb__dec *r, nfb__pos at)
 int nfb__dec_array_end(nfb__dec *r, nfb__pos at)
 {
     r->at = at;
+    if (NFB_UNLIKELY(r->watch) && !watch_end(r)) return 0;
     if (r->skip) {
         r->skip--;
         return 1;
@@ -1208,6 +1260,7 @@ static int misplaced_scalar(nfb__dec *r, const nfb__frame *f, int elem, int jt,
 /* A scalar value: string (J_STRING), number text (J_NUMBER), bool or null. */
 static int scalar(nfb__dec *r, int jt, const char *s, size_t len)
 {
+    if (NFB_UNLIKELY(r->watch) && !watch_end(r)) return 0;
     if (r->skip || r->skip_value) {
         r->skip_value = 0;
         return checked_skip(r, jt, s, len);

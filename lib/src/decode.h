@@ -37,12 +37,20 @@ struct nfb__dec {
      * from restart_at. */
     int restart;
     nfb__pos restart_at;
-    /* An object was opened where a new document may begin (see
-     * watch_start in decode.c); the front end keeps its bytes until
-     * its first key, in case it must parse them again. */
+    /* Set by a front end that can parse bytes again (JSON): objects and
+     * arrays where a new document may begin are then watched. */
+    int can_restart;
+    /* An object or array was opened where a new document may begin (see
+     * watch_start in decode.c); the front end keeps its bytes until the
+     * first key (of an array's first element), in case it must parse them
+     * again. */
     int watch;
-    uint8_t watch_kind;
-    const nfb__field *watch_field; /* its wrong type, not yet reported */
+    uint8_t watch_kind;  /* the object kind that fits there, or none */
+    uint8_t watch_array; /* 1: an array, before its first element; 2: in
+                            the object that is its first element */
+    uint8_t watch_jt;    /* J_OBJECT or J_ARRAY, for its wrong type */
+    const nfb__field *watch_field; /* its wrong type, not yet reported: */
+    const char *watch_expected;    /* what was expected, or NULL: none */
     int num_status; /* a top-level object's status was a number */
     nfb__pos num_status_at;
     uint64_t form_errors; /* errors when the current response began */

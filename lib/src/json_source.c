@@ -19,8 +19,9 @@
  * - a document the decoder drops (a limit) is skipped to its end by
  *   counting brackets outside strings, at constant cost per byte;
  * - a document cut short and followed by the next one where a value was
- *   due (`"name":{"data":...`) is found by the decoder from the schema
- *   (decode.h, watch), and parsed again from its '{'.
+ *   due (`"name":{"data":...`, `"config":[{"id":...`) is found by the
+ *   decoder from the schema (decode.h, watch), and parsed again from its
+ *   '{' or '['.
  *
  * Long tokens. yajl keeps the bytes of a token cut at the end of a
  * yajl_parse call and lexes all of them again, from the token's start, on
@@ -427,8 +428,8 @@ static void bad_escapes(nfb__json *j)
                           "found a lone surrogate (half of a pair)");
 }
 
-/* An object begins: if the decoder watches it (decode.h), its bytes are
- * kept from the '{' until its first key. */
+/* An object or array begins: if the decoder watches it (decode.h), its
+ * bytes are kept from the '{' or '[' until the first key. */
 static void watch_bytes(nfb__json *j, nfb__pos at)
 {
     j->cap_len = 0;
@@ -478,9 +479,12 @@ static int container(nfb__json *j, int start, int map)
     }
     if (!nfb__dec_open(j->dec)) j->doc_line = j->line;
     j->nest++;
-    if (!map) return nfb__dec_array_start(j->dec, at);
-    int go = nfb__dec_map_start(j->dec, at);
-    if (j->dec->watch) watch_bytes(j, at);
+    int go =
+        map ? nfb__dec_map_start(j->dec, at) : nfb__dec_array_start(j->dec, at);
+    /* A watch that begins here (it goes on into an array's first
+     * element). */
+    if (j->dec->watch && j->dec->restart_at.offset == at.offset)
+        watch_bytes(j, at);
     return go;
 }
 static int cb_map_start(void *ctx)
@@ -593,7 +597,18 @@ nfb_result nfb__json_begin(nfb__json *j)
     j->line_white = 1;
     j->line_start = j->prev_line_start = 0;
     j->skip = j->drop = 0;
+    j->dec->can_restart = 1;
     return parser_reset(j) ? NFB_OK : NFB_ENOMEM;
+}
+
+void nfb__json_skip_white(nfb__json *j, uint64_t off, uint64_t line,
+                          uint64_t line_start, uint64_t prev_line_start)
+{
+    j->abs = j->tok_end = j->tok_prev_end = off;
+    j->line = line;
+    j->line_start = line_start;
+    j->prev_line_start = prev_line_start;
+    j->line_white = 1;
 }
 
 /* ---- syntax errors ----------------------------------------------------- */

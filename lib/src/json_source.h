@@ -110,6 +110,11 @@ void nfb__json_free(nfb__json *j, const nfb_allocator *a);
 
 /* A new input: positions restart at offset 0, line 1. */
 nfb_result nfb__json_begin(nfb__json *j);
+/* The input begins with white space that is not fed: off bytes, the
+ * current line starting at line_start (line number line), the one before
+ * at prev_line_start. Called after nfb__json_begin, before any feed. */
+void nfb__json_skip_white(nfb__json *j, uint64_t off, uint64_t line,
+                          uint64_t line_start, uint64_t prev_line_start);
 nfb_result nfb__json_feed(nfb__json *j, const unsigned char *p, size_t n);
 /* The end of the input: a number at the very end completes, a document
  * left open is reported. */

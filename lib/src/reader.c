@@ -12,7 +12,8 @@
 #include "yaml_source.h"
 
 /* Bytes held at the start of an input until its format is known: white
- * space and the first line that holds something. */
+ * space and the first line that holds something. White space that fills
+ * them is counted rather than held (drop_white). */
 enum { DETECT_MAX = 1024 };
 
 enum { FMT_UNKNOWN, FMT_JSON, FMT_YAML };
@@ -33,6 +34,9 @@ struct nfb_reader {
     int format;
     unsigned char detect[DETECT_MAX];
     size_t detect_len;
+    /* Leading white space not held: its bytes, and the line and line
+     * starts where it ends. */
+    uint64_t white_off, white_line, white_line_start, white_prev_line_start;
 };
 
 void nfb_reader_config_init(nfb_reader_config *cfg)
@@ -135,6 +139,8 @@ nfb_result nfb_reader_begin(nfb_reader *r, const char *name)
     r->bom = 0;
     r->format = FMT_UNKNOWN;
     r->detect_len = 0;
+    r->white_off = r->white_line_start = r->white_prev_line_start = 0;
+    r->white_line = 1;
     r->begun = 1;
     nfb__bytes_begin(&r->bytes, (r->cfg.flags & NFB_READ_NO_DECOMPRESS)
                                     ? NFB__BYTES_PLAIN_ONLY
@@ -220,10 +226,45 @@ static nfb_result feed_front(nfb_reader *r, const unsigned char *p, size_t n)
     return nfb__json_feed(&r->json, p, n);
 }
 
-/* The format is known: its front end starts. */
+/* The held bytes fill the buffer with white space only: the whole lines
+ * of it (or all of it, a line of blanks longer than the buffer) are
+ * counted and dropped, so that any amount of it is skipped in constant
+ * memory. */
+static void drop_white(nfb_reader *r)
+{
+    const unsigned char *p = r->detect;
+    size_t n = r->detect_len, drop = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r' && p[i] != '\n') return;
+        if (p[i] == '\n') drop = i + 1;
+    }
+    if (!drop) drop = n;
+    for (size_t i = 0; i < drop; i++) {
+        if (p[i] != '\n') continue;
+        r->white_prev_line_start = r->white_line_start;
+        r->white_line_start = r->white_off + i + 1;
+        r->white_line++;
+    }
+    r->white_off += drop;
+    memmove(r->detect, r->detect + drop, n - drop);
+    r->detect_len = n - drop;
+}
+
+static nfb_result feed_front(nfb_reader *r, const unsigned char *p, size_t n);
+
+/* The format is known: its front end starts, after the white space that
+ * was dropped. */
 static nfb_result start_front(nfb_reader *r)
 {
-    if (r->format != FMT_YAML) return NFB_OK;
+    /* libyaml cannot parse bytes again: a value that begins a document is
+     * only of the wrong type there. */
+    r->dec.can_restart = r->format != FMT_YAML;
+    if (r->format != FMT_YAML) {
+        if (r->white_off)
+            nfb__json_skip_white(&r->json, r->white_off, r->white_line,
+                                 r->white_line_start, r->white_prev_line_start);
+        return NFB_OK;
+    }
     if (!r->yaml) {
         r->yaml = nfb__yaml_new(&r->alloc, &r->dec, &r->dg, r->cfg.max_string);
         if (!r->yaml) {
@@ -231,9 +272,19 @@ static nfb_result start_front(nfb_reader *r)
             return NFB_ENOMEM;
         }
     }
-    nfb__yaml_begin(r->yaml);
-    r->yaml_end = (nfb__pos){0, 1, 1};
-    r->line_start = 0;
+    /* libyaml starts at the line the white space ends on; the blanks
+     * dropped from that line (more than the buffer holds) are given to it
+     * as spaces. */
+    nfb__yaml_begin_at(r->yaml, r->white_line_start, r->white_line);
+    r->yaml_end = (nfb__pos){r->white_line_start, r->white_line, 1};
+    r->line_start = r->white_line_start;
+    static const char spaces[] = "                                ";
+    for (uint64_t k = r->white_off - r->white_line_start; k;) {
+        size_t m = k < sizeof spaces - 1 ? (size_t)k : sizeof spaces - 1;
+        nfb_result res = feed_front(r, (const unsigned char *)spaces, m);
+        if (res != NFB_OK) return res;
+        k -= m;
+    }
     return NFB_OK;
 }
 
@@ -243,15 +294,22 @@ static nfb_result feed_detect(nfb_reader *r, const unsigned char *p, size_t n,
                               int end)
 {
     if (r->format != FMT_UNKNOWN) return n ? feed_front(r, p, n) : NFB_OK;
-    size_t take = DETECT_MAX - r->detect_len;
-    if (take > n) take = n;
-    if (take) memcpy(r->detect + r->detect_len, p, take);
-    r->detect_len += take;
-    r->format = detect(r, end || take < n);
-    if (r->format == FMT_UNKNOWN) return NFB_OK;
+    for (;;) {
+        size_t take = DETECT_MAX - r->detect_len;
+        if (take > n) take = n;
+        if (take) { /* p is NULL at the end of the input */
+            memcpy(r->detect + r->detect_len, p, take);
+            r->detect_len += take;
+            p += take, n -= take;
+        }
+        if (r->detect_len == DETECT_MAX && !end) drop_white(r);
+        r->format = detect(r, end || (n && r->detect_len == DETECT_MAX));
+        if (r->format != FMT_UNKNOWN) break;
+        if (!n) return NFB_OK;
+    }
     nfb_result res = start_front(r);
     if (res == NFB_OK) res = feed_front(r, r->detect, r->detect_len);
-    if (res == NFB_OK && take < n) res = feed_front(r, p + take, n - take);
+    if (res == NFB_OK && n) res = feed_front(r, p, n);
     return res;
 }
 

@@ -7,7 +7,8 @@
  * whole window is buffered past what libyaml was handed (or the input is
  * finished). Skipping: after an error, a limit, a refusal or a dropped
  * document, the parser is gone and the input is read line by line up to a
- * line that starts a document (`---`), where parsing starts again. Done:
+ * line that starts a document (`---`, or any line after `...`), where
+ * parsing starts again. Done:
  * libyaml's stream ended at the end of the input, or the skip reached it. */
 #include <stdio.h>
 #include <yaml.h>
@@ -51,6 +52,7 @@ struct nfb__yaml {
     uint64_t pbase;   /* where the current parser started */
     int finished, done, skipping, exhausted;
     uint64_t skip_from; /* skipping: the first line start to consider */
+    int after_end;      /* skipping: a line "..." was passed */
 
     cursor cur;           /* at the start of the last event */
     uint64_t last_end_ci; /* end of the last event (libyaml's index) */
@@ -300,6 +302,7 @@ static int parser_start(nfb__yaml *y, uint64_t at)
     y->last_end_ci = 0;
     y->depth = 0;
     y->skipping = 0;
+    y->after_end = 0;
     return 1;
 }
 
@@ -756,20 +759,29 @@ static int blank_or_break(unsigned char c)
 }
 
 /* Reads lines up to one, after skip_from and after where the last parser
- * started, that starts with `---` and a blank or the end of the input;
- * starts parsing there. Returns 0 when more input is needed, 1 otherwise. */
+ * started, that starts with `---` and a blank or the end of the input, or
+ * that follows one that starts with the document end marker `...` and a
+ * blank or the end; starts parsing there. Returns 0 when more input is needed,
+ * 1 otherwise. */
 static int skip(nfb__yaml *y)
 {
     cursor *c = &y->cur;
     walk_bytes(y, c, y->skip_from);
     for (;;) {
         if (c->bi == c->line_start && c->bi > y->pbase) {
+            if (y->after_end) return parser_start(y, c->bi), 1;
             if (y->have - c->bi < 4 && !y->finished) return 0;
-            int is_doc =
-                y->have - c->bi >= 3 && byte_at(y, c->bi) == '-' &&
-                byte_at(y, c->bi + 1) == '-' && byte_at(y, c->bi + 2) == '-' &&
+            int marker =
+                y->have - c->bi >= 3 &&
                 (y->have - c->bi == 3 || blank_or_break(byte_at(y, c->bi + 3)));
-            if (is_doc) return parser_start(y, c->bi), 1;
+            unsigned char m = marker ? byte_at(y, c->bi) : 0;
+            if (m != '-' && m != '.') marker = 0;
+            for (int i = 1; marker && i < 3; i++)
+                marker = byte_at(y, c->bi + (uint64_t)i) == m;
+            if (marker && m == '-') return parser_start(y, c->bi), 1;
+            /* After a document end marker, the next line may begin a
+             * document without "---". */
+            if (marker) y->after_end = 1;
         }
         /* On to the next line. */
         int found = 0;
@@ -836,11 +848,16 @@ nfb__yaml *nfb__yaml_new(const nfb_allocator *a, nfb__dec *dec, nfb__diags *dg,
 
 void nfb__yaml_begin(nfb__yaml *y)
 {
-    y->keep = y->have = 0;
+    nfb__yaml_begin_at(y, 0, 1);
+}
+
+void nfb__yaml_begin_at(nfb__yaml *y, uint64_t off, uint64_t line)
+{
+    y->keep = y->have = off;
     y->finished = y->done = y->exhausted = 0;
-    y->cur.bi = y->cur.line_start = 0;
-    y->cur.line = 1;
-    parser_start(y, 0);
+    y->cur.bi = y->cur.line_start = off;
+    y->cur.line = line;
+    parser_start(y, off);
 }
 
 nfb_result nfb__yaml_feed(nfb__yaml *y, const unsigned char *p, size_t n)

@@ -101,6 +101,9 @@ nfb__yaml *nfb__yaml_new(const nfb_allocator *a, nfb__dec *dec, nfb__diags *dg,
 
 /* A new input starts: a fresh parser, positions from offset 0, line 1. */
 void nfb__yaml_begin(nfb__yaml *y);
+/* nfb__yaml_begin for an input whose first off bytes, line - 1 whole
+ * lines of blanks, are not fed: parsing starts at offset off, line. */
+void nfb__yaml_begin_at(nfb__yaml *y, uint64_t off, uint64_t line);
 
 /* The next n bytes of the input, in chunks of any size. Returns NFB_OK,
  * NFB_STOPPED when a callback asked to stop (dg->stopped), or NFB_ENOMEM
