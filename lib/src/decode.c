@@ -1194,7 +1194,7 @@ static int store_size(nfb__dec *r, nfb__frame *f, const nfb__field *fd, int jt,
                       const char *s, size_t len)
 {
     if (jt != J_STRING) return WRONG;
-    uint64_t v;
+    uint64_t v = 0; /* set when err is NULL, which gcc -flto cannot see */
     const char *err = nfb__parse_size(s, len, &v);
     if (err) {
         buf b = {r->msg, 0, sizeof r->msg};
