@@ -13,7 +13,8 @@
  * Checked on every event and diagnostic: positions name the place of the
  * text fed so far (line and column agree with the offset), events nest
  * (keys only where a mapping awaits one, values after keys, ends match
- * starts), number text is in JSON's grammar, keys and strings are at most
+ * starts), a plain scalar's note (nfb__dec_plain) comes just before its
+ * value event, number text is in JSON's grammar, keys and strings are at most
  * max_string bytes, diagnostics are syntax or limit errors whose message
  * is one line of UTF-8, nothing is sent after a stop. Unless F_ONCE is
  * set, the same input read whole must give the same log: how the input
