@@ -39,11 +39,15 @@ enum {
      * from each input's first bytes (after a BOM and white space): '{',
      * '[' or '"' is JSON; "---", '%', '#', "- " or a first line "key:" is
      * YAML (the Northflank CLI's -o yaml); anything else is JSON. Both
-     * together make nfb_reader_new fail. YAML is read by the YAML 1.2 core
-     * schema into the same records and diagnostics: a quoted scalar is a
-     * string, plain null/true/false/numbers are typed (so size: 1234 is a
-     * wrong type, as in JSON); aliases, anchors, merge keys and tags other
-     * than !!str, !!map and !!seq are refused, never expanded. */
+     * together make nfb_reader_new fail. YAML is read into the same
+     * records and diagnostics: a quoted scalar is a string; where the
+     * schema wants a string, a plain scalar is that string as written
+     * unless js-yaml 3 (the Northflank CLI's writer), PyYAML (YAML 1.1)
+     * and the YAML 1.2 core schema all read it as a null, bool or number
+     * (08, 0o17, 1e3 are strings; size: 1234 is a wrong type, as in JSON);
+     * elsewhere plain scalars are typed by the YAML 1.2 core schema.
+     * Aliases, anchors, merge keys and tags other than !!str, !!map and
+     * !!seq are refused, never expanded. */
     NFB_READ_JSON = 1u << 2,
     NFB_READ_YAML = 1u << 3
 };
