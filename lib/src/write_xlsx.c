@@ -26,7 +26,11 @@
  * date cells in UTC (format yyyy-mm-dd hh:mm:ss.000), so they sort and
  * filter as dates; the fraction is cut to the millisecond, as shown. A
  * date-time before 1900-03-01 is text: Excel's serial numbers start in
- * 1900 and count a 29 February 1900 that did not exist.
+ * 1900 and count a 29 February 1900 that did not exist. So is one from
+ * 10000-01-01T00:00:00Z on (a year 9999 with an offset west of UTC, or
+ * its last leap second): Excel's dates end with 9999-12-31, and a larger
+ * serial number in a date cell shows as #### in Excel and cannot be read
+ * as a date by others.
  * config.additionalDestinations is its compact JSON, as in csv.
  *
  * Strings. OOXML text escapes a character as _xHHHH_, so the "_" of every
@@ -84,10 +88,12 @@ enum {
 /* 1900-03-01T00:00:00Z, the first instant written as a date cell, and the
  * serial number of 1970-01-01 in Excel's 1900 date system. */
 #define FIRST_DATE_SECONDS INT64_C(-2203891200)
+/* 10000-01-01T00:00:00Z, the first instant past Excel's last date. */
+#define PAST_DATES_SECONDS INT64_C(253402300800)
 #define EXCEL_DAY_OF_EPOCH 25569.0
 
 /* The kinds of values written inexactly, for the notes. */
-enum { NOTE_BIG_SIZE, NOTE_CUT, NOTE_EARLY_DATE, NNOTES };
+enum { NOTE_BIG_SIZE, NOTE_CUT, NOTE_EARLY_DATE, NOTE_LATE_DATE, NNOTES };
 
 typedef struct note {
     uint64_t count;
@@ -326,6 +332,10 @@ static int time_cell(xlsx_writer *x, unsigned col, const nfb_time *t)
         remember(x, NOTE_EARLY_DATE, col, t->text.ptr, t->text.len);
         return text_cell(x, col, t->text.ptr, t->text.len);
     }
+    if (t->unix_seconds >= PAST_DATES_SECONDS) {
+        remember(x, NOTE_LATE_DATE, col, t->text.ptr, t->text.len);
+        return text_cell(x, col, t->text.ptr, t->text.len);
+    }
     /* Milliseconds since the epoch are exact in a double (below 2^53), and
      * one division rounds them once. */
     double ms =
@@ -411,10 +421,15 @@ static void send_notes(xlsx_writer *x)
                          "%s: expected at most 32767 characters in a cell "
                          "(Excel's limit), found %s: cut to that",
                          where, n->found);
-        else
+        else if (k == NOTE_EARLY_DATE)
             m = snprintf(msg, sizeof msg,
                          "%s: expected a date-time from 1900-03-01 on for a "
                          "date cell, found %s: written as text",
+                         where, n->found);
+        else
+            m = snprintf(msg, sizeof msg,
+                         "%s: expected a date-time up to 9999-12-31 (UTC) "
+                         "for a date cell, found %s: written as text",
                          where, n->found);
         if (n->count > 1 && m > 0 && (size_t)m < sizeof msg)
             snprintf(msg + m, sizeof msg - (size_t)m,
