@@ -670,8 +670,8 @@ static int read_member(FILE *f, uint64_t off, uint32_t method, uint64_t csize,
         z.avail_out = VBLOCK;
         zr = inflate(&z, Z_NO_FLUSH);
         scan_bytes(s, out, VBLOCK - z.avail_out);
-        if (zr == Z_BUF_ERROR && z.avail_in == 0 && csize == 0) break;
-        if (zr == Z_BUF_ERROR) zr = Z_OK; /* more output room */
+        /* No progress: more input, or the member is cut short. */
+        if (zr == Z_BUF_ERROR && z.avail_in == 0 && csize) zr = Z_OK;
     }
     inflateEnd(&z);
     return zr == Z_STREAM_END;
@@ -801,7 +801,7 @@ static int room_for_copy(const xlsx_writer *x)
         most > (uint64_t)rl.rlim_cur)
         return io_error(EFBIG);
     struct statvfs sv;
-    if (statvfs(x->tmpdir, &sv) == 0 &&
+    if (statvfs(x->tmpdir, &sv) == 0 && sv.f_blocks > 0 &&
         most > (uint64_t)sv.f_bfree * sv.f_frsize)
         return io_error(ENOSPC);
     return NFB_OK;
