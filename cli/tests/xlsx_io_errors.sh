@@ -40,11 +40,12 @@ fail() {
 
 # Only the old file in the folder of $1, and it as it was ($tmp/old).
 kept() {
-    local what=$1 out=$2 dir left
-    dir=$(dirname "$out")
+    local what=$1 out=$2 f
     cmp -s "$out" "$tmp/old" || fail "$what: the old file changed"
-    left=$(ls -A "$dir" | grep -vx "$(basename "$out")")
-    [ -z "$left" ] || fail "$what: files left beside it: $left"
+    for f in "$(dirname "$out")"/* "$(dirname "$out")"/.[!.]*; do
+        [ -e "$f" ] && [ "$f" != "$out" ] &&
+            fail "$what: a file left beside it: $f"
+    done
 }
 
 # Runs a conversion of $2 into $3 under the shell commands $1 (a limit)

@@ -148,6 +148,7 @@ typedef struct xlsx_writer {
     uint64_t *rows_bytes; /* bytes in the rows' file of each sheet */
     uint32_t sheets_cap;
     int cut_by_limit; /* the workbook read back had a part cut there */
+    int no_memory;    /* ... or could not be read back for want of it */
     uint32_t sheet_rows;
     uint32_t sheet; /* 1-based number of the current sheet */
     uint32_t row;   /* the next row of the current sheet */
@@ -733,10 +734,15 @@ static int workbook_whole(xlsx_writer *x)
     unsigned char *cd = NULL;
     uint64_t cd_off, cd_size, count;
     uint32_t sheets = 0;
-    int ok = in && s && find_directory(f, in, &cd_off, &cd_size, &count) &&
-             cd_size <= 64u * 1024 * 1024 &&
-             (cd = nfb__malloc(&x->base.alloc, (size_t)cd_size + 1)) &&
-             read_at(f, cd_off, cd, (size_t)cd_size);
+    int ok = 0;
+    if (!in || !s) {
+        x->no_memory = 1;
+    } else if (find_directory(f, in, &cd_off, &cd_size, &count) &&
+               cd_size <= 64u * 1024 * 1024) {
+        cd = nfb__malloc(&x->base.alloc, (size_t)cd_size + 1);
+        x->no_memory = !cd;
+        ok = cd && read_at(f, cd_off, cd, (size_t)cd_size);
+    }
     for (uint64_t i = 0, p = 0; ok && i < count; i++) {
         const unsigned char *e = cd + p;
         if (p + 46 > cd_size || le32(e) != 0x02014b50) {
@@ -836,7 +842,10 @@ static int end(nfb_writer *w)
     x->wb = NULL;
     if (e != LXW_NO_ERROR) return lxw_res(e);
     if (!workbook_whole(x))
-        return io_error(saved ? saved : x->cut_by_limit ? EFBIG : EIO);
+        return x->no_memory ? NFB_ENOMEM
+                            : io_error(saved             ? saved
+                                       : x->cut_by_limit ? EFBIG
+                                                         : EIO);
     send_notes(x);
     return x->spool ? spool_out(x) : NFB_OK;
 }
