@@ -293,6 +293,7 @@ static int list_formats(void)
 typedef struct run {
     nfb_writer *w;
     nfb_result wres;
+    int werrno;        /* errno of an NFB_EWRITE (xlsx: its files) */
     const filter *flt; /* NULL: every record */
     stats *st;         /* nfbackup stats */
 } run;
@@ -307,6 +308,7 @@ static int on_record(void *ctx, const nfb_backup *b)
     }
     if (!rn->w) return 0;
     rn->wres = nfb_writer_record(rn->w, b);
+    if (rn->wres == NFB_EWRITE) rn->werrno = errno;
     return rn->wres != NFB_OK;
 }
 
@@ -413,9 +415,12 @@ static int close_output(job *j, both *ctx, output *out, int io_failed)
     if (output_close(out, io_failed || write_failed) == 0 && !write_failed)
         return 0;
     if (out->broken_pipe) return 0; /* the reader is gone: end quietly */
-    report_errorf(
-        "cannot write %s: %s", j->output ? j->output : "standard output",
-        out->error ? strerror(out->error) : nfb_result_str(ctx->rn.wres));
+    /* The output's error, or that of the file the xlsx writer writes by
+     * name. */
+    int e = out->error ? out->error : ctx->rn.werrno;
+    report_errorf("cannot write %s: %s",
+                  j->output ? j->output : "standard output",
+                  e ? strerror(e) : nfb_result_str(ctx->rn.wres));
     return 1;
 }
 
@@ -424,7 +429,7 @@ static int run_job(job *j, char **files, int nfiles)
     static char *stdin_only[] = {"-"};
     if (nfiles == 0) files = stdin_only, nfiles = 1;
 
-    both ctx = {{NULL, NFB_OK, NULL, NULL}, &j->rp};
+    both ctx = {{NULL, NFB_OK, 0, NULL, NULL}, &j->rp};
     output out;
     if (j->flt.active) ctx.rn.flt = &j->flt;
     int rc = open_sinks(j, &ctx, &out);
@@ -459,7 +464,10 @@ static int run_job(job *j, char **files, int nfiles)
     nfb_result res = NFB_OK;
     nfb_reader_stats pst = {0, 0, 0, 0, 0}; /* of the files read by -j */
     int io_failed = read_all(j, r, &cfg, files, nfiles, &res, &pst);
-    if (ctx.rn.w && res == NFB_OK) ctx.rn.wres = nfb_writer_end(ctx.rn.w);
+    if (ctx.rn.w && res == NFB_OK) {
+        ctx.rn.wres = nfb_writer_end(ctx.rn.w);
+        if (ctx.rn.wres == NFB_EWRITE) ctx.rn.werrno = errno;
+    }
 
     nfb_reader_stats st;
     nfb_reader_stats_get(r, &st);
