@@ -431,11 +431,11 @@ static void put_path(const char *path)
             puts_("[\"");
             puts_(words[i]);
             puts_("\"]");
-            puts_(path + n);
+            put_text_safe(path + n);
             return;
         }
     }
-    puts_(path);
+    put_text_safe(path);
 }
 
 static void put_text_diag(const report *rp, const nfb_diag *d)

@@ -99,8 +99,8 @@ try:
     check(not any("per-document cap" in ln for ln in lines),
           "page: codes not known: %r" % lines[-1:])
 
-    # 2. A flood: 3 MB of `0` bytes, gzipped: one wrong-type per byte.
-    n_zero = 3000000
+    # 2. A flood: 2 MB of `0` bytes, gzipped: one wrong-type per byte.
+    n_zero = 2000000
     zeros = os.path.join(tmp, "zeros.gz")
     with open(zeros, "wb") as f:
         f.write(gzip.compress(b"0" * n_zero, 9))
