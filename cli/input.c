@@ -21,8 +21,12 @@ int input_feed(nfb_reader *r, const char *path, nfb_result *res)
 #ifdef POSIX_FADV_SEQUENTIAL
     if (!is_stdin) posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif
-    *res = nfb_reader_begin(r, name);
+    /* The input begins in the reader at its first successful read, so
+     * that one that cannot be read at all (a directory) is an I/O error
+     * only, not also an empty document. */
+    int begun = 0;
     int rc = 0;
+    *res = NFB_OK;
     while (*res == NFB_OK) {
         ssize_t n = read(fd, buf, sizeof buf);
         if (n < 0 && errno == EINTR) continue;
@@ -30,6 +34,11 @@ int input_feed(nfb_reader *r, const char *path, nfb_result *res)
             report_errorf("cannot read %s: %s", name, strerror(errno));
             rc = EXIT_IO;
             break;
+        }
+        if (!begun) {
+            begun = 1;
+            *res = nfb_reader_begin(r, name);
+            if (*res != NFB_OK) break;
         }
         if (n == 0) {
             *res = nfb_reader_finish(r);

@@ -331,7 +331,7 @@ static int both_diag(void *ctx, const nfb_diag *d)
 static void xlsx_note(void *ctx, const char *msg)
 {
     const job *j = ctx;
-    if (!j->rp.quiet) report_errorf("warning: %s: %s", j->output, msg);
+    if (!j->rp.quiet) report_warnf("%s: %s", j->output, msg);
 }
 
 /* xlsx: libxlsxwriter writes -o's temporary file by name (what is written
@@ -389,7 +389,8 @@ static int read_all(job *j, nfb_reader *r, const nfb_reader_config *cfg,
                     nfb_reader_stats *pst)
 {
     int io_failed = 0;
-    progress_begin(j->rp.quiet ? PROGRESS_OFF : j->progress,
+    /* With JSON diagnostics every line on stderr is JSON: no progress. */
+    progress_begin(j->rp.quiet || j->rp.json ? PROGRESS_OFF : j->progress,
                    j->format && (!j->output || strcmp(j->output, "-") == 0),
                    files, nfiles);
     for (int i = 0; i < nfiles; i++) {
@@ -442,6 +443,9 @@ static int run_job(job *j, char **files, int nfiles)
     cfg.on_diag = both_diag;
     cfg.ctx = &ctx;
     cfg.flags = j->read_flags;
+    /* No cap in the reader: report.c caps what it prints per document and
+     * knows the code of every diagnostic it leaves out. */
+    cfg.max_diags = SIZE_MAX;
     if (j->max_depth) cfg.max_depth = j->max_depth;
     if (j->max_string) cfg.max_string = j->max_string;
     /* A record holds its strings: room for four of the longest, unless
@@ -769,6 +773,7 @@ int main(int argc, char **argv)
         j.color = isatty(STDERR_FILENO) && !(nc && *nc) && !j.rp.json;
     }
     j.rp.color = j.color && !j.rp.json;
+    report_set_json(j.rp.json);
 
     rc = run_job(&j, argv + optind, argc - optind);
     /* Diagnostics that could not be written are an I/O error. */

@@ -135,6 +135,7 @@ nfb_result nfb_reader_begin(nfb_reader *r, const char *name)
     r->dg.stopped = 0;
     r->dg.doc = 0;
     r->dg.doc_diags = 0;
+    r->dg.doc_warnings = 0;
     r->dg.input_errors = 0;
     r->bom = 0;
     r->format = FMT_UNKNOWN;

@@ -62,8 +62,9 @@ typedef struct nfb_reader_config {
     size_t max_string; /* bytes of one string, key or number; default
                           1 MiB */
     size_t max_record; /* arena bytes of one record; default 4 MiB */
-    size_t max_diags;  /* diagnostics reported per document; default
-                          100, then one "limit" diagnostic */
+    size_t max_diags;  /* errors reported per document, and warnings
+                          apart; default 100 each, then one "limit"
+                          diagnostic for the severity past it */
 } nfb_reader_config;
 
 /* The limits: their defaults, and the largest values a reader takes
