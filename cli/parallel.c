@@ -562,19 +562,16 @@ static int read_tail(par *pr, tap *cont, unsigned char *chunk, nfb_result *res,
     return *res == NFB_OK ? 0 : 1;
 }
 
-/* Merges every block in order into acc. Returns as parallel_feed. */
-static int merge(par *pr, nfb_reader_stats *acc, nfb_result *res)
+/* Merges every block in order into acc, reading with chunk (CHUNK
+ * bytes). Returns as parallel_feed. */
+static int merge(par *pr, nfb_reader_stats *acc, nfb_result *res,
+                 unsigned char *chunk)
 {
     base at = {0, 0, 0}; /* the start of the next block */
     tap *cont = NULL;    /* a reader the merger feeds (direct) */
     uint64_t cnl = 0;    /* the newlines it has read */
-    unsigned char *chunk = malloc(CHUNK);
     int rc = 0;
     int err = 0;
-    if (!chunk) {
-        *res = NFB_ENOMEM;
-        rc = -1;
-    }
 
     for (uint64_t index = 0; index < pr->nblocks && rc == 0; index++) {
         block *k = &pr->slots[index % pr->window];
@@ -670,7 +667,6 @@ static int merge(par *pr, nfb_reader_stats *acc, nfb_result *res)
         parallel_add_stats(acc, &st);
         tap_free(cont);
     }
-    free(chunk);
     return rc;
 }
 
@@ -726,9 +722,13 @@ int parallel_feed(int fd, const char *path, int jobs,
     if (pr.window > pr.nblocks) pr.window = pr.nblocks;
     pr.slots = calloc((size_t)pr.window, sizeof *pr.slots);
     pthread_t *th = calloc((size_t)jobs, sizeof *th);
-    if (!pr.slots || !th) {
+    /* The merger's buffer before the workers take memory: with it, memory
+     * running short in a worker makes the merger read the rest. */
+    unsigned char *chunk = malloc(CHUNK);
+    if (!pr.slots || !th || !chunk) {
         free(pr.slots);
         free(th);
+        free(chunk);
         return PARALLEL_NO; /* one thread needs less memory */
     }
     pthread_mutex_init(&pr.mu, NULL);
@@ -758,7 +758,7 @@ int parallel_feed(int fd, const char *path, int jobs,
     if (started == 0) {
         rc = PARALLEL_NO;
     } else {
-        rc = merge(&pr, acc, res);
+        rc = merge(&pr, acc, res, chunk);
     }
     pthread_mutex_lock(&pr.mu);
     pr.quit = 1;
@@ -772,6 +772,7 @@ int parallel_feed(int fd, const char *path, int jobs,
     pthread_cond_destroy(&pr.cv);
     free(pr.slots);
     free(th);
+    free(chunk);
     free(pr.dests);
     return rc;
 }
