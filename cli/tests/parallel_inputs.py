@@ -74,16 +74,19 @@ strace = shutil.which("strace")
 if not strace:
     print("skipped (FIFO under strace): strace is missing")
 for i in range(21):
-    wrap = []
+    wrap, env = [], ENV
     if i == 0:
         if not strace:
             continue
         wrap = [strace, "-f", "-o", os.devnull, "-e", "trace=%fstat", "-e",
                 "inject=%fstat:delay_exit=100000"]
+        # LeakSanitizer cannot run under ptrace.
+        env = dict(ENV, ASAN_OPTIONS=":".join(
+            filter(None, [ENV.get("ASAN_OPTIONS"), "detect_leaks=0"])))
     writer = subprocess.Popen(["sh", "-c", 'exec cat "$1" >"$2"', "sh", tiny,
                                fifo], start_new_session=True)
     p = subprocess.Popen(wrap + [nfbackup, "convert", "--to", "json", "-j",
-                                 "2", fifo], env=ENV, stdout=subprocess.PIPE,
+                                 "2", fifo], env=env, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
                          start_new_session=True)
     try:
