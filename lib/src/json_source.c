@@ -536,8 +536,11 @@ static int token_too_long(nfb__json *j)
 /* ---- yajl's memory ----------------------------------------------------- */
 
 /* A block given to yajl starts YA_HDR bytes before the pointer, with its
- * size there, so that it can be moved by hand. */
-#define YA_HDR sizeof(max_align_t)
+ * size and its capacity there: it can be moved by hand, and grows in
+ * place up to its capacity. */
+#define YA_HDR                                                                 \
+    (sizeof(max_align_t) >= 2 * sizeof(size_t) ? sizeof(max_align_t)           \
+                                               : 2 * sizeof(size_t))
 enum {
     YA_SMALL = 6,              /* reserve slots for yajl's small structs */
     YA_SMALL_SIZE = 256,       /* bytes of each, header included */
@@ -546,16 +549,18 @@ enum {
     YA_BUF0 = YA_SMALL + 1     /* the slots of the two buffers */
 };
 
-static void *ya_mark(unsigned char *h, size_t n)
+static void *ya_mark(unsigned char *h, size_t n, size_t cap)
 {
     memcpy(h, &n, sizeof n);
+    memcpy(h + sizeof n, &cap, sizeof cap);
     return h + YA_HDR;
 }
 
-static size_t ya_size(const void *p)
+/* The size (which 0) or the capacity (which 1) of the block p. */
+static size_t ya_get(const void *p, int which)
 {
     size_t n;
-    memcpy(&n, (const unsigned char *)p - YA_HDR, sizeof n);
+    memcpy(&n, (const unsigned char *)p - YA_HDR + which * sizeof n, sizeof n);
     return n;
 }
 
@@ -573,43 +578,46 @@ static int ya_slot_of(const nfb__json *j, const void *p)
 }
 
 /* A kept long-token buffer that n fits, preferred to malloc for the
- * sizes it was made for; NULL when none. */
-static unsigned char *ya_room(nfb__json *j, size_t n, int any)
+ * sizes it was made for (any: for any size); NULL when none. */
+static void *ya_room(nfb__json *j, size_t n, int any)
 {
     for (int i = 0; i < 2; i++) {
         if (j->room[i] && n <= j->room_cap && (any || n > j->room_cap / 2)) {
             unsigned char *h = j->room[i];
             j->room[i] = NULL;
-            return h;
+            return ya_mark(h, n, j->room_cap);
         }
     }
     return NULL;
 }
 
-/* Memory when the C library has none: a kept buffer or a free slot of
- * the reserve. The reader has failed: its callbacks cancel the parse. */
-static unsigned char *ya_spare(nfb__json *j, size_t n)
+/* Memory when the C library has none: the smallest free slot of the
+ * reserve that n fits, else a kept buffer. The reader has failed: its
+ * callbacks cancel the parse. */
+static void *ya_spare(nfb__json *j, size_t n)
 {
     j->dg->failed = 1;
-    unsigned char *h = ya_room(j, n, 1);
-    if (h) return h;
     int best = -1;
     for (int i = 0; i < NFB__YA_SLOTS; i++)
         if (!(j->ya_used & (1u << i)) && n <= j->ya_cap[i] &&
             (best < 0 || j->ya_cap[i] < j->ya_cap[best]))
             best = i;
-    if (best < 0) abort(); /* more than yajl can ask for once failed */
-    j->ya_used |= 1u << best;
-    return j->ya_reserve + j->ya_off[best];
+    if (best >= 0) {
+        j->ya_used |= 1u << best;
+        return ya_mark(j->ya_reserve + j->ya_off[best], n, j->ya_cap[best]);
+    }
+    void *p = ya_room(j, n, 1);
+    if (!p) abort(); /* more than yajl can ask for once failed */
+    return p;
 }
 
 static void *ya_malloc(void *ctx, size_t n)
 {
     nfb__json *j = ctx;
-    unsigned char *h = ya_room(j, n, 0);
-    if (!h && n <= SIZE_MAX - YA_HDR) h = malloc(YA_HDR + n);
-    if (!h) h = ya_spare(j, n);
-    return ya_mark(h, n);
+    void *p = ya_room(j, n, 0);
+    if (p) return p;
+    unsigned char *h = n <= SIZE_MAX - YA_HDR ? malloc(YA_HDR + n) : NULL;
+    return h ? ya_mark(h, n, n) : ya_spare(j, n);
 }
 
 static void ya_free(void *ctx, void *p)
@@ -627,20 +635,22 @@ static void *ya_realloc(void *ctx, void *p, size_t n)
 {
     nfb__json *j = ctx;
     if (!p) return ya_malloc(ctx, n);
-    int slot = ya_slot_of(j, p);
-    if (slot >= 0 && n <= j->ya_cap[slot])
-        return ya_mark((unsigned char *)p - YA_HDR, n);
-    unsigned char *h = ya_room(j, n, 0);
-    if (!h && slot < 0 && n <= SIZE_MAX - YA_HDR) {
-        h = realloc((unsigned char *)p - YA_HDR, YA_HDR + n);
-        if (h) return ya_mark(h, n);
+    unsigned char *h = (unsigned char *)p - YA_HDR;
+    if (n <= ya_get(p, 1)) return ya_mark(h, n, ya_get(p, 1));
+    void *q = ya_room(j, n, 0);
+    if (!q && ya_slot_of(j, p) < 0 && n <= SIZE_MAX - YA_HDR) {
+        unsigned char *g = realloc(h, YA_HDR + n);
+        if (g) return ya_mark(g, n, n);
     }
-    if (!h && n <= SIZE_MAX - YA_HDR) h = malloc(YA_HDR + n);
-    if (!h) h = ya_spare(j, n);
-    size_t old = ya_size(p);
-    memcpy(h + YA_HDR, p, old < n ? old : n);
+    if (!q && n <= SIZE_MAX - YA_HDR) {
+        unsigned char *g = malloc(YA_HDR + n);
+        if (g) q = ya_mark(g, n, n);
+    }
+    if (!q) q = ya_spare(j, n);
+    size_t old = ya_get(p, 0);
+    memcpy(q, p, old < n ? old : n);
     ya_free(ctx, p);
-    return ya_mark(h, n);
+    return q;
 }
 
 /* The reserve: YA_SMALL small slots, one for a state stack of max_depth
