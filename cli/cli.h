@@ -94,20 +94,31 @@ int output_write(void *ctx, const void *data, size_t len); /* nfb_write_fn */
  * success. */
 int output_close(output *o, int discard);
 
-/* input.c: feeds the named files (or stdin) to a reader. Returns 0, or
- * EXIT_IO after reporting an unreadable input, or -1 when the reader was
- * stopped or failed (res tells which). */
-int input_feed(nfb_reader *r, const char *path, nfb_result *res);
+/* input.c: feeds the named file (or stdin: "-") to a reader, or, when
+ * jobs is not NULL and asks for more than one thread, to parallel_feed
+ * where it can read it. Returns 0, or EXIT_IO after reporting an
+ * unreadable input, or -1 when the reader was stopped or failed (res
+ * tells which). */
+typedef struct input_jobs {
+    int jobs;                     /* -j */
+    const nfb_reader_config *cfg; /* the run's callbacks */
+    int records;                  /* the run wants the records */
+    nfb_reader_stats *acc;        /* gets the counts of files read by -j */
+} input_jobs;
+int input_feed(nfb_reader *r, const char *path, const input_jobs *jobs,
+               nfb_result *res);
 
-/* parallel.c: -j N. Reads the file path with jobs threads, reporting
- * through cfg's callbacks exactly what one reader would (records only
- * when records is set), and adds the reader's counts to acc. Returns
- * PARALLEL_NO when the file cannot be read so (stdin, not a regular file,
- * not larger than a block, not JSON starting with '{' or '[': YAML or
- * compressed), for input_feed to read; else as input_feed. */
+/* parallel.c: -j N. Reads the file open on fd (named path) with jobs
+ * threads, reporting through cfg's callbacks exactly what one reader
+ * would (records only when records is set), and adds the reader's counts
+ * to acc. Returns PARALLEL_NO, having read nothing from fd's offset, when
+ * the file cannot be read so (not a regular file, not larger than a
+ * block, not JSON starting with '{' or '[': YAML or compressed), for one
+ * reader to read; else as input_feed. */
 enum { PARALLEL_NO = -2 };
-int parallel_feed(const char *path, int jobs, const nfb_reader_config *cfg,
-                  int records, nfb_reader_stats *acc, nfb_result *res);
+int parallel_feed(int fd, const char *path, int jobs,
+                  const nfb_reader_config *cfg, int records,
+                  nfb_reader_stats *acc, nfb_result *res);
 /* Adds the counts of s to acc. */
 void parallel_add_stats(nfb_reader_stats *acc, const nfb_reader_stats *s);
 

@@ -394,9 +394,8 @@ static int read_all(job *j, nfb_reader *r, const nfb_reader_config *cfg,
                    j->format && (!j->output || strcmp(j->output, "-") == 0),
                    files, nfiles);
     for (int i = 0; i < nfiles; i++) {
-        int f = parallel_feed(files[i], j->jobs, cfg, j->format || j->stats,
-                              pst, res);
-        if (f == PARALLEL_NO) f = input_feed(r, files[i], res);
+        input_jobs pj = {j->jobs, cfg, j->format || j->stats, pst};
+        int f = input_feed(r, files[i], &pj, res);
         if (f == EXIT_IO) io_failed = 1;
         if (f < 0) break; /* stopped: the writer failed, or no memory */
     }
