@@ -1,4 +1,7 @@
-/* Reading inputs in large chunks into the reader. */
+/* Reading inputs in large chunks into the reader, through its pull
+ * function, so that archives and xz, bzip2 and lz4 streams are read too;
+ * the progress line counts the bytes read from the file, compressed or
+ * not. */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -8,9 +11,22 @@
 
 enum { CHUNK = 256 * 1024 };
 
+typedef struct source {
+    nfb_reader *r;
+    int fd;
+} source;
+
+static ptrdiff_t read_fd(void *ctx, void *buf, size_t len)
+{
+    source *s = ctx;
+    if (len > CHUNK) len = CHUNK;
+    ssize_t n = read(s->fd, buf, len);
+    if (n > 0) progress_read(s->r, (size_t)n);
+    return n;
+}
+
 int input_feed(nfb_reader *r, const char *path, nfb_result *res)
 {
-    static unsigned char buf[CHUNK];
     int is_stdin = strcmp(path, "-") == 0;
     const char *name = is_stdin ? "<stdin>" : path;
     int fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
@@ -21,22 +37,13 @@ int input_feed(nfb_reader *r, const char *path, nfb_result *res)
 #ifdef POSIX_FADV_SEQUENTIAL
     if (!is_stdin) posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif
-    *res = nfb_reader_begin(r, name);
+    source s = {r, fd};
+    *res = nfb_reader_read(r, name, read_fd, &s);
     int rc = 0;
-    while (*res == NFB_OK) {
-        ssize_t n = read(fd, buf, sizeof buf);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
-            report_errorf("cannot read %s: %s", name, strerror(errno));
-            rc = EXIT_IO;
-            break;
-        }
-        if (n == 0) {
-            *res = nfb_reader_finish(r);
-            break;
-        }
-        *res = nfb_reader_feed(r, buf, (size_t)n);
-        progress_read(r, (size_t)n);
+    if (*res == NFB_EIO) {
+        report_errorf("cannot read %s: %s", name, strerror(errno));
+        rc = EXIT_IO;
+        *res = NFB_OK;
     }
     if (!is_stdin) close(fd);
     if (rc) return rc;
