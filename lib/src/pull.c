@@ -295,6 +295,14 @@ static int la_setup(struct archive *a, int kind)
     return 0;
 }
 
+/* What libarchive reads for kind, for diagnostics. */
+static const char *kind_name(int kind)
+{
+    if (kind == NFB__SNIFF_GZIP) return "a tar archive compressed by gzip";
+    if (kind == NFB__SNIFF_ZSTD) return "a tar archive compressed by zstd";
+    return nfb__sniff_name((nfb__sniff_kind)kind);
+}
+
 static nfb_result read_archive(pull *p, int kind)
 {
     struct archive *a = archive_read_new();
@@ -302,7 +310,7 @@ static nfb_result read_archive(pull *p, int kind)
     nfb_result res = NFB_OK;
     if (la_setup(a, kind) != 0) {
         if (!complain(p, p->name, "expected %s, found no reader for it (%s)",
-                      nfb__sniff_name((nfb__sniff_kind)kind),
+                      kind_name(kind),
                       archive_error_string(a) ? archive_error_string(a)
                                               : "libarchive lacks a library"))
             res = NFB_STOPPED;
@@ -355,8 +363,7 @@ static nfb_result read_archive(pull *p, int kind)
         if (!complain(p, p->name,
                       "expected %s, found a damaged one (%s); the rest of "
                       "it is not read",
-                      nfb__sniff_name((nfb__sniff_kind)kind),
-                      why ? why : "unreadable"))
+                      kind_name(kind), why ? why : "unreadable"))
             res = NFB_STOPPED;
     } else if (res == NFB_OK && members == 0) {
         if (archive_format(a) == ARCHIVE_FORMAT_RAW) {
