@@ -16,6 +16,7 @@
  * reads of 64 KiB: how the read function cuts the input must not change
  * the diagnostics or the records. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,9 +94,11 @@ static int on_diag(void *ctx, const nfb_diag *d)
 
 static int on_record(void *ctx, const nfb_backup *b)
 {
-    FUZZ_CHECK(b->id != NULL);
-    put(ctx, "record");
-    put(ctx, b->id);
+    char id[80];
+    FUZZ_CHECK(b->id.ptr != NULL);
+    snprintf(id, sizeof id, "record %.*s",
+             (int)(b->id.len < 64 ? b->id.len : 64), b->id.ptr);
+    put(ctx, id);
     return 0;
 }
 

@@ -42,11 +42,13 @@ static ptrdiff_t pull_read(pull *p, unsigned char *to, size_t len)
     }
 }
 
-/* Fills buf (up to CHUNK bytes, or the end of the input): the bytes that
- * say what the input is. */
+static int enough(const pull *p);
+
+/* Reads into buf until its bytes say what the input is (enough), so that
+ * text arriving a line at a time through a pipe is read as it comes. */
 static int peek(pull *p)
 {
-    while (p->held < CHUNK && !p->eof) {
+    while (!enough(p)) {
         ptrdiff_t n = pull_read(p, p->buf + p->held, CHUNK - p->held);
         if (n < 0) return -1;
         p->held += (size_t)n;
@@ -119,6 +121,26 @@ static ptrdiff_t inflate_start(const pull *p, nfb__sniff_kind k,
     made = o.pos == (size_t)-1 ? -1 : (ptrdiff_t)o.pos;
     ZSTD_freeDCtx(zs);
     return made;
+}
+
+/* Whether the held bytes say what the input is: the end of the input or
+ * a full buffer; a magic number (for gzip and zstd, with the 512 bytes
+ * of their text that tell a tar); 512 bytes, a tar header's length; or a
+ * newline before any NUL byte, which starts no magic number and no tar
+ * header (whose name field is padded with NULs): text. */
+static int enough(const pull *p)
+{
+    if (p->eof || p->held == CHUNK) return 1;
+    if (nfb__reader_flags(p->r) & NFB_READ_NO_DECOMPRESS) return p->held > 0;
+    nfb__sniff_kind k = nfb__sniff(p->buf, p->held);
+    if (k == NFB__SNIFF_GZIP || k == NFB__SNIFF_ZSTD) {
+        unsigned char out[NFB__SNIFF_MAX];
+        ptrdiff_t n = inflate_start(p, k, out);
+        return n < 0 || n == NFB__SNIFF_MAX;
+    }
+    if (k != NFB__SNIFF_NONE || p->held >= NFB__SNIFF_MAX) return 1;
+    const unsigned char *nl = memchr(p->buf, '\n', p->held);
+    return nl && !memchr(p->buf, 0, (size_t)(nl - p->buf));
 }
 
 /* What the held bytes are: NFB__SNIFF_NONE for the push path, else what
