@@ -26,6 +26,7 @@ typedef struct pull {
     unsigned char *buf;  /* CHUNK bytes: what read fills */
     unsigned char *data; /* CHUNK bytes: a member's bytes */
     size_t held;         /* bytes of buf peeked and not yet handed on */
+    size_t tried;        /* held when a gzip or zstd start was last tried */
     int eof;             /* read returned 0 */
     int err;             /* read returned -1: its errno */
 } pull;
@@ -42,7 +43,7 @@ static ptrdiff_t pull_read(pull *p, unsigned char *to, size_t len)
     }
 }
 
-static int enough(const pull *p);
+static int enough(pull *p);
 
 /* Reads into buf until its bytes say what the input is (enough), so that
  * text arriving a line at a time through a pipe is read as it comes. */
@@ -128,12 +129,16 @@ static ptrdiff_t inflate_start(const pull *p, nfb__sniff_kind k,
  * of their text that tell a tar); 512 bytes, a tar header's length; or a
  * newline before any NUL byte, which starts no magic number and no tar
  * header (whose name field is padded with NULs): text. */
-static int enough(const pull *p)
+static int enough(pull *p)
 {
     if (p->eof || p->held == CHUNK) return 1;
     if (nfb__reader_flags(p->r) & NFB_READ_NO_DECOMPRESS) return p->held > 0;
     nfb__sniff_kind k = nfb__sniff(p->buf, p->held);
     if (k == NFB__SNIFF_GZIP || k == NFB__SNIFF_ZSTD) {
+        /* Tried again each time the bytes held have doubled, so that
+         * short reads do not decompress the start again and again. */
+        if (p->held < 2 * p->tried) return 0;
+        p->tried = p->held;
         unsigned char out[NFB__SNIFF_MAX];
         ptrdiff_t n = inflate_start(p, k, out);
         return n < 0 || n == NFB__SNIFF_MAX;
@@ -413,8 +418,11 @@ nfb_result nfb_reader_read(nfb_reader *r, const char *name, nfb_read_fn read,
     nfb__diags *dg = nfb__reader_diags(r);
     if (dg->failed) return NFB_ENOMEM;
     if (!name) name = "<input>";
-    pull p = {r, nfb__reader_allocator(r), name, read, ctx, NULL, NULL, 0, 0,
-              0};
+    pull p = {.r = r,
+              .a = nfb__reader_allocator(r),
+              .name = name,
+              .read = read,
+              .ctx = ctx};
     p.buf = nfb__malloc(p.a, CHUNK);
     if (!p.buf) return NFB_ENOMEM;
     nfb_result res;
