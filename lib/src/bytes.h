@@ -45,8 +45,13 @@
 /* The most decompressed bytes handed to the sink in one call. */
 #define NFB__BYTES_OUT ((size_t)64 * 1024)
 
-/* The largest zstd window accepted, as a power of two: 2^27 = 128 MiB. */
+/* The largest zstd window accepted, as a power of two: 2^27 = 128 MiB.
+ * The fuzz build lowers it (fuzz/CMakeLists.txt): a sanitizer fills every
+ * 128 MiB block it frees, which would make each input declaring such a
+ * window take seconds. */
+#ifndef NFB__BYTES_ZSTD_WINDOW_LOG_MAX
 #define NFB__BYTES_ZSTD_WINDOW_LOG_MAX 27
+#endif
 
 /* Receives the bytes of the input: n > 0 bytes at p, valid only during the
  * call. Returns 0 to go on, or a non-zero value (an nfb_result such as
