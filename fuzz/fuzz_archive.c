@@ -16,8 +16,8 @@
  * reads of 64 KiB: how the read function cuts the input must not change
  * the diagnostics or the records. */
 #include <errno.h>
-#include <stdio.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
