@@ -1,4 +1,7 @@
-/* Reading inputs in large chunks into the reader. */
+/* Reading inputs in large chunks into the reader, through its pull
+ * function, so that archives and xz, bzip2 and lz4 streams are read too;
+ * the progress line counts the bytes read from the file, compressed or
+ * not. */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -8,33 +11,32 @@
 
 enum { CHUNK = 256 * 1024 };
 
-/* Reads fd from where it is to its end into r. */
+typedef struct source {
+    nfb_reader *r;
+    int fd;
+} source;
+
+static ptrdiff_t read_fd(void *ctx, void *buf, size_t len)
+{
+    source *s = ctx;
+    if (len > CHUNK) len = CHUNK;
+    ssize_t n = read(s->fd, buf, len);
+    if (n > 0) progress_read(s->r, (size_t)n);
+    return n;
+}
+
+/* Reads fd from where it is to its end into r, told by its first bytes
+ * (an archive's members are inputs of their own). An input that cannot be
+ * read at all (a directory) is an I/O error only, not also an empty
+ * document: the reader begins no input for it. */
 static int feed_fd(nfb_reader *r, int fd, const char *name, nfb_result *res)
 {
-    static unsigned char buf[CHUNK];
-    /* The input begins in the reader at its first successful read, so
-     * that one that cannot be read at all (a directory) is an I/O error
-     * only, not also an empty document. */
-    int begun = 0;
-    *res = NFB_OK;
-    while (*res == NFB_OK) {
-        ssize_t n = read(fd, buf, sizeof buf);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
-            report_errorf("cannot read %s: %s", name, strerror(errno));
-            return EXIT_IO;
-        }
-        if (!begun) {
-            begun = 1;
-            *res = nfb_reader_begin(r, name);
-            if (*res != NFB_OK) break;
-        }
-        if (n == 0) {
-            *res = nfb_reader_finish(r);
-            break;
-        }
-        *res = nfb_reader_feed(r, buf, (size_t)n);
-        progress_read(r, (size_t)n);
+    source s = {r, fd};
+    *res = nfb_reader_read(r, name, read_fd, &s);
+    if (*res == NFB_EIO) {
+        report_errorf("cannot read %s: %s", name, strerror(errno));
+        *res = NFB_OK;
+        return EXIT_IO;
     }
     return *res == NFB_OK ? 0 : -1;
 }

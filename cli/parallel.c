@@ -689,6 +689,8 @@ static int splittable(int fd, const nfb_reader_config *cfg, uint64_t *bom)
     if (cfg->flags & (NFB_READ_YAML | NFB_READ_NO_DECOMPRESS)) return 0;
     ssize_t n = read_at(fd, p, sizeof p, 0);
     if (n <= 0) return 0;
+    /* A tar whose first member's name starts with '{' is an archive. */
+    if (n >= 262 && memcmp(p + 257, "ustar", 5) == 0) return 0;
     ssize_t i = n >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF ? 3 : 0;
     *bom = (uint64_t)i;
     while (i < n &&

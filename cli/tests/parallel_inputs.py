@@ -13,7 +13,7 @@ parallel_inputs.py NFBACKUP GEN SANITIZE  (SANITIZE: 1 in an ASan build)
    the pipe, so this does not depend on timing.
 3. A file that shrinks the same way: exit 3 and "file shrank from N to M
    bytes while being read", not "Input/output error".
-4. Little memory (ulimit -v): -j 8 never dies of a signal and never
+4. Little memory (ulimit -v, from what the program needs to start): -j 8 never dies of a signal and never
    leaves -o's temporary file; it succeeds with the output of -j 1, or
    fails with exit 3 and "out of memory". Skipped under AddressSanitizer,
    whose shadow memory does not fit under ulimit -v."""
@@ -166,7 +166,19 @@ else:
     os.mkdir(outdir)
     out = os.path.join(outdir, "out.csv")
     seen = set()
-    for kb in (12000, 16000, 20000, 24000, 30000, 40000, 60000, 100000):
+    # The limits start from the address space the program needs to start
+    # at all (its shared libraries are mapped whole), found by bisection,
+    # so that they press on the reading, not on the loading.
+    lo, hi = 1000, 1 << 21
+    while hi - lo > 500:
+        mid = (lo + hi) // 2
+        if run(["--version"], limit_kb=mid)[0] == 0:
+            hi = mid
+        else:
+            lo = mid
+    print(f"memory: the program starts under ulimit -v {hi}")
+    for extra in (0, 4000, 8000, 12000, 18000, 28000, 48000, 88000):
+        kb = hi + extra
         for jobs in ("8", "3"):
             for _ in range(3):
                 rc, _, err = run(["convert", "--to", "csv", "-j", jobs, "-o",
