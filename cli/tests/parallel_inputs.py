@@ -115,7 +115,7 @@ helptext = subprocess.run([nfbackup, "--help"], stdout=subprocess.PIPE,
                           env=ENV).stdout.decode()
 jpara = helptext[helptext.find("-j, --jobs"):]
 jpara = " ".join(re.split(r"\n {1,8}-", jpara)[0].split())
-for word in ("stdin", "FIFO", "device", "YAML", "compressed"):
+for word in ("stdin", "FIFO", "device", "YAML", "compressed", "archive"):
     if word not in jpara:
         fail(f"--help's -j paragraph does not name {word}: {jpara!r}")
 
