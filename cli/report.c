@@ -161,7 +161,8 @@ int report_flush(void)
 int report_finish(void)
 {
     flush_buf();
-    /* Messages printed with stdio (getopt's) count too. */
+    /* Messages printed with stdio (libxlsxwriter's, with text
+     * diagnostics) count too. */
     if (fflush(stderr) != 0 || ferror(stderr)) return -1;
     return err.error ? -1 : 0;
 }
