@@ -46,6 +46,20 @@ typedef struct report {
 void report_setup(void);
 /* With --diagnostics=json every line is a JSON object, messages too. */
 void report_set_json(int json);
+int report_json(void); /* what report_set_json set */
+/* A usage error: "nfbackup: MESSAGE" and the line that points to --help,
+ * or with JSON diagnostics an error and a note. */
+void report_usage(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+/* A message of the given severity ("error", "warning" or "note") whose
+ * text is given as it is (escaped as every message is). */
+void report_message(const char *severity, const char *text);
+/* Writes what is buffered, and from then on writes to fd rather than to
+ * fd 2 (STDERR_FILENO: to fd 2 again); see output_capture_begin. */
+void report_stderr_fd(int fd);
 int report_diag(void *ctx, const nfb_diag *d); /* an nfb_diag_fn */
 void report_errorf(const char *fmt, ...)
 #if defined(__GNUC__)
@@ -93,6 +107,18 @@ int output_write(void *ctx, const void *data, size_t len); /* nfb_write_fn */
  * (or when discard is set) the destination is left as it was. Returns 0 on
  * success. */
 int output_close(output *o, int discard);
+/* What a library prints on stderr itself (libxlsxwriter's "[ERROR] ..."
+ * lines), made messages of the tool: between output_capture_begin and
+ * output_capture_end fd 2 is an anonymous file, and the tool's own
+ * messages go to where stderr was; the end puts stderr back and reports
+ * each line captured as an error ("[ERROR]"), a warning ("[WARNING]") or
+ * a note. A capture that cannot be set up captures nothing (fd -1). */
+typedef struct capture {
+    int fd;    /* the anonymous file, or -1 */
+    int saved; /* stderr, while fd 2 is the file */
+} capture;
+void output_capture_begin(capture *c);
+void output_capture_end(capture *c);
 
 /* input.c: feeds the named file (or stdin: "-") to a reader, or, when
  * jobs is not NULL and asks for more than one thread, to parallel_feed

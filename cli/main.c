@@ -56,8 +56,10 @@ static const char usage_text[] =
     "  -j, --jobs N            read each large JSON file with N threads (0:\n"
     "                          one per core; default 1); output, diagnostics\n"
     "                          and exit status are those of -j 1. stdin,\n"
-    "                          YAML and compressed input are read by one\n"
-    "                          thread, with no progress line\n"
+    "                          FIFOs, devices and other files that are not\n"
+    "                          regular files, YAML, compressed input and\n"
+    "                          archives are read by one thread; a file read\n"
+    "                          by N threads draws no progress line\n"
     "      --status LIST       convert, stats: only records with one of\n"
     "                          these comma-separated statuses\n"
     "      --source-type LIST  convert, stats: only these source types\n"
@@ -221,14 +223,15 @@ typedef struct job {
 static int usage_error(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
 
+/* Through report.c, so that with --diagnostics=json it is JSON too. */
 static int usage_error(const char *fmt, ...)
 {
+    char msg[1024];
     va_list ap;
-    fputs("nfbackup: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    fputs("\nTry 'nfbackup --help' for more information.\n", stderr);
+    report_usage("%s", msg);
     return EXIT_USAGE;
 }
 
@@ -345,6 +348,16 @@ static void xlsx_options(job *j, const output *out, nfb_writer_options *wo)
     if (rows) wo->sheet_rows = (uint32_t)strtoul(rows, NULL, 10);
 }
 
+/* With JSON diagnostics every stderr line is JSON, but libxlsxwriter
+ * prints lines of its own on stderr ("[ERROR] workbook_close(): ...")
+ * when it cannot write the workbook: the calls into the xlsx writer that
+ * can make it print (making the workbook and closing it) run with fd 2
+ * captured, and what it printed is reported as JSON messages. */
+static int captures(const job *j)
+{
+    return j->rp.json && j->format && strcmp(j->format, "xlsx") == 0;
+}
+
 /* Returns GO_ON, or the exit status to end with. */
 enum { GO_ON = -1 };
 
@@ -372,7 +385,11 @@ static int open_sinks(job *j, both *ctx, output *out)
         }
         xlsx_options(j, out, &wo);
     }
+    capture cap;
+    int capturing = captures(j);
+    if (capturing) output_capture_begin(&cap);
     ctx->rn.w = nfb_writer_create(j->format, &wo, &err);
+    if (capturing) output_capture_end(&cap);
     if (ctx->rn.w) return GO_ON;
     output_close(out, 1);
     if (err.code != NFB_EINVAL) {
@@ -468,8 +485,12 @@ static int run_job(job *j, char **files, int nfiles)
     nfb_reader_stats pst = {0, 0, 0, 0, 0}; /* of the files read by -j */
     int io_failed = read_all(j, r, &cfg, files, nfiles, &res, &pst);
     if (ctx.rn.w && res == NFB_OK) {
+        capture cap;
+        int capturing = captures(j);
+        if (capturing) output_capture_begin(&cap);
         ctx.rn.wres = nfb_writer_end(ctx.rn.w);
         if (ctx.rn.wres == NFB_EWRITE) ctx.rn.werrno = errno;
+        if (capturing) output_capture_end(&cap);
     }
 
     nfb_reader_stats st;
@@ -628,11 +649,84 @@ static int set_option(job *j, int c, const char *arg)
     case 'V':
         printf("nfbackup %s\n", nfb_version());
         return fflush(stdout) == 0 ? EXIT_VALID : EXIT_IO;
-    default:
-        fputs("Try 'nfbackup --help' for more information.\n", stderr);
+    default: /* getopt's errors are option_error's */
         return EXIT_USAGE;
     }
     return GO_ON;
+}
+
+/* getopt_long's short options; the ':' makes a missing argument ':'
+ * rather than '?'. */
+static const char short_options[] = ":t:o:qj:hV";
+
+/* The long option that the word (as given: "--diag=x") names, or NULL. */
+static const struct option *long_option_of(const char *word, int *ambiguous)
+{
+    const char *name = word + 2;
+    size_t n = strcspn(name, "=");
+    const struct option *found = NULL;
+    *ambiguous = 0;
+    for (const struct option *o = long_options; o->name; o++) {
+        if (strncmp(o->name, name, n) != 0) continue;
+        if (strlen(o->name) == n) return o; /* exact */
+        if (found && found->val != o->val) *ambiguous = 1;
+        if (!found) found = o;
+    }
+    return found;
+}
+
+/* getopt_long's error (c is ':' or '?', opterr being 0), worded as glibc
+ * words it, as a usage error. av and optind are those of the parse. */
+static int option_error(int c, char **av)
+{
+    const char *word = av[optind - 1];
+    int is_long = strncmp(word, "--", 2) == 0;
+    int ambiguous = 0;
+    const struct option *o = is_long ? long_option_of(word, &ambiguous) : NULL;
+    if (c == ':' && !is_long)
+        return usage_error("option requires an argument -- '%c'", optopt);
+    if (c == ':')
+        return usage_error("option '--%s' requires an argument",
+                           o ? o->name : word + 2);
+    /* An unknown letter: optopt is never one of a long option's. */
+    if (optopt > 0 && optopt < 256 &&
+        (optopt == ':' || !strchr(short_options + 1, optopt)))
+        return usage_error("invalid option -- '%c'", optopt);
+    if (optopt && o)
+        return usage_error("option '--%s' doesn't allow an argument", o->name);
+    if (!o || !ambiguous) return usage_error("unrecognized option '%s'", word);
+    /* The options the word can be short for. */
+    char list[512] = "";
+    size_t n = strcspn(word + 2, "=");
+    for (const struct option *p = long_options; p->name; p++) {
+        if (strncmp(p->name, word + 2, n) != 0) continue;
+        size_t len = strlen(list);
+        snprintf(list + len, sizeof list - len, " '--%s'", p->name);
+    }
+    return usage_error("option '%s' is ambiguous; possibilities:%s", word,
+                       list);
+}
+
+/* Whether the options after the command ask for JSON diagnostics, found
+ * before anything is reported, so that a usage error is JSON too: getopt
+ * itself runs over a copy of them (it reorders what it parses), so that
+ * "--diag=json", "--diagnostics json" and the last of several count, and
+ * neither an operand after "--" nor another option's argument does. */
+static int wants_json(int argc, char **argv)
+{
+    char **copy = malloc((size_t)argc * sizeof *copy);
+    if (!copy) return 0;
+    memcpy(copy, argv, (size_t)argc * sizeof *copy);
+    int json = 0, c;
+    opterr = 0;
+    optind = 0; /* glibc: start afresh */
+    while ((c = getopt_long(argc, copy, short_options, long_options, NULL)) !=
+           -1) {
+        if (c == OPT_DIAGNOSTICS && strcmp(optarg, "json") == 0) json = 1;
+        if (c == OPT_DIAGNOSTICS && strcmp(optarg, "text") == 0) json = 0;
+    }
+    free(copy);
+    return json;
 }
 
 /* Where mask applies, in words: "convert --to csv or tsv", "convert and
@@ -738,6 +832,12 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
     const char *cmd = argv[1];
+    /* The options are parsed as if the command were the program's name:
+     * av[0] is the command, and getopt starts after it. */
+    char **av = argv + 1;
+    int ac = argc - 1;
+    j.rp.json = wants_json(ac, av);
+    report_set_json(j.rp.json);
     if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0) {
         fputs(usage_text, stdout);
         return fflush(stdout) == 0 ? EXIT_VALID : EXIT_IO;
@@ -756,14 +856,13 @@ int main(int argc, char **argv)
     if (!validate && !convert && !audit)
         return usage_error("unknown command '%s'", cmd);
 
-    /* getopt's messages name the program as argv[0] does: nfbackup, as
-     * every other message, rather than the path it was run by. */
-    static char progname[] = "nfbackup";
-    argv[0] = progname;
+    /* getopt prints nothing: its errors are reported as every other
+     * message is (option_error). */
     int c, rc;
-    optind = 2;
-    while ((c = getopt_long(argc, argv, "t:o:qj:hV", long_options, NULL)) !=
-           -1) {
+    opterr = 0;
+    optind = 0; /* glibc: start afresh, after the pass of wants_json */
+    while ((c = getopt_long(ac, av, short_options, long_options, NULL)) != -1) {
+        if (c == ':' || c == '?') return option_error(c, av);
         if ((rc = set_option(&j, c, optarg)) != GO_ON) return rc;
     }
     if ((rc = check_job(&j, validate, convert, audit)) != GO_ON) return rc;
@@ -772,9 +871,8 @@ int main(int argc, char **argv)
         j.color = isatty(STDERR_FILENO) && !(nc && *nc) && !j.rp.json;
     }
     j.rp.color = j.color && !j.rp.json;
-    report_set_json(j.rp.json);
 
-    rc = run_job(&j, argv + optind, argc - optind);
+    rc = run_job(&j, av + optind, ac - optind);
     /* Diagnostics that could not be written are an I/O error. */
     if (report_finish() != 0) rc = EXIT_IO;
     return rc;

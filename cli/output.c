@@ -3,12 +3,14 @@
  * what is not a regular file or a new name, written in place. Also the
  * process-wide set-up that keeps output safe: fds 0-2 always open, no
  * SIGXFSZ, and the temporary file removed on every catchable signal. */
+#define _GNU_SOURCE /* memfd_create: the capture of stderr */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
@@ -388,4 +390,99 @@ int output_close(output *o, int discard)
     sigprocmask(SIG_SETMASK, &old, NULL);
     o->tmp = NULL;
     return ok || discard ? (o->error ? -1 : 0) : -1;
+}
+
+/* An anonymous file for a capture: in memory (so that a full disk does
+ * not stop it), else an unnamed temporary file. */
+static int anonymous_file(void)
+{
+#ifdef MFD_CLOEXEC
+    int fd = memfd_create("nfbackup-stderr", MFD_CLOEXEC);
+    if (fd >= 0) return fd;
+#endif
+    FILE *f = tmpfile();
+    if (!f) return -1;
+    int t = fcntl(fileno(f), F_DUPFD_CLOEXEC, 3);
+    fclose(f);
+    return t;
+}
+
+void output_capture_begin(capture *c)
+{
+    c->saved = -1;
+    c->fd = anonymous_file();
+    if (c->fd < 0) return;
+    fflush(stderr);
+    c->saved = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+    if (c->saved < 0) {
+        close(c->fd);
+        c->fd = -1;
+        return;
+    }
+    report_stderr_fd(c->saved);
+    if (dup2(c->fd, STDERR_FILENO) < 0) {
+        report_stderr_fd(STDERR_FILENO);
+        close(c->saved);
+        close(c->fd);
+        c->fd = c->saved = -1;
+    }
+}
+
+/* One captured line (without its line end) as a message: "[ERROR]" and
+ * "[WARNING]" give the severity and are left out of the text. */
+static void report_captured(char *line)
+{
+    static const struct {
+        const char *tag, *severity;
+    } tags[] = {{"[ERROR]", "error"}, {"[WARNING]", "warning"}};
+    const char *severity = "note";
+    for (size_t i = 0; i < sizeof tags / sizeof *tags; i++) {
+        size_t n = strlen(tags[i].tag);
+        if (strncmp(line, tags[i].tag, n) == 0) {
+            severity = tags[i].severity;
+            line += n;
+            line += strspn(line, ": ");
+            break;
+        }
+    }
+    if (*line) report_message(severity, line);
+}
+
+void output_capture_end(capture *c)
+{
+    if (c->fd < 0) return;
+    fflush(stderr);
+    dup2(c->saved, STDERR_FILENO);
+    report_stderr_fd(STDERR_FILENO);
+    close(c->saved);
+    /* Line by line; a line longer than the buffer is told in parts. */
+    char line[4096];
+    size_t len = 0;
+    off_t at = 0;
+    for (;;) {
+        ssize_t n = pread(c->fd, line + len, sizeof line - 1 - len, at);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        at += n;
+        len += (size_t)n;
+        char *p = line, *nl;
+        while ((nl = memchr(p, '\n', len - (size_t)(p - line))) != NULL) {
+            *nl = 0;
+            report_captured(p);
+            p = nl + 1;
+        }
+        len -= (size_t)(p - line);
+        memmove(line, p, len);
+        if (len == sizeof line - 1) {
+            line[len] = 0;
+            report_captured(line);
+            len = 0;
+        }
+    }
+    if (len) {
+        line[len] = 0;
+        report_captured(line);
+    }
+    close(c->fd);
+    c->fd = c->saved = -1;
 }

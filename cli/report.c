@@ -29,7 +29,15 @@ static struct {
     int broken;                /* EPIPE: its reader went away */
     int error;                 /* errno of a failed write */
     int json;                  /* every line a JSON object */
+    volatile sig_atomic_t fd;  /* where stderr is, when not fd 2 (0: 2) */
 } err;
+
+/* The descriptor the buffer goes to: stderr, or where it was moved to
+ * while fd 2 is captured (report_stderr_fd). */
+static int err_fd(void)
+{
+    return err.fd ? (int)err.fd : STDERR_FILENO;
+}
 
 /* A message being built, before it is written as text or as JSON. */
 static struct {
@@ -45,7 +53,7 @@ static void flush_buf(void)
     if ((size_t)err.off < err.len) progress_clear();
     while (!err.broken && !err.error && (size_t)err.off < err.len) {
         ssize_t n =
-            write(STDERR_FILENO, err.buf + err.off, err.len - (size_t)err.off);
+            write(err_fd(), err.buf + err.off, err.len - (size_t)err.off);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) {
             if (errno == EPIPE)
@@ -67,7 +75,7 @@ void report_flush_on_signal(void)
     /* Only whole lines, and only what no write has taken yet. */
     size_t from = (size_t)err.off, to = (size_t)err.end;
     while (!err.broken && !err.error && from < to) {
-        ssize_t n = write(STDERR_FILENO, err.buf + from, to - from);
+        ssize_t n = write(err_fd(), err.buf + from, to - from);
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) break;
         from += (size_t)n;
@@ -153,7 +161,8 @@ int report_flush(void)
 int report_finish(void)
 {
     flush_buf();
-    /* Messages printed with stdio (getopt's) count too. */
+    /* Messages printed with stdio (libxlsxwriter's, with text
+     * diagnostics) count too. */
     if (fflush(stderr) != 0 || ferror(stderr)) return -1;
     return err.error ? -1 : 0;
 }
@@ -383,6 +392,41 @@ void report_warnf(const char *fmt, ...)
 void report_set_json(int json)
 {
     err.json = json;
+}
+
+int report_json(void)
+{
+    return err.json;
+}
+
+void report_stderr_fd(int fd)
+{
+    flush_buf();
+    err.fd = fd == STDERR_FILENO ? 0 : fd;
+}
+
+void report_message(const char *severity, const char *text)
+{
+    mb.len = 0;
+    mb.buf[0] = 0;
+    mb_put(text);
+    put_message(severity, NULL, NULL, NULL);
+}
+
+void report_usage(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    mb_vf(fmt, ap);
+    va_end(ap);
+    put_message("error", NULL, NULL, NULL);
+    static const char hint[] = "Try 'nfbackup --help' for more information.";
+    if (err.json) {
+        report_message("note", hint);
+    } else {
+        puts_(hint);
+        end_line();
+    }
 }
 
 static void put_json_diag(const nfb_diag *d)

@@ -14,7 +14,12 @@ input is odd:
      for Python's str.splitlines;
   5. an unreadable input among several (a directory, a missing file) is an
      I/O error only, not also a syntax error;
-  6. damage in a gzip stream has no line:column of 0:0 but the byte offset.
+  6. damage in a gzip stream has no line:column of 0:0 but the byte offset;
+  7. with --diagnostics=json, usage errors (getopt's among them, and those
+     of options before --diagnostics=json) are JSON lines too, unless the
+     json is an operand (after --) or another option's argument;
+  8. with --diagnostics=json, what libxlsxwriter prints on stderr itself
+     when the zip cannot be written (a file size limit) is JSON lines too.
 
 usage: diag_limits.py NFBACKUP SOURCE_DIR
 """
@@ -22,6 +27,7 @@ import gzip
 import json
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -43,8 +49,9 @@ def check(ok, what):
         print("FAIL: " + what, file=sys.stderr)
 
 
-def run(args, stdin=None, cwd=None):
+def run(args, stdin=None, cwd=None, preexec_fn=None):
     p = subprocess.run([BIN] + args, input=stdin, cwd=cwd,
+                       preexec_fn=preexec_fn,
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                        env=dict(os.environ, LC_ALL="C", TERM="dumb"))
     return p.returncode, p.stdout, p.stderr
@@ -224,6 +231,63 @@ try:
     d = objs[0] if objs else {}
     check(d.get("offset") == 428 and d.get("line") is None and
           d.get("column") is None, "gzip damage, json: %r" % d)
+
+    # 7. Usage errors with --diagnostics=json, wherever it stands.
+    for args, word in (
+            (["validate", "--diagnostics=json", "--bogus", api], "--bogus"),
+            (["validate", "--bogus", "--diagnostics=json", api], "--bogus"),
+            (["validate", "--diagnostics", "json", "--max-depth", "x", api],
+             "--max-depth"),
+            (["convert", "--diag=json", "-t"], "'t'"),
+            (["convert", "--diagnostics=json", "--to"], "--to"),
+            (["validate", "-x", "--diagnostics=json", api], "'x'"),
+            (["validate", "-qx", "--diagnostics=json", api], "'x'"),
+            (["validate", "--diagnostics=json", "--pretty=1", api],
+             "--pretty"),
+            (["validate", "--diagnostics=json", "--quiet=1", api],
+             "--quiet"),
+            (["validate", "--diagnostics=json", "--no", api], "--no"),
+            (["validate", "--diagnostics=json", "--bogus=\x1b[31m", api],
+             "--bogus"),
+            (["convert", "--diagnostics=json", "--to", "json", "--columns",
+              "id", api], "--columns"),
+            (["convert", "--diagnostics=json", api], "--to"),
+            (["convert", "--diagnostics=json", "--to", "xlsx", api],
+             "xlsx"),
+            (["formats", "--diagnostics=json"], "formats")):
+        what = "usage, json: " + " ".join(args[:4])
+        rc, _, err = run(args)
+        check(rc == 2, what + ": exit %d, not 2" % rc)
+        objs = json_lines(err, what)
+        check(any(o.get("severity") == "error" and word in o.get("message", "")
+                  for o in objs), what + ": no error naming %s: %r"
+              % (word, objs))
+    # Not JSON: the json is an operand, or the argument of another option.
+    for args in (["validate", "--bogus", "--", "--diagnostics=json"],
+                 ["convert", "-o", "--diagnostics=json", "--bogus"],
+                 ["validate", "--bogus", "--diagnostics=text"]):
+        rc, _, err = run(args)
+        check(rc == 2 and err.startswith(b"nfbackup: unrecognized option "
+                                         b"'--bogus'\n"),
+              "usage, text: %s: exit %d, %r" % (" ".join(args), rc, err))
+
+    # 8. A file size limit that the workbook's zip passes: libxlsxwriter
+    # says so on stderr itself.
+    def small_files():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (3072, 3072))
+
+    out = os.path.join(tmp, "limited.xlsx")
+    rc, _, err = run(["convert", "-q", "--diagnostics=json", "--to", "xlsx",
+                      "-o", out, api], preexec_fn=small_files)
+    objs = json_lines(err, "xlsx, ulimit -f 3")
+    check(rc == 3 and any("File too large" in o.get("message", "")
+                          for o in objs),
+          "xlsx, ulimit -f 3: exit %d, %r" % (rc, objs))
+    check(not os.path.exists(out), "xlsx, ulimit -f 3: the file was made")
+    rc, _, err = run(["convert", "-q", "--to", "xlsx", "-o", out, api],
+                     preexec_fn=small_files)
+    check(rc == 3 and b"cannot write " + out.encode() in err,
+          "xlsx, ulimit -f 3, text: exit %d, %r" % (rc, err))
 finally:
     shutil.rmtree(tmp, ignore_errors=True)
 

@@ -13,11 +13,14 @@ parallel_inputs.py NFBACKUP GEN SANITIZE  (SANITIZE: 1 in an ASan build)
    the pipe, so this does not depend on timing.
 3. A file that shrinks the same way: exit 3 and "file shrank from N to M
    bytes while being read", not "Input/output error".
+   And --help says so: its -j paragraph names FIFOs and devices (any file
+   that is not a regular file) among what one thread reads.
 4. Little memory (ulimit -v, from what the program needs to start): -j 8 never dies of a signal and never
    leaves -o's temporary file; it succeeds with the output of -j 1, or
    fails with exit 3 and "out of memory". Skipped under AddressSanitizer,
    whose shadow memory does not fit under ulimit -v."""
 import os
+import re
 import resource
 import shutil
 import signal
@@ -105,6 +108,16 @@ for i in range(21):
     if wrc != 0:
         fail(f"FIFO run {i}: the writer ended with {wrc}")
         break
+
+# --help tells what the runs above show: a FIFO (and any other file that is
+# not a regular file) is read by one thread.
+helptext = subprocess.run([nfbackup, "--help"], stdout=subprocess.PIPE,
+                          env=ENV).stdout.decode()
+jpara = helptext[helptext.find("-j, --jobs"):]
+jpara = " ".join(re.split(r"\n {1,8}-", jpara)[0].split())
+for word in ("stdin", "FIFO", "device", "YAML", "compressed", "archive"):
+    if word not in jpara:
+        fail(f"--help's -j paragraph does not name {word}: {jpara!r}")
 
 
 def held_run(path, change, block=None):

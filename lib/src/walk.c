@@ -121,7 +121,44 @@ static int str_ok(const nfb_str *s)
            nfb__utf8_copy(NULL, s->ptr, s->len, NULL) == s->len;
 }
 
-/* here: the object is present (its enums must then be in range). Only
+/* The run of digits at s[i..n): where it ends. */
+static size_t digits_end(const char *s, size_t i, size_t n)
+{
+    while (i < n && s[i] >= '0' && s[i] <= '9')
+        i++;
+    return i;
+}
+
+/* A number field's text: there, and a JSON number (RFC 8259: an optional
+ * minus, 0 or digits not starting with 0, an optional fraction, an
+ * optional exponent), which the json writer writes as it is. */
+static int number_ok(const nfb_str *s)
+{
+    const char *p = s->ptr;
+    size_t n = s->len, i = 0, e;
+    if (!p || !n) return 0;
+    if (p[i] == '-') i++;
+    if (i < n && p[i] == '0')
+        i++;
+    else if ((e = digits_end(p, i, n)) > i)
+        i = e;
+    else
+        return 0;
+    if (i < n && p[i] == '.') {
+        if ((e = digits_end(p, i + 1, n)) == i + 1) return 0;
+        i = e;
+    }
+    if (i < n && (p[i] == 'e' || p[i] == 'E')) {
+        i++;
+        if (i < n && (p[i] == '+' || p[i] == '-')) i++;
+        if ((e = digits_end(p, i, n)) == i) return 0;
+        i = e;
+    }
+    return i == n;
+}
+
+/* here: the object is present (its enums must then be in range, its
+ * numbers JSON numbers). Only
  * enums and numbers look at their presence: strings are checked in any
  * case. */
 static int check_object(nfb__kind k, const char *base, int here)
@@ -142,7 +179,7 @@ static int check_object(nfb__kind k, const char *base, int here)
             break;
         case NFB_T_NUMBER:
             s = NFB__AT(nfb_str, base, f->off);
-            if (here && present(f, base) && (!s->len || !s->ptr)) return 0;
+            if (here && present(f, base) && !number_ok(s)) return 0;
             break;
         case NFB_T_ENUM:
             if (f->off >= 0 && here && present(f, base) &&
@@ -241,8 +278,7 @@ int nfb__walk_check(const nfb__check *c, const nfb_backup *b)
         if (!there) continue;
         if (f->type == NFB_T_ENUM
                 ? (unsigned)*NFB__AT(int, base, f->off) >= f->nenums
-                : !NFB__AT(nfb_str, base, f->off)->len ||
-                      !NFB__AT(nfb_str, base, f->off)->ptr)
+                : !number_ok(NFB__AT(nfb_str, base, f->off)))
             return NFB_EINVAL;
     }
     for (unsigned i = 0; i < c->narray; i++) {

@@ -254,8 +254,12 @@ static int looked_at8(const unsigned char *s, size_t n)
     return (odd | pairs) != 0;
 }
 
-/* Returns 1 when s must be double-quoted, 0 when it may be plain, -1 when
- * it is not valid UTF-8 (which no YAML stream can carry). */
+/* Returns 1 when s must be double-quoted, 0 when it may be plain. s is
+ * strict UTF-8: needs_quotes is called on a string field's text only, as
+ * the walk gives it (ops.string), and nfb_writer_record walks no record
+ * that the record check refused (writer.c); that check (walk.c) tests
+ * every string the walk can give, a date-time's text and the strings of
+ * array elements included, with the same UTF-8 rule (check.c). */
 static int needs_quotes(const unsigned char *s, size_t n)
 {
     if (n == 0 || s[0] == ' ' || s[n - 1] == ' ' || s[n - 1] == ':') return 1;
@@ -291,10 +295,12 @@ static int needs_quotes(const unsigned char *s, size_t n)
             i++;
             continue;
         }
-        /* Strict UTF-8, decoding the code point (check.c). */
-        uint32_t cp;
-        size_t len = nfb__utf8_decode(s + i, n - i, &cp);
-        if (!len) return -1;
+        /* A well-formed character (see above): its lead byte gives its
+         * length. */
+        size_t len = c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+        uint32_t cp = c & (0x7fu >> len);
+        for (size_t k = 1; k < len; k++)
+            cp = cp << 6 | (s[i + k] & 0x3fu);
         /* Not printable in YAML, or a line break to YAML 1.1: C1 controls
          * (NEL among them), U+2028, U+2029, the BOM, U+FFFE, U+FFFF. Past
          * U+FFFF: printable, but not to libyaml's emitter, which would
@@ -394,8 +400,8 @@ static int scalar(emitter *e, const char *s, size_t n,
 {
     yaml_event_t ev;
     if (n > INT_MAX) return NFB_EINVAL;
-    /* Fails on text that is not UTF-8 (a number's text comes from the
-     * caller unchecked) or when malloc does. */
+    /* Fails on text that is not UTF-8, which the record check (walk.c)
+     * leaves to no string and no number's text, or when malloc does. */
     if (!yaml_scalar_event_initialize(
             &ev, NULL, NULL, (yaml_char_t *)(s ? s : ""), (int)n, 1, 1, style))
         return NFB_ENOMEM;
@@ -485,7 +491,6 @@ static int ref_name(void *ctx, nfb_str s)
 static int ref_string(void *ctx, nfb_str v)
 {
     int q = needs_quotes((const unsigned char *)v.ptr, v.len);
-    if (q < 0) return NFB_EINVAL;
     return scalar(ctx, v.ptr, v.len,
                   q ? YAML_DOUBLE_QUOTED_SCALAR_STYLE
                     : YAML_PLAIN_SCALAR_STYLE);
@@ -755,7 +760,6 @@ static int fast_string(void *ctx, nfb_str v)
 {
     /* needs_quotes also quotes what the emitter cannot write plain. */
     int q = needs_quotes((const unsigned char *)v.ptr, v.len);
-    if (q < 0) return NFB_EINVAL;
     return value(ctx, v.ptr, v.len, q ? NFB__YAML_DOUBLE : NFB__YAML_PLAIN);
 }
 

@@ -3,10 +3,13 @@
  *   NULL string with a length, or a string that is not UTF-8 (a bad byte,
  *   an overlong form, a surrogate, a code point above U+10FFFF, a cut
  *   sequence; in any string field, a date-time's text or an array's
- *   element), is refused with NFB_EINVAL, writes nothing,
+ *   element), or a number field whose text is not a JSON number (RFC 8259:
+ *   "1x", "01", "+1", ".5", "1.", "1e", "NaN", " 1"), is refused with
+ *   NFB_EINVAL, writes nothing,
  *   and the writer goes on: the output is byte for byte that of the same
  *   run without the bad record (for the formats that do not write the time
  *   of writing);
+ * - every JSON number is taken, and the json writer writes it as it is;
  * - an enum out of range in a field marked absent is not looked at;
  * - after nfb_writer_end, a record or a second end returns NFB_ESTATE and
  *   the write function is not called again;
@@ -208,6 +211,83 @@ static void bad_records_are_refused(void **state)
     assert_true(nformats >= 4);
 }
 
+/* Texts of a number field that are not JSON numbers. */
+static const char *const not_numbers[] = {
+    "1x",  "01",  "+1",   ".5",    "1.",   "1.e3", "1e",    "1e+",
+    "-",   "--1", "0x1F", "NaN",   "Inf",  " 1",   "1 ",    "1,5",
+    "1_0", "-.5", "1e3.", "1.5.2", "1ee3", "0.5x", "1e+-3", "\xff"};
+
+static void numbers_not_json_are_refused(void **state)
+{
+    (void)state;
+    for (size_t i = 0; nfb_format_get(i); i++) {
+        const char *format = nfb_format_get(i)->name;
+        out want = reference(format, 0);
+        for (size_t k = 0; k < sizeof not_numbers / sizeof *not_numbers; k++) {
+            nfb_destination d = dest;
+            d.retention_time =
+                (nfb_str){not_numbers[k], strlen(not_numbers[k])};
+            out o = {0};
+            nfb_writer *w = make(format, &o, 0);
+            nfb_backup g = good(), b = good();
+            b.config.additional_destinations = &d;
+            if (nfb_writer_record(w, &b) != NFB_EINVAL)
+                fail_msg("%s: retentionTime \"%s\" taken", format,
+                         not_numbers[k]);
+            assert_int_equal(nfb_writer_record(w, &g), NFB_OK);
+            assert_int_equal(nfb_writer_record(w, &b), NFB_EINVAL);
+            assert_int_equal(nfb_writer_record(w, &g), NFB_OK);
+            assert_int_equal(nfb_writer_end(w), NFB_OK);
+            nfb_writer_free(w);
+            if (!timestamped(format) &&
+                (o.n != want.n || memcmp(o.p, want.p, o.n) != 0))
+                fail_msg("%s, retentionTime \"%s\": the output is not that "
+                         "of the good records alone",
+                         format, not_numbers[k]);
+            free(o.p);
+        }
+        free(want.p);
+    }
+}
+
+static void json_numbers_are_taken(void **state)
+{
+    (void)state;
+    static const char *const numbers[] = {
+        "0",        "-0",
+        "30",       "-1",
+        "1.5",      "0.25",
+        "1e3",      "1E3",
+        "1e+3",     "1e-3",
+        "-1.5E-10", "10.0",
+        "0e0",      "123456789012345678901234567890.5"};
+    for (size_t i = 0; nfb_format_get(i); i++) {
+        const char *format = nfb_format_get(i)->name;
+        for (size_t k = 0; k < sizeof numbers / sizeof *numbers; k++) {
+            nfb_destination d = dest;
+            d.retention_time = (nfb_str){numbers[k], strlen(numbers[k])};
+            out o = {0};
+            nfb_writer *w = make(format, &o, 0);
+            nfb_backup b = good();
+            b.config.additional_destinations = &d;
+            if (nfb_writer_record(w, &b) != NFB_OK)
+                fail_msg("%s: retentionTime %s refused", format, numbers[k]);
+            assert_int_equal(nfb_writer_end(w), NFB_OK);
+            nfb_writer_free(w);
+            if (strcmp(format, "json") == 0) {
+                char key[96];
+                snprintf(key, sizeof key, "\"retentionTime\":%s", numbers[k]);
+                size_t kl = strlen(key);
+                int found = 0;
+                for (size_t at = 0; !found && at + kl <= o.n; at++)
+                    found = memcmp(o.p + at, key, kl) == 0;
+                if (!found) fail_msg("json: %s not written as it is", key);
+            }
+            free(o.p);
+        }
+    }
+}
+
 static void absent_fields_are_not_checked(void **state)
 {
     (void)state;
@@ -277,6 +357,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(bad_records_are_refused),
+        cmocka_unit_test(numbers_not_json_are_refused),
+        cmocka_unit_test(json_numbers_are_taken),
         cmocka_unit_test(absent_fields_are_not_checked),
         cmocka_unit_test(nothing_after_end),
         cmocka_unit_test(null_handles),

@@ -86,8 +86,10 @@ NFB_API nfb_writer *nfb_writer_create(const char *name,
  *   when has_last_restore), a NULL string or destinations array with a
  *   non-zero length, a string (a date-time's text included) that is not
  *   strict UTF-8 as the reader takes it (no overlong form, surrogate or
- *   code point above U+10FFFF), or an empty retentionTime that is marked
- *   present. The writer goes on: the next record is written as usual.
+ *   code point above U+10FFFF), or a retentionTime marked present whose
+ *   text is not a JSON number (RFC 8259: "30", "-1.5e3"; not "", "1x",
+ *   "01", "+1" or ".5"). The writer goes on: the next record is written
+ *   as usual.
  * - NFB_ESTATE, writing nothing, after nfb_writer_end;
  * - NFB_EWRITE when the write function failed, or (xlsx) a file it
  *   writes by name, its temporary files included: errno then says why
