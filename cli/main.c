@@ -891,7 +891,8 @@ static int check_job(job *j, int validate, int convert, int audit)
                            "which is not given");
     if (convert && strcmp(j->format, "xlsx") == 0 && !j->output_dir &&
         (!j->output || strcmp(j->output, "-") == 0))
-        return usage_error("xlsx is a binary workbook: expected -o FILE, "
+        return usage_error("xlsx is a binary workbook: expected -o FILE "
+                           "or --output-dir DIR, "
                            "found standard output");
     if (audit) {
         j->stats = j->format && strcmp(j->format, "json") == 0 ? 2 : 1;
