@@ -504,6 +504,19 @@ static int read_each(job *j, both *ctx, nfb_reader *r,
     return io_failed;
 }
 
+typedef struct planned {
+    const char *out;
+    size_t i; /* its input */
+} planned;
+
+/* By output, then input. */
+static int by_output(const void *a, const void *b)
+{
+    const planned *x = a, *y = b;
+    int c = strcmp(x->out, y->out);
+    return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
 /* --output-dir: where each input's output goes, in outs (NULL for what is
  * not read). Refuses, before anything is read, a name that would leave
  * DIR, two inputs with the same output, and an output that is its own
@@ -535,13 +548,23 @@ static int plan_outputs(const job *j, const batch *b, char **outs)
         }
     }
     /* Two inputs, one output: the second would replace the first. */
+    planned *p = malloc((b->n ? b->n : 1) * sizeof *p);
+    if (!p) {
+        report_errorf("out of memory");
+        return EXIT_IO;
+    }
+    size_t n = 0;
     for (size_t i = 0; i < b->n; i++)
-        for (size_t k = i + 1; outs[i] && k < b->n; k++)
-            if (outs[k] && strcmp(outs[i], outs[k]) == 0) {
-                report_errorf("--output-dir: %s and %s would both write %s",
-                              b->in[i].path, b->in[k].path, outs[i]);
-                return EXIT_USAGE;
-            }
+        if (outs[i]) p[n].out = outs[i], p[n].i = i, n++;
+    qsort(p, n, sizeof *p, by_output);
+    for (size_t k = 1; k < n; k++)
+        if (strcmp(p[k - 1].out, p[k].out) == 0) {
+            report_errorf("--output-dir: %s and %s would both write %s",
+                          b->in[p[k - 1].i].path, b->in[p[k].i].path, p[k].out);
+            free(p);
+            return EXIT_USAGE;
+        }
+    free(p);
     return GO_ON;
 }
 
