@@ -10,7 +10,7 @@
  * is a loop, told by the folders' (device, inode), and is not followed.
  * What is neither a regular file nor a folder (a FIFO, a socket, a
  * device) is not read, and is an error at its turn; so is a folder that
- * cannot be listed. */
+ * cannot be listed. A folder given that holds no file is a warning. */
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -163,7 +163,8 @@ int batch_add(batch *b, const char *arg)
     size_t first = b->n;
     if (walk(b, arg, &st, NULL) != 0) return -1;
     qsort(b->in + first, b->n - first, sizeof *b->in, by_path);
-    return 0;
+    /* A folder with nothing in it is told, not read as nothing. */
+    return b->n == first ? add(b, arg, BATCH_EMPTY, 0) : 0;
 }
 
 /* The whole of stream f, or NULL (errno set). There is always room for
@@ -246,6 +247,11 @@ int batch_read_list(batch *b, const char *list, int nul)
 int batch_check(const batch_input *in)
 {
     switch (in->kind) {
+    case BATCH_EMPTY:
+        report_warnf("%s: no file to read in this folder (names starting "
+                     "with . are left out)",
+                     in->path);
+        return BATCH_SKIP;
     case BATCH_LOOP:
         report_warnf("%s: a link back to a folder it is in; not followed",
                      in->path);

@@ -120,7 +120,8 @@ enum {
     BATCH_FILE,        /* read it (a file, stdin, or a name to try) */
     BATCH_NOT_REGULAR, /* found in a folder: not a file or folder */
     BATCH_UNLISTED,    /* a folder that could not be listed (err) */
-    BATCH_LOOP         /* a link to a folder it is in: not followed */
+    BATCH_LOOP,        /* a link to a folder it is in: not followed */
+    BATCH_EMPTY        /* a folder given that holds no file to read */
 };
 typedef struct batch_input {
     char *path; /* as given, or as found under a folder given */

@@ -125,6 +125,11 @@ def check_tree(tmp):
             cwd=tmp)
     if q.stdout != p.stdout:
         fail("folder: not the output of its files named in order")
+    # A folder with no file to read: a warning, nothing read.
+    os.makedirs(os.path.join(tmp, "nothing", ".only-hidden"))
+    e = run(["validate", "nothing"], cwd=tmp)
+    if e.returncode != 0 or b"nothing: no file to read" not in e.stderr:
+        fail("empty folder: exit %d %r" % (e.returncode, e.stderr))
     # The folder named with a trailing slash: names with one slash.
     r = run(["validate", "--diagnostics=json", "tree/"], cwd=tmp)
     if b"tree//" in r.stderr:

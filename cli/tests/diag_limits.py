@@ -193,7 +193,9 @@ try:
                     what + ": the name does not read back: %r" % objs[:1])
 
     # 5. Unreadable inputs among readable ones.
+    # (a folder is read whole: this one holds a dangling link)
     os.mkdir(os.path.join(tmp, "adir"))
+    os.symlink("nowhere.json", os.path.join(tmp, "adir", "gone.json"))
     api = os.path.join(FORMS, "api.json")
     for bad_input in ("adir", "nope.json"):
         for cmd in (["validate"], ["stats", "--to", "json"]):
