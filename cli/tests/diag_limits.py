@@ -12,8 +12,8 @@ input is odd:
   4. control characters in a file name never reach the terminal raw, and a
      name holding U+0085, U+2028 or U+2029 keeps a JSON diagnostic one line
      for Python's str.splitlines;
-  5. an unreadable input among several (a directory, a missing file) is an
-     I/O error only, not also a syntax error;
+  5. an unreadable input among several (a folder holding a dangling link,
+     a missing file) is an I/O error only, not also a syntax error;
   6. damage in a gzip stream has no line:column of 0:0 but the byte offset.
 
 usage: diag_limits.py NFBACKUP SOURCE_DIR
