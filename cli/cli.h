@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include <nfbackup/nfbackup.h>
 
@@ -72,6 +73,12 @@ void report_warnf(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)))
 #endif
     ;
+/* A note of the tool itself ("nfbackup: ..."), as the summary is. */
+void report_notef(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
 /* At the end: the line saying how many diagnostics --max-diagnostics kept
  * back, and, when st is not NULL and not quiet, the summary of st with
  * the count of each code. */
@@ -133,6 +140,55 @@ typedef struct input_jobs {
 } input_jobs;
 int input_feed(nfb_reader *r, const char *path, const input_jobs *jobs,
                nfb_result *res);
+
+/* batch.c: the inputs of a run, and where --output-dir writes each. */
+enum {
+    BATCH_FILE,        /* read it (a file, stdin, or a name to try) */
+    BATCH_NOT_REGULAR, /* found in a folder: not a file or folder */
+    BATCH_UNLISTED,    /* a folder that could not be listed (err) */
+    BATCH_LOOP,        /* a link to a folder it is in: not followed */
+    BATCH_EMPTY        /* a folder given that holds no file to read */
+};
+typedef struct batch_input {
+    char *path; /* as given, or as found under a folder given */
+    int kind;   /* BATCH_* */
+    int err;    /* errno, for BATCH_UNLISTED */
+} batch_input;
+typedef struct batch {
+    batch_input *in;
+    size_t n, cap;
+    char **paths; /* of batch_paths */
+    int skip_set; /* a folder not to read: the output folder */
+    dev_t skip_dev;
+    ino_t skip_ino;
+} batch;
+void batch_init(batch *b);
+void batch_free(batch *b);
+/* Adds one argument: a folder's files in the byte order of their paths,
+ * anything else as it is ("-": stdin). Returns -1 when out of memory. */
+int batch_add(batch *b, const char *arg);
+/* Adds the names listed in the file list ("-": stdin), one per line, or
+ * NUL-separated when nul is set; empty names are skipped. Returns 0, or
+ * EXIT_IO or EXIT_USAGE after reporting why. */
+int batch_read_list(batch *b, const char *list, int nul);
+/* At an input's turn: reports what cannot be read. Returns 0 (read it),
+ * BATCH_SKIP (a loop, warned about) or EXIT_IO. */
+enum { BATCH_SKIP = 1 };
+int batch_check(const batch_input *in);
+/* The paths of the entries to read, for the progress line (owned by b). */
+char **batch_paths(batch *b, int *n);
+/* Where --output-dir dir writes the output of input (its path, "-" for
+ * stdin) or of the archive member named member inside it (NULL: none),
+ * for a format whose extension is ext: dir, then the input's path with
+ * a leading '/' dropped and its extension (after a .gz, .zst or .zstd)
+ * replaced by ext, or the archive's path as a folder, then the member's
+ * path with its extension replaced; stdin is "stdin.EXT". Returns 0 with
+ * *out a new string, -1 when out of memory, or 1 with *why saying why
+ * the name is refused (a '..' component, an absolute member name). */
+int batch_output_path(const char *dir, const char *input, const char *member,
+                      const char *ext, char **out, const char **why);
+/* Makes the folders above path that do not exist. Returns -1 (errno). */
+int batch_make_parents(const char *path);
 
 /* parallel.c: -j N. Reads the file open on fd (named path) with jobs
  * threads, reporting through cfg's callbacks exactly what one reader

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -20,12 +21,19 @@ static const char usage_text[] =
     "Reads saved Northflank \"Get addon backup\" API responses (API envelope,\n"
     "CLI output, JS client result, list pages, arrays, and streams of them,\n"
     "concatenated or one per line), checks them against the backup schema\n"
-    "and converts the valid records. FILE - or no FILE reads stdin.\n"
+    "and converts the valid records. FILE - or no FILE reads stdin; a\n"
+    "folder FILE reads its files, recursively, in the byte order of their\n"
+    "paths (names starting with . left out).\n"
     "\n"
     "Options:\n"
     "  -t, --to FORMAT         output format (see nfbackup formats)\n"
     "  -o, --output FILE       write to FILE atomically instead of stdout\n"
     "                          (xlsx: required)\n"
+    "      --output-dir DIR    convert: one output per input, at its path\n"
+    "                          under DIR with the format's extension\n"
+    "      --files-from FILE   read the inputs named in FILE (- for stdin),\n"
+    "                          one per line, after the FILE arguments\n"
+    "  -0, --null              --files-from: names end with NUL, not newline\n"
     "      --pretty            json: indented output\n"
     "      --envelope          each record as {\"data\": ...} (yaml: data:)\n"
     "      --array             one JSON array / YAML sequence of all records\n"
@@ -70,7 +78,8 @@ static const char usage_text[] =
     "                          TIME (exclusive); TIME is an RFC 3339\n"
     "                          date-time or a date YYYY-MM-DD (00:00:00Z)\n"
     "  -h, --help              this help\n"
-    "  -V, --version           the version\n"
+    "  -V, --version           the version\n";
+static const char usage_tail[] =
     "\n"
     "stats counts the valid records per status, source type, compression\n"
     "type and lastRestore status, and gives the total, smallest and largest\n"
@@ -107,7 +116,9 @@ enum {
     OPT_STATUS, /* the filters, in the order of FILTER_* */
     OPT_SOURCE_TYPE,
     OPT_SINCE,
-    OPT_UNTIL
+    OPT_UNTIL,
+    OPT_OUTPUT_DIR,
+    OPT_FILES_FROM
 };
 
 static const struct option long_options[] = {
@@ -138,6 +149,9 @@ static const struct option long_options[] = {
     {"source-type", required_argument, NULL, OPT_SOURCE_TYPE},
     {"since", required_argument, NULL, OPT_SINCE},
     {"until", required_argument, NULL, OPT_UNTIL},
+    {"output-dir", required_argument, NULL, OPT_OUTPUT_DIR},
+    {"files-from", required_argument, NULL, OPT_FILES_FROM},
+    {"null", no_argument, NULL, '0'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0}};
@@ -172,6 +186,9 @@ static const struct applies {
 } applies[] = {
     {'t', "--to", W_CONVERT | W_STATS},
     {'o', "-o/--output", W_CONVERT | W_STATS},
+    {OPT_OUTPUT_DIR, "--output-dir", W_CONVERT},
+    {OPT_FILES_FROM, "--files-from", W_ANY},
+    {'0', "-0/--null", W_ANY},
     {OPT_PRETTY, "--pretty", W_JSON},
     {OPT_ENVELOPE, "--envelope", W_JSON | W_YAML},
     {OPT_ARRAY, "--array", W_JSON | W_YAML},
@@ -218,6 +235,10 @@ typedef struct job {
     int stats;    /* nfbackup stats: 1 text, 2 json */
     int jobs;     /* -j: threads per file */
     filter flt;
+    const char *output_dir; /* --output-dir */
+    const char *files_from; /* --files-from */
+    int nul;                /* -0 */
+    const char *out_name;   /* the output written now, for messages */
 } job;
 
 static int usage_error(const char *fmt, ...)
@@ -334,7 +355,7 @@ static int both_diag(void *ctx, const nfb_diag *d)
 static void xlsx_note(void *ctx, const char *msg)
 {
     const job *j = ctx;
-    if (!j->rp.quiet) report_warnf("%s: %s", j->output, msg);
+    if (!j->rp.quiet) report_warnf("%s: %s", j->out_name, msg);
 }
 
 /* xlsx: libxlsxwriter writes -o's temporary file by name (what is written
@@ -363,10 +384,11 @@ enum { GO_ON = -1 };
 
 /* Opens the output and makes what records go to: the stats and the
  * writer. Returns GO_ON or the exit status (out is then closed). */
-static int open_sinks(job *j, both *ctx, output *out)
+static int open_sinks(job *j, both *ctx, output *out, const char *path)
 {
     if (!j->stats && !j->format) return GO_ON;
-    if (output_open(out, j->output) != 0) return EXIT_IO;
+    j->out_name = path;
+    if (output_open(out, path) != 0) return EXIT_IO;
     if (j->stats && !(ctx->rn.st = stats_new())) {
         output_close(out, 1);
         report_errorf("out of memory");
@@ -390,7 +412,10 @@ static int open_sinks(job *j, both *ctx, output *out)
     if (capturing) output_capture_begin(&cap);
     ctx->rn.w = nfb_writer_create(j->format, &wo, &err);
     if (capturing) output_capture_end(&cap);
-    if (ctx->rn.w) return GO_ON;
+    if (ctx->rn.w) {
+        out->bom = j->bom; /* before the first byte written */
+        return GO_ON;
+    }
     output_close(out, 1);
     if (err.code != NFB_EINVAL) {
         report_errorf("%s", err.text);
@@ -402,21 +427,18 @@ static int open_sinks(job *j, both *ctx, output *out)
 /* Reads every file, in parallel where -j allows. Returns 1 when an input
  * could not be read or memory ran out. */
 static int read_all(job *j, nfb_reader *r, const nfb_reader_config *cfg,
-                    char **files, int nfiles, nfb_result *res,
-                    nfb_reader_stats *pst)
+                    batch *b, nfb_result *res, nfb_reader_stats *pst)
 {
     int io_failed = 0;
-    /* With JSON diagnostics every line on stderr is JSON: no progress. */
-    progress_begin(j->rp.quiet || j->rp.json ? PROGRESS_OFF : j->progress,
-                   j->format && (!j->output || strcmp(j->output, "-") == 0),
-                   files, nfiles);
-    for (int i = 0; i < nfiles; i++) {
+    for (size_t i = 0; i < b->n; i++) {
+        int c = batch_check(&b->in[i]);
+        if (c == EXIT_IO) io_failed = 1;
+        if (c) continue;
         input_jobs pj = {j->jobs, cfg, j->format || j->stats, pst};
-        int f = input_feed(r, files[i], &pj, res);
+        int f = input_feed(r, b->in[i].path, &pj, res);
         if (f == EXIT_IO) io_failed = 1;
         if (f < 0) break; /* stopped: the writer failed, or no memory */
     }
-    progress_end();
     if (*res == NFB_ENOMEM) {
         report_errorf("out of memory");
         io_failed = 1;
@@ -426,7 +448,7 @@ static int read_all(job *j, nfb_reader *r, const nfb_reader_config *cfg,
 
 /* Makes the output final, or leaves the old file when anything failed.
  * Returns 1 when it could not be written. */
-static int close_output(job *j, both *ctx, output *out, int io_failed)
+static int close_output(both *ctx, output *out, int io_failed)
 {
     int write_failed = ctx->rn.wres != NFB_OK && !out->broken_pipe;
     if (output_close(out, io_failed || write_failed) == 0 && !write_failed)
@@ -436,22 +458,156 @@ static int close_output(job *j, both *ctx, output *out, int io_failed)
      * name. */
     int e = out->error ? out->error : ctx->rn.werrno;
     report_errorf("cannot write %s: %s",
-                  j->output ? j->output : "standard output",
+                  out->path ? out->path : "standard output",
                   e ? strerror(e) : nfb_result_str(ctx->rn.wres));
     return 1;
 }
 
-static int run_job(job *j, char **files, int nfiles)
+/* --output-dir: each input read into its own output, outs[i]. Returns 1
+ * when an input could not be read, an output not written or memory ran
+ * out; *written counts the outputs made final. */
+static int read_each(job *j, both *ctx, nfb_reader *r,
+                     const nfb_reader_config *cfg, batch *b, char **outs,
+                     nfb_result *res, nfb_reader_stats *pst, uint64_t *written)
 {
-    static char *stdin_only[] = {"-"};
-    if (nfiles == 0) files = stdin_only, nfiles = 1;
+    int io_failed = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        int c = batch_check(&b->in[i]);
+        if (c == EXIT_IO) io_failed = 1;
+        if (c) continue;
+        if (batch_make_parents(outs[i]) != 0) {
+            report_errorf("cannot make the folders of %s: %s", outs[i],
+                          strerror(errno));
+            io_failed = 1;
+            continue;
+        }
+        output out;
+        ctx->rn.wres = NFB_OK;
+        ctx->rn.werrno = 0;
+        int rc = open_sinks(j, ctx, &out, outs[i]);
+        if (rc != GO_ON) {
+            if (rc == EXIT_USAGE) return rc;
+            io_failed = 1;
+            continue;
+        }
+        input_jobs pj = {j->jobs, cfg, 1, pst};
+        int f = input_feed(r, b->in[i].path, &pj, res);
+        /* An input not read to its end leaves its output as it was, as
+         * -o does. */
+        int lost = f == EXIT_IO || *res == NFB_ENOMEM;
+        if (!lost && ctx->rn.wres == NFB_OK) {
+            ctx->rn.wres = nfb_writer_end(ctx->rn.w);
+            if (ctx->rn.wres == NFB_EWRITE) ctx->rn.werrno = errno;
+        }
+        nfb_writer_free(ctx->rn.w);
+        ctx->rn.w = NULL;
+        /* Diagnostics that cannot be written fail the run before the
+         * output is made final. */
+        int diag_failed =
+            report_flush() != 0 ||
+            (f < 0 && *res == NFB_STOPPED && ctx->rn.wres == NFB_OK);
+        if (lost || diag_failed) io_failed = 1;
+        if (close_output(ctx, &out, lost || diag_failed))
+            io_failed = 1;
+        else if (!lost && !diag_failed)
+            (*written)++;
+        if (*res == NFB_ENOMEM || diag_failed) break;
+        *res = NFB_OK; /* a failed output stopped only its own input */
+    }
+    if (*res == NFB_ENOMEM) {
+        report_errorf("out of memory");
+        io_failed = 1;
+    }
+    return io_failed;
+}
 
+typedef struct planned {
+    const char *out;
+    size_t i; /* its input */
+} planned;
+
+/* By output, then input. */
+static int by_output(const void *a, const void *b)
+{
+    const planned *x = a, *y = b;
+    int c = strcmp(x->out, y->out);
+    return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+/* --output-dir: where each input's output goes, in outs (NULL for what is
+ * not read). Refuses, before anything is read, a name that would leave
+ * DIR, two inputs with the same output, and an output that is its own
+ * input. Returns GO_ON or the exit status. */
+static int plan_outputs(const job *j, const batch *b, char **outs)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        if (b->in[i].kind != BATCH_FILE) continue;
+        const char *why;
+        int rc = batch_output_path(j->output_dir, b->in[i].path, NULL,
+                                   j->format, &outs[i], &why);
+        if (rc < 0) {
+            report_errorf("out of memory");
+            return EXIT_IO;
+        }
+        if (rc > 0) {
+            report_errorf("--output-dir: cannot write the output of %s: %s",
+                          b->in[i].path, why);
+            return EXIT_USAGE;
+        }
+        struct stat si, so;
+        if (strcmp(b->in[i].path, "-") != 0 && stat(outs[i], &so) == 0 &&
+            stat(b->in[i].path, &si) == 0 && si.st_dev == so.st_dev &&
+            si.st_ino == so.st_ino) {
+            report_errorf("--output-dir: the output of %s would replace "
+                          "that input itself (%s)",
+                          b->in[i].path, outs[i]);
+            return EXIT_USAGE;
+        }
+    }
+    /* Two inputs, one output: the second would replace the first. */
+    planned *p = malloc((b->n ? b->n : 1) * sizeof *p);
+    if (!p) {
+        report_errorf("out of memory");
+        return EXIT_IO;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < b->n; i++)
+        if (outs[i]) p[n].out = outs[i], p[n].i = i, n++;
+    qsort(p, n, sizeof *p, by_output);
+    for (size_t k = 1; k < n; k++)
+        if (strcmp(p[k - 1].out, p[k].out) == 0) {
+            report_errorf("--output-dir: %s and %s would both write %s",
+                          b->in[p[k - 1].i].path, b->in[p[k].i].path, p[k].out);
+            free(p);
+            return EXIT_USAGE;
+        }
+    free(p);
+    return GO_ON;
+}
+
+static int run_job(job *j, batch *b)
+{
     both ctx = {{NULL, NFB_OK, 0, NULL, NULL}, &j->rp};
     output out;
+    char **outs = NULL;
     if (j->flt.active) ctx.rn.flt = &j->flt;
-    int rc = open_sinks(j, &ctx, &out);
-    if (rc != GO_ON) return rc;
-    if (ctx.rn.w) out.bom = j->bom; /* before the first byte written */
+    if (j->output_dir) {
+        if (!(outs = calloc(b->n ? b->n : 1, sizeof *outs))) {
+            report_errorf("out of memory");
+            return EXIT_IO;
+        }
+        int rc = plan_outputs(j, b, outs);
+        if (rc != GO_ON) {
+            for (size_t i = 0; i < b->n; i++)
+                free(outs[i]);
+            free(outs);
+            return rc;
+        }
+    } else {
+        int rc = open_sinks(j, &ctx, &out, j->output);
+        if (rc != GO_ON) return rc;
+    }
+    int single = !j->output_dir && (j->format || j->stats);
 
     nfb_reader_config cfg;
     nfb_reader_config_init(&cfg);
@@ -472,18 +628,35 @@ static int run_job(job *j, char **files, int nfiles)
     if (rec) cfg.max_record = rec < SIZE_MAX ? (size_t)rec : SIZE_MAX;
     nfb_error rerr;
     nfb_reader *r = nfb_reader_create(&cfg, &rerr);
-    if (!r) {
+    int np = 0;
+    char **paths = r ? batch_paths(b, &np) : NULL;
+    if (!r || !paths) {
         /* The options were checked: only memory can be short here. */
-        report_errorf("%s", rerr.text);
+        report_errorf("%s", r ? "out of memory" : rerr.text);
+        nfb_reader_free(r);
         nfb_writer_free(ctx.rn.w);
         stats_free(ctx.rn.st);
-        if (j->format || j->stats) output_close(&out, 1);
+        if (single) output_close(&out, 1);
+        for (size_t i = 0; outs && i < b->n; i++)
+            free(outs[i]);
+        free(outs);
         return EXIT_IO;
     }
 
     nfb_result res = NFB_OK;
     nfb_reader_stats pst = {0, 0, 0, 0, 0}; /* of the files read by -j */
-    int io_failed = read_all(j, r, &cfg, files, nfiles, &res, &pst);
+    uint64_t written = 0;
+    /* With JSON diagnostics every line on stderr is JSON: no progress. */
+    progress_begin(j->rp.quiet || j->rp.json ? PROGRESS_OFF : j->progress,
+                   single && j->format &&
+                       (!j->output || strcmp(j->output, "-") == 0),
+                   paths, np);
+    int io_failed =
+        outs ? read_each(j, &ctx, r, &cfg, b, outs, &res, &pst, &written)
+             : read_all(j, r, &cfg, b, &res, &pst);
+    progress_end();
+    /* The writer's options refused when the first output was made. */
+    int usage = io_failed == EXIT_USAGE;
     if (ctx.rn.w && res == NFB_OK) {
         capture cap;
         int capturing = captures(j);
@@ -502,14 +675,22 @@ static int run_job(job *j, char **files, int nfiles)
         ctx.rn.wres =
             stats_write(ctx.rn.st, &st, j->stats == 2, output_write, &out);
     stats_free(ctx.rn.st);
+    for (size_t i = 0; outs && i < b->n; i++)
+        free(outs[i]);
+    free(outs);
 
     report_end(&j->rp, !j->format && !j->stats ? &st : NULL);
+    if (j->output_dir && !j->rp.quiet)
+        report_notef("%llu output%s written to %s", (unsigned long long)written,
+                     written == 1 ? "" : "s", j->output_dir);
     /* Diagnostics that cannot be written fail the run before its output
      * is made final. */
     if (report_flush() != 0) io_failed = 1;
-    if ((j->format || j->stats) && close_output(j, &ctx, &out, io_failed))
-        io_failed = 1;
-    return io_failed ? EXIT_IO : st.errors ? EXIT_INVALID : EXIT_VALID;
+    if (single && close_output(&ctx, &out, io_failed)) io_failed = 1;
+    return usage       ? EXIT_USAGE
+           : io_failed ? EXIT_IO
+           : st.errors ? EXIT_INVALID
+                       : EXIT_VALID;
 }
 
 /* One option of the command line: sets it in j. Returns GO_ON, or the
@@ -532,6 +713,21 @@ static int set_option(job *j, int c, const char *arg)
         break;
     case 'q':
         j->rp.quiet = 1;
+        break;
+    case OPT_OUTPUT_DIR:
+        if (!*arg)
+            return usage_error("--output-dir takes a folder name, found an "
+                               "empty string");
+        j->output_dir = arg;
+        break;
+    case OPT_FILES_FROM:
+        if (!*arg)
+            return usage_error("--files-from takes a file name, found an "
+                               "empty string");
+        j->files_from = arg;
+        break;
+    case '0':
+        j->nul = 1;
         break;
     case OPT_PRETTY:
         j->write_flags |= NFB_WRITE_PRETTY;
@@ -645,6 +841,7 @@ static int set_option(job *j, int c, const char *arg)
     }
     case 'h':
         fputs(usage_text, stdout);
+        fputs(usage_tail, stdout);
         return fflush(stdout) == 0 ? EXIT_VALID : EXIT_IO;
     case 'V':
         printf("nfbackup %s\n", nfb_version());
@@ -657,7 +854,7 @@ static int set_option(job *j, int c, const char *arg)
 
 /* getopt_long's short options; the ':' makes a missing argument ':'
  * rather than '?'. */
-static const char short_options[] = ":t:o:qj:hV";
+static const char short_options[] = ":t:o:qj:0hV";
 
 /* The long option that the word (as given: "--diag=x") names, or NULL. */
 static const struct option *long_option_of(const char *word, int *ambiguous)
@@ -803,9 +1000,16 @@ static int check_job(job *j, int validate, int convert, int audit)
                            : convert ? "convert"
                                      : "stats");
     if (rc != GO_ON) return rc;
-    if (convert && strcmp(j->format, "xlsx") == 0 &&
+    if (j->output && j->output_dir)
+        return usage_error("-o/--output writes one file for all inputs, "
+                           "--output-dir one per input: give one of them");
+    if (j->nul && !j->files_from)
+        return usage_error("-0/--null is for the list of --files-from, "
+                           "which is not given");
+    if (convert && strcmp(j->format, "xlsx") == 0 && !j->output_dir &&
         (!j->output || strcmp(j->output, "-") == 0))
-        return usage_error("xlsx is a binary workbook: expected -o FILE, "
+        return usage_error("xlsx is a binary workbook: expected -o FILE "
+                           "or --output-dir DIR, "
                            "found standard output");
     if (audit) {
         j->stats = j->format && strcmp(j->format, "json") == 0 ? 2 : 1;
@@ -814,6 +1018,39 @@ static int check_job(job *j, int validate, int convert, int audit)
     char ferr[256];
     if (filter_check(&j->flt, ferr, sizeof ferr) != 0)
         return usage_error("%s", ferr);
+    return GO_ON;
+}
+
+/* The inputs: the arguments, then the names --files-from lists; stdin
+ * when there is neither. Returns GO_ON or the exit status. */
+static int list_inputs(const job *j, batch *b, char **args, int nargs)
+{
+    batch_init(b);
+    struct stat st;
+    /* A folder of outputs inside a folder of inputs is not read: the
+     * outputs of an earlier run are not inputs. */
+    if (j->output_dir && stat(j->output_dir, &st) == 0 && S_ISDIR(st.st_mode)) {
+        b->skip_set = 1;
+        b->skip_dev = st.st_dev;
+        b->skip_ino = st.st_ino;
+    }
+    int from_stdin = j->files_from && strcmp(j->files_from, "-") == 0;
+    for (int i = 0; i < nargs; i++) {
+        if (from_stdin && strcmp(args[i], "-") == 0)
+            return usage_error("--files-from - reads the list from standard "
+                               "input: it cannot be an input too");
+        if (batch_add(b, args[i]) != 0) {
+            report_errorf("out of memory");
+            return EXIT_IO;
+        }
+    }
+    if (j->files_from) {
+        int rc = batch_read_list(b, j->files_from, j->nul);
+        if (rc != 0) return rc;
+    } else if (nargs == 0 && batch_add(b, "-") != 0) {
+        report_errorf("out of memory");
+        return EXIT_IO;
+    }
     return GO_ON;
 }
 
@@ -829,6 +1066,7 @@ int main(int argc, char **argv)
     j.jobs = 1;
     if (argc < 2) {
         fputs(usage_text, stderr);
+        fputs(usage_tail, stderr);
         return EXIT_USAGE;
     }
     const char *cmd = argv[1];
@@ -840,6 +1078,7 @@ int main(int argc, char **argv)
     report_set_json(j.rp.json);
     if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0) {
         fputs(usage_text, stdout);
+        fputs(usage_tail, stdout);
         return fflush(stdout) == 0 ? EXIT_VALID : EXIT_IO;
     }
     if (strcmp(cmd, "-V") == 0 || strcmp(cmd, "--version") == 0) {
@@ -872,7 +1111,10 @@ int main(int argc, char **argv)
     }
     j.rp.color = j.color && !j.rp.json;
 
-    rc = run_job(&j, av + optind, ac - optind);
+    batch b;
+    rc = list_inputs(&j, &b, av + optind, ac - optind);
+    if (rc == GO_ON) rc = run_job(&j, &b);
+    batch_free(&b);
     /* Diagnostics that could not be written are an I/O error. */
     if (report_finish() != 0) rc = EXIT_IO;
     return rc;

@@ -389,6 +389,15 @@ void report_warnf(const char *fmt, ...)
     put_message("warning", NULL, NULL, NULL);
 }
 
+void report_notef(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    mb_vf(fmt, ap);
+    va_end(ap);
+    put_message("note", NULL, NULL, NULL);
+}
+
 void report_set_json(int json)
 {
     err.json = json;

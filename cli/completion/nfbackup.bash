@@ -6,7 +6,7 @@
 # The option lists are checked against `nfbackup --help` by the tests.
 _nfbackup_opts_read='--from --strict --diagnostics= --color= --quiet --progress
     --no-progress --max-depth --max-string --max-record --max-diagnostics
-    --jobs --help --version'
+    --jobs --files-from --null --help --version'
 _nfbackup_opts_output='--to --output'
 # The options of convert's formats (what `nfbackup --help` says of each):
 # once --to is given, only those of its format are offered.
@@ -96,9 +96,14 @@ _nfbackup()
         _nfbackup_words 'json yaml'
         return
         ;;
-    -o | --output)
+    -o | --output | --files-from)
         compopt -o filenames 2>/dev/null
         mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+        return
+        ;;
+    --output-dir)
+        compopt -o filenames 2>/dev/null
+        mapfile -t COMPREPLY < <(compgen -d -- "$cur")
         return
         ;;
     --columns)
@@ -146,7 +151,7 @@ _nfbackup()
             xlsx) fopts=$_nfbackup_opts_xlsx ;;
             esac
             opts="$_nfbackup_opts_read $_nfbackup_opts_output $fopts
-                $_nfbackup_opts_filter"
+                --output-dir $_nfbackup_opts_filter"
             ;;
         stats)
             opts="$_nfbackup_opts_read $_nfbackup_opts_output

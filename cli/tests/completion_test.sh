@@ -87,6 +87,17 @@ expect "input files" "$tmp/backups one.json
 $tmp/backups-two.json" "$nfbackup" validate "$tmp/back"
 expect "output file" "$tmp/other.yaml" "$nfbackup" convert --to csv -o "$tmp/oth"
 expect "files after --" "$tmp/backups-two.json" "$nfbackup" convert -- "$tmp/backups-"
+# Batches: --output-dir (convert only) completes folders, --files-from
+# files; every command takes --files-from and --null.
+mkdir "$tmp/backups-dir"
+expect "output folder" "$tmp/backups-dir" "$nfbackup" convert --to csv --output-dir "$tmp/back"
+expect "list file" "$tmp/backups one.json
+$tmp/backups-dir
+$tmp/backups-two.json" "$nfbackup" validate --files-from "$tmp/back"
+expect "--output-dir for convert" "--output-dir" "$nfbackup" convert --to csv --output-d
+expect "no --output-dir for stats" "" "$nfbackup" stats --output-d
+expect "--files-from and --null" "$(printf '%s\n' --files-from)" "$nfbackup" validate --files-
+expect "--null" "--null" "$nfbackup" stats --nu
 
 # zsh: the completion function parses, offers the same long options, and
 # completes in an interactive zsh (in a pseudo-terminal, zsh/zpty): a key
@@ -125,6 +136,10 @@ if [ -n "$zsh_script" ]; then
         m=$(zsh_complete "nfbackup convert --no-f" "nfbackup convert --no-formula-guard")
         [ -z "$m" ] || bad "zsh: 'nfbackup convert --no-f' did not complete to: $m"
         # shellcheck disable=SC2086
+        m=$(zsh_complete "nfbackup convert --to csv --output-d" "nfbackup convert --to csv --output-dir")
+        [ -z "$m" ] || bad "zsh: 'nfbackup convert --to csv --output-d' did not complete to: $m"
+        m=$(zsh_complete "nfbackup validate --files-f" "nfbackup validate --files-from")
+        [ -z "$m" ] || bad "zsh: 'nfbackup validate --files-f' did not complete to: $m"
         m=$(zsh_complete "nfbackup convert --to " $formats)
         [ -z "$m" ] || bad "zsh: formats not offered after --to: $m"
         # Two statuses start with "abort": the line grows to that.

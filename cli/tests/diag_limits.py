@@ -12,8 +12,8 @@ input is odd:
   4. control characters in a file name never reach the terminal raw, and a
      name holding U+0085, U+2028 or U+2029 keeps a JSON diagnostic one line
      for Python's str.splitlines;
-  5. an unreadable input among several (a directory, a missing file) is an
-     I/O error only, not also a syntax error;
+  5. an unreadable input among several (a folder holding a dangling link,
+     a missing file) is an I/O error only, not also a syntax error;
   6. damage in a gzip stream has no line:column of 0:0 but the byte offset;
   7. with --diagnostics=json, usage errors (getopt's among them, and those
      of options before --diagnostics=json) are JSON lines too, unless the
@@ -200,7 +200,9 @@ try:
                     what + ": the name does not read back: %r" % objs[:1])
 
     # 5. Unreadable inputs among readable ones.
+    # (a folder is read whole: this one holds a dangling link)
     os.mkdir(os.path.join(tmp, "adir"))
+    os.symlink("nowhere.json", os.path.join(tmp, "adir", "gone.json"))
     api = os.path.join(FORMS, "api.json")
     for bad_input in ("adir", "nope.json"):
         for cmd in (["validate"], ["stats", "--to", "json"]):

@@ -34,6 +34,9 @@ STATS_BOTH = {STATS, STATS_JSON}
 TABLE = [
     ("--to", None, None),  # part of each command line below
     ("--output", None, None),  # likewise, checked on its own
+    ("--output-dir", "{tmp}/od", ANY_CONVERT),
+    ("--files-from", "/dev/null", set(EVERY)),
+    ("--null", ["--files-from", "/dev/null"], set(EVERY)),
     ("--pretty", None, {"json"}),
     ("--envelope", None, {"json", "yaml"}),
     ("--array", None, {"json", "yaml"}),
@@ -127,8 +130,14 @@ def check_table(tmp):
         if where is None:
             continue
         for target in EVERY:
-            extra = [opt] + ([arg] if arg is not None else [])
+            if isinstance(arg, list):
+                extra = [opt] + arg
+            else:
+                extra = [opt] + ([arg.format(tmp=tmp)] if arg is not None
+                                 else [])
             args = command(target, tmp) + extra + [API]
+            if opt == "--output-dir" and "-o" in args:  # xlsx
+                del args[args.index("-o"):args.index("-o") + 2]
             name = "%s %s" % (target, " ".join(extra))
             if target in where:
                 accepted += 1
