@@ -463,62 +463,145 @@ static int close_output(both *ctx, output *out, int io_failed)
     return 1;
 }
 
-/* --output-dir: each input read into its own output, outs[i]. Returns 1
- * when an input could not be read, an output not written or memory ran
- * out; *written counts the outputs made final. */
+/* --output-dir: the output being written, and what the run has done. */
+typedef struct each {
+    job *j;
+    both *ctx;
+    const char *input; /* the path of the input being read */
+    output out;
+    int open;         /* out is open, with the sinks of open_sinks */
+    int io_failed;    /* an output could not be made or written */
+    int usage;        /* the writer's options were refused */
+    int failed;       /* diagnostics could not be written: the run stops */
+    int first_member; /* no member of the input has begun */
+    uint64_t *written;
+} each;
+
+/* Opens the output at path for what is read next. Returns 0, or 1 when
+ * the run is to stop (the writer's options were refused). */
+static int each_open(each *e, const char *path)
+{
+    if (batch_make_parents(path) != 0) {
+        report_errorf("cannot make the folders of %s: %s", path,
+                      strerror(errno));
+        e->io_failed = 1;
+        return 0;
+    }
+    e->ctx->rn.wres = NFB_OK;
+    e->ctx->rn.werrno = 0;
+    int rc = open_sinks(e->j, e->ctx, &e->out, path);
+    if (rc == GO_ON) {
+        e->open = 1;
+        return 0;
+    }
+    if (rc == EXIT_USAGE) {
+        e->usage = 1;
+        return 1;
+    }
+    e->io_failed = 1;
+    return 0;
+}
+
+/* Ends the open output: made final, or left as it was when lost (its
+ * input not read to its end) or discard is set. Returns 1 when the run
+ * is to stop (diagnostics cannot be written). */
+static int each_close(each *e, int lost, int stopped, int discard)
+{
+    both *ctx = e->ctx;
+    if (!e->open) return 0;
+    e->open = 0;
+    if (!lost && !discard && ctx->rn.wres == NFB_OK) {
+        ctx->rn.wres = nfb_writer_end(ctx->rn.w);
+        if (ctx->rn.wres == NFB_EWRITE) ctx->rn.werrno = errno;
+    }
+    nfb_writer_free(ctx->rn.w);
+    ctx->rn.w = NULL;
+    stats_free(ctx->rn.st);
+    ctx->rn.st = NULL;
+    if (discard) {
+        output_close(&e->out, 1);
+        return 0;
+    }
+    /* Diagnostics that cannot be written fail the run before the output
+     * is made final. */
+    int diag_failed =
+        report_flush() != 0 || (stopped && ctx->rn.wres == NFB_OK);
+    if (lost || diag_failed) e->io_failed = 1;
+    if (diag_failed) e->failed = 1;
+    if (close_output(ctx, &e->out, lost || diag_failed))
+        e->io_failed = 1;
+    else if (!lost && !diag_failed)
+        (*e->written)++;
+    return diag_failed;
+}
+
+/* An archive's member begins: the output before it is ended (the
+ * archive's own is dropped: only its members get outputs), and the
+ * member's is opened, unless its name would leave the output folder:
+ * its records are then written nowhere. */
+static int member_begins(void *p, const char *archive, const char *member)
+{
+    each *e = p;
+    (void)archive; /* the input's path names the folder, as given */
+    const char *arch = strcmp(e->input, "-") == 0 ? "stdin" : e->input;
+    if (e->ctx->rn.wres != NFB_OK) return 1; /* the output before failed */
+    if (each_close(e, 0, 0, e->first_member)) return 1;
+    e->first_member = 0;
+    char *path;
+    const char *why;
+    int rc = batch_output_path(e->j->output_dir, arch, member, e->j->format,
+                               &path, &why);
+    if (rc < 0) {
+        e->ctx->rn.wres = NFB_ENOMEM;
+        return 1;
+    }
+    if (rc > 0) {
+        report_errorf("--output-dir: cannot write the output of %s:%s: %s; "
+                      "its records are not written",
+                      arch, member, why);
+        e->io_failed = 1;
+        return 0;
+    }
+    int stop = each_open(e, path);
+    free(path);
+    return stop;
+}
+
+/* --output-dir: each input read into its own output, outs[i], and each
+ * member of an archive into its own. Returns 1 when an input could not
+ * be read, an output not written or memory ran out, EXIT_USAGE when the
+ * writer's options were refused; *written counts the outputs made
+ * final. */
 static int read_each(job *j, both *ctx, nfb_reader *r,
                      const nfb_reader_config *cfg, batch *b, char **outs,
                      nfb_result *res, nfb_reader_stats *pst, uint64_t *written)
 {
-    int io_failed = 0;
+    each e = {j, ctx, NULL, {0}, 0, 0, 0, 0, 0, written};
+    nfb_reader_on_input(r, member_begins, &e);
     for (size_t i = 0; i < b->n; i++) {
         int c = batch_check(&b->in[i]);
-        if (c == EXIT_IO) io_failed = 1;
+        if (c == EXIT_IO) e.io_failed = 1;
         if (c) continue;
-        if (batch_make_parents(outs[i]) != 0) {
-            report_errorf("cannot make the folders of %s: %s", outs[i],
-                          strerror(errno));
-            io_failed = 1;
-            continue;
-        }
-        output out;
-        ctx->rn.wres = NFB_OK;
-        ctx->rn.werrno = 0;
-        int rc = open_sinks(j, ctx, &out, outs[i]);
-        if (rc != GO_ON) {
-            if (rc == EXIT_USAGE) return rc;
-            io_failed = 1;
-            continue;
-        }
+        e.input = b->in[i].path;
+        e.first_member = 1;
+        if (each_open(&e, outs[i])) return EXIT_USAGE;
+        if (!e.open) continue;
         input_jobs pj = {j->jobs, cfg, 1, pst};
         int f = input_feed(r, b->in[i].path, &pj, res);
+        if (e.usage) return EXIT_USAGE;
         /* An input not read to its end leaves its output as it was, as
          * -o does. */
         int lost = f == EXIT_IO || *res == NFB_ENOMEM;
-        if (!lost && ctx->rn.wres == NFB_OK) {
-            ctx->rn.wres = nfb_writer_end(ctx->rn.w);
-            if (ctx->rn.wres == NFB_EWRITE) ctx->rn.werrno = errno;
-        }
-        nfb_writer_free(ctx->rn.w);
-        ctx->rn.w = NULL;
-        /* Diagnostics that cannot be written fail the run before the
-         * output is made final. */
-        int diag_failed =
-            report_flush() != 0 ||
-            (f < 0 && *res == NFB_STOPPED && ctx->rn.wres == NFB_OK);
-        if (lost || diag_failed) io_failed = 1;
-        if (close_output(ctx, &out, lost || diag_failed))
-            io_failed = 1;
-        else if (!lost && !diag_failed)
-            (*written)++;
-        if (*res == NFB_ENOMEM || diag_failed) break;
+        if (ctx->rn.wres == NFB_ENOMEM) *res = NFB_ENOMEM;
+        int stop = each_close(&e, lost, f < 0 && *res == NFB_STOPPED, 0);
+        if (*res == NFB_ENOMEM || stop || e.failed) break;
         *res = NFB_OK; /* a failed output stopped only its own input */
     }
     if (*res == NFB_ENOMEM) {
         report_errorf("out of memory");
-        io_failed = 1;
+        e.io_failed = 1;
     }
-    return io_failed;
+    return e.io_failed;
 }
 
 typedef struct planned {

@@ -24,6 +24,13 @@
    not read. Under ulimit -f the output too large is not made, with no
    temporary file left, the old file as it was, and the others written;
    SIGTERM in the middle leaves no temporary file.
+4. --output-dir on an archive: one output per JSON or YAML member, at
+   DIR/<archive path>/<member path> with the format's extension, each
+   byte for byte what -o of that member alone (extracted by Python's
+   tarfile) writes; none for the archive itself, its link or its binary
+   member. A member named ../evil.json or /abs.json is refused with a
+   diagnostic (exit 3), its records written nowhere, and nothing is
+   written outside DIR; the other members are.
 
 usage: batch_test.py NFBACKUP SOURCE_DIR"""
 
@@ -33,6 +40,8 @@ import resource
 import signal
 import subprocess
 import sys
+import io
+import tarfile
 import tempfile
 import time
 
@@ -386,6 +395,83 @@ def check_atomic(tmp):
         fail("SIGTERM: temporary files left: %s" % left)
 
 
+def files_under(d):
+    return sorted(os.path.relpath(os.path.join(root, n), d)
+                  for root, _, names in os.walk(d) for n in names)
+
+
+def check_members(tmp):
+    d = os.path.join(tmp, "members")
+    os.makedirs(os.path.join(d, "arch"))
+    src = os.path.join(SRC, "testdata", "archive", "backups.tar.gz")
+    with open(src, "rb") as f:
+        data = f.read()
+    with open(os.path.join(d, "arch", "backups.tar.gz"), "wb") as f:
+        f.write(data)
+    p = run(["convert", "--to", "json", "--output-dir", "out",
+             "arch/backups.tar.gz"], cwd=d)
+    if p.returncode not in (0, 1):
+        fail("archive --output-dir: exit %d %r" % (p.returncode,
+                                                   p.stderr[-300:]))
+    texts = []
+    with tarfile.open(src) as t:
+        for m in t.getmembers():
+            if m.isfile() and m.name.endswith((".json", ".yaml")):
+                texts.append(m.name)
+                one = os.path.join(d, "one", m.name)
+                os.makedirs(os.path.dirname(one), exist_ok=True)
+                with open(one, "wb") as f:
+                    f.write(t.extractfile(m).read())
+    want = sorted(os.path.join("arch", "backups.tar.gz",
+                               os.path.splitext(n)[0] + ".json")
+                  for n in texts)
+    got = files_under(os.path.join(d, "out"))
+    if got != want:
+        fail("archive --output-dir: wrote %s, not %s" % (got, want))
+    for n in texts:
+        alone = os.path.join(d, "alone.json")
+        run(["convert", "--to", "json", "-o", alone, "one/" + n], cwd=d)
+        out = os.path.join(d, "out", "arch", "backups.tar.gz",
+                           os.path.splitext(n)[0] + ".json")
+        with open(alone, "rb") as f:
+            a = f.read()
+        try:
+            with open(out, "rb") as f:
+                b = f.read()
+        except OSError:
+            continue  # reported above
+        if a != b:
+            fail("archive --output-dir: %s is not what -o of the member "
+                 "alone writes" % n)
+
+    # Member names that would leave DIR.
+    e = os.path.join(d, "evil")
+    os.makedirs(e)
+    with open(os.path.join(FORMS, "api.json"), "rb") as f:
+        body = f.read()
+    with tarfile.open(os.path.join(e, "evil.tar"), "w",
+                      format=tarfile.GNU_FORMAT) as t:
+        for name in ("ok.json", "../evil.json", "/abs.json", "sub/../../x.json"):
+            info = tarfile.TarInfo(name)
+            info.size = len(body)
+            t.addfile(info, io.BytesIO(body))
+    before = files_under(d)
+    abs_existed = os.path.exists("/abs.json")
+    p = run(["convert", "--to", "json", "--output-dir", "out", "evil.tar"],
+            cwd=e)
+    if p.returncode != 3:
+        fail("evil archive: exit %d, not 3" % p.returncode)
+    err = p.stderr.decode(errors="replace")
+    for name in ("../evil.json", "/abs.json", "sub/../../x.json"):
+        if "evil.tar:%s" % name not in err:
+            fail("evil archive: no diagnostic naming %s: %r" % (name, err))
+    new = [f for f in files_under(d) if f not in before]
+    if new != [os.path.join("evil", "out", "evil.tar", "ok.json")]:
+        fail("evil archive: wrote %s, not only out/evil.tar/ok.json" % new)
+    if not abs_existed and os.path.exists("/abs.json"):
+        fail("evil archive: /abs.json was written")
+
+
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         check_tree(tmp)
@@ -393,6 +479,7 @@ def main():
         check_files_from(tmp)
         check_output_dir(tmp)
         check_atomic(tmp)
+        check_members(tmp)
     if failures:
         print("%d failure(s)" % len(failures), file=sys.stderr)
         return 1

@@ -269,13 +269,14 @@ static const char *entry_kind(struct archive_entry *e)
     }
 }
 
-/* One regular member, as an input named name. 1 when the archive is to be
- * read on, 0 when it is damaged (reported), or a result other than NFB_OK
- * in *res. */
+/* One regular member, as an input named name (member: its name in the
+ * archive, for nfb_reader_on_input; NULL for a single stream). 1 when the
+ * archive is to be read on, 0 when it is damaged (reported), or a result other
+ * than NFB_OK in *res. */
 static int read_member(pull *p, struct archive *a, const char *name,
-                       nfb_result *res)
+                       const char *member, nfb_result *res)
 {
-    *res = nfb__reader_begin_member(p->r, name);
+    *res = nfb__reader_begin_member(p->r, name, p->name, member);
     while (*res == NFB_OK) {
         la_ssize_t n = archive_read_data(a, p->data, CHUNK);
         if (n == 0) break;
@@ -376,7 +377,11 @@ static nfb_result read_archive(pull *p, int kind)
             continue;
         }
         members++;
-        int on = read_member(p, a, raw ? p->name : name, &res);
+        int on = read_member(p, a, raw ? p->name : name,
+                             raw    ? NULL
+                             : path ? path
+                                    : "",
+                             &res);
         nfb__free(p->a, name);
         if (!on || res != NFB_OK) {
             rc = ARCHIVE_EOF; /* reported, or to be returned */

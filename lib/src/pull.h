@@ -39,8 +39,11 @@
 
 /* nfb_reader_begin for a member of an archive: the reader refuses binary
  * data in it, and a format forced by the config does not cut short the
- * look at its first line. */
-nfb_result nfb__reader_begin_member(nfb_reader *r, const char *name);
+ * look at its first line. When member is not NULL, nfb_reader_on_input's
+ * callback gets archive and member once its text is found (both must
+ * live until the member is finished). */
+nfb_result nfb__reader_begin_member(nfb_reader *r, const char *name,
+                                    const char *archive, const char *member);
 
 /* Ends the current input without a diagnostic of its own (the archive's
  * damage was reported): a document left open in it is dropped. */

@@ -34,8 +34,13 @@ struct nfb_reader {
     char *name;
     int begun;  /* an input is open */
     int member; /* it is a member of an archive (nfb__reader_begin_member) */
-    int skip;   /* it is not text: the rest of it is ignored */
-    int bom;    /* bytes of a BOM matched; -1 once past */
+    /* nfb_reader_on_input's callback, and the member whose text is awaited
+     * for it (NULL once called, or when there is none) */
+    nfb_input_fn on_input;
+    void *input_ctx;
+    const char *arch_name, *member_name;
+    int skip; /* it is not text: the rest of it is ignored */
+    int bom;  /* bytes of a BOM matched; -1 once past */
     int format;
     unsigned char detect[DETECT_MAX];
     size_t detect_len;
@@ -143,6 +148,7 @@ nfb_result nfb_reader_begin(nfb_reader *r, const char *name)
     r->dg.doc_warnings = 0;
     r->dg.input_errors = 0;
     r->member = 0;
+    r->arch_name = r->member_name = NULL;
     r->skip = 0;
     r->bom = 0;
     r->format = FMT_UNKNOWN;
@@ -385,6 +391,17 @@ static nfb_result feed_detect(nfb_reader *r, const unsigned char *p, size_t n,
         if (!n) return NFB_OK;
     }
     if (not_text(r)) return r->dg.stopped ? NFB_STOPPED : NFB_OK;
+    if (r->member_name) {
+        /* A member's text begins: its caller is told before its first
+         * record. */
+        const char *arch = r->arch_name, *member = r->member_name;
+        r->arch_name = r->member_name = NULL;
+        if (r->on_input(r->input_ctx, arch, member) != 0) {
+            r->skip = 1;
+            r->dg.stopped = 1;
+            return NFB_STOPPED;
+        }
+    }
     nfb_result res = start_front(r);
     if (res == NFB_OK) res = feed_front(r, r->detect, r->detect_len);
     if (res == NFB_OK && n) res = feed_front(r, p, n);
@@ -458,11 +475,25 @@ nfb_result nfb_reader_finish(nfb_reader *r)
 
 /* ---- for pull.c ------------------------------------------------- */
 
-nfb_result nfb__reader_begin_member(nfb_reader *r, const char *name)
+nfb_result nfb__reader_begin_member(nfb_reader *r, const char *name,
+                                    const char *archive, const char *member)
 {
     nfb_result res = nfb_reader_begin(r, name);
-    if (res == NFB_OK) r->member = 1;
+    if (res == NFB_OK) {
+        r->member = 1;
+        if (r->on_input && member) {
+            r->arch_name = archive;
+            r->member_name = member;
+        }
+    }
     return res;
+}
+
+void nfb_reader_on_input(nfb_reader *r, nfb_input_fn fn, void *ctx)
+{
+    if (!r) return;
+    r->on_input = fn;
+    r->input_ctx = ctx;
 }
 
 void nfb__reader_abandon(nfb_reader *r)

@@ -142,6 +142,22 @@ typedef ptrdiff_t (*nfb_read_fn)(void *ctx, void *buf, size_t len);
 NFB_API nfb_result nfb_reader_read(nfb_reader *r, const char *name,
                                    nfb_read_fn read, void *ctx);
 
+/* Called when the text of an archive's member begins, before its first
+ * record: archive is the name given to nfb_reader_read (or
+ * nfb_reader_feed_file), member the member's name as the archive holds
+ * it (not escaped; it may be absolute or hold ".."). Both are valid only
+ * during the call. A member that is not read (a link, binary data, an
+ * archive inside) gets its diagnostic and no call; a plain input or a
+ * single xz, bzip2, lz4 or lzma stream gets none either. Return 0 to go
+ * on, non-zero to stop: the call reading the member then returns
+ * NFB_STOPPED. */
+typedef int (*nfb_input_fn)(void *ctx, const char *archive, const char *member);
+
+/* Sets the reader's nfb_input_fn (NULL: none) and the ctx it is given.
+ * It is set apart from nfb_reader_config, whose size callers built
+ * against older headers fix. r NULL does nothing. */
+NFB_API void nfb_reader_on_input(nfb_reader *r, nfb_input_fn fn, void *ctx);
+
 /* nfb_reader_read on the file at path, named path ("-" is stdin, named
  * "<stdin>"). Returns as nfb_reader_read, or NFB_EIO when the file cannot
  * be opened, with errno telling why. */
