@@ -732,7 +732,7 @@ static int workbook_whole(xlsx_writer *x)
     unsigned char *in = nfb__malloc(&x->base.alloc, 2 * VBLOCK + 22);
     scan *s = nfb__malloc(&x->base.alloc, sizeof *s);
     unsigned char *cd = NULL;
-    uint64_t cd_off, cd_size, count;
+    uint64_t cd_off = 0, cd_size = 0, count = 0;
     uint32_t sheets = 0;
     int ok = 0;
     if (!in || !s) {
