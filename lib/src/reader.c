@@ -1,6 +1,7 @@
 /* The reader: the public API, the life of a reader and of each input, and
- * the flow of bytes: the byte layer (gzip and zstd, by magic bytes), BOM,
- * format detection, then the front end (JSON on yajl, YAML on libyaml),
+ * the flow of bytes: the byte layer (gzip and zstd, by magic bytes), the
+ * transcoder (UTF-16 and UTF-32, by their BOM), the UTF-8 BOM, format
+ * detection, then the front end (JSON on yajl, YAML on libyaml),
  * which sends events to the decoder. Diagnostics of every layer go
  * through report.c. */
 #include <errno.h>
@@ -9,6 +10,7 @@
 #include "bytes.h"
 #include "decode.h"
 #include "json_source.h"
+#include "transcode.h"
 #include "yaml_source.h"
 
 /* Bytes held at the start of an input until its format is known: white
@@ -28,6 +30,7 @@ struct nfb_reader {
     nfb__pos yaml_end;   /* the end of the YAML input so far */
     uint64_t line_start; /* where its last line starts */
     nfb__bytes bytes;
+    nfb__transcode tc;
     char *name;
     int begun; /* an input is open */
     int bom;   /* bytes of a BOM matched; -1 once past */
@@ -145,6 +148,7 @@ nfb_result nfb_reader_begin(nfb_reader *r, const char *name)
     nfb__bytes_begin(&r->bytes, (r->cfg.flags & NFB_READ_NO_DECOMPRESS)
                                     ? NFB__BYTES_PLAIN_ONLY
                                     : 0);
+    nfb__transcode_begin(&r->tc, &r->dg);
     return nfb__json_begin(&r->json);
 }
 
@@ -336,6 +340,14 @@ static int text(void *ctx, const unsigned char *p, size_t len)
     return len ? (int)feed_detect(r, p, len, 0) : NFB_OK;
 }
 
+/* The byte layer's sink: the input's bytes, decompressed if they were,
+ * through the transcoder to text. */
+static int decoded(void *ctx, const unsigned char *p, size_t len)
+{
+    nfb_reader *r = ctx;
+    return nfb__transcode_feed(&r->tc, p, len, text, r);
+}
+
 nfb_result nfb_reader_feed(nfb_reader *r, const void *buf, size_t len)
 {
     if (r->dg.failed) return NFB_ENOMEM;
@@ -345,7 +357,7 @@ nfb_result nfb_reader_feed(nfb_reader *r, const void *buf, size_t len)
         if (res != NFB_OK) return res;
     }
     r->dg.stats.bytes += len;
-    return nfb__bytes_feed(&r->bytes, buf, len, text, r);
+    return nfb__bytes_feed(&r->bytes, buf, len, decoded, r);
 }
 
 nfb_result nfb_reader_finish(nfb_reader *r)
@@ -353,7 +365,9 @@ nfb_result nfb_reader_finish(nfb_reader *r)
     if (r->dg.failed) return NFB_ENOMEM;
     if (r->dg.stopped) return NFB_ESTATE;
     if (!r->begun) return NFB_OK;
-    nfb_result res = nfb__bytes_finish(&r->bytes, text, r);
+    nfb_result res = nfb__bytes_finish(&r->bytes, decoded, r);
+    if (res == NFB_OK && !r->dg.stopped)
+        res = (nfb_result)nfb__transcode_finish(&r->tc, text, r);
     if (res == NFB_OK && r->bom > 0) {
         int matched = r->bom;
         r->bom = -1;
@@ -416,7 +430,8 @@ int nfb_reader_between_documents(const nfb_reader *r)
     return r->begun && !r->dg.failed && !r->dg.stopped &&
            r->format == FMT_JSON && r->bom < 0 &&
            r->bytes.format == NFB__BYTES_PLAIN && r->bytes.nheld == 0 &&
-           !j->skip && !j->drop && !j->has_pending && j->esc_n == 0 &&
-           j->bad_esc_n == 0 && j->nest == 0 && !nfb__dec_open(&r->dec) &&
-           !r->dec.restart && !r->dec.held && r->dec.depth == 0;
+           r->tc.enc == NFB__ENC_UTF8 && !j->skip && !j->drop &&
+           !j->has_pending && j->esc_n == 0 && j->bad_esc_n == 0 &&
+           j->nest == 0 && !nfb__dec_open(&r->dec) && !r->dec.restart &&
+           !r->dec.held && r->dec.depth == 0;
 }
