@@ -201,8 +201,8 @@ static int after_key_line(nfb_reader *r, const unsigned char *l, size_t len,
         unsigned char c = p[at];
         if (c == '{' || c == '[') {
             snprintf(r->why, sizeof r->why,
-                     "read as JSON because a JSON text starts on a line "
-                     "after this one, which is not JSON");
+                     "read as JSON, not YAML: this line looks like a YAML "
+                     "key, but a JSON text starts on a later line");
             return FMT_JSON;
         }
         const unsigned char *e = memchr(p + at, '\n', n - at);

@@ -252,7 +252,8 @@ static int start(nfb__transcode *t, nfb__encoding enc, size_t mark,
     size_t used = k - before;
     t->in_off = mark;
     int rc = convert(t, h + mark, k - mark, sink, ctx);
-    if (rc == 0) rc = convert(t, p + used, n - used, sink, ctx);
+    /* (At the end of the input p is NULL and n is 0.) */
+    if (rc == 0 && n > used) rc = convert(t, p + used, n - used, sink, ctx);
     if (rc == 0) rc = flush(t, sink, ctx);
     return rc;
 }
