@@ -381,7 +381,8 @@ static nfb_result yaml_error(nfb__yaml *y)
     char found[32];
     const char *problem = p->problem ? p->problem : "unknown error";
     const char *context = p->context ? p->context : "";
-    const char *why = y->why;
+    /* Why it is read as YAML, in the first document only. */
+    const char *why = y->dg->doc <= 1 ? y->why : NULL;
     y->why = NULL;
     nfb__report(y->dg, NFB_ERROR, NFB_CODE_SYNTAX, "", pos_of(&c),
                 "invalid YAML: %s%s%s, found %s%s%s", problem,
