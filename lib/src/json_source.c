@@ -793,10 +793,11 @@ static uint64_t syntax_error(nfb__json *j)
     int after_value = kind == NFB__YAJL_AFTER_VALUE;
     if (yerr) yajl_free_error(j->yajl, yerr);
 
-    /* Between documents: a record separator is skipped, and an 'H' may
-     * start an HTTP response head (feed_buf goes on there). */
-    if (!open && at >= j->seg_base && !j->head_refusing &&
-        (c == 0x1e || c == 'H')) {
+    /* Between documents, a byte that starts no token (not one inside a
+     * string): a record separator is skipped, and an 'H' may start an HTTP
+     * response head (feed_buf goes on there). */
+    if (!open && kind == NFB__YAJL_LEX_CONSUMED && at >= j->seg_base &&
+        !j->head_refusing && (c == 0x1e || c == 'H')) {
         j->head_try = c == 'H';
         return c == 'H' ? at : at + 1;
     }

@@ -437,6 +437,8 @@ static const inline_input inputs[] = {
     IN("head at end", B1 "HTTP/1.1 404 Not Found\r\nx: y"),
     IN("head in a document", "{\"data\":\nHTTP/1.1 200 OK\n\n" B1),
     IN("record separators", "\x1E" B1 "\n\x1E  \x1E" B1 "\x1E" B1 "\n{\x1E}"),
+    IN("record separator in a string", "\"ab\x1E"
+                                       "cd\"\n" B1),
     IN("verbose line", "VERBOSE: Using endpoint -> GET:/v1/x\n" B1 "\n" B1),
     IN("key lines then json", "Warning: a\nNote: b\n\n[" B1 "]"),
     IN("key line then yaml", "Warning: a\nfoo: [\n"),
