@@ -14,6 +14,7 @@ enum { EXIT_VALID = 0, EXIT_INVALID = 1, EXIT_USAGE = 2, EXIT_IO = 3 };
  * report.c); everything the tool prints on stderr goes through it, so that
  * the order stays. */
 enum { REPORT_CODES = 64 }; /* room for every nfb_code */
+enum { REPORT_PER_DOC = 100, REPORT_IN_A_ROW = 100 };
 
 typedef struct report {
     int json;           /* --diagnostics=json */
@@ -23,13 +24,36 @@ typedef struct report {
     uint64_t max_shown; /* its value */
     uint64_t shown, not_shown;
     uint64_t count[2][REPORT_CODES]; /* [is error][code] */
-    uint64_t notices; /* "more diagnostics in this document" notices */
+    uint64_t notices; /* the reader's "more diagnostics in this document" */
+    uint64_t capped_codes[REPORT_CODES]; /* not shown by --max-diagnostics */
+    /* At most REPORT_PER_DOC errors and as many warnings of one document
+     * are printed, and at most REPORT_IN_A_ROW alike diagnostics (same
+     * input, severity, code and path) in a row; what is left out is told
+     * by code in one line before the next one printed (see report.c). */
+    char *input;                 /* the current input's name (a copy) */
+    uint64_t doc;                /* its document */
+    uint64_t doc_shown[2];       /* [is error] printed of that document */
+    int run_sev, run_code;       /* the run of alike diagnostics */
+    char run_path[256];          /* its path ("" and run_long: too long) */
+    int run_long;                /* the path did not fit: no run */
+    uint64_t run_len;            /* its length so far */
+    uint64_t held[REPORT_CODES]; /* left out since the last line printed */
+    uint64_t held_n;
+    unsigned held_why; /* HELD_PER_DOC | HELD_IN_A_ROW */
 } report;
 
 /* At start: line by line when stderr is a terminal; flush at exit. */
 void report_setup(void);
+/* With --diagnostics=json every line is a JSON object, messages too. */
+void report_set_json(int json);
 int report_diag(void *ctx, const nfb_diag *d); /* an nfb_diag_fn */
 void report_errorf(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+/* A warning of the tool itself ("nfbackup: warning: ..."). */
+void report_warnf(const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 1, 2)))
 #endif
@@ -70,20 +94,31 @@ int output_write(void *ctx, const void *data, size_t len); /* nfb_write_fn */
  * success. */
 int output_close(output *o, int discard);
 
-/* input.c: feeds the named files (or stdin) to a reader. Returns 0, or
- * EXIT_IO after reporting an unreadable input, or -1 when the reader was
- * stopped or failed (res tells which). */
-int input_feed(nfb_reader *r, const char *path, nfb_result *res);
+/* input.c: feeds the named file (or stdin: "-") to a reader, or, when
+ * jobs is not NULL and asks for more than one thread, to parallel_feed
+ * where it can read it. Returns 0, or EXIT_IO after reporting an
+ * unreadable input, or -1 when the reader was stopped or failed (res
+ * tells which). */
+typedef struct input_jobs {
+    int jobs;                     /* -j */
+    const nfb_reader_config *cfg; /* the run's callbacks */
+    int records;                  /* the run wants the records */
+    nfb_reader_stats *acc;        /* gets the counts of files read by -j */
+} input_jobs;
+int input_feed(nfb_reader *r, const char *path, const input_jobs *jobs,
+               nfb_result *res);
 
-/* parallel.c: -j N. Reads the file path with jobs threads, reporting
- * through cfg's callbacks exactly what one reader would (records only
- * when records is set), and adds the reader's counts to acc. Returns
- * PARALLEL_NO when the file cannot be read so (stdin, not a regular file,
- * not larger than a block, not JSON starting with '{' or '[': YAML or
- * compressed), for input_feed to read; else as input_feed. */
+/* parallel.c: -j N. Reads the file open on fd (named path) with jobs
+ * threads, reporting through cfg's callbacks exactly what one reader
+ * would (records only when records is set), and adds the reader's counts
+ * to acc. Returns PARALLEL_NO, having read nothing from fd's offset, when
+ * the file cannot be read so (not a regular file, not larger than a
+ * block, not JSON starting with '{' or '[': YAML or compressed), for one
+ * reader to read; else as input_feed. */
 enum { PARALLEL_NO = -2 };
-int parallel_feed(const char *path, int jobs, const nfb_reader_config *cfg,
-                  int records, nfb_reader_stats *acc, nfb_result *res);
+int parallel_feed(int fd, const char *path, int jobs,
+                  const nfb_reader_config *cfg, int records,
+                  nfb_reader_stats *acc, nfb_result *res);
 /* Adds the counts of s to acc. */
 void parallel_add_stats(nfb_reader_stats *acc, const nfb_reader_stats *s);
 

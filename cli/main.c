@@ -293,6 +293,7 @@ static int list_formats(void)
 typedef struct run {
     nfb_writer *w;
     nfb_result wres;
+    int werrno;        /* errno of an NFB_EWRITE (xlsx: its files) */
     const filter *flt; /* NULL: every record */
     stats *st;         /* nfbackup stats */
 } run;
@@ -307,6 +308,7 @@ static int on_record(void *ctx, const nfb_backup *b)
     }
     if (!rn->w) return 0;
     rn->wres = nfb_writer_record(rn->w, b);
+    if (rn->wres == NFB_EWRITE) rn->werrno = errno;
     return rn->wres != NFB_OK;
 }
 
@@ -329,7 +331,7 @@ static int both_diag(void *ctx, const nfb_diag *d)
 static void xlsx_note(void *ctx, const char *msg)
 {
     const job *j = ctx;
-    if (!j->rp.quiet) report_errorf("warning: %s: %s", j->output, msg);
+    if (!j->rp.quiet) report_warnf("%s: %s", j->output, msg);
 }
 
 /* xlsx: libxlsxwriter writes -o's temporary file by name (what is written
@@ -387,13 +389,13 @@ static int read_all(job *j, nfb_reader *r, const nfb_reader_config *cfg,
                     nfb_reader_stats *pst)
 {
     int io_failed = 0;
-    progress_begin(j->rp.quiet ? PROGRESS_OFF : j->progress,
+    /* With JSON diagnostics every line on stderr is JSON: no progress. */
+    progress_begin(j->rp.quiet || j->rp.json ? PROGRESS_OFF : j->progress,
                    j->format && (!j->output || strcmp(j->output, "-") == 0),
                    files, nfiles);
     for (int i = 0; i < nfiles; i++) {
-        int f = parallel_feed(files[i], j->jobs, cfg, j->format || j->stats,
-                              pst, res);
-        if (f == PARALLEL_NO) f = input_feed(r, files[i], res);
+        input_jobs pj = {j->jobs, cfg, j->format || j->stats, pst};
+        int f = input_feed(r, files[i], &pj, res);
         if (f == EXIT_IO) io_failed = 1;
         if (f < 0) break; /* stopped: the writer failed, or no memory */
     }
@@ -413,9 +415,12 @@ static int close_output(job *j, both *ctx, output *out, int io_failed)
     if (output_close(out, io_failed || write_failed) == 0 && !write_failed)
         return 0;
     if (out->broken_pipe) return 0; /* the reader is gone: end quietly */
-    report_errorf(
-        "cannot write %s: %s", j->output ? j->output : "standard output",
-        out->error ? strerror(out->error) : nfb_result_str(ctx->rn.wres));
+    /* The output's error, or that of the file the xlsx writer writes by
+     * name. */
+    int e = out->error ? out->error : ctx->rn.werrno;
+    report_errorf("cannot write %s: %s",
+                  j->output ? j->output : "standard output",
+                  e ? strerror(e) : nfb_result_str(ctx->rn.wres));
     return 1;
 }
 
@@ -424,7 +429,7 @@ static int run_job(job *j, char **files, int nfiles)
     static char *stdin_only[] = {"-"};
     if (nfiles == 0) files = stdin_only, nfiles = 1;
 
-    both ctx = {{NULL, NFB_OK, NULL, NULL}, &j->rp};
+    both ctx = {{NULL, NFB_OK, 0, NULL, NULL}, &j->rp};
     output out;
     if (j->flt.active) ctx.rn.flt = &j->flt;
     int rc = open_sinks(j, &ctx, &out);
@@ -437,6 +442,9 @@ static int run_job(job *j, char **files, int nfiles)
     cfg.on_diag = both_diag;
     cfg.ctx = &ctx;
     cfg.flags = j->read_flags;
+    /* No cap in the reader: report.c caps what it prints per document and
+     * knows the code of every diagnostic it leaves out. */
+    cfg.max_diags = SIZE_MAX;
     if (j->max_depth) cfg.max_depth = j->max_depth;
     if (j->max_string) cfg.max_string = j->max_string;
     /* A record holds its strings: room for four of the longest, unless
@@ -459,7 +467,10 @@ static int run_job(job *j, char **files, int nfiles)
     nfb_result res = NFB_OK;
     nfb_reader_stats pst = {0, 0, 0, 0, 0}; /* of the files read by -j */
     int io_failed = read_all(j, r, &cfg, files, nfiles, &res, &pst);
-    if (ctx.rn.w && res == NFB_OK) ctx.rn.wres = nfb_writer_end(ctx.rn.w);
+    if (ctx.rn.w && res == NFB_OK) {
+        ctx.rn.wres = nfb_writer_end(ctx.rn.w);
+        if (ctx.rn.wres == NFB_EWRITE) ctx.rn.werrno = errno;
+    }
 
     nfb_reader_stats st;
     nfb_reader_stats_get(r, &st);
@@ -761,6 +772,7 @@ int main(int argc, char **argv)
         j.color = isatty(STDERR_FILENO) && !(nc && *nc) && !j.rp.json;
     }
     j.rp.color = j.color && !j.rp.json;
+    report_set_json(j.rp.json);
 
     rc = run_job(&j, argv + optind, argc - optind);
     /* Diagnostics that could not be written are an I/O error. */

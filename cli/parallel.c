@@ -23,7 +23,6 @@
  * way by the merger. At most WINDOW blocks per worker are read ahead of
  * the merger, so memory stays bounded per worker. */
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -37,7 +36,8 @@ enum {
     BLOCK = 1 << 20,   /* bytes of a block, before it is moved to a line */
     LOG_MAX = 3 << 20, /* bytes of one block's log */
     CHUNK = 256 * 1024,
-    WINDOW = 2 /* blocks read ahead per worker */
+    WINDOW = 2,     /* blocks read ahead per worker */
+    STACK = 1 << 20 /* bytes of a worker's stack */
 };
 
 /* ---- the log --------------------------------------------------------- */
@@ -47,6 +47,7 @@ typedef struct buf {
     size_t len, cap;
     size_t max; /* over this the log is given up */
     int over;   /* over max or out of memory */
+    int nomem;  /* out of memory */
 } buf;
 
 static int buf_add(buf *b, const void *p, size_t n)
@@ -62,7 +63,7 @@ static int buf_add(buf *b, const void *p, size_t n)
             cap *= 2;
         unsigned char *q = realloc(b->p, cap);
         if (!q) {
-            b->over = 1;
+            b->over = b->nomem = 1;
             return -1;
         }
         b->p = q, b->cap = cap;
@@ -221,8 +222,10 @@ typedef struct block {
     int done;            /* the worker has finished with it */
     int ok;              /* the log is whole and the reads succeeded */
     int last;            /* ends the file: the reader was finished */
+    int skipped;         /* not read by a worker, memory being short: the
+                            merger finds its bounds and reads it */
     int err;             /* its start or end could not be read: errno, or
-                            -1 when out of memory */
+                            SHRANK */
     uint64_t newlines;   /* in [start, end) */
     tap *t;              /* its reader is kept when ok, not last and not between
                             documents at the end */
@@ -245,6 +248,7 @@ struct par {
     uint64_t merged; /* blocks merged so far */
     uint64_t window;
     int quit;
+    int lowmem;   /* a worker ran out of memory: the merger reads the rest */
     block *slots; /* window of them, block k in slots[k % window] */
 
     nfb_destination *dests;
@@ -326,18 +330,40 @@ static ssize_t read_at(int fd, unsigned char *p, size_t n, uint64_t off)
     }
 }
 
+/* A read that found the end of the file before the size it had at
+ * the start: an err of its own, beside errno's values. */
+enum { SHRANK = -2 };
+
+/* Says why the file could not be read: err is errno or SHRANK. */
+static void report_read_error(const par *pr, int err)
+{
+    struct stat sb;
+    if (err != SHRANK) {
+        report_errorf("cannot read %s: %s", pr->name, strerror(err));
+    } else if (fstat(pr->fd, &sb) == 0 && (uint64_t)sb.st_size < pr->size) {
+        report_errorf("%s: file shrank from %llu to %llu bytes while being "
+                      "read",
+                      pr->name, (unsigned long long)pr->size,
+                      (unsigned long long)sb.st_size);
+    } else {
+        report_errorf("%s: file shrank below %llu bytes while being read, "
+                      "then grew again",
+                      pr->name, (unsigned long long)pr->size);
+    }
+}
+
 /* Feeds [from, to) of the file to r, counting newlines. Returns 0, -1 on
- * a read error (errno kept), or 1 when the reader did not take it (res
- * says why). */
+ * a read error (*err: errno or SHRANK), or 1 when the reader did not take
+ * it (res says why). */
 static int feed_range(int fd, nfb_reader *r, uint64_t from, uint64_t to,
-                      unsigned char *chunk, uint64_t *newlines, nfb_result *res)
+                      unsigned char *chunk, uint64_t *newlines, nfb_result *res,
+                      int *err)
 {
     while (from < to) {
         size_t want = to - from < CHUNK ? (size_t)(to - from) : CHUNK;
         ssize_t n = read_at(fd, chunk, want, from);
-        if (n < 0) return -1;
-        if (n == 0) {
-            errno = EIO; /* the file got shorter */
+        if (n <= 0) {
+            *err = n == 0 ? SHRANK : errno;
             return -1;
         }
         for (const unsigned char *q = chunk, *e = chunk + n;
@@ -352,8 +378,10 @@ static int feed_range(int fd, nfb_reader *r, uint64_t from, uint64_t to,
 
 /* Where block index starts: the first line at or after index * size that
  * starts with '{' or '[', found within that block's bytes; or, when there
- * is none, where the next block starts (the file's size past the end). */
-static uint64_t block_start(par *pr, uint64_t index, unsigned char *chunk)
+ * is none, where the next block starts (the file's size past the end).
+ * UINT64_MAX when the file could not be read (*err: errno or SHRANK). */
+static uint64_t block_start(par *pr, uint64_t index, unsigned char *chunk,
+                            int *err)
 {
     for (; index < pr->nblocks; index++) {
         if (index == 0) return 0;
@@ -365,7 +393,7 @@ static uint64_t block_start(par *pr, uint64_t index, unsigned char *chunk)
             size_t want = to - from < 65536 ? (size_t)(to - from) : 65536;
             ssize_t n = read_at(pr->fd, chunk, want, from);
             if (n <= 0) {
-                if (n == 0) errno = EIO; /* the file got shorter */
+                *err = n == 0 ? SHRANK : errno;
                 return UINT64_MAX;
             }
             for (ssize_t i = 0; i < n; i++) {
@@ -380,39 +408,58 @@ static uint64_t block_start(par *pr, uint64_t index, unsigned char *chunk)
     return pr->size;
 }
 
-/* A worker's job: block index into k. */
-static void read_block(par *pr, block *k, uint64_t index, unsigned char *chunk)
+/* The bounds of block index into k. Returns 0, or -1 when the file could
+ * not be read (k->err says why). */
+static int block_bounds(par *pr, block *k, uint64_t index, unsigned char *chunk)
 {
-    k->start = block_start(pr, index, chunk);
-    k->end = block_start(pr, index + 1, chunk);
-    if (k->start == UINT64_MAX || k->end == UINT64_MAX) {
-        k->err = errno;
-        return;
-    }
+    k->start = block_start(pr, index, chunk, &k->err);
+    if (k->start != UINT64_MAX)
+        k->end = block_start(pr, index + 1, chunk, &k->err);
+    if (k->start == UINT64_MAX || k->end == UINT64_MAX) return -1;
+    k->last = k->end == pr->size;
+    return 0;
+}
+
+/* A worker's job: block index into k. Returns -1 when memory ran out. The
+ * reader of the last block is not finished: the merger reads on to the
+ * end of the file, which may have grown. */
+static int read_block(par *pr, block *k, uint64_t index, unsigned char *chunk)
+{
+    if (block_bounds(pr, k, index, chunk) != 0) return 0;
     if (k->start >= k->end) {
         k->ok = 1; /* empty */
-        return;
+        return 0;
     }
-    k->last = k->end == pr->size;
     k->t = tap_new(pr, index, 0, NULL);
-    if (!k->t) return;
+    if (!k->t) return -1;
     nfb_result res = NFB_OK;
     uint64_t nl = 0;
     nfb_reader *r = k->t->r;
-    int f = feed_range(pr->fd, r, k->start, k->end, chunk, &nl, &res);
-    if (f == 0 && k->last) res = nfb_reader_finish(r);
+    int err = 0;
+    int f = feed_range(pr->fd, r, k->start, k->end, chunk, &nl, &res, &err);
     k->newlines = nl;
     nfb_reader_stats_get(r, &k->st);
     k->ok = f == 0 && res == NFB_OK && !k->t->log.over;
-    if (!k->ok || k->last || nfb_reader_between_documents(r)) {
+    if (!k->ok || (!k->last && nfb_reader_between_documents(r))) {
         nfb_reader_free(r);
         k->t->r = NULL;
     }
+    return res == NFB_ENOMEM || k->t->log.nomem ? -1 : 0;
 }
 
 static void *worker(void *arg)
 {
     par *pr = arg;
+    /* A fault in a worker is fatal: with its signal blocked the process
+     * would die without the handler that removes -o's temporary file. */
+    sigset_t faults;
+    sigemptyset(&faults);
+    sigaddset(&faults, SIGSEGV);
+    sigaddset(&faults, SIGBUS);
+    sigaddset(&faults, SIGFPE);
+    sigaddset(&faults, SIGILL);
+    sigaddset(&faults, SIGABRT);
+    pthread_sigmask(SIG_UNBLOCK, &faults, NULL);
     unsigned char *chunk = malloc(CHUNK);
     pthread_mutex_lock(&pr->mu);
     for (;;) {
@@ -422,12 +469,22 @@ static void *worker(void *arg)
         if (pr->quit || pr->next >= pr->nblocks) break;
         uint64_t index = pr->next++;
         block *k = &pr->slots[index % pr->window];
+        int lowmem = pr->lowmem || !chunk;
         pthread_mutex_unlock(&pr->mu);
-        if (chunk)
-            read_block(pr, k, index, chunk);
-        else
-            k->err = -1;
+        /* Short of memory, the workers read no more: the merger reads the
+         * rest in order, with one reader. */
+        if (lowmem || read_block(pr, k, index, chunk) != 0) {
+            tap_free(k->t);
+            memset(k, 0, sizeof *k);
+            k->skipped = 1;
+            lowmem = 1;
+        }
+        if (lowmem && chunk) {
+            free(chunk);
+            chunk = NULL;
+        }
         pthread_mutex_lock(&pr->mu);
+        if (lowmem) pr->lowmem = 1;
         k->done = 1;
         pthread_cond_broadcast(&pr->cv);
     }
@@ -483,18 +540,38 @@ void parallel_add_stats(nfb_reader_stats *acc, const nfb_reader_stats *s)
     acc->bytes += s->bytes;
 }
 
-/* Merges every block in order into acc. Returns as parallel_feed. */
-static int merge(par *pr, nfb_reader_stats *acc, nfb_result *res)
+/* Reads on with cont's reader from the size the file had at the start
+ * to its end now, as one reader would (the file may have grown), and
+ * finishes the reader. Returns as feed_range. */
+static int read_tail(par *pr, tap *cont, unsigned char *chunk, nfb_result *res,
+                     int *err)
+{
+    uint64_t at = pr->size;
+    for (;;) {
+        ssize_t n = read_at(pr->fd, chunk, CHUNK, at);
+        if (n < 0) {
+            *err = errno;
+            return -1;
+        }
+        if (n == 0) break;
+        *res = nfb_reader_feed(cont->r, chunk, (size_t)n);
+        if (*res != NFB_OK) return 1;
+        at += (uint64_t)n;
+    }
+    *res = nfb_reader_finish(cont->r);
+    return *res == NFB_OK ? 0 : 1;
+}
+
+/* Merges every block in order into acc, reading with chunk (CHUNK
+ * bytes). Returns as parallel_feed. */
+static int merge(par *pr, nfb_reader_stats *acc, nfb_result *res,
+                 unsigned char *chunk)
 {
     base at = {0, 0, 0}; /* the start of the next block */
     tap *cont = NULL;    /* a reader the merger feeds (direct) */
     uint64_t cnl = 0;    /* the newlines it has read */
-    unsigned char *chunk = malloc(CHUNK);
     int rc = 0;
-    if (!chunk) {
-        *res = NFB_ENOMEM;
-        rc = -1;
-    }
+    int err = 0;
 
     for (uint64_t index = 0; index < pr->nblocks && rc == 0; index++) {
         block *k = &pr->slots[index % pr->window];
@@ -503,11 +580,9 @@ static int merge(par *pr, nfb_reader_stats *acc, nfb_result *res)
             pthread_cond_wait(&pr->cv, &pr->mu);
         pthread_mutex_unlock(&pr->mu);
 
-        if (k->err < 0) {
-            *res = NFB_ENOMEM;
-            rc = -1;
-        } else if (k->err > 0) {
-            report_errorf("cannot read %s: %s", pr->name, strerror(k->err));
+        if (k->skipped) block_bounds(pr, k, index, chunk);
+        if (k->err) {
+            report_read_error(pr, k->err);
             rc = EXIT_IO;
         } else if (k->start >= k->end) {
             /* empty: the block before reaches the next start */
@@ -519,9 +594,9 @@ static int merge(par *pr, nfb_reader_stats *acc, nfb_result *res)
                 *res = st > 0 ? NFB_STOPPED : NFB_ENOMEM;
                 rc = -1;
             } else if (k->t->r) {
-                /* Not between documents at its end: its reader goes on
-                 * in the merger from where it stopped, and its counts are
-                 * taken when it is done. */
+                /* Not between documents at its end, or the last block:
+                 * its reader goes on in the merger from where it stopped,
+                 * and its counts are taken when it is done. */
                 cont = k->t, k->t = NULL;
                 cont->direct = 1;
                 cont->b = at;
@@ -545,21 +620,17 @@ static int merge(par *pr, nfb_reader_stats *acc, nfb_result *res)
             }
             nfb_result fr = NFB_OK;
             int f = cont ? feed_range(pr->fd, cont->r, k->start, k->end, chunk,
-                                      &cnl, &fr)
+                                      &cnl, &fr, &err)
                          : 1;
             if (!cont) {
             } else if (f < 0) {
-                report_errorf("cannot read %s: %s", pr->name, strerror(errno));
+                report_read_error(pr, err);
                 rc = EXIT_IO;
             } else if (f > 0) {
                 *res = fr;
                 rc = -1;
-            } else if (k->end == pr->size) {
-                fr = nfb_reader_finish(cont->r);
-                if (fr != NFB_OK) *res = fr, rc = -1;
             }
-            if (rc == 0 &&
-                (k->end == pr->size || nfb_reader_between_documents(cont->r))) {
+            if (rc == 0 && !k->last && nfb_reader_between_documents(cont->r)) {
                 nfb_reader_stats st;
                 nfb_reader_stats_get(cont->r, &st);
                 parallel_add_stats(acc, &st);
@@ -577,14 +648,25 @@ static int merge(par *pr, nfb_reader_stats *acc, nfb_result *res)
         pthread_cond_broadcast(&pr->cv);
         pthread_mutex_unlock(&pr->mu);
     }
+    if (rc == 0 && cont) {
+        /* The last block's reader: on to the end of the file. */
+        nfb_result fr = NFB_OK;
+        int f = read_tail(pr, cont, chunk, &fr, &err);
+        if (f < 0) {
+            report_read_error(pr, err);
+            rc = EXIT_IO;
+        } else if (f > 0) {
+            *res = fr;
+            rc = -1;
+        }
+    }
     if (cont) {
-        /* Stopped or failed on the way: its counts so far. */
+        /* Its counts: at the end, or so far when stopped or failed. */
         nfb_reader_stats st;
         nfb_reader_stats_get(cont->r, &st);
         parallel_add_stats(acc, &st);
         tap_free(cont);
     }
-    free(chunk);
     return rc;
 }
 
@@ -607,6 +689,8 @@ static int splittable(int fd, const nfb_reader_config *cfg, uint64_t *bom)
     if (cfg->flags & (NFB_READ_YAML | NFB_READ_NO_DECOMPRESS)) return 0;
     ssize_t n = read_at(fd, p, sizeof p, 0);
     if (n <= 0) return 0;
+    /* A tar whose first member's name starts with '{' is an archive. */
+    if (n >= 262 && memcmp(p + 257, "ustar", 5) == 0) return 0;
     ssize_t i = n >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF ? 3 : 0;
     *bom = (uint64_t)i;
     while (i < n &&
@@ -615,23 +699,21 @@ static int splittable(int fd, const nfb_reader_config *cfg, uint64_t *bom)
     return i < n && (p[i] == '{' || p[i] == '[');
 }
 
-int parallel_feed(const char *path, int jobs, const nfb_reader_config *cfg,
-                  int records, nfb_reader_stats *acc, nfb_result *res)
+int parallel_feed(int fd, const char *path, int jobs,
+                  const nfb_reader_config *cfg, int records,
+                  nfb_reader_stats *acc, nfb_result *res)
 {
-    if (jobs < 2 || strcmp(path, "-") == 0) return PARALLEL_NO;
+    if (jobs < 2) return PARALLEL_NO;
     par pr;
     memset(&pr, 0, sizeof pr);
     pr.block_size = env_size("NFBACKUP_JOBS_BLOCK", BLOCK);
     pr.log_max = (size_t)env_size("NFBACKUP_JOBS_LOG_MAX", LOG_MAX);
     struct stat sb;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return PARALLEL_NO; /* input_feed says why */
+    /* Only a regular file is read at offsets (pread), never a FIFO or a
+     * device, whose bytes come once. */
     if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) ||
-        (uint64_t)sb.st_size <= pr.block_size ||
-        !splittable(fd, cfg, &pr.bom)) {
-        close(fd);
+        (uint64_t)sb.st_size <= pr.block_size || !splittable(fd, cfg, &pr.bom))
         return PARALLEL_NO;
-    }
     pr.fd = fd;
     pr.name = path;
     pr.size = (uint64_t)sb.st_size;
@@ -642,12 +724,14 @@ int parallel_feed(const char *path, int jobs, const nfb_reader_config *cfg,
     if (pr.window > pr.nblocks) pr.window = pr.nblocks;
     pr.slots = calloc((size_t)pr.window, sizeof *pr.slots);
     pthread_t *th = calloc((size_t)jobs, sizeof *th);
-    if (!pr.slots || !th) {
+    /* The merger's buffer before the workers take memory: with it, memory
+     * running short in a worker makes the merger read the rest. */
+    unsigned char *chunk = malloc(CHUNK);
+    if (!pr.slots || !th || !chunk) {
         free(pr.slots);
         free(th);
-        close(fd);
-        *res = NFB_ENOMEM;
-        return -1;
+        free(chunk);
+        return PARALLEL_NO; /* one thread needs less memory */
     }
     pthread_mutex_init(&pr.mu, NULL);
     pthread_cond_init(&pr.cv, NULL);
@@ -657,9 +741,18 @@ int parallel_feed(const char *path, int jobs, const nfb_reader_config *cfg,
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
+    /* A worker's stack is bounded (STACK): the reader does not recurse.
+     * When a thread cannot be created (memory, or a limit on threads),
+     * those created read the file; with none, one thread reads it. */
+    pthread_attr_t attr;
+    int have_attr = pthread_attr_init(&attr) == 0;
+    if (have_attr) pthread_attr_setstacksize(&attr, STACK);
     int started = 0;
     for (; started < jobs; started++)
-        if (pthread_create(&th[started], NULL, worker, &pr) != 0) break;
+        if (pthread_create(&th[started], have_attr ? &attr : NULL, worker,
+                           &pr) != 0)
+            break;
+    if (have_attr) pthread_attr_destroy(&attr);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
 
     int rc;
@@ -667,7 +760,7 @@ int parallel_feed(const char *path, int jobs, const nfb_reader_config *cfg,
     if (started == 0) {
         rc = PARALLEL_NO;
     } else {
-        rc = merge(&pr, acc, res);
+        rc = merge(&pr, acc, res, chunk);
     }
     pthread_mutex_lock(&pr.mu);
     pr.quit = 1;
@@ -681,7 +774,7 @@ int parallel_feed(const char *path, int jobs, const nfb_reader_config *cfg,
     pthread_cond_destroy(&pr.cv);
     free(pr.slots);
     free(th);
+    free(chunk);
     free(pr.dests);
-    close(fd);
     return rc;
 }

@@ -28,7 +28,14 @@ static struct {
     int per_line;              /* stderr is a terminal */
     int broken;                /* EPIPE: its reader went away */
     int error;                 /* errno of a failed write */
+    int json;                  /* every line a JSON object */
 } err;
+
+/* A message being built, before it is written as text or as JSON. */
+static struct {
+    char buf[4096];
+    size_t len;
+} mb;
 
 /* Writes the buffer and empties it. Once a write has failed nothing more
  * is written: a closed pipe ends the diagnostics quietly, any other
@@ -126,31 +133,6 @@ static void end_line(void)
     if (err.per_line) flush_buf();
 }
 
-static void put_vf(const char *fmt, va_list ap)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 1, 0)))
-#endif
-    ;
-
-static void put_vf(const char *fmt, va_list ap)
-{
-    va_list cp;
-    va_copy(cp, ap);
-    size_t room = BUF_SIZE - err.len;
-    int n = vsnprintf(err.buf + err.len, room, fmt, cp);
-    va_end(cp);
-    if (n < 0) return;
-    if ((size_t)n < room) {
-        err.len += (size_t)n;
-        return;
-    }
-    make_room();
-    room = BUF_SIZE - err.len;
-    n = vsnprintf(err.buf + err.len, room, fmt, ap);
-    if (n < 0) return;
-    err.len += (size_t)n < room ? (size_t)n : room - 1;
-}
-
 static void at_exit(void)
 {
     flush_buf();
@@ -176,21 +158,35 @@ int report_finish(void)
     return err.error ? -1 : 0;
 }
 
-void report_errorf(const char *fmt, ...)
+/* The length of the well-formed UTF-8 character at s, or 0. */
+static size_t utf8_len(const unsigned char *s)
 {
-    va_list ap;
-    puts_("nfbackup: ");
-    va_start(ap, fmt);
-    put_vf(fmt, ap);
-    va_end(ap);
-    end_line();
+    unsigned c = *s;
+    size_t n = 0;
+    unsigned lo = 0x80, hi = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) {
+        n = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3;
+        if (c == 0xE0) lo = 0xA0;
+        if (c == 0xED) hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4;
+        if (c == 0xF0) lo = 0x90;
+        if (c == 0xF4) hi = 0x8F;
+    }
+    if (n && (s[1] < lo || s[1] > hi)) n = 0;
+    for (size_t i = 2; n && i < n; i++)
+        if (s[i] < 0x80 || s[i] > 0xBF) n = 0;
+    return n;
 }
 
 /* A JSON string. Every byte sequence becomes valid JSON: a byte that is
  * not part of a well-formed UTF-8 character (a file name in another
  * encoding, say) is written as the escape \uDCXX, XX being the byte (the
  * code points U+DC80 to U+DCFF, as Python's "surrogateescape" does), and
- * U+2028 and U+2029 are escaped so that no line reader splits the line. */
+ * the C1 controls (U+0085 among them), U+2028 and U+2029 are escaped so
+ * that no line reader splits the line. */
 static void put_json_str(const char *str)
 {
     static const char hex[] = "0123456789ABCDEF";
@@ -224,28 +220,19 @@ static void put_json_str(const char *str)
             s++;
             continue;
         }
-        /* The length of a well-formed UTF-8 character at s, or 0. */
-        size_t n = 0;
-        unsigned lo = 0x80, hi = 0xBF;
-        if (c >= 0xC2 && c <= 0xDF) {
-            n = 2;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            n = 3;
-            if (c == 0xE0) lo = 0xA0;
-            if (c == 0xED) hi = 0x9F;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            n = 4;
-            if (c == 0xF0) lo = 0x90;
-            if (c == 0xF4) hi = 0x8F;
-        }
-        if (n && (s[1] < lo || s[1] > hi)) n = 0;
-        for (size_t i = 2; n && i < n; i++)
-            if (s[i] < 0x80 || s[i] > 0xBF) n = 0;
+        size_t n = utf8_len(s);
         if (!n) {
             e[2] = 'D';
             e[3] = 'C';
             put(e, 6);
             s++;
+        } else if (c == 0xC2 && s[1] < 0xA0) {
+            /* C1 controls, U+0085 (a line end to Python's splitlines)
+             * among them. */
+            e[4] = hex[s[1] >> 4];
+            e[5] = hex[s[1] & 15];
+            put(e, 6);
+            s += 2;
         } else if (c == 0xE2 && s[1] == 0x80 &&
                    (s[2] == 0xA8 || s[2] == 0xA9)) {
             put(s[2] == 0xA8 ? "\\u2028" : "\\u2029", 6);
@@ -258,6 +245,146 @@ static void put_json_str(const char *str)
     put("\"", 1);
 }
 
+/* Text from the input or the command line (a file name, a key, a
+ * message quoting either) written for a terminal: a control character
+ * (C0, DEL, C1), U+2028 and U+2029 are written as escapes (\n, \t, \x1B,
+ * \u0085, \u2028), and a byte outside well-formed UTF-8 as \xHH, so that
+ * no escape sequence reaches the terminal and no name splits a line. */
+static void put_text_safe(const char *str)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    const unsigned char *s = (const unsigned char *)str;
+    for (;;) {
+        const unsigned char *run = s;
+        while (*s >= 0x20 && *s < 0x7F)
+            s++;
+        put((const char *)run, (size_t)(s - run));
+        unsigned c = *s;
+        if (!c) break;
+        if (c < 0x20 || c == 0x7F) {
+            const char *short_esc = c == '\n'   ? "\\n"
+                                    : c == '\r' ? "\\r"
+                                    : c == '\t' ? "\\t"
+                                                : NULL;
+            char e[4] = {'\\', 'x', hex[c >> 4], hex[c & 15]};
+            if (short_esc)
+                put(short_esc, 2);
+            else
+                put(e, 4);
+            s++;
+            continue;
+        }
+        size_t n = utf8_len(s);
+        char u[6] = {'\\', 'u', '0', '0', 0, 0};
+        if (!n) {
+            char e[4] = {'\\', 'x', hex[c >> 4], hex[c & 15]};
+            put(e, 4);
+            s++;
+        } else if (c == 0xC2 && s[1] < 0xA0) { /* C1: U+0080..U+009F */
+            u[4] = hex[s[1] >> 4];
+            u[5] = hex[s[1] & 15];
+            put(u, 6);
+            s += 2;
+        } else if (c == 0xE2 && s[1] == 0x80 &&
+                   (s[2] == 0xA8 || s[2] == 0xA9)) {
+            put(s[2] == 0xA8 ? "\\u2028" : "\\u2029", 6);
+            s += 3;
+        } else {
+            put((const char *)s, n);
+            s += n;
+        }
+    }
+}
+
+static void mb_put(const char *s)
+{
+    size_t n = strlen(s);
+    if (n > sizeof mb.buf - 1 - mb.len) n = sizeof mb.buf - 1 - mb.len;
+    memcpy(mb.buf + mb.len, s, n);
+    mb.len += n;
+    mb.buf[mb.len] = 0;
+}
+
+static void mb_u64(uint64_t v)
+{
+    char t[24];
+    snprintf(t, sizeof t, "%llu", (unsigned long long)v);
+    mb_put(t);
+}
+
+/* Writes the message built in mb as a line of the tool's own: as text
+ * "nfbackup: [INPUT: ][warning: ]MESSAGE", or as JSON {"input": INPUT,
+ * "severity": SEVERITY, "message": MESSAGE, ...} where extra writes more
+ * members. */
+static void put_message(const char *severity, const char *input,
+                        void (*extra)(const void *), const void *arg)
+{
+    if (err.json) {
+        put("{", 1);
+        if (input) {
+            puts_("\"input\":");
+            put_json_str(input);
+            put(",", 1);
+        }
+        puts_("\"severity\":");
+        put_json_str(severity);
+        puts_(",\"message\":");
+        put_json_str(mb.buf);
+        if (extra) extra(arg);
+        put("}", 1);
+    } else {
+        puts_("nfbackup: ");
+        if (input) {
+            put_text_safe(input);
+            puts_(": ");
+        }
+        if (strcmp(severity, "warning") == 0) puts_("warning: ");
+        put_text_safe(mb.buf);
+    }
+    end_line();
+    mb.len = 0;
+    mb.buf[0] = 0;
+}
+
+static void mb_vf(const char *fmt, va_list ap)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 0)))
+#endif
+    ;
+
+static void mb_vf(const char *fmt, va_list ap)
+{
+    mb.len = 0;
+    int n = vsnprintf(mb.buf, sizeof mb.buf, fmt, ap);
+    mb.len = n < 0                       ? 0
+             : (size_t)n < sizeof mb.buf ? (size_t)n
+                                         : sizeof mb.buf - 1;
+    mb.buf[mb.len] = 0;
+}
+
+void report_errorf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    mb_vf(fmt, ap);
+    va_end(ap);
+    put_message("error", NULL, NULL, NULL);
+}
+
+void report_warnf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    mb_vf(fmt, ap);
+    va_end(ap);
+    put_message("warning", NULL, NULL, NULL);
+}
+
+void report_set_json(int json)
+{
+    err.json = json;
+}
+
 static void put_json_diag(const nfb_diag *d)
 {
     puts_("{\"input\":");
@@ -266,10 +393,18 @@ static void put_json_diag(const nfb_diag *d)
     put_u64(d->document);
     puts_(",\"offset\":");
     put_u64(d->offset);
+    /* Damage in a gzip or zstd stream has no line: offset is the byte in
+     * the compressed input. */
     puts_(",\"line\":");
-    put_u64(d->line);
+    if (d->line)
+        put_u64(d->line);
+    else
+        puts_("null");
     puts_(",\"column\":");
-    put_u64(d->column);
+    if (d->line)
+        put_u64(d->column);
+    else
+        puts_("null");
     puts_(",\"severity\":");
     put_json_str(nfb_severity_name(d->severity));
     puts_(",\"code\":");
@@ -296,21 +431,25 @@ static void put_path(const char *path)
             puts_("[\"");
             puts_(words[i]);
             puts_("\"]");
-            puts_(path + n);
+            put_text_safe(path + n);
             return;
         }
     }
-    puts_(path);
+    put_text_safe(path);
 }
 
 static void put_text_diag(const report *rp, const nfb_diag *d)
 {
     if (rp->color) puts_("\033[1m");
-    puts_(d->input);
-    put(":", 1);
-    put_u64(d->line);
-    put(":", 1);
-    put_u64(d->column);
+    put_text_safe(d->input);
+    /* Damage in a gzip or zstd stream has no line and column: its
+     * message names the byte of the compressed input. */
+    if (d->line) {
+        put(":", 1);
+        put_u64(d->line);
+        put(":", 1);
+        put_u64(d->column);
+    }
     if (rp->color) {
         puts_(d->severity == NFB_ERROR ? ":\033[0m \033[1;31m"
                                        : ":\033[0m \033[1;35m");
@@ -325,11 +464,126 @@ static void put_text_diag(const report *rp, const nfb_diag *d)
         put_path(d->path);
         puts_(": ");
     }
-    puts_(d->message);
+    put_text_safe(d->message);
     puts_(" [");
     puts_(nfb_code_name(d->code));
     put("]", 1);
     end_line();
+}
+
+/* "240 lint, 10 wrong-type": the codes of counts, most frequent first. */
+static void mb_codes(const uint64_t *count)
+{
+    unsigned char done[REPORT_CODES] = {0};
+    const char *sep = "";
+    for (;;) {
+        int best = -1;
+        for (int c = 0; c < REPORT_CODES; c++)
+            if (count[c] && !done[c] && (best < 0 || count[c] > count[best]))
+                best = c;
+        if (best < 0) break;
+        done[best] = 1;
+        mb_put(sep);
+        mb_u64(count[best]);
+        mb_put(" ");
+        mb_put(nfb_code_name((nfb_code)best));
+        sep = ", ";
+    }
+}
+
+/* {"lint":240,"wrong-type":10}, in the order of mb_codes. */
+static void put_json_codes(const uint64_t *count)
+{
+    unsigned char done[REPORT_CODES] = {0};
+    const char *sep = "{";
+    for (;;) {
+        int best = -1;
+        for (int c = 0; c < REPORT_CODES; c++)
+            if (count[c] && !done[c] && (best < 0 || count[c] > count[best]))
+                best = c;
+        if (best < 0) break;
+        done[best] = 1;
+        puts_(sep);
+        put_json_str(nfb_code_name((nfb_code)best));
+        put(":", 1);
+        put_u64(count[best]);
+        sep = ",";
+    }
+    if (*sep == '{') put("{", 1);
+    put("}", 1);
+}
+
+static void put_not_shown(const void *count)
+{
+    puts_(",\"not_shown\":");
+    put_json_codes(count);
+}
+
+enum { HELD_PER_DOC = 1, HELD_IN_A_ROW = 2 };
+
+/* The line for the diagnostics left out since the last one printed. */
+static void flush_held(report *rp)
+{
+    if (!rp->held_n) return;
+    mb_u64(rp->held_n);
+    mb_put(rp->held_n == 1 ? " more diagnostic not shown: "
+                           : " more diagnostics not shown: ");
+    mb_codes(rp->held);
+    mb_put(" (");
+    if (rp->held_why & HELD_PER_DOC) {
+        mb_put("at most ");
+        mb_u64(REPORT_PER_DOC);
+        mb_put(" errors and as many warnings per document");
+    }
+    if (rp->held_why == (HELD_PER_DOC | HELD_IN_A_ROW)) mb_put("; ");
+    if (rp->held_why & HELD_IN_A_ROW) {
+        mb_put("at most ");
+        mb_u64(REPORT_IN_A_ROW);
+        mb_put(" in a row with the same code and path");
+    }
+    mb_put(")");
+    put_message("note", rp->input ? rp->input : "", put_not_shown, rp->held);
+    memset(rp->held, 0, sizeof rp->held);
+    rp->held_n = 0;
+    rp->held_why = 0;
+}
+
+/* Follows the input, the document and the run of alike diagnostics that
+ * d belongs to. Returns HELD_* when d is not to be printed, else 0. */
+static unsigned track(report *rp, const nfb_diag *d)
+{
+    int sev = d->severity == NFB_ERROR;
+    int same_input = rp->input && strcmp(rp->input, d->input) == 0;
+    if (!same_input) {
+        flush_held(rp);
+        free(rp->input);
+        rp->input = strdup(d->input); /* NULL: no runs, no caps */
+        rp->doc = 0;
+        rp->run_len = 0;
+    }
+    if (!rp->input) return 0;
+    if (d->document != rp->doc) {
+        rp->doc = d->document;
+        rp->doc_shown[0] = rp->doc_shown[1] = 0;
+    }
+    size_t plen = strlen(d->path);
+    int alike = rp->run_len && !rp->run_long && rp->run_sev == sev &&
+                rp->run_code == (int)d->code && plen < sizeof rp->run_path &&
+                memcmp(rp->run_path, d->path, plen + 1) == 0;
+    if (alike) {
+        rp->run_len++;
+    } else {
+        rp->run_len = 1;
+        rp->run_sev = sev;
+        rp->run_code = (int)d->code;
+        rp->run_long = plen >= sizeof rp->run_path;
+        if (!rp->run_long) memcpy(rp->run_path, d->path, plen + 1);
+    }
+    unsigned why = 0;
+    if (rp->doc_shown[sev] >= REPORT_PER_DOC) why |= HELD_PER_DOC;
+    if (rp->run_len > REPORT_IN_A_ROW) why |= HELD_IN_A_ROW;
+    if (!why) rp->doc_shown[sev]++;
+    return why;
 }
 
 int report_diag(void *ctx, const nfb_diag *d)
@@ -338,7 +592,8 @@ int report_diag(void *ctx, const nfb_diag *d)
     /* The reader's notice that a document's further diagnostics are not
      * shown is a warning with the code limit (a limit of the input itself
      * is an error); the diagnostics it stands for are in the reader's
-     * totals but not here. */
+     * totals but not here. The command sets no such cap on the reader:
+     * its own caps below know the code of everything left out. */
     if (d->severity == NFB_WARNING && d->code == NFB_CODE_LIMIT)
         rp->notices++;
     else if ((unsigned)d->code < REPORT_CODES)
@@ -347,8 +602,17 @@ int report_diag(void *ctx, const nfb_diag *d)
     if (rp->quiet && d->severity == NFB_WARNING) return err.error != 0;
     if (rp->capped && rp->shown >= rp->max_shown) {
         rp->not_shown++;
+        if ((unsigned)d->code < REPORT_CODES) rp->capped_codes[d->code]++;
         return err.error != 0;
     }
+    unsigned why = track(rp, d);
+    if (why) {
+        rp->held_why |= why;
+        rp->held_n++;
+        if ((unsigned)d->code < REPORT_CODES) rp->held[d->code]++;
+        return err.error != 0;
+    }
+    flush_held(rp);
     rp->shown++;
     if (rp->json)
         put_json_diag(d);
@@ -360,58 +624,72 @@ int report_diag(void *ctx, const nfb_diag *d)
 }
 
 /* "N errors: a CODE, b CODE" in decreasing count, and what the reader
- * counted beyond the per-document cap. */
-static void put_counts(const report *rp, int is_error, uint64_t total)
+ * counted beyond its per-document cap. */
+static void mb_counts(const report *rp, int is_error, uint64_t total)
 {
-    put_u64(total);
-    puts_(is_error ? " error" : " warning");
-    if (total != 1) put("s", 1);
+    mb_u64(total);
+    mb_put(is_error ? " error" : " warning");
+    if (total != 1) mb_put("s");
     if (!total) return;
     const uint64_t *count = rp->count[is_error];
     uint64_t listed = 0;
-    unsigned char done[REPORT_CODES] = {0};
-    const char *sep = ": ";
-    for (;;) {
-        int best = -1;
-        for (int c = 0; c < REPORT_CODES; c++)
-            if (count[c] && !done[c] && (best < 0 || count[c] > count[best]))
-                best = c;
-        if (best < 0) break;
-        done[best] = 1;
-        puts_(sep);
-        put_u64(count[best]);
-        put(" ", 1);
-        puts_(nfb_code_name((nfb_code)best));
-        listed += count[best];
-        sep = ", ";
-    }
+    for (int c = 0; c < REPORT_CODES; c++)
+        listed += count[c];
+    if (listed) mb_put(": ");
+    mb_codes(count);
     if (listed < total) {
-        puts_(sep);
-        put_u64(total - listed);
-        puts_(" over the per-document cap");
+        mb_put(listed ? ", " : ": ");
+        mb_u64(total - listed);
+        mb_put(" over the per-document cap");
     }
+}
+
+typedef struct summary {
+    const report *rp;
+    const nfb_reader_stats *st;
+} summary;
+
+static void put_json_summary(const void *arg)
+{
+    const summary *sm = arg;
+    puts_(",\"summary\":{\"records\":");
+    put_u64(sm->st->records);
+    puts_(",\"documents\":");
+    put_u64(sm->st->documents);
+    puts_(",\"errors\":");
+    put_u64(sm->st->errors);
+    puts_(",\"warnings\":");
+    put_u64(sm->st->warnings);
+    puts_(",\"codes\":{\"error\":");
+    put_json_codes(sm->rp->count[1]);
+    puts_(",\"warning\":");
+    put_json_codes(sm->rp->count[0]);
+    puts_("}}");
 }
 
 void report_end(report *rp, const nfb_reader_stats *st)
 {
+    flush_held(rp);
+    free(rp->input);
+    rp->input = NULL;
     if (rp->not_shown) {
-        puts_("nfbackup: ");
-        put_u64(rp->not_shown);
-        puts_(rp->not_shown == 1 ? " more diagnostic not shown"
-                                 : " more diagnostics not shown");
-        puts_(" (--max-diagnostics ");
-        put_u64(rp->max_shown);
-        put(")", 1);
-        end_line();
+        mb_u64(rp->not_shown);
+        mb_put(rp->not_shown == 1 ? " more diagnostic not shown: "
+                                  : " more diagnostics not shown: ");
+        mb_codes(rp->capped_codes);
+        mb_put(" (--max-diagnostics ");
+        mb_u64(rp->max_shown);
+        mb_put(")");
+        put_message("note", NULL, put_not_shown, rp->capped_codes);
     }
     if (!st || rp->quiet) return;
-    puts_("nfbackup: ");
-    put_u64(st->records);
-    puts_(st->records == 1 ? " record valid in " : " records valid in ");
-    put_u64(st->documents);
-    puts_(st->documents == 1 ? " document; " : " documents; ");
-    put_counts(rp, 1, st->errors);
-    puts_("; "); /* the same with and without diagnostics */
-    put_counts(rp, 0, st->warnings);
-    end_line();
+    mb_u64(st->records);
+    mb_put(st->records == 1 ? " record valid in " : " records valid in ");
+    mb_u64(st->documents);
+    mb_put(st->documents == 1 ? " document; " : " documents; ");
+    mb_counts(rp, 1, st->errors);
+    mb_put("; "); /* the same with and without diagnostics */
+    mb_counts(rp, 0, st->warnings);
+    summary sm = {rp, st};
+    put_message("note", NULL, put_json_summary, &sm);
 }

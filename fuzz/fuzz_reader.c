@@ -508,7 +508,7 @@ static bool same_diags(const mem *cut, const mem *one)
             return false;
         static const char capped[] = "| expected at most ";
         const char *ca = strstr(a.p, capped), *cb = strstr(b.p, capped);
-        const char *per = ca ? strstr(ca, "diagnostics per document") : NULL;
+        const char *per = ca ? strstr(ca, " per document") : NULL;
         size_t rest = ca ? a.n - (size_t)(ca - a.p) : 0;
         if (a.code == NFB_CODE_LIMIT && b.code == NFB_CODE_LIMIT && per &&
             per < a.p + a.n && cb && cb < b.p + b.n &&

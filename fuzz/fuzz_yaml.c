@@ -13,7 +13,8 @@
  * Checked on every event and diagnostic: positions name the place of the
  * text fed so far (line and column agree with the offset), events nest
  * (keys only where a mapping awaits one, values after keys, ends match
- * starts), number text is in JSON's grammar, keys and strings are at most
+ * starts), a plain scalar's note (nfb__dec_plain) comes just before its
+ * value event, number text is in JSON's grammar, keys and strings are at most
  * max_string bytes, diagnostics are syntax or limit errors whose message
  * is one line of UTF-8, nothing is sent after a stop. Unless F_ONCE is
  * set, the same input read whole must give the same log: how the input
@@ -65,6 +66,7 @@ struct nfb__dec {
     bool fail_stops, stopped;
     mem log;
     uint64_t seen, seen_line, seen_start; /* the last position checked */
+    bool plain; /* nfb__dec_plain was called for the next value */
 };
 
 static void check_pos(nfb__dec *d, nfb__pos at)
@@ -87,6 +89,9 @@ static int logged(nfb__dec *d, nfb__pos at, char kind, const char *s,
                   size_t len)
 {
     check_pos(d, at);
+    /* A plain scalar's note comes just before its value event. */
+    FUZZ_CHECK(!d->plain || strchr("sntfz", kind));
+    d->plain = false;
     char head[64];
     int n = snprintf(head, sizeof head, "%c %llu ", kind,
                      (unsigned long long)at.offset);
@@ -211,6 +216,16 @@ void nfb__dec_bad_text(nfb__dec *d, nfb__pos at, const char *why)
     FUZZ_CHECK(why != NULL && why[0] != 0);
     mem_put(&d->log, "bad ", 4);
     mem_put(&d->log, why, strlen(why));
+    mem_put(&d->log, "\n", 1);
+}
+void nfb__dec_plain(nfb__dec *d, const char *s, size_t len, int string)
+{
+    FUZZ_CHECK(!d->plain && !d->stopped);
+    FUZZ_CHECK(s != NULL && len <= d->max_string);
+    FUZZ_CHECK(string == 0 || string == 1);
+    d->plain = true;
+    mem_put(&d->log, string ? "p 1 " : "p 0 ", 4);
+    mem_put(&d->log, s, len);
     mem_put(&d->log, "\n", 1);
 }
 int nfb__dec_open(const nfb__dec *d)

@@ -296,7 +296,7 @@ for args in "--max-string 18446744073709551615" \
     "--max-string 18446744073709551616" \
     "--max-string 99999999999999999999999999" "--max-string 1073741825" \
     "--max-string 0" "--max-string -1" "--max-string +5" "--max-string ' 5'" \
-    "--max-string 5k" "--max-string ''" "--max-depth 18446744073709551617" \
+    "--max-string 5q" "--max-string ''" "--max-string 2G" "--max-depth 18446744073709551617" \
     "--max-depth 100001" "--max-depth 0" "--max-diagnostics -1" \
     "--max-diagnostics 18446744073709551616"; do
     checks=$((checks + 1))
@@ -305,14 +305,15 @@ for args in "--max-string 18446744073709551615" \
     rc=$?
     [ "$rc" -eq 2 ] || fail "validate $args: exit $rc, not 2"
     case $1 in
-    --max-string) range="from 1 to 1073741824" ;;
-    --max-depth) range="from 1 to 100000" ;;
-    *) range="from 0 to 18446744073709551615" ;;
+    --max-string) range="size from 1 to 1073741824 (1G)" ;;
+    --max-depth) range="number from 1 to 100000" ;;
+    *) range="number from 0 to 18446744073709551615" ;;
     esac
-    grep -q -- "$1 takes a number $range, not '$2'" "$tmp/err" ||
+    grep -q -- "$1 takes a $range, not '$2'" "$tmp/err" ||
         fail "validate $args: message: $(cat "$tmp/err")"
 done
-for args in "--max-string 1073741824" "--max-string 1000" "--max-depth 100000" \
+for args in "--max-string 1073741824" "--max-string 1000" "--max-string 5k" \
+    "--max-string 1G" "--max-depth 100000" \
     "--max-depth 8" "--max-diagnostics 18446744073709551615" \
     "--max-diagnostics 0"; do
     checks=$((checks + 1))

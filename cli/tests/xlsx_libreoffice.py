@@ -51,7 +51,7 @@ def expected(col, c):
     """What LibreOffice shows for the CSV value c of column col."""
     if col in xr.TIMES and c:
         ms = xr.instant_ms(c)
-        if ms >= xr.FIRST_DATE_MS:
+        if xr.FIRST_DATE_MS <= ms < xr.PAST_DATES_MS:
             counts["dates"] += 1
             return shown(ms)
         return c

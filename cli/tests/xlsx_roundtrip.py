@@ -4,11 +4,12 @@ input (`--to csv --no-formula-guard`): strings equal (OOXML's _xHHHH_
 escapes decoded, as Excel does), config.size a number equal to the CSV's
 when it has at most 15 digits and its digits as text above, every date-time a
 date cell at the instant the CSV's text names, to the millisecond, in UTC
-(text before 1900-03-01), strings longer than Excel's 32,767 characters cut
+(text before 1900-03-01 and after 9999-12-31 in UTC), strings longer than Excel's 32,767 characters cut
 to exactly that. Over every fixture in testdata/forms, the adversarial
 strings, a generated set (bench/gen) and edge records (sizes around 10^15 and 2^53
 and up to 2^64-1, formula-like and number-like names, 40,000-character
-names, offsets, a leap second, nanoseconds, dates before 1900). Also: the
+names, offsets, a leap second, nanoseconds, dates before 1900 and past
+9999 in UTC). Also: the
 bold frozen header with an autofilter over every row, column widths that
 fit, the warnings, sheets backups-2.. past the row limit (lowered with the
 test knob NFBACKUP_XLSX_SHEET_ROWS), --columns, -o required and not a
@@ -48,6 +49,8 @@ MAX_CELL = 32767
 MAX_EXACT = 10 ** 15 - 1  # 15 digits: what spreadsheets show exactly
 EXCEL_EPOCH = datetime.datetime(1899, 12, 30)
 FIRST_DATE_MS = calendar.timegm((1900, 3, 1, 0, 0, 0)) * 1000
+# 10000-01-01T00:00:00Z, the first instant past Excel's last date.
+PAST_DATES_MS = (calendar.timegm((9999, 12, 31, 0, 0, 0)) + 86400) * 1000
 
 failures = []
 checked = {"cells": 0, "dates": 0, "numbers": 0, "big": 0, "cut": 0}
@@ -126,7 +129,7 @@ def check_cell(where, col, x, c):
         return
     if col in TIMES and c != "":
         ms = instant_ms(c)
-        if ms < FIRST_DATE_MS:
+        if ms < FIRST_DATE_MS or ms >= PAST_DATES_MS:
             if x != c:
                 fail("%s: %r, expected the text %r" % (where, x, c))
             return
@@ -243,7 +246,8 @@ def edge_records(path):
              "1900-03-01T00:00:00Z", "1900-02-28T23:59:59.999Z",
              "1899-12-31T12:00:00+14:00", "0001-01-01T00:00:00Z",
              "9999-12-31T23:59:59.999999999Z", "1970-01-01T00:00:00.001Z",
-             "2021-01-20T11:19:53+00:01"]
+             "2021-01-20T11:19:53+00:01", "9999-12-31T23:00:00-05:00",
+             "9999-12-31T23:59:60Z"]
     recs = []
     n = 10 * max(len(sizes), len(names), len(times))
     for i in range(n):
@@ -286,6 +290,9 @@ def main():
                      "that (and ",
                      "backups!D7: expected a date-time from 1900-03-01 on "
                      "for a date cell, found 1900-02-28T23:59:59.999Z: "
+                     "written as text (and ",
+                     "backups!D13: expected a date-time up to 9999-12-31 "
+                     "(UTC) for a date cell, found 9999-12-31T23:00:00-05:00: "
                      "written as text (and "]:
             if "nfbackup: warning: " not in err or want not in err:
                 fail("edge: warning %r not in %r" % (want, err))

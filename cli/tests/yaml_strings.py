@@ -107,6 +107,29 @@ def exhaustive():
     return out
 
 
+# The characters of short number-like strings that YAML writers disagree
+# on (yaml_writers.py): every string of 1 to 3 of them, and of 4 over the
+# smaller set.
+WRITER_SHORT = "0189.+-_eExob:a"
+WRITER_SHORT4 = "019.+-_eo:"
+
+
+def writer_strings():
+    """all_strings, then every short string over WRITER_SHORT and
+    WRITER_SHORT4 not among them, each once, in a fixed order."""
+    out = all_strings()
+    seen = set(out)
+    more = []
+    for n in range(1, 4):
+        more += ["".join(p) for p in itertools.product(WRITER_SHORT, repeat=n)]
+    more += ["".join(p) for p in itertools.product(WRITER_SHORT4, repeat=4)]
+    for s in more:
+        if s not in seen:
+            seen.add(s)
+            out.append(s)
+    return out
+
+
 def all_strings():
     """The generated strings, each once, in a fixed order."""
     seen, out = set(), []

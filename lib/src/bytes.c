@@ -130,7 +130,7 @@ static int zs_make(nfb__bytes *b)
         if (!b->zs) return 0;
         if (ZSTD_isError(ZSTD_DCtx_setParameter(
                 b->zs, ZSTD_d_windowLogMax, NFB__BYTES_ZSTD_WINDOW_LOG_MAX)))
-            return 0; /* cannot happen: 23 is within every build's range */
+            return 0; /* cannot happen: 27 is within every build's range */
     }
     /* After an error the context may be inside a frame. */
     return !ZSTD_isError(ZSTD_DCtx_reset(b->zs, ZSTD_reset_session_only));
@@ -232,7 +232,7 @@ static nfb_result zs_error(nfb__bytes *b, size_t code, uint64_t offset)
     case ZSTD_error_frameParameter_windowTooLarge:
         return damaged(b, offset,
                        "expected a zstd frame with a window of at most %u "
-                       "MiB, found a larger one (zstd --long or --ultra) at "
+                       "MiB, found a larger one (zstd --long=28 or more) at "
                        "byte %llu of the compressed input",
                        (1u << NFB__BYTES_ZSTD_WINDOW_LOG_MAX) >> 20, at);
     case ZSTD_error_checksum_wrong:

@@ -17,10 +17,13 @@
  *
  * Memory: one output buffer of NFB__BYTES_OUT bytes and the decompressor's
  * state, made on the first compressed input and kept for the next ones;
- * plain input allocates nothing. zlib needs about 44 KiB; zstd needs its
- * frame's window, which NFB__BYTES_ZSTD_WINDOW_LOG_MAX caps at 8 MiB (the
- * window of `zstd -19`; the default level, 3, uses 2 MiB for large files).
- * Frames made with `zstd --long` or `--ultra` that need more are refused.
+ * plain input allocates nothing. zlib needs about 44 KiB; zstd allocates
+ * the window its frame declares (at most the input's size): 8 MiB at most
+ * for `zstd -19`, 2 MiB for the default level, 3, on large files, and up
+ * to 128 MiB for `zstd --long=27` or `--ultra -22`.
+ * NFB__BYTES_ZSTD_WINDOW_LOG_MAX caps it at 128 MiB, zstd's own default
+ * limit (what `zstd -d` reads without --memory); frames that need more
+ * (`--long=28` and over) are refused.
  * All of it comes from the caller's allocator, zlib's and zstd's included.
  *
  * Errors in compressed data (corrupt, truncated, trailing garbage, a window
@@ -42,8 +45,13 @@
 /* The most decompressed bytes handed to the sink in one call. */
 #define NFB__BYTES_OUT ((size_t)64 * 1024)
 
-/* The largest zstd window accepted, as a power of two: 2^23 = 8 MiB. */
-#define NFB__BYTES_ZSTD_WINDOW_LOG_MAX 23
+/* The largest zstd window accepted, as a power of two: 2^27 = 128 MiB.
+ * The fuzz build lowers it (fuzz/CMakeLists.txt): a sanitizer fills every
+ * 128 MiB block it frees, which would make each input declaring such a
+ * window take seconds. */
+#ifndef NFB__BYTES_ZSTD_WINDOW_LOG_MAX
+#define NFB__BYTES_ZSTD_WINDOW_LOG_MAX 27
+#endif
 
 /* Receives the bytes of the input: n > 0 bytes at p, valid only during the
  * call. Returns 0 to go on, or a non-zero value (an nfb_result such as

@@ -450,6 +450,7 @@ void nfb__dec_reset(nfb__dec *r)
     r->watch = 0;
     r->watch_expected = NULL;
     r->bad_text = 0;
+    r->plain = NULL;
     r->cancel = 0;
 }
 
@@ -930,6 +931,13 @@ void nfb__dec_bad_text(nfb__dec *r, nfb__pos at, const char *why)
     r->bad_why = why;
 }
 
+void nfb__dec_plain(nfb__dec *r, const char *s, size_t len, int string)
+{
+    r->plain = s;
+    r->plain_len = len;
+    r->plain_string = string;
+}
+
 /* UTF-8 and escape checks of a string that is not stored. */
 static int check_text(nfb__dec *r, const char *s, size_t len, int is_key,
                       const char *key, size_t keylen)
@@ -1200,7 +1208,7 @@ static int store_size(nfb__dec *r, nfb__frame *f, const nfb__field *fd, int jt,
                       const char *s, size_t len)
 {
     if (jt != J_STRING) return WRONG;
-    uint64_t v;
+    uint64_t v = 0; /* set when err is NULL, which gcc -flto cannot see */
     const char *err = nfb__parse_size(s, len, &v);
     if (err) {
         buf b = {r->msg, 0, sizeof r->msg};
@@ -1263,9 +1271,28 @@ static int misplaced_scalar(nfb__dec *r, const nfb__frame *f, int elem, int jt,
     return wrong_type(r, elem_expect(elem), jt, s, len);
 }
 
+/* Whether the field's value is a JSON string. */
+static int wants_string(const nfb__field *fd)
+{
+    return fd->type == NFB_T_STRING || fd->type == NFB_T_ENUM ||
+           fd->type == NFB_T_DATETIME || fd->type == NFB_T_SIZE;
+}
+
 /* A scalar value: string (J_STRING), number text (J_NUMBER), bool or null. */
 static int scalar(nfb__dec *r, int jt, const char *s, size_t len)
 {
+    /* A YAML plain scalar as written (nfb__dec_plain): what diagnostics
+     * show of a number, and the string where one is wanted. */
+    const char *shown = s;
+    size_t shown_len = len;
+    const char *plain = r->plain;
+    if (NFB_UNLIKELY(plain)) {
+        r->plain = NULL;
+        if (jt == J_NUMBER) {
+            shown = plain;
+            shown_len = r->plain_len;
+        }
+    }
     if (NFB_UNLIKELY(r->watch) && !watch_end(r)) return 0;
     if (r->skip || r->skip_value) {
         r->skip_value = 0;
@@ -1274,13 +1301,21 @@ static int scalar(nfb__dec *r, int jt, const char *s, size_t len)
     int elem;
     nfb__frame *f = top(r);
     const nfb__field *fd = awaited(r, &elem);
+    if (NFB_UNLIKELY(plain) && r->plain_string && f && elem < 0 && fd &&
+        wants_string(fd)) {
+        r->bad_text = 0; /* about the core schema's value, not taken */
+        jt = J_STRING;
+        s = shown = plain;
+        len = shown_len = r->plain_len;
+    }
     /* A lone surrogate escape makes the string unusable, whatever the
      * field: report it once, here. */
     if (jt == J_STRING && bad_text(r, NULL, 0)) {
         if (!f) begin_document(r);
         return !r->dg->stopped;
     }
-    if (!f || elem >= 0) return misplaced_scalar(r, f, elem, jt, s, len);
+    if (!f || elem >= 0)
+        return misplaced_scalar(r, f, elem, jt, shown, shown_len);
     if (!fd) return 1;
     /* Not the schema's (a JS client's request, rawResponse...), and in a
      * JS client result "error" marks a failed call only as an object:
@@ -1293,7 +1328,7 @@ static int scalar(nfb__dec *r, int jt, const char *s, size_t len)
         fd->type < sizeof stores / sizeof stores[0] ? stores[fd->type] : NULL;
     int res = store ? store(r, f, fd, jt, s, len) : WRONG;
     if (res == WRONG)
-        return wrong_type_f(r, fd, nfb__type_expect(fd), jt, s, len);
+        return wrong_type_f(r, fd, nfb__type_expect(fd), jt, shown, shown_len);
     if (res != STORED) return res;
     f->present |= 1u << f->field;
     set_has(f, fd, 1);

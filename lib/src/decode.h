@@ -68,7 +68,10 @@ struct nfb__dec {
                             NFB__POS_LATER: ask locate (here() in decode.c) */
     nfb__pos (*locate)(void *ctx); /* the front end's, for NFB__POS_LATER */
     void *locate_ctx;
-    int bad_text; /* the next key or string is unusable */
+    const char *plain; /* the next value's text as written, or NULL */
+    size_t plain_len;
+    int plain_string; /* ... and where a string is wanted, it is one */
+    int bad_text;     /* the next key or string is unusable */
     nfb__pos bad_at;
     const char *bad_why;
     nfb_backup rec;

@@ -37,6 +37,14 @@ int nfb__dec_null(nfb__dec *d, nfb__pos at);
  * value as bad. */
 void nfb__dec_bad_text(nfb__dec *d, nfb__pos at, const char *why);
 
+/* The next value event (string, number, bool or null) is a YAML plain
+ * scalar that the core schema types, written s[0..len) (kept until that
+ * event): a number's diagnostics show it as written. With string set, a
+ * YAML writer may have meant the text as a string (yaml_source.c, the
+ * writers' rule): where the schema wants a string, the decoder takes s as
+ * that string instead of the event's value. */
+void nfb__dec_plain(nfb__dec *d, const char *s, size_t len, int string);
+
 /* True while a document is open. */
 int nfb__dec_open(const nfb__dec *d);
 

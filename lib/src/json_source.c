@@ -39,16 +39,25 @@
  * the same bytes cut at other places, so that nothing it reports
  * changes.
  *
- * Memory. yajl allocates with the C library and does not check: a failed
- * allocation is a crash (a memcpy to NULL). Its buffers grow only with
- * the longest token (its lexer's copy of a cut token, and the decoded
- * text of a string with escapes), and a long token reaches yajl only
- * through the held pieces; before each, the memory yajl may ask for while
- * lexing it is allocated for a trial and freed (yajl_room). When that
- * fails the input is not fed and reading ends with NFB_ENOMEM. (The
- * failing allocations cannot be made to fail cleanly inside yajl: yajl
- * would have to unwind, and a longjmp out of it would leave the handle and
- * the decoder half-updated.) */
+ * Memory. yajl does not check its allocations: a NULL from malloc is a
+ * crash (a memcpy to NULL). It gets allocation functions of its own
+ * (ya_malloc...) that use the C library and, when that fails, hand out a
+ * block of a reserve set aside at the start (the reserve: a few small
+ * blocks, one for the state stack, two for the buffers) and mark the
+ * reader failed: the decoder's callbacks then cancel the parse, and
+ * reading ends with NFB_ENOMEM. The reserve is enough for what yajl can
+ * ask for before it is cancelled: its buffers grow only with the longest
+ * token (its lexer's copy of a cut token, and the decoded text of a
+ * string with escapes), a token reaches yajl whole only up to about
+ * SEG_MAX bytes, and a longer one only through the held pieces; before
+ * each, the memory yajl may ask for while lexing it is allocated
+ * (yajl_room) and kept for yajl until the piece is parsed, so that
+ * another thread cannot take it in between. When that fails the input is
+ * not fed and reading ends with NFB_ENOMEM. (The failing allocations
+ * cannot be made to fail cleanly inside yajl: yajl would have to unwind,
+ * and a longjmp out of it would leave the handle and the decoder
+ * half-updated.) */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <yajl/yajl_parse.h>
@@ -543,17 +552,169 @@ static int token_too_long(nfb__json *j)
     return 1;
 }
 
+/* ---- yajl's memory ----------------------------------------------------- */
+
+/* A block given to yajl starts YA_HDR bytes before the pointer, with its
+ * size and its capacity there: it can be moved by hand, and grows in
+ * place up to its capacity. */
+#define YA_HDR                                                                 \
+    (sizeof(max_align_t) >= 2 * sizeof(size_t) ? sizeof(max_align_t)           \
+                                               : 2 * sizeof(size_t))
+enum {
+    YA_SMALL = 6,              /* reserve slots for yajl's small structs */
+    YA_SMALL_SIZE = 256,       /* bytes of each, header included */
+    YA_BUF = 2 * NFB__SEG_MAX, /* a buffer for a token fed whole */
+    YA_STACK = YA_SMALL,       /* the slot of the state stack */
+    YA_BUF0 = YA_SMALL + 1     /* the slots of the two buffers */
+};
+
+static void *ya_mark(unsigned char *h, size_t n, size_t cap)
+{
+    memcpy(h, &n, sizeof n);
+    memcpy(h + sizeof n, &cap, sizeof cap);
+    return h + YA_HDR;
+}
+
+/* The size (which 0) or the capacity (which 1) of the block p. */
+static size_t ya_get(const void *p, int which)
+{
+    size_t n;
+    memcpy(&n, (const unsigned char *)p - YA_HDR + which * sizeof n, sizeof n);
+    return n;
+}
+
+/* The reserve's slot that holds the block p, or -1. */
+static int ya_slot_of(const nfb__json *j, const void *p)
+{
+    const unsigned char *h = (const unsigned char *)p - YA_HDR;
+    if (!j->ya_reserve || h < j->ya_reserve ||
+        h >= j->ya_reserve + j->ya_off[NFB__YA_SLOTS - 1] +
+                 j->ya_cap[NFB__YA_SLOTS - 1] + YA_HDR)
+        return -1;
+    for (int i = 0; i < NFB__YA_SLOTS; i++)
+        if (h == j->ya_reserve + j->ya_off[i]) return i;
+    return -1;
+}
+
+/* A kept long-token buffer that n fits, preferred to malloc for the
+ * sizes it was made for (any: for any size); NULL when none. */
+static void *ya_room(nfb__json *j, size_t n, int any)
+{
+    for (int i = 0; i < 2; i++) {
+        if (j->room[i] && n <= j->room_cap && (any || n > j->room_cap / 2)) {
+            unsigned char *h = j->room[i];
+            j->room[i] = NULL;
+            return ya_mark(h, n, j->room_cap);
+        }
+    }
+    return NULL;
+}
+
+/* Memory when the C library has none: the smallest free slot of the
+ * reserve that n fits, else a kept buffer. The reader has failed: its
+ * callbacks cancel the parse. */
+static void *ya_spare(nfb__json *j, size_t n)
+{
+    j->dg->failed = 1;
+    int best = -1;
+    for (int i = 0; i < NFB__YA_SLOTS; i++)
+        if (!(j->ya_used & (1u << i)) && n <= j->ya_cap[i] &&
+            (best < 0 || j->ya_cap[i] < j->ya_cap[best]))
+            best = i;
+    if (best >= 0) {
+        j->ya_used |= 1u << best;
+        return ya_mark(j->ya_reserve + j->ya_off[best], n, j->ya_cap[best]);
+    }
+    void *p = ya_room(j, n, 1);
+    if (!p) abort(); /* more than yajl can ask for once failed */
+    return p;
+}
+
+static void *ya_malloc(void *ctx, size_t n)
+{
+    nfb__json *j = ctx;
+    void *p = ya_room(j, n, 0);
+    if (p) return p;
+    unsigned char *h = n <= SIZE_MAX - YA_HDR ? malloc(YA_HDR + n) : NULL;
+    return h ? ya_mark(h, n, n) : ya_spare(j, n);
+}
+
+static void ya_free(void *ctx, void *p)
+{
+    nfb__json *j = ctx;
+    if (!p) return;
+    int slot = ya_slot_of(j, p);
+    if (slot >= 0)
+        j->ya_used &= ~(1u << slot);
+    else
+        free((unsigned char *)p - YA_HDR);
+}
+
+static void *ya_realloc(void *ctx, void *p, size_t n)
+{
+    nfb__json *j = ctx;
+    if (!p) return ya_malloc(ctx, n);
+    unsigned char *h = (unsigned char *)p - YA_HDR;
+    if (n <= ya_get(p, 1)) return ya_mark(h, n, ya_get(p, 1));
+    void *q = ya_room(j, n, 0);
+    if (!q && ya_slot_of(j, p) < 0 && n <= SIZE_MAX - YA_HDR) {
+        unsigned char *g = realloc(h, YA_HDR + n);
+        if (g) return ya_mark(g, n, n);
+    }
+    if (!q && n <= SIZE_MAX - YA_HDR) {
+        unsigned char *g = malloc(YA_HDR + n);
+        if (g) q = ya_mark(g, n, n);
+    }
+    if (!q) q = ya_spare(j, n);
+    size_t old = ya_get(p, 0);
+    memcpy(q, p, old < n ? old : n);
+    ya_free(ctx, p);
+    return q;
+}
+
+/* The reserve: YA_SMALL small slots, one for a state stack of max_depth
+ * levels (yajl grows it by 128), two for buffers. Returns -1 when out of
+ * memory. */
+static int ya_reserve_init(nfb__json *j, size_t max_depth)
+{
+    size_t off = 0;
+    for (int i = 0; i < NFB__YA_SLOTS; i++) {
+        size_t cap = i < YA_SMALL ? YA_SMALL_SIZE - YA_HDR : YA_BUF;
+        if (i == YA_STACK) cap = max_depth + 2 * 128;
+        cap = (cap + YA_HDR - 1) / YA_HDR * YA_HDR;
+        j->ya_off[i] = off;
+        j->ya_cap[i] = cap;
+        off += YA_HDR + cap;
+    }
+    j->ya_reserve = malloc(off);
+    return j->ya_reserve ? 0 : -1;
+}
+
+/* Frees the long-token buffers yajl did not take. */
+static void ya_room_free(nfb__json *j)
+{
+    for (int i = 0; i < 2; i++) {
+        free(j->room[i]);
+        j->room[i] = NULL;
+    }
+}
+
 /* ---- parser lifetime --------------------------------------------------- */
 
 /* A fresh yajl handle: after an error yajl's handle is spent. */
 static int parser_reset(nfb__json *j)
 {
+    static yajl_alloc_funcs funcs = {ya_malloc, ya_realloc, ya_free, NULL};
     if (j->yajl) yajl_free(j->yajl);
-    /* yajl gets the C library's allocator, not the user's: it does not
-     * check its allocations, so a user allocator that refuses one would
-     * crash it. Its buffers stay small through max_string and max_depth. */
-    j->yajl = yajl_alloc(&callbacks, NULL, j);
-    if (!j->yajl) {
+    j->yajl = NULL;
+    if (j->dg->failed) return 0;
+    /* yajl gets the C library's allocator, not the user's, through
+     * ya_malloc...: a failure is met from the reserve (see Memory above).
+     * Its buffers stay small through max_string and max_depth. */
+    yajl_alloc_funcs f = funcs;
+    f.ctx = j;
+    j->yajl = yajl_alloc(&callbacks, &f, j);
+    if (!j->yajl || j->dg->failed) {
         j->dg->failed = 1;
         return 0;
     }
@@ -583,6 +744,7 @@ int nfb__json_init(nfb__json *j, const nfb_allocator *a, nfb__dec *dec,
     j->max_string = max_string;
     dec->locate = locate;
     dec->locate_ctx = j;
+    if (ya_reserve_init(j, dec->max_depth) != 0) return -1;
     for (int i = 0; i < 2; i++) {
         j->replay[i] = nfb__malloc(a, NFB__CAP_MAX + NFB__SEG_MAX);
         if (!j->replay[i]) return -1;
@@ -594,6 +756,9 @@ void nfb__json_free(nfb__json *j, const nfb_allocator *a)
 {
     if (j->yajl) yajl_free(j->yajl);
     j->yajl = NULL;
+    ya_room_free(j);
+    free(j->ya_reserve);
+    j->ya_reserve = NULL;
     for (int i = 0; i < 2; i++) {
         nfb__free(a, j->replay[i]);
         j->replay[i] = NULL;
@@ -929,6 +1094,7 @@ static nfb_result parse_segment(nfb__json *j, const unsigned char *p, size_t n,
     if (j->has_pending && j->pending_start < j->seg_base)
         j->reread += j->seg_base - j->pending_start;
     yajl_status st = yajl_parse(j->yajl, p, len);
+    if (j->dg->failed) return NFB_ENOMEM;
     if (st == yajl_status_ok) {
         collapse_bad_escapes(j);
         if (len < n) {
@@ -1310,23 +1476,25 @@ static uint64_t gather_want(const nfb__json *j)
 /* Whether yajl can lex a token of len bytes, of which it keeps the part
  * already fed: its lexer's buffer grows by doubling from 2048 bytes to
  * more than len, and so at most does the buffer a string with escapes is
- * decoded into. Both are allocated here at once and freed: while yajl
- * grows its buffers the old ones are still there as they are now, so what
- * succeeds here succeeds in yajl, which runs right after with nothing
- * allocated in between. */
-static int yajl_room(uint64_t len, int escapes)
+ * decoded into. Both are allocated here and kept in j->room until the
+ * piece is parsed (ya_room_free): yajl's allocations take them when they
+ * grow its buffers to that size, or when the C library fails, so that
+ * what succeeds here succeeds in yajl even while other threads
+ * allocate. */
+static int yajl_room(nfb__json *j, uint64_t len, int escapes)
 {
     size_t need = 2048;
     while (need <= len) {
-        if (need > SIZE_MAX / 2) return 0;
+        if (need > (SIZE_MAX - YA_HDR) / 2) return 0;
         need *= 2;
     }
-    void *lex = malloc(need);
-    void *dec = lex && escapes ? malloc(need) : NULL;
-    int ok = lex && (!escapes || dec);
-    free(dec);
-    free(lex);
-    return ok;
+    ya_room_free(j);
+    j->room_cap = need;
+    j->room[0] = malloc(YA_HDR + need);
+    if (j->room[0] && escapes) j->room[1] = malloc(YA_HDR + need);
+    if (j->room[0] && (!escapes || j->room[1])) return 1;
+    ya_room_free(j);
+    return 0;
 }
 
 /* Hands the held bytes to yajl as one segment. stop: the token goes no
@@ -1346,9 +1514,10 @@ static nfb_result parse_held(nfb__json *j, int stop)
     j->hold = NULL;
     j->hold_len = j->hold_cap = 0;
     nfb_result res = NFB_ENOMEM;
-    if (yajl_room(len, escapes)) {
+    if (yajl_room(j, len, escapes)) {
         size_t used;
         res = parse_segment(j, buf, n, &used);
+        ya_room_free(j);
         advance(j, buf, used, 0);
         if (res != NFB_OK || !j->has_pending || j->skip || j->drop)
             j->gather = 0;
@@ -1545,6 +1714,7 @@ nfb_result nfb__json_finish(nfb__json *j)
     j->seg_base = j->abs;
     int open_before = nfb__dec_open(j->dec);
     yajl_status st = yajl_complete_parse(j->yajl);
+    if (j->dg->failed) return NFB_ENOMEM;
     if (st == yajl_status_client_canceled) {
         if (j->dg->failed) return NFB_ENOMEM;
         if (j->dg->stopped) return NFB_STOPPED;

@@ -15,7 +15,8 @@ enum {
     NFB__SEG_MAX = 16384,
     NFB__BAD_ESC_MAX = NFB__SEG_MAX / 6 + 4,
     NFB__CAP_MAX = 2048,
-    NFB__GATHER_MIN = 64
+    NFB__GATHER_MIN = 64,
+    NFB__YA_SLOTS = 9 /* json_source.c: the reserve for yajl */
 };
 
 typedef struct nfb__json {
@@ -105,6 +106,15 @@ typedef struct nfb__json {
      * said in the first syntax error on the line of its first text. */
     const char *why;
     uint64_t why_line;
+
+    /* yajl's memory when the C library has none (json_source.c, yajl's
+     * memory): the reserve's slots (ya_used: a bit per slot yajl holds),
+     * and the buffers set aside for a long token (room_cap bytes each). */
+    unsigned char *ya_reserve;
+    size_t ya_off[NFB__YA_SLOTS], ya_cap[NFB__YA_SLOTS];
+    unsigned ya_used;
+    unsigned char *room[2];
+    size_t room_cap;
 
     /* Work done, for tests: yajl_parse calls, and the bytes of cut tokens
      * that yajl read again at the start of a call. */

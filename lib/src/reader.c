@@ -8,8 +8,11 @@
 #include <stdio.h>
 
 #include "bytes.h"
+#include "check.h"
 #include "decode.h"
 #include "json_source.h"
+#include "pull.h"
+#include "sniff.h"
 #include "transcode.h"
 #include "yaml_source.h"
 
@@ -32,8 +35,10 @@ struct nfb_reader {
     nfb__bytes bytes;
     nfb__transcode tc;
     char *name;
-    int begun; /* an input is open */
-    int bom;   /* bytes of a BOM matched; -1 once past */
+    int begun;  /* an input is open */
+    int member; /* it is a member of an archive (nfb__reader_begin_member) */
+    int skip;   /* it is not text: the rest of it is ignored */
+    int bom;    /* bytes of a BOM matched; -1 once past */
     int format;
     char why[160]; /* why the format was chosen, when it was guessed */
     unsigned char detect[DETECT_MAX];
@@ -139,7 +144,10 @@ nfb_result nfb_reader_begin(nfb_reader *r, const char *name)
     r->dg.stopped = 0;
     r->dg.doc = 0;
     r->dg.doc_diags = 0;
+    r->dg.doc_warnings = 0;
     r->dg.input_errors = 0;
+    r->member = 0;
+    r->skip = 0;
     r->bom = 0;
     r->format = FMT_UNKNOWN;
     r->detect_len = 0;
@@ -230,11 +238,26 @@ static int after_key_line(nfb_reader *r, const unsigned char *l, size_t len,
  * after the key (after_key_line); anything else is JSON, so that a
  * damaged first line of an NDJSON stream gets a JSON syntax error and the
  * lines after it are read. r->why says why, for the first syntax error. */
+static int detect_text(nfb_reader *r, int end);
+
+/* A member is held as an unforced input is, even when the format is
+ * forced, so that what is not text is found in its first line whatever
+ * the format. */
 static int detect(nfb_reader *r, int end)
 {
     r->why[0] = 0;
-    if (r->cfg.flags & NFB_READ_JSON) return FMT_JSON;
-    if (r->cfg.flags & NFB_READ_YAML) return FMT_YAML;
+    int forced = r->cfg.flags & NFB_READ_JSON   ? FMT_JSON
+                 : r->cfg.flags & NFB_READ_YAML ? FMT_YAML
+                                                : FMT_UNKNOWN;
+    if (forced == FMT_UNKNOWN || !r->member)
+        return forced ? forced : detect_text(r, end);
+    int f = detect_text(r, end) == FMT_UNKNOWN ? FMT_UNKNOWN : forced;
+    r->why[0] = 0; /* forced: not a guess */
+    return f;
+}
+
+static int detect_text(nfb_reader *r, int end)
+{
     const unsigned char *p = r->detect;
     size_t n = r->detect_len, i = 0;
     int full = end || n == DETECT_MAX;
@@ -356,6 +379,62 @@ static nfb_result start_front(nfb_reader *r)
     return NFB_OK;
 }
 
+/* The first line of the text (or all that is held, when it has none),
+ * once the format is decided: the same bytes however the input was
+ * split. An archive, a compressed stream the byte layer does not read
+ * and, in a member, binary data, get one diagnostic, and the rest of the
+ * input is ignored (r->skip). Returns 1 then. */
+static int not_text(nfb_reader *r)
+{
+    const unsigned char *p = r->detect;
+    const unsigned char *nl = memchr(p, '\n', r->detect_len);
+    size_t n = nl ? (size_t)(nl - p) + 1 : r->detect_len;
+    nfb__sniff_kind k = nfb__sniff(p, n);
+    nfb__pos at = {0, 1, 1};
+    if (k != NFB__SNIFF_NONE) {
+        r->skip = 1;
+        const char *what = nfb__sniff_name(k);
+        if (r->member)
+            nfb__report(&r->dg, NFB_ERROR, NFB_CODE_SYNTAX, "", at,
+                        "expected JSON or YAML text, found %s inside the "
+                        "archive (archives are read one level deep)",
+                        what);
+        else if (r->cfg.flags & NFB_READ_NO_DECOMPRESS)
+            nfb__report(&r->dg, NFB_ERROR, NFB_CODE_SYNTAX, "", at,
+                        "expected JSON or YAML text, found %s, not read "
+                        "with NFB_READ_NO_DECOMPRESS",
+                        what);
+        else
+            nfb__report(&r->dg, NFB_ERROR, NFB_CODE_SYNTAX, "", at,
+                        "expected JSON or YAML text, found %s, which is "
+                        "read from a whole file or stream "
+                        "(nfb_reader_read, nfb_reader_feed_file), not "
+                        "from bytes pushed by nfb_reader_feed",
+                        what);
+        return 1;
+    }
+    if (!r->member) return 0;
+    const char *why = NULL;
+    const unsigned char *z = memchr(p, 0, n);
+    size_t bad =
+        nfb__utf8_copy(NULL, (const char *)p, z ? (size_t)(z - p) : n, &why);
+    if (bad == (z ? (size_t)(z - p) : n)) {
+        if (!z) return 0;
+        why = "a NUL byte";
+    } else if (!z && n - bad < 4 && n == DETECT_MAX &&
+               strcmp(why, "truncated sequence") == 0) {
+        return 0; /* a character cut by the end of what is held */
+    }
+    r->skip = 1;
+    at.offset = bad;
+    at.column = bad + 1;
+    nfb__report(&r->dg, NFB_ERROR, NFB_CODE_SYNTAX, "", at,
+                "expected JSON or YAML text, found binary data (%s at byte "
+                "%zu)",
+                why, bad);
+    return 1;
+}
+
 /* Bytes after the BOM: held until the format is known, then given to its
  * front end. */
 static nfb_result feed_detect(nfb_reader *r, const unsigned char *p, size_t n,
@@ -375,6 +454,7 @@ static nfb_result feed_detect(nfb_reader *r, const unsigned char *p, size_t n,
         if (r->format != FMT_UNKNOWN) break;
         if (!n) return NFB_OK;
     }
+    if (not_text(r)) return r->dg.stopped ? NFB_STOPPED : NFB_OK;
     nfb_result res = start_front(r);
     if (res == NFB_OK) res = feed_front(r, r->detect, r->detect_len);
     if (res == NFB_OK && n) res = feed_front(r, p, n);
@@ -387,6 +467,7 @@ static const unsigned char bom[3] = {0xEF, 0xBB, 0xBF};
 static int text(void *ctx, const unsigned char *p, size_t len)
 {
     nfb_reader *r = ctx;
+    if (r->skip) return NFB_OK;
     /* A UTF-8 byte order mark at the start of an input is skipped. */
     while (r->bom >= 0 && len) {
         if (p[0] == bom[r->bom]) {
@@ -437,9 +518,9 @@ nfb_result nfb_reader_finish(nfb_reader *r)
         r->bom = -1;
         res = feed_detect(r, bom, (size_t)matched, 0);
     }
-    if (res == NFB_OK) res = feed_detect(r, NULL, 0, 1);
+    if (res == NFB_OK && !r->skip) res = feed_detect(r, NULL, 0, 1);
     int yaml = r->format == FMT_YAML;
-    if (res == NFB_OK)
+    if (res == NFB_OK && !r->skip)
         res = yaml ? nfb__yaml_finish(r->yaml) : nfb__json_finish(&r->json);
     if (res == NFB_OK && r->dg.doc == 0 && r->dg.input_errors == 0) {
         /* RFC 8259: a JSON text is a value. An empty file is what a failed
@@ -455,43 +536,42 @@ nfb_result nfb_reader_finish(nfb_reader *r)
     return res != NFB_OK ? res : reset;
 }
 
-/* ---- a whole file ---------------------------------------------------- */
+/* ---- for pull.c ------------------------------------------------- */
 
-nfb_result nfb_reader_feed_file(nfb_reader *r, const char *path)
+nfb_result nfb__reader_begin_member(nfb_reader *r, const char *name)
 {
-    enum { CHUNK = 64 * 1024 };
-    if (!r || !path) return NFB_EINVAL;
-    int is_stdin = strcmp(path, "-") == 0;
-    unsigned char *buf = nfb__malloc(&r->alloc, CHUNK);
-    if (!buf) return NFB_ENOMEM;
-    /* A terminal's end of file (^D) ends one read of stdin, not all. */
-    if (is_stdin) clearerr(stdin);
-    FILE *f = is_stdin ? stdin : fopen(path, "rb");
-    int err = errno;
-    nfb_result res =
-        f ? nfb_reader_begin(r, is_stdin ? "<stdin>" : path) : NFB_EIO;
-    while (res == NFB_OK) {
-        size_t n = fread(buf, 1, CHUNK, f);
-        if (n > 0) res = nfb_reader_feed(r, buf, n);
-        if (res != NFB_OK || n == CHUNK) continue;
-        if (ferror(f)) {
-            err = errno; /* the input stays open, as after a feed */
-            res = NFB_EIO;
-        } else if (feof(f)) {
-            res = nfb_reader_finish(r);
-            break;
-        }
-    }
-    if (f && !is_stdin) fclose(f);
-    nfb__free(&r->alloc, buf);
-    if (res == NFB_EIO) errno = err;
+    nfb_result res = nfb_reader_begin(r, name);
+    if (res == NFB_OK) r->member = 1;
     return res;
+}
+
+void nfb__reader_abandon(nfb_reader *r)
+{
+    if (!r->begun || r->dg.failed) return;
+    r->begun = 0;
+    r->skip = 1;
+    if (nfb__json_begin(&r->json) != NFB_OK) r->dg.failed = 1;
+}
+
+nfb__diags *nfb__reader_diags(nfb_reader *r)
+{
+    return &r->dg;
+}
+
+const nfb_allocator *nfb__reader_allocator(const nfb_reader *r)
+{
+    return &r->alloc;
+}
+
+unsigned nfb__reader_flags(const nfb_reader *r)
+{
+    return r->cfg.flags;
 }
 
 int nfb_reader_between_documents(const nfb_reader *r)
 {
     const nfb__json *j = &r->json;
-    return r->begun && !r->dg.failed && !r->dg.stopped &&
+    return r->begun && !r->dg.failed && !r->dg.stopped && !r->skip &&
            r->format == FMT_JSON && r->bom < 0 &&
            r->bytes.format == NFB__BYTES_PLAIN && r->bytes.nheld == 0 &&
            r->tc.enc == NFB__ENC_UTF8 && !j->skip && !j->drop &&

@@ -7,6 +7,7 @@ void nfb__diags_begin_document(nfb__diags *dg)
 {
     dg->doc++;
     dg->doc_diags = 0;
+    dg->doc_warnings = 0;
     dg->stats.documents++;
 }
 
@@ -21,18 +22,21 @@ int nfb__report(nfb__diags *dg, nfb_severity sev, nfb_code code,
         dg->stats.errors++, dg->input_errors++;
     else
         dg->stats.warnings++;
-    if (dg->doc_diags > dg->max_diags) return 1;
+    /* Errors and warnings have a cap each: a document with many warnings
+     * still shows its errors. */
+    uint64_t *shown = sev == NFB_ERROR ? &dg->doc_diags : &dg->doc_warnings;
+    if (*shown > dg->max_diags) return 1;
     char msg[768];
     nfb_diag d = {sev,      code,       dg->name,         dg->doc, pos.offset,
                   pos.line, pos.column, path ? path : "", msg};
-    if (++dg->doc_diags > dg->max_diags) {
+    if (++*shown > dg->max_diags) {
         d.severity = NFB_WARNING;
         d.code = NFB_CODE_LIMIT;
         d.path = "";
         snprintf(msg, sizeof msg,
-                 "expected at most %zu diagnostics per document, found more; "
-                 "the rest of this document's are not shown",
-                 dg->max_diags);
+                 "expected at most %zu %s per document, found more; the rest "
+                 "of this document's are not shown",
+                 dg->max_diags, sev == NFB_ERROR ? "errors" : "warnings");
     } else {
         va_list ap;
         va_start(ap, fmt);

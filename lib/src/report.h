@@ -17,10 +17,11 @@ typedef struct nfb__pos {
 typedef struct nfb__diags {
     nfb_diag_fn on_diag; /* may be NULL */
     void *ctx;
-    size_t max_diags;      /* diagnostics shown per document */
+    size_t max_diags;      /* errors, and warnings, shown per document */
     const char *name;      /* the current input's name */
     uint64_t doc;          /* index of the current document, 1-based */
-    uint64_t doc_diags;    /* diagnostics reported in it */
+    uint64_t doc_diags;    /* errors reported in it */
+    uint64_t doc_warnings; /* warnings reported in it */
     uint64_t input_errors; /* errors reported for the current input */
     nfb_reader_stats stats;
     int stopped; /* a callback asked to stop: nothing is reported again */
@@ -31,7 +32,8 @@ typedef struct nfb__diags {
 void nfb__diags_begin_document(nfb__diags *dg);
 
 /* Reports a diagnostic at pos with the path (NULL: none). Counts it,
- * applies the per-document cap and calls the user's callback. Returns 1 to
+ * applies the per-document caps (one for errors, one for warnings, so that
+ * warnings never hide an error) and calls the user's callback. Returns 1 to
  * go on, 0 when the callback asked to stop (dg->stopped is then set). */
 int nfb__report(nfb__diags *dg, nfb_severity sev, nfb_code code,
                 const char *path, nfb__pos pos, const char *fmt, ...)

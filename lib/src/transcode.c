@@ -166,6 +166,17 @@ static int convert(nfb__transcode *t, const unsigned char *p, size_t n,
     return 0;
 }
 
+/* The encoding RFC 4627 section 3's pattern of NUL bytes in the first
+ * four bytes says, or NULL. */
+static const char *nul_pattern(const unsigned char *h)
+{
+    if (h[0] == 0 && h[1] == 0 && h[2] == 0 && h[3] != 0) return "UTF-32BE";
+    if (h[0] != 0 && h[1] == 0 && h[2] == 0 && h[3] == 0) return "UTF-32LE";
+    if (h[0] == 0 && h[1] != 0 && h[2] == 0) return "UTF-16BE";
+    if (h[0] != 0 && h[1] == 0 && h[2] != 0 && h[3] == 0) return "UTF-16LE";
+    return NULL;
+}
+
 /* The encoding the first k bytes (k == 4, or fewer at the end: end set)
  * say, and the length of its mark in *mark; NFB__ENC_UNKNOWN when more
  * bytes are needed. */
@@ -194,38 +205,25 @@ static nfb__encoding decide(const unsigned char *h, size_t k, int end,
         *mark = 4;
         return NFB__ENC_UTF32BE;
     }
-    return NFB__ENC_REFUSED;
+    /* Other NUL bytes are no text encoding: left to the front ends. */
+    return nul_pattern(h) ? NFB__ENC_REFUSED : NFB__ENC_UTF8;
 }
 
 /* The input is UTF-16 or UTF-32 without a mark (RFC 4627 section 3's
- * patterns of NUL bytes), or holds NUL bytes where UTF-8 text cannot. */
+ * patterns of NUL bytes). */
 static int refuse(nfb__transcode *t, const unsigned char *h)
 {
-    const char *enc = NULL;
-    if (h[0] == 0 && h[1] == 0 && h[2] == 0 && h[3] != 0)
-        enc = "UTF-32BE";
-    else if (h[0] != 0 && h[1] == 0 && h[2] == 0 && h[3] == 0)
-        enc = "UTF-32LE";
-    else if (h[0] == 0 && h[1] != 0 && h[2] == 0)
-        enc = "UTF-16BE";
-    else if (h[0] != 0 && h[1] == 0 && h[2] != 0 && h[3] == 0)
-        enc = "UTF-16LE";
+    const char *enc = nul_pattern(h);
     t->done = 1;
     nfb__pos at = {0, 1, 1};
-    int ok;
-    if (enc)
-        ok = nfb__report(t->dg, NFB_ERROR, NFB_CODE_SYNTAX, "", at,
-                         "expected UTF-8 text or a byte order mark, found "
-                         "what looks like %s text without a byte order mark "
-                         "(NUL bytes between the characters); the input is "
-                         "not read: convert it with `iconv -f %s -t UTF-8`",
-                         enc, enc);
-    else
-        ok = nfb__report(t->dg, NFB_ERROR, NFB_CODE_SYNTAX, "", at,
-                         "expected UTF-8 text, found NUL bytes at its start "
-                         "(%02x %02x %02x %02x); the input is not read",
-                         h[0], h[1], h[2], h[3]);
-    return ok ? 0 : NFB_STOPPED;
+    return nfb__report(t->dg, NFB_ERROR, NFB_CODE_SYNTAX, "", at,
+                       "expected UTF-8 text or a byte order mark, found what "
+                       "looks like %s text without a byte order mark (NUL "
+                       "bytes between the characters); the input is not "
+                       "read: convert it with `iconv -f %s -t UTF-8`",
+                       enc, enc)
+               ? 0
+               : NFB_STOPPED;
 }
 
 /* The bytes held (the last ones from p[0..used), the others from earlier

@@ -16,7 +16,8 @@
  * section 3's patterns of NUL bytes (00 xx 00 xx, xx 00 xx 00, 00 00 00
  * xx, xx 00 00 00) is UTF-16 or UTF-32 saved without one: it gets one
  * syntax diagnostic saying so and how to convert it, and the rest of the
- * input is ignored (rather than one error per line).
+ * input is ignored (rather than one error per line). Other NUL bytes
+ * there pass on, for the front ends to refuse.
  *
  * A lone surrogate, a UTF-32 value that is no code point, or an input that
  * ends inside a code unit is a syntax diagnostic at the position in the

@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 
+#include "check.h"
 #include "writer_impl.h"
 
 #define TRY(x)                                                                 \
@@ -83,10 +84,41 @@ int nfb__walk(const nfb_backup *b, const nfb__walk_ops *ops, void *ctx)
 /* The path above the record's own fields: no presence flag. */
 static const int16_t no_path[NFB__MAX_PATH] = {-1, -1, -1, -1};
 
-/* Not NULL with a length. */
+/* The bytes of p[0..n) OR-ed together, in words that may overlap: the
+ * result has no top bit set when they are all ASCII. */
+static inline uint64_t or_bytes(const char *p, size_t n)
+{
+    uint64_t acc = 0, w;
+    if (n >= 8) {
+        for (size_t i = 0; i + 8 < n; i += 8) {
+            memcpy(&w, p + i, 8);
+            acc |= w;
+        }
+        memcpy(&w, p + n - 8, 8);
+        acc |= w;
+    } else if (n >= 4) {
+        uint32_t a, b;
+        memcpy(&a, p, 4);
+        memcpy(&b, p + n - 4, 4);
+        acc = a | b;
+    } else {
+        for (size_t i = 0; i < n; i++)
+            acc |= (unsigned char)p[i];
+    }
+    return acc;
+}
+
+#define HIGH_BITS UINT64_C(0x8080808080808080)
+
+/* Not NULL with a length, and UTF-8 (strict, as the reader takes it):
+ * JSON, YAML, csv and xlsx text are all UTF-8, so a string that is not
+ * would make any output invalid. Checked once per string of the record,
+ * before a writer sees it, so that no format needs to check it again. */
 static int str_ok(const nfb_str *s)
 {
-    return s->ptr || !s->len;
+    if (!s->ptr) return !s->len;
+    return !(or_bytes(s->ptr, s->len) & HIGH_BITS) ||
+           nfb__utf8_copy(NULL, s->ptr, s->len, NULL) == s->len;
 }
 
 /* here: the object is present (its enums must then be in range). Only
@@ -189,8 +221,17 @@ void nfb__check_init(nfb__check *c)
 int nfb__walk_check(const nfb__check *c, const nfb_backup *b)
 {
     const char *base = (const char *)b;
-    for (unsigned i = 0; i < c->nstr; i++)
-        if (!str_ok(NFB__AT(nfb_str, base, c->str[i]))) return NFB_EINVAL;
+    /* Most records are ASCII: their strings' bytes OR-ed together, and
+     * each string decoded only when that finds a byte above 0x7F. */
+    uint64_t acc = 0;
+    for (unsigned i = 0; i < c->nstr; i++) {
+        const nfb_str *s = NFB__AT(nfb_str, base, c->str[i]);
+        if (!s->ptr && s->len) return NFB_EINVAL;
+        acc |= or_bytes(s->ptr, s->len);
+    }
+    if (acc & HIGH_BITS)
+        for (unsigned i = 0; i < c->nstr; i++)
+            if (!str_ok(NFB__AT(nfb_str, base, c->str[i]))) return NFB_EINVAL;
     for (unsigned i = 0; i < c->nwhen; i++) {
         const nfb__field *f = c->when[i].field;
         const int16_t *has = c->when[i].has;

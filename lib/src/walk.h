@@ -66,8 +66,9 @@ typedef struct nfb__columns {
 
 /* What makes a record writable, flattened from the rows once per writer
  * so that a record is checked by a few short loops: its strings not NULL
- * with a length (present or not), its enums in range and its numbers'
- * text not empty where present, its arrays not NULL when counted. */
+ * with a length and UTF-8 (present or not), its enums in range and its
+ * numbers' text not empty where present, its arrays not NULL when
+ * counted. */
 typedef struct nfb__check {
     int16_t str[NFB__MAX_COLUMNS]; /* nfb_str offsets (date-times: text) */
     struct {

@@ -524,7 +524,205 @@ static size_t radix_number(nfb__yaml *y, const char *s, size_t len,
     return (size_t)n;
 }
 
-/* Sends a plain scalar value, typed by the core schema. */
+/* ---- the writers' rule ------------------------------------------------
+ *
+ * A YAML file is written by a tool, and each tool quotes a string exactly
+ * when its own loader would read the plain text as something else: the
+ * Northflank CLI's -o yaml (js-yaml 3 safeDump) writes the strings 08 and
+ * 0o17 plain, PyYAML's safe_dump writes 1e3 plain. So a plain scalar that
+ * the core schema types is still a string where the schema wants one,
+ * unless each of the three rules below types it too (a null, bool, int or
+ * float), which is when every common writer would have quoted the string:
+ *
+ *   core       the YAML 1.2 core schema (plain_value's typing; the yaml
+ *              package, ruamel.yaml and js-yaml 4 type a superset of it)
+ *   js-yaml 3  its DEFAULT_SAFE_SCHEMA (lib/js-yaml/type/{null,bool,int,
+ *              float}.js of 3.15)
+ *   PyYAML     the YAML 1.1 implicit resolvers of its SafeLoader
+ *              (resolver.py)
+ *
+ *   plain text           core    js-yaml 3  PyYAML   where a string is
+ *                                                    wanted, read as
+ *   ~ null Null NULL ''  null    null       null     null
+ *   true False TRUE      bool    bool       bool     bool
+ *   yes No on OFF        string  string     bool     string
+ *   1234 -5 +0 007 0x1F  int     int        int      number
+ *   08 -09 0178          int     string     string   string
+ *   0o17                 int     string     string   string
+ *   -0x1F 0b101 1_000    string  int        int      string
+ *   1:20                 string  int        int      string
+ *   1.5 -1. .5 1.5e+3    float   float      float    number
+ *   1e3 1.5e3 .5e3       float   float      string   string
+ *   1e+3                 float   float      string   string
+ *   01.5 00.             float   string     float    string
+ *   +.5 -.5              float   string     string   string
+ *   1:20.5 1_0.5         string  float      float    string
+ *   .inf -.Inf .NaN      float   float      float    number (refused)
+ *
+ * The two functions below are js-yaml 3's and PyYAML's rules; a string
+ * under at least one of them is nfb__dec_plain's "string" (the decoder
+ * takes the text where a string is wanted). Where the schema wants a
+ * number, the core schema's typing stands. */
+
+/* The end of the run of characters of set from i. */
+static size_t run_of(const char *s, size_t i, size_t n, const char *set)
+{
+    while (i < n && s[i] && strchr(set, s[i]))
+        i++;
+    return i;
+}
+
+#define DIGITS "0123456789"
+#define DIGITS_ "0123456789_"
+
+/* Whether s[i..n) is empty or an exponent [eE][-+]?[0-9]+ (with the sign
+ * required when sign is set). */
+static int exponent_to_end(const char *s, size_t i, size_t n, int sign)
+{
+    if (i == n) return 1;
+    if (s[i] != 'e' && s[i] != 'E') return 0;
+    i++;
+    if (i < n && (s[i] == '-' || s[i] == '+'))
+        i++;
+    else if (sign)
+        return 0;
+    size_t d = run_of(s, i, n, DIGITS);
+    return d > i && d == n;
+}
+
+/* The end of (:[0-5]?[0-9])+ from i, or 0 when there is none. */
+static size_t base60(const char *s, size_t i, size_t n)
+{
+    size_t end = 0;
+    while (i < n && s[i] == ':') {
+        size_t d = run_of(s, i + 1, n, DIGITS);
+        if (d == i + 1 || d > i + 3 || (d == i + 3 && s[i + 1] > '5')) break;
+        end = i = d;
+    }
+    return end;
+}
+
+/* [-+]?[0-9][0-9_]*(:[0-5]?[0-9])+\.[0-9_]* : the sexagesimal float of
+ * both (i after the sign). */
+static int base60_float(const char *s, size_t i, size_t n)
+{
+    if (i == n || !is_digit(s[i])) return 0;
+    size_t e = base60(s, run_of(s, i + 1, n, DIGITS_), n);
+    return e && e < n && s[e] == '.' && run_of(s, e + 1, n, DIGITS_) == n;
+}
+
+/* The digits (and _) of the integer whose 0 is before *from: 0b binary
+ * and 0x hexadecimal (*from then after the b or x), else octal. */
+static const char *radix_digits(const char *s, size_t n, size_t *from)
+{
+    if (*from < n && s[*from] == 'b') {
+        ++*from;
+        return "01_";
+    }
+    if (*from < n && s[*from] == 'x') {
+        ++*from;
+        return "0123456789abcdefABCDEF_";
+    }
+    return "01234567_";
+}
+
+/* [-+]?\.(inf|Inf|INF) and \.(nan|NaN|NAN), the same in all three. */
+static int inf_or_nan(const char *s, size_t n)
+{
+    static const char *const words[] = {".inf", ".Inf", ".INF", NULL};
+    static const char *const nans[] = {".nan", ".NaN", ".NAN", NULL};
+    size_t i = n && (s[0] == '-' || s[0] == '+');
+    return one_of(s + i, n - i, words) || one_of(s, n, nans);
+}
+
+/* Whether js-yaml 3 reads the plain text s as a null, bool, int or float
+ * (its DEFAULT_SAFE_SCHEMA: nulls and bools as the core schema's). */
+static int js_yaml_3_typed(const char *s, size_t n)
+{
+    static const char *const words[] = {"",      "~",     "null",  "Null",
+                                        "NULL",  "true",  "True",  "TRUE",
+                                        "false", "False", "FALSE", NULL};
+    if (one_of(s, n, words) || inf_or_nan(s, n)) return 1;
+    if (s[n - 1] == '_') return 0; /* no int or float ends with _ */
+    size_t i = s[0] == '-' || s[0] == '+';
+    if (i == n) return 0;
+    /* int: 0, 0b[01_]+, 0x[0-9a-fA-F_]+, 0[0-7_]+ (a digit among the
+     * underscores), or [1-9][0-9_]*(:[0-5]?[0-9])* */
+    if (s[i] == '0') {
+        size_t from = i + 1;
+        const char *set = radix_digits(s, n, &from);
+        if (i + 1 == n ||
+            (run_of(s, from, n, set) == n && run_of(s, from, n, "_") < n))
+            return 1;
+    } else if (is_digit(s[i])) {
+        size_t e = run_of(s, i, n, DIGITS_);
+        if (e == n || (s[e] == ':' && base60(s, e, n) == n)) return 1;
+    }
+    /* float: (0|[1-9][0-9_]*)(\.[0-9_]*)?([eE][-+]?[0-9]+)?, or
+     * \.[0-9_]+([eE][-+]?[0-9]+)? without a sign, or sexagesimal */
+    size_t e = i;
+    if (s[i] == '0')
+        e = i + 1;
+    else if (is_digit(s[i]))
+        e = run_of(s, i + 1, n, DIGITS_);
+    if (e > i) {
+        if (e < n && s[e] == '.') e = run_of(s, e + 1, n, DIGITS_);
+        if (exponent_to_end(s, e, n, 0)) return 1;
+    }
+    if (s[0] == '.') {
+        e = run_of(s, 1, n, DIGITS_);
+        if (e > 1 && exponent_to_end(s, e, n, 0)) return 1;
+    }
+    return base60_float(s, i, n);
+}
+
+/* Whether PyYAML's SafeLoader reads the plain text s as a null, bool, int
+ * or float (the YAML 1.1 resolvers of its resolver.py). */
+static int pyyaml_typed(const char *s, size_t n)
+{
+    static const char *const words[] = {
+        "",      "~",     "null",  "Null", "NULL", "true", "True", "TRUE",
+        "false", "False", "FALSE", "yes",  "Yes",  "YES",  "no",   "No",
+        "NO",    "on",    "On",    "ON",   "off",  "Off",  "OFF",  NULL};
+    if (one_of(s, n, words) || inf_or_nan(s, n)) return 1;
+    size_t i = s[0] == '-' || s[0] == '+';
+    if (i == n) return 0;
+    /* int: 0b[0-1_]+, 0x[0-9a-fA-F_]+, 0[0-7_]+, 0, [1-9][0-9_]*, or
+     * [1-9][0-9_]*(:[0-5]?[0-9])+ (underscores alone are digits here) */
+    if (s[i] == '0') {
+        if (i + 1 == n) return 1;
+        size_t from = i + 1;
+        const char *set = radix_digits(s, n, &from);
+        if (from < n && run_of(s, from, n, set) == n) return 1;
+    } else if (is_digit(s[i])) {
+        size_t e = run_of(s, i, n, DIGITS_);
+        if (e == n || (s[e] == ':' && base60(s, e, n) == n)) return 1;
+    }
+    /* float: [0-9][0-9_]*\.[0-9_]*([eE][-+][0-9]+)?, or
+     * \.[0-9][0-9_]*([eE][-+][0-9]+)? without a sign, or sexagesimal */
+    if (is_digit(s[i])) {
+        size_t e = run_of(s, i, n, DIGITS_);
+        if (e < n && s[e] == '.' &&
+            exponent_to_end(s, run_of(s, e + 1, n, DIGITS_), n, 1))
+            return 1;
+    }
+    if (s[0] == '.' && n > 1 && is_digit(s[1]) &&
+        exponent_to_end(s, run_of(s, 1, n, DIGITS_), n, 1))
+        return 1;
+    return base60_float(s, i, n);
+}
+
+/* Tells the decoder that the value event it gets next is the plain text
+ * s, which the core schema types, and whether a writer may have meant it
+ * as a string. */
+static void as_written(nfb__yaml *y, const char *s, size_t len)
+{
+    int string = !js_yaml_3_typed(s, len) || !pyyaml_typed(s, len);
+    nfb__dec_plain(y->dec, s, len, string);
+}
+
+/* Sends a plain scalar value, typed by the core schema (and the writers'
+ * rule above). */
 static int plain_value(nfb__yaml *y, nfb__pos at, const char *s, size_t len)
 {
     static const char *const nulls[] = {"", "~", "null", "Null", "NULL", NULL};
@@ -537,10 +735,13 @@ static int plain_value(nfb__yaml *y, nfb__pos at, const char *s, size_t len)
     /* Most plain scalars are words: only these can start a typed one. */
     if (c0 && !is_digit(c0) && !strchr("~nNtTfF.-+", c0))
         return nfb__dec_string(y->dec, at, s, len);
-    if (one_of(s, len, nulls)) return nfb__dec_null(y->dec, at);
-    if (one_of(s, len, trues)) return nfb__dec_bool(y->dec, at, 1);
-    if (one_of(s, len, falses)) return nfb__dec_bool(y->dec, at, 0);
+    int null = one_of(s, len, nulls), t = one_of(s, len, trues);
+    if (null || t || one_of(s, len, falses)) {
+        as_written(y, s, len);
+        return null ? nfb__dec_null(y->dec, at) : nfb__dec_bool(y->dec, at, t);
+    }
     if (one_of(s, len, nonfinite)) {
+        as_written(y, s, len);
         snprintf(y->msg, sizeof y->msg, "a YAML number JSON cannot hold (%.*s)",
                  (int)len, s);
         nfb__dec_bad_text(y->dec, at, y->msg);
@@ -555,6 +756,7 @@ static int plain_value(nfb__yaml *y, nfb__pos at, const char *s, size_t len)
         if (i == len) {
             n = radix_number(y, s + 2, len - 2, base);
             if (n == 0) {
+                as_written(y, s, len);
                 snprintf(y->msg, sizeof y->msg,
                          "a YAML %s integer of more than %d digits, too long "
                          "to convert",
@@ -571,8 +773,9 @@ static int plain_value(nfb__yaml *y, nfb__pos at, const char *s, size_t len)
         y->dg->failed = 1;
         return 0;
     }
-    if (n) return nfb__dec_number(y->dec, at, y->num, n);
-    return nfb__dec_string(y->dec, at, s, len);
+    if (!n) return nfb__dec_string(y->dec, at, s, len);
+    as_written(y, s, len);
+    return nfb__dec_number(y->dec, at, y->num, n);
 }
 
 /* ---- events ------------------------------------------------------------- */

@@ -44,6 +44,10 @@
  * 1.0, -.5 is -0.5), the exponent is kept as written, and octal and
  * hexadecimal integers are written in decimal, exactly at any size (0x1F
  * is 31) up to 4096 significant digits. Anything else plain is a string.
+ * Before the event of a plain scalar the core schema types, nfb__dec_plain
+ * gives the decoder its text as written and whether js-yaml 3 or PyYAML
+ * reads it as a string (the writers' rule, yaml_source.c): where the
+ * schema wants a string, the decoder takes that text.
  * A key is always its text. Numbers JSON cannot hold (.inf, -.Inf, .nan,
  * ... and octal or hexadecimal integers of more than 4096 digits) are sent
  * as strings preceded by nfb__dec_bad_text: the decoder reports them at the

@@ -9,7 +9,8 @@ syms=$(nm -D --defined-only "$1") || {
     exit 1
 }
 names=$(printf '%s\n' "$syms" | awk 'NF == 3 { print $3 }')
-for api in nfb_reader_new nfb_reader_feed_file nfb_writer_new nfb_version; do
+for api in nfb_reader_new nfb_reader_feed_file nfb_reader_read nfb_writer_new \
+    nfb_version; do
     printf '%s\n' "$names" | grep -qx "$api" || {
         echo "FAIL: $api is not exported" >&2
         exit 1

@@ -1575,7 +1575,7 @@ static void limit_diags(void **state)
            WANTS(WARN(UNKNOWN_FIELD, "a"), WARN(UNKNOWN_FIELD, "b"),
                  WARN(UNKNOWN_FIELD, "c"),
                  {NFB_CODE_LIMIT, NFB_WARNING, "", 1, 42,
-                  "expected at most 3 diagnostics per document"},
+                  "expected at most 3 warnings per document"},
                  WARN(UNKNOWN_FIELD, "a"), WARN(UNKNOWN_FIELD, "b"),
                  WARN(UNKNOWN_FIELD, "c"), WARN(LIMIT, "")),
            8);
@@ -1583,6 +1583,31 @@ static void limit_diags(void **state)
     hres_free(&h);
     free(bad);
     free(in);
+}
+
+/* Errors and warnings are capped apart: a document's warnings, however
+ * many, never hide its errors. */
+static void limit_diags_errors_after_warnings(void **state)
+{
+    (void)state;
+    nfb_reader_config c;
+    nfb_reader_config_init(&c);
+    c.max_diags = 3;
+    hres h = {0};
+    char *many = h_subst(B1, "\"name\":\"Example Backup\"",
+                         "\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,\"name\":7");
+    run_cfg(&h, &c, many);
+    check_(__LINE__, many, &h, 0,
+           WANTS(WARN(UNKNOWN_FIELD, "a"), WARN(UNKNOWN_FIELD, "b"),
+                 WARN(UNKNOWN_FIELD, "c"),
+                 {NFB_CODE_LIMIT, NFB_WARNING, "", 1, 0,
+                  "expected at most 3 warnings per document"},
+                 ERR(WRONG_TYPE, "name")),
+           5);
+    assert_int_equal(h.stats.warnings, 5);
+    assert_int_equal(h.stats.errors, 1);
+    hres_free(&h);
+    free(many);
 }
 
 /* ---- all errors of a document ------------------------------------------ */
@@ -1889,6 +1914,7 @@ int main(void)
         cmocka_unit_test(limit_string),
         cmocka_unit_test(limit_record),
         cmocka_unit_test(limit_diags),
+        cmocka_unit_test(limit_diags_errors_after_warnings),
         cmocka_unit_test(all_errors_reported),
         cmocka_unit_test(positions),
         cmocka_unit_test(paths),

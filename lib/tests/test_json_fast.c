@@ -6,7 +6,8 @@
  * value, the line ends the writer escapes itself (U+0085, U+2028, U+2029)
  * whole, cut and next to escapes, C1 controls, U+FEFF, non-BMP
  * characters, empty strings, and strings longer than the output block, cut
- * at every alignment of a line end.
+ * at every alignment of a line end. A string that is not UTF-8 is refused
+ * (NFB_EINVAL) by both paths alike, before either writes a byte.
  *
  * An array's compact JSON of a csv cell (nfb__json_text in walk.c) is the
  * compact writer's bytes of the same array. */
@@ -23,6 +24,7 @@
 
 #include <nfbackup/nfbackup.h>
 
+#include "check.h"
 #include "schema.h"
 #include "walk.h"
 #include "write_json.h"
@@ -112,13 +114,20 @@ static void check_array_text(const nfb_backup *b)
     free(o.p);
 }
 
-static void oracle_record(oracle *k, const nfb_backup *b)
+/* want: NFB_OK, or NFB_EINVAL for a record that both paths refuse. */
+static void oracle_record_as(oracle *k, const nfb_backup *b, nfb_result want)
 {
     for (unsigned l = 0; l < NLAYOUTS; l++)
         for (int path = 0; path < 2; path++)
-            assert_int_equal(nfb_writer_record(k->w[l][path], b), NFB_OK);
+            assert_int_equal(nfb_writer_record(k->w[l][path], b), want);
+    if (want != NFB_OK) return;
     if (b->config.has_additional_destinations) check_array_text(b);
     k->records++;
+}
+
+static void oracle_record(oracle *k, const nfb_backup *b)
+{
+    oracle_record_as(k, b, NFB_OK);
 }
 
 /* Fails with where the outputs of layout l first differ. */
@@ -411,7 +420,8 @@ static void adversarial(oracle *k, const char *s, size_t len,
     b.last_restore.restore_timestamp = b.last_restore.completed_at = t;
     b.last_restore.has_completed_at = true;
     b.last_restore.status = (nfb_status)((i + 3) % 7);
-    oracle_record(k, &b);
+    oracle_record_as(
+        k, &b, nfb__utf8_copy(NULL, s, len, NULL) == len ? NFB_OK : NFB_EINVAL);
 }
 
 static void adversarial_str(oracle *k, const char *s, size_t len, unsigned i)

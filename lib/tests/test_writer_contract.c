@@ -1,6 +1,9 @@
 /* The writer contract of writer.h, for every registered format:
- * - a record with an enum out of range (status = 99 and the others), or a
- *   NULL string with a length, is refused with NFB_EINVAL, writes nothing,
+ * - a record with an enum out of range (status = 99 and the others), a
+ *   NULL string with a length, or a string that is not UTF-8 (a bad byte,
+ *   an overlong form, a surrogate, a code point above U+10FFFF, a cut
+ *   sequence; in any string field, a date-time's text or an array's
+ *   element), is refused with NFB_EINVAL, writes nothing,
  *   and the writer goes on: the output is byte for byte that of the same
  *   run without the bad record (for the formats that do not write the time
  *   of writing);
@@ -63,8 +66,16 @@ static nfb_backup good(void)
     return b;
 }
 
+/* An element of the destinations with a string cut in a sequence. */
+static const nfb_destination cut_dest = {
+    .destination_id = {"offsite\xe2\x82", 9},
+    .has_retention_time = true,
+    .retention_time = {"30", 2},
+    .retention_days = 30,
+};
+
 /* The ways a record can break the contract. */
-enum { NBAD = 9 };
+enum { NBAD = 15 };
 
 static nfb_backup bad(int k)
 {
@@ -93,6 +104,24 @@ static nfb_backup bad(int k)
         break;
     case 7:
         b.last_restore.completed_at.text = (nfb_str){NULL, 1};
+        break;
+    case 8:
+        b.name = S("Nightly \xff 1"); /* a byte that is never UTF-8 */
+        break;
+    case 9:
+        b.id = S("nightly-1-and-more-than-sixteen-\xc0\xaf"); /* overlong */
+        break;
+    case 10:
+        b.custom_destination_id = S("\xed\xa0\x80"); /* a surrogate */
+        break;
+    case 11:
+        b.config.addon_version = S("4.4.8\xf4\x90\x80\x80"); /* > U+10FFFF */
+        break;
+    case 12:
+        b.config.additional_destinations = &cut_dest;
+        break;
+    case 13:
+        b.created_at.text = S("2021-01-20T11:19:53.175Z\x80");
         break;
     default:
         b.name = (nfb_str){NULL, 1};

@@ -69,6 +69,9 @@ struct nfb__dec {
     unsigned fail_at; /* the event (1-based) that returns 0; 0: none */
     int fail_stops;   /* ...by asking to stop, else by dropping */
     uint64_t seen, seen_line, seen_start; /* the last position checked */
+    const char *plain; /* nfb__dec_plain's text for the next value */
+    size_t plain_len;
+    int plain_string;
 };
 
 /* A position agrees with the input: the line and column of its offset. */
@@ -102,6 +105,13 @@ static int event(nfb__dec *d, nfb__pos at, const char *kind, const char *s,
                 putf(&d->log, "\\x%02x", c);
         }
     }
+    /* A plain scalar that a writer may have meant as a string: the value
+     * line says so ("1:4 number 15 or string 0o17"). */
+    if (d->plain && d->plain_string) {
+        put(&d->log, " or string ", 11);
+        put(&d->log, d->plain, d->plain_len);
+    }
+    d->plain = NULL;
     put(&d->log, "\n", 1);
     if (++d->events == d->fail_at) {
         put(&d->log, d->fail_stops ? "(stop)\n" : "(drop)\n", 7);
@@ -156,6 +166,14 @@ void nfb__dec_bad_text(nfb__dec *d, nfb__pos at, const char *why)
     check_pos(d, at);
     putf(&d->log, "%llu:%llu bad-text %s\n", (unsigned long long)at.line,
          (unsigned long long)at.column, why);
+}
+void nfb__dec_plain(nfb__dec *d, const char *s, size_t len, int string)
+{
+    assert_null(d->plain); /* one per value event, just before it */
+    assert_non_null(s);
+    d->plain = s;
+    d->plain_len = len;
+    d->plain_string = string;
 }
 int nfb__dec_open(const nfb__dec *d)
 {
@@ -564,11 +582,17 @@ static void scalar_types(void **state)
     typed("007", "1:4 number 7\n");
     typed("-00", "1:4 number -0\n");
     typed("18446744073709551616123", "1:4 number 18446744073709551616123\n");
-    typed("0o17", "1:4 number 15\n");
-    typed("0o0", "1:4 number 0\n");
+    typed("0o17", "1:4 number 15 or string 0o17\n");
+    typed("0o0", "1:4 number 0 or string 0o0\n");
     typed("0x1F", "1:4 number 31\n");
     typed("0xffffffffffffffffffff", "1:4 number 1208925819614629174706175\n");
     typed("0x0000000000000000000000001", "1:4 number 1\n");
+    /* Integers that a YAML 1.1 writer (js-yaml 3, PyYAML) writes plain as
+     * strings: a string too. */
+    typed("08", "1:4 number 8 or string 08\n");
+    typed("-019", "1:4 number -19 or string -019\n");
+    typed("+0", "1:4 number 0\n");
+    typed("0b101", "1:4 string 0b101\n");
     typed("0o18", "1:4 string 0o18\n");
     typed("0x", "1:4 string 0x\n");
     typed("0xG", "1:4 string 0xG\n");
@@ -576,12 +600,20 @@ static void scalar_types(void **state)
     /* Floats. */
     typed("2.5", "1:4 number 2.5\n");
     typed(".5", "1:4 number 0.5\n");
-    typed("-.5", "1:4 number -0.5\n");
-    typed("+.5e3", "1:4 number 0.5e3\n");
+    typed("-.5", "1:4 number -0.5 or string -.5\n");
+    typed("+.5e3", "1:4 number 0.5e3 or string +.5e3\n");
     typed("1.", "1:4 number 1.0\n");
     typed("1.e-5", "1:4 number 1.0e-5\n");
-    typed("1E+05", "1:4 number 1E+05\n");
-    typed("00.25", "1:4 number 0.25\n");
+    typed("1E+05", "1:4 number 1E+05 or string 1E+05\n");
+    typed("00.25", "1:4 number 0.25 or string 00.25\n");
+    /* Floats that one of them writes plain as strings: a string too. */
+    typed("1e3", "1:4 number 1e3 or string 1e3\n");
+    typed("1.5e3", "1:4 number 1.5e3 or string 1.5e3\n");
+    typed("1.5e+3", "1:4 number 1.5e+3\n");
+    typed(".5e3", "1:4 number 0.5e3 or string .5e3\n");
+    typed("01.0", "1:4 number 1.0 or string 01.0\n");
+    typed("+.5", "1:4 number 0.5 or string +.5\n");
+    typed("-1.", "1:4 number -1.0\n");
     typed("1e", "1:4 string 1e\n");
     typed(".", "1:4 string .\n");
     typed("-x", "1:4 string -x\n");

@@ -23,6 +23,7 @@
 #ifndef NFBACKUP_READER_H
 #define NFBACKUP_READER_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <nfbackup/backup.h>
@@ -56,12 +57,16 @@ enum {
      * '{' or '[' follows it and any other "key:" lines (a "VERBOSE: ..." or
      * "Warning: ..." line before JSON, where YAML would fail); anything
      * else is JSON. When that guess fails, the first syntax error says
-     * why the format was chosen. Both together make nfb_reader_new fail. YAML
-     * is read by the YAML 1.2 core schema into the same records and
-     * diagnostics: a quoted scalar is a string, plain null/true/false/numbers
-     * are typed (so size: 1234 is a wrong type, as in JSON); aliases, anchors,
-     * merge keys and tags other than !!str, !!map and !!seq are refused, never
-     * expanded. */
+     * why the format was chosen. Both together make nfb_reader_new fail.
+     * YAML is read into the same
+     * records and diagnostics: a quoted scalar is a string; where the
+     * schema wants a string, a plain scalar is that string as written
+     * unless js-yaml 3 (the Northflank CLI's writer), PyYAML (YAML 1.1)
+     * and the YAML 1.2 core schema all read it as a null, bool or number
+     * (08, 0o17, 1e3 are strings; size: 1234 is a wrong type, as in JSON);
+     * elsewhere plain scalars are typed by the YAML 1.2 core schema.
+     * Aliases, anchors, merge keys and tags other than !!str, !!map and
+     * !!seq are refused, never expanded. */
     NFB_READ_JSON = 1u << 2,
     NFB_READ_YAML = 1u << 3
 };
@@ -76,8 +81,9 @@ typedef struct nfb_reader_config {
     size_t max_string; /* bytes of one string, key or number; default
                           1 MiB */
     size_t max_record; /* arena bytes of one record; default 4 MiB */
-    size_t max_diags;  /* diagnostics reported per document; default
-                          100, then one "limit" diagnostic */
+    size_t max_diags;  /* errors reported per document, and warnings
+                          apart; default 100 each, then one "limit"
+                          diagnostic for the severity past it */
 } nfb_reader_config;
 
 /* The limits: their defaults, and the largest values a reader takes
@@ -113,7 +119,9 @@ NFB_API nfb_reader *nfb_reader_create(const nfb_reader_config *cfg,
 NFB_API nfb_result nfb_reader_begin(nfb_reader *r, const char *name);
 
 /* Parses the next len bytes of the current input. Records and diagnostics
- * are delivered through the callbacks before it returns. A value cut at
+ * are delivered through the callbacks before it returns. An archive, or an
+ * xz, bzip2, lz4 or lzma stream, is not read from pushed bytes: it gets
+ * one diagnostic saying so (read it with nfb_reader_read). A value cut at
  * the end of the chunk is completed by the next one; this is why the end
  * of an input must be announced with nfb_reader_finish. */
 NFB_API nfb_result nfb_reader_feed(nfb_reader *r, const void *buf, size_t len);
@@ -122,11 +130,39 @@ NFB_API nfb_result nfb_reader_feed(nfb_reader *r, const void *buf, size_t len);
  * value left open is reported as truncated. */
 NFB_API nfb_result nfb_reader_finish(nfb_reader *r);
 
-/* Reads the file at path as one input: begins it with path as its name
- * ("-" is stdin, named "<stdin>"), feeds it in 64 KiB chunks and finishes
- * it. Returns the first result other than NFB_OK of those calls, or
- * NFB_EIO when the file cannot be opened or read, with errno telling why
- * (after a read error the input is left open, as after a feed). */
+/* Reads an input through read: read(ctx, buf, len) puts up to len bytes
+ * in buf and returns how many, 0 at the end of the input, or -1 with errno
+ * set (EINTR: it is called again). The input is told by its first bytes,
+ * not by its name:
+ *
+ *   - a tar archive (plain, or compressed by gzip, zstd, xz, bzip2, lz4
+ *     or lzma), a zip or a 7z archive: each regular member is an input of
+ *     its own, named "NAME:MEMBER" (a control byte of MEMBER written as
+ *     \xHH). A directory is skipped; a link or other special member gets
+ *     one diagnostic and is not followed; a member that is not text (NUL
+ *     bytes or invalid UTF-8 in its first line, after gzip or zstd is
+ *     decompressed) gets one diagnostic. Damage in the archive is one
+ *     diagnostic (what libarchive says), the members before it count, and
+ *     the rest of the archive is not read.
+ *   - a single xz, bzip2, lz4 or lzma stream: its text, as the input name.
+ *   - anything else: begun with name, fed in 64 KiB chunks and finished,
+ *     gzip and zstd decompressed as nfb_reader_feed does.
+ *
+ * With NFB_READ_NO_DECOMPRESS every input takes the last path. Member
+ * bytes are read in chunks: their sizes never set memory. Returns the
+ * first result other than NFB_OK of the begin, feed and finish calls, or
+ * NFB_EIO when read failed (errno as it left it; the input is left open
+ * as after a feed, or not begun at all when the first read failed),
+ * NFB_EINVAL when r or read is NULL. Damage in an input
+ * is a diagnostic, not a result. */
+typedef ptrdiff_t (*nfb_read_fn)(void *ctx, void *buf, size_t len);
+
+NFB_API nfb_result nfb_reader_read(nfb_reader *r, const char *name,
+                                   nfb_read_fn read, void *ctx);
+
+/* nfb_reader_read on the file at path, named path ("-" is stdin, named
+ * "<stdin>"). Returns as nfb_reader_read, or NFB_EIO when the file cannot
+ * be opened, with errno telling why. */
 NFB_API nfb_result nfb_reader_feed_file(nfb_reader *r, const char *path);
 
 /* Counts since the reader was made. */

@@ -84,15 +84,17 @@ NFB_API nfb_writer *nfb_writer_create(const char *name,
  *   out of range (status, config.source.type when has_source_type,
  *   config.compressionType when has_compression_type, lastRestore.status
  *   when has_last_restore), a NULL string or destinations array with a
- *   non-zero length, or an empty retentionTime that is marked present. The
- *   writer goes on: the next record is written as usual. (The yaml writer
- *   also refuses a string that is not valid UTF-8, which YAML cannot hold;
- *   that is found while the record is written, which leaves the output
- *   cut: every later call returns NFB_EINVAL too.)
+ *   non-zero length, a string (a date-time's text included) that is not
+ *   strict UTF-8 as the reader takes it (no overlong form, surrogate or
+ *   code point above U+10FFFF), or an empty retentionTime that is marked
+ *   present. The writer goes on: the next record is written as usual.
  * - NFB_ESTATE, writing nothing, after nfb_writer_end;
- * - NFB_EWRITE when the write function failed, NFB_ENOMEM when an
- *   allocation did. The output is then incomplete, and later calls return
- *   the same code (until nfb_writer_end, which returns it once). */
+ * - NFB_EWRITE when the write function failed, or (xlsx) a file it
+ *   writes by name, its temporary files included: errno then says why
+ *   (ENOSPC, EFBIG, EDQUOT, or EIO when the finished workbook read back
+ *   is not whole). NFB_ENOMEM when an allocation failed. The output is
+ *   then incomplete, and later calls return the same code (until
+ *   nfb_writer_end, which returns it once). */
 NFB_API nfb_result nfb_writer_record(nfb_writer *w, const nfb_backup *b);
 
 /* Ends the output (closes an array, writes a header with no records,
