@@ -19,6 +19,10 @@
  *   byte 6   where the text splits into two inputs, in 256ths (F_TWO)
  *   byte 7-9 chunk lengths, used in turn; 0 means all that is left
  *
+ * A text with a UTF-16 or UTF-32 byte order mark is transcoded by the
+ * reader: positions are then checked against its UTF-8, made here on its
+ * own (transcode_whole).
+ *
  * Every diagnostic and record is checked against the contracts of the
  * public headers; a broken one aborts. Unless F_ONCE is set, the same text
  * is then read again in one chunk per input, and both readings must give
@@ -81,6 +85,8 @@ typedef struct run {
     size_t text_len;
     size_t fed;      /* bytes of text fed so far */
     bool compressed; /* the text starts like gzip or zstd */
+    bool transcoded; /* UTF-16 or UTF-32: text is its UTF-8 (own) */
+    unsigned char *own;
     /* Stopping from a callback. */
     bool stop_enabled;
     unsigned stop_after;
@@ -189,7 +195,7 @@ static int on_record(void *ctx, const nfb_backup *b)
 static void check_position(const run *r, const nfb_diag *d)
 {
     FUZZ_CHECK(d->line >= 1 && d->column >= 1);
-    FUZZ_CHECK(d->offset <= r->fed);
+    FUZZ_CHECK(r->transcoded || d->offset <= r->fed);
     uint64_t line = 1, line_start = 0;
     for (uint64_t i = 0; i < d->offset; i++) {
         if (r->text[i] == '\n') line++, line_start = i + 1;
@@ -273,6 +279,80 @@ static void check_result(run *r, nfb_result res, bool *stopped)
     }
 }
 
+static size_t put_utf8(unsigned char *o, uint32_t c)
+{
+    if (c < 0x80) return o[0] = (unsigned char)c, 1;
+    if (c < 0x800) {
+        o[0] = (unsigned char)(0xC0 | c >> 6);
+        o[1] = (unsigned char)(0x80 | (c & 0x3F));
+        return 2;
+    }
+    if (c < 0x10000) {
+        o[0] = (unsigned char)(0xE0 | c >> 12);
+        o[1] = (unsigned char)(0x80 | (c >> 6 & 0x3F));
+        o[2] = (unsigned char)(0x80 | (c & 0x3F));
+        return 3;
+    }
+    o[0] = (unsigned char)(0xF0 | c >> 18);
+    o[1] = (unsigned char)(0x80 | (c >> 12 & 0x3F));
+    o[2] = (unsigned char)(0x80 | (c >> 6 & 0x3F));
+    o[3] = (unsigned char)(0x80 | (c & 0x3F));
+    return 4;
+}
+
+/* The UTF-8 text of an input with a UTF-16 or UTF-32 byte order mark, made
+ * here on its own (the whole input at once) for the positions: a lone
+ * surrogate, a UTF-32 value that is no character or a cut code unit is
+ * U+FFFD, and a UTF-8 BOM at its start is not part of it. */
+static void transcode_whole(run *r, const uint8_t *p, size_t n)
+{
+    size_t unit, mark;
+    bool le;
+    if (n >= 4 && p[0] == 0xFF && p[1] == 0xFE && p[2] == 0 && p[3] == 0)
+        unit = 4, mark = 4, le = true;
+    else if (n >= 4 && p[0] == 0 && p[1] == 0 && p[2] == 0xFE && p[3] == 0xFF)
+        unit = 4, mark = 4, le = false;
+    else if (n >= 2 && p[0] == 0xFF && p[1] == 0xFE)
+        unit = 2, mark = 2, le = true;
+    else if (n >= 2 && p[0] == 0xFE && p[1] == 0xFF)
+        unit = 2, mark = 2, le = false;
+    else
+        return;
+    unsigned char *o = malloc(2 * n + 8);
+    FUZZ_CHECK(o != NULL);
+    size_t k = 0, i = mark;
+    uint32_t high = 0;
+    for (; i + unit <= n; i += unit) {
+        uint32_t u = 0;
+        for (size_t b = 0; b < unit; b++)
+            u |= (uint32_t)p[i + b] << (8 * (le ? b : unit - 1 - b));
+        if (unit == 4) {
+            bool bad = u > 0x10FFFF || (u >= 0xD800 && u <= 0xDFFF);
+            k += put_utf8(o + k, bad ? 0xFFFD : u);
+            continue;
+        }
+        if (high && u >= 0xDC00 && u <= 0xDFFF) {
+            k += put_utf8(o + k,
+                          0x10000 + ((high - 0xD800) << 10) + (u - 0xDC00));
+            high = 0;
+            continue;
+        }
+        if (high) k += put_utf8(o + k, 0xFFFD), high = 0;
+        if (u >= 0xD800 && u <= 0xDBFF)
+            high = u;
+        else
+            k += put_utf8(o + k, u >= 0xDC00 && u <= 0xDFFF ? 0xFFFD : u);
+    }
+    if (high) k += put_utf8(o + k, 0xFFFD);
+    if (i < n) k += put_utf8(o + k, 0xFFFD);
+    r->own = o;
+    r->transcoded = true;
+    r->text = o;
+    r->text_len = k;
+    if (k >= 3 && o[0] == 0xEF && o[1] == 0xBB && o[2] == 0xBF)
+        r->text += 3, r->text_len -= 3;
+}
+
 /* Feeds one input in chunks. Returns when done or stopped. */
 static void feed_input(run *r, const char *name, const uint8_t *p, size_t n,
                        const uint8_t chunks[3], bool implicit)
@@ -294,6 +374,10 @@ static void feed_input(run *r, const char *name, const uint8_t *p, size_t n,
     r->text_len = n;
     bool has_bom = n >= 3 && memcmp(p, bom, 3) == 0;
     if (has_bom) r->text += 3, r->text_len -= 3;
+    free(r->own);
+    r->own = NULL;
+    r->transcoded = false;
+    if (!r->compressed) transcode_whole(r, p, n);
 
     if (!implicit) FUZZ_CHECK(nfb_reader_begin(r->reader, name) == NFB_OK);
     size_t pos = 0, k = 0;
@@ -368,6 +452,7 @@ static void read_all(run *r, const uint8_t h[HDR], const uint8_t *data,
 
 static void run_free(run *r)
 {
+    free(r->own);
     free(r->diags.p);
     free(r->json_out.p);
 }

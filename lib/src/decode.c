@@ -825,6 +825,12 @@ static int end_object(nfb__dec *r)
             put_quoted(&b, e->message.ptr, e->message.len, 200);
         }
         puts_(&b, ")");
+        if (r->http && r->depth == 2) {
+            puts_(&b, ", after the HTTP status line `");
+            puts_(&b, r->http);
+            puts_(&b, "`");
+            r->http_used = 1;
+        }
         /* The response as a whole is the error: no path. */
         ok = report_at(r, NFB_ERROR, NFB_CODE_API_ERROR, "", pos, r->msg);
         break;

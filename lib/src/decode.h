@@ -76,6 +76,11 @@ struct nfb__dec {
     const char *bad_why;
     nfb_backup rec;
     nfb__api_error apierr;
+    /* The status line of the HTTP response head before the current
+     * document (json_source.c), or NULL: an API error names it, and sets
+     * http_used. */
+    const char *http;
+    int http_used;
     nfb_destination *dests;
     size_t ndests, dests_cap;
     char path[512];

@@ -475,6 +475,8 @@ static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
     if (J->bad_esc_n) bad_escapes(J);
     return nfb__dec_map_key(J->dec, NFB__POS_LATER, (const char *)s, len);
 }
+static int http_check(nfb__json *j, const char *found);
+
 /* '{', '[', '}' and ']' are one byte long: the token starts just before
  * its end. */
 static int container(nfb__json *j, int start, int map)
@@ -483,10 +485,23 @@ static int container(nfb__json *j, int start, int map)
     nfb__pos at = pos_at(j, j->tok_end - 1);
     if (!start) {
         j->nest--;
-        return map ? nfb__dec_map_end(j->dec, at)
-                   : nfb__dec_array_end(j->dec, at);
+        int go =
+            map ? nfb__dec_map_end(j->dec, at) : nfb__dec_array_end(j->dec, at);
+        /* The body of an HTTP response ends. */
+        if (go && j->nest == 0 && j->http_state == 2)
+            go = http_check(j, "a body that is not one");
+        return go;
     }
-    if (!nfb__dec_open(j->dec)) j->doc_line = j->line;
+    if (!nfb__dec_open(j->dec)) {
+        j->doc_line = j->line;
+        if (j->http_state == 2 && !http_check(j, "a body that is not one"))
+            return 0;
+        if (j->http_state == 1) { /* the body of an HTTP response */
+            j->http_state = 2;
+            j->dec->http = j->http_text;
+            j->dec->http_used = 0;
+        }
+    }
     j->nest++;
     int go =
         map ? nfb__dec_map_start(j->dec, at) : nfb__dec_array_start(j->dec, at);
@@ -762,8 +777,18 @@ nfb_result nfb__json_begin(nfb__json *j)
     j->line_white = 1;
     j->line_start = j->prev_line_start = 0;
     j->skip = j->drop = 0;
+    j->why = NULL;
+    j->head_match = j->head_try = j->head_refusing = j->head = 0;
+    j->http_state = 0;
+    j->dec->http = NULL;
     j->dec->can_restart = 1;
     return parser_reset(j) ? NFB_OK : NFB_ENOMEM;
+}
+
+void nfb__json_why(nfb__json *j, const char *why, uint64_t line)
+{
+    j->why = why;
+    j->why_line = line;
 }
 
 void nfb__json_skip_white(nfb__json *j, uint64_t off, uint64_t line,
@@ -933,6 +958,18 @@ static uint64_t syntax_error(nfb__json *j)
     int after_value = kind == NFB__YAJL_AFTER_VALUE;
     if (yerr) yajl_free_error(j->yajl, yerr);
 
+    /* Between documents, a byte that starts no token (not one inside a
+     * string): a record separator is skipped, and an 'H' may start an HTTP
+     * response head (feed_buf goes on there). */
+    if (!open && kind == NFB__YAJL_LEX_CONSUMED && at >= j->seg_base &&
+        !j->head_refusing && (c == 0x1e || c == 'H')) {
+        j->head_try = c == 'H';
+        return c == 'H' ? at : at + 1;
+    }
+    if (!open && j->http_state &&
+        !http_check(j, j->http_state == 2 ? "a body that is not one"
+                                          : "a body that is not JSON"))
+        return at + 1;
     if (!open) nfb__diags_begin_document(j->dg);
     j->skip = 1;
     /* Garbage between documents: the next line may start afresh, and
@@ -986,8 +1023,12 @@ static uint64_t syntax_error(nfb__json *j)
         snprintf(found, sizeof found, "the end of the line");
     else
         snprintf(found, sizeof found, "byte 0x%02x", c);
-    nfb__report(j->dg, NFB_ERROR, NFB_CODE_SYNTAX, "", pos_at(j, at),
-                "invalid JSON: %s, found %s", what, found);
+    nfb__pos pos = pos_at(j, at);
+    const char *why = j->why && pos.line == j->why_line ? j->why : NULL;
+    j->why = NULL;
+    nfb__report(j->dg, NFB_ERROR, NFB_CODE_SYNTAX, "", pos,
+                "invalid JSON: %s, found %s%s%s", what, found, why ? "; " : "",
+                why ? why : "");
     if (str_end) return str_end;
     return at + 1;
 }
@@ -1192,6 +1233,133 @@ static size_t drop_scan(nfb__json *j, const unsigned char *p, size_t len)
     return k;
 }
 
+/* ---- wrappers ---------------------------------------------------------
+
+   What tools write around JSON texts, recognised between documents (where
+   yajl finds a byte that starts no JSON text, syntax_error) and skipped:
+   - an HTTP/1.x or HTTP/2 response head (`curl -i`, `curl -D -`): a line
+     that starts with "HTTP/" and a digit, the header lines after it, and
+     the blank line that ends it (CRLF or LF). A 1xx head (100 Continue)
+     is followed by another head; the document after a final head is its
+     body: an API error in it names the status line, and a 4xx or 5xx head
+     whose body holds no API error is itself an api-error.
+   - RFC 7464's record separator (0x1E, `jq --seq`).
+   Bytes that may start "HTTP/" are counted in head_match (they are known),
+   so that the head is found however the input is split. */
+
+static nfb_result feed_buf(nfb__json *j, const unsigned char *p, size_t len,
+                           size_t *used);
+static nfb_result head_refuse(nfb__json *j);
+
+/* The document after a 4xx or 5xx head (the body) is over, or none came:
+ * unless it was an API error, that is said. Returns 0 when stopped. */
+static int http_check(nfb__json *j, const char *found)
+{
+    int ok = 1;
+    if (j->http_status >= 400 && !(j->http_state == 2 && j->dec->http_used))
+        ok = nfb__report(j->dg, NFB_ERROR, NFB_CODE_API_ERROR, "", j->http_pos,
+                         "expected an API error after the HTTP status line "
+                         "`%s` (a failed call), found %s",
+                         j->http_text, found);
+    j->http_state = 0;
+    j->http_status = 0;
+    j->dec->http = NULL;
+    return ok;
+}
+
+/* The blank line that ends a head: its status code decides what comes. */
+static void head_end(nfb__json *j)
+{
+    j->head = 0;
+    while (j->head_text_len && j->head_text[j->head_text_len - 1] == ' ')
+        j->head_text_len--;
+    j->head_text[j->head_text_len] = 0;
+    const char *s = strchr(j->head_text, ' ');
+    int status = 0;
+    while (s && *s == ' ')
+        s++;
+    for (int k = 0; s && k < 3 && *s >= '0' && *s <= '9'; k++, s++)
+        status = status * 10 + (*s - '0');
+    if (status >= 100 && status < 200) return; /* another head follows */
+    j->http_state = 1;
+    j->http_status = status;
+    j->http_pos = j->head_pos;
+    memcpy(j->http_text, j->head_text, j->head_text_len + 1);
+}
+
+/* Inside a head: its lines up to the blank one. Returns the bytes taken. */
+static size_t head_scan(nfb__json *j, const unsigned char *p, size_t n)
+{
+    if (j->head_col == 0 && j->head_lines > 0 && (p[0] == '{' || p[0] == '[')) {
+        /* A body where a header was due: the blank line is missing. */
+        nfb__report(j->dg, NFB_ERROR, NFB_CODE_SYNTAX, "", pos_at(j, j->abs),
+                    "expected a header or the blank line that ends the HTTP "
+                    "head of line %llu, found '%c'",
+                    (unsigned long long)j->head_pos.line, p[0]);
+        head_end(j);
+        return 0;
+    }
+    const unsigned char *nl = memchr(p, '\n', n);
+    size_t k = nl ? (size_t)(nl - p) + 1 : n;
+    for (size_t i = 0; i < k; i++) {
+        unsigned char c = p[i];
+        if (c == '\n' || c == '\r') continue;
+        if (j->head_lines == 0 && j->head_text_len < sizeof j->head_text - 4)
+            j->head_text[j->head_text_len++] =
+                c >= 0x20 && c < 0x7f && c != '`' ? (char)c : '?';
+        j->head_col++;
+    }
+    advance(j, p, k, nl != NULL);
+    if (nl) {
+        int blank = j->head_col == 0;
+        j->head_lines++;
+        j->head_col = 0;
+        if (blank) head_end(j);
+    }
+    return k;
+}
+
+/* Bytes that may continue "HTTP/" and a digit at a line's start. Returns
+ * the bytes of p[0..n) taken; when they turn out to be no head, what was
+ * matched is parsed as the JSON it is (a syntax error). */
+static size_t head_start(nfb__json *j, const unsigned char *p, size_t n,
+                         nfb_result *res)
+{
+    static const char http[] = "HTTP/";
+    size_t k = 0;
+    *res = NFB_OK;
+    while (k < n && j->head_match < 6) {
+        unsigned char c = p[k];
+        if (j->head_match < 5 ? c != (unsigned char)http[j->head_match]
+                              : c < '0' || c > '9')
+            break;
+        j->head_match++;
+        k++;
+    }
+    if (j->head_match == 6) {
+        j->head_match = 0;
+        if (j->http_state &&
+            !http_check(j, j->http_state == 2 ? "a body that is not one"
+                                              : "no body")) {
+            *res = NFB_STOPPED;
+            return k;
+        }
+        j->head = 1;
+        j->head_pos = pos_at(j, j->abs);
+        memcpy(j->head_text, http, 5);
+        j->head_text[5] = (char)p[k - 1];
+        j->head_text_len = 6;
+        j->head_lines = 0;
+        j->head_col = 6;
+        j->abs += 6;
+        j->line_white = 0;
+        return k;
+    }
+    if (k == n) return k; /* more may come */
+    *res = head_refuse(j);
+    return k;
+}
+
 /* ---- long tokens ------------------------------------------------------ */
 
 static nfb_result feed_all(nfb__json *j, const unsigned char *p, size_t len);
@@ -1386,6 +1554,17 @@ static size_t gather_feed(nfb__json *j, const unsigned char *p, size_t len,
     return *res == NFB_OK ? k : (size_t)-1;
 }
 
+/* The bytes matched as the start of a head are none: parsed as JSON. */
+static nfb_result head_refuse(nfb__json *j)
+{
+    size_t m = (size_t)j->head_match, used;
+    j->head_match = 0;
+    j->head_refusing = 1;
+    nfb_result res = feed_buf(j, (const unsigned char *)"HTTP/", m, &used);
+    j->head_refusing = 0;
+    return res;
+}
+
 /* Feeds p[0..len): segments, skipping and dropping. On RESTART *used is
  * the end of the segment that asked for it. */
 static nfb_result feed_buf(nfb__json *j, const unsigned char *p, size_t len,
@@ -1393,6 +1572,18 @@ static nfb_result feed_buf(nfb__json *j, const unsigned char *p, size_t len,
 {
     size_t i = 0;
     while (i < len) {
+        if (j->head) {
+            i += head_scan(j, p + i, len - i);
+            if (j->dg->stopped) return NFB_STOPPED;
+            continue;
+        }
+        if (j->head_match || j->head_try) {
+            nfb_result res;
+            j->head_try = 0;
+            i += head_start(j, p + i, len - i, &res);
+            if (res != NFB_OK) return res;
+            continue;
+        }
         if (j->gather) {
             nfb_result res;
             size_t k = gather_feed(j, p + i, len - i, &res);
@@ -1499,6 +1690,18 @@ nfb_result nfb__json_feed(nfb__json *j, const unsigned char *p, size_t len)
 
 nfb_result nfb__json_finish(nfb__json *j)
 {
+    if (j->head_match) {
+        nfb_result res = head_refuse(j);
+        if (res != NFB_OK) return res;
+    }
+    if (j->head) { /* a head without its blank line: the body is missing */
+        j->head = 0;
+        head_end(j);
+    }
+    if (j->http_state &&
+        !http_check(j,
+                    j->http_state == 2 ? "a body that is not one" : "no body"))
+        return NFB_STOPPED;
     if (j->gather) {
         nfb_result res = parse_held(j, 1);
         if (res != NFB_OK) return res;

@@ -85,6 +85,28 @@ typedef struct nfb__json {
     unsigned char *hold;
     size_t hold_len, hold_cap;
 
+    /* Transport wrappers between documents (json_source.c, "wrappers"):
+     * an HTTP response head, and RFC 7464's record separator. */
+    int head_match;      /* bytes of "HTTP/" and a digit matched */
+    int head_try;        /* an 'H' between documents comes next */
+    int head_refusing;   /* they were no head: parsed as JSON */
+    int head;            /* inside a response head */
+    uint64_t head_lines; /* its lines ended so far */
+    uint64_t head_col;   /* bytes on its current line, CR not counted */
+    nfb__pos head_pos;   /* where it began */
+    char head_text[72];  /* its status line, cut, printable ASCII */
+    size_t head_text_len;
+    int http_state;  /* 0, or after a final head: 1 its body awaited,
+                        2 its body being read */
+    int http_status; /* that head's status code (0: none found) */
+    nfb__pos http_pos;
+    char http_text[72];
+
+    /* Why the input was read as JSON, when that was a guess (reader.c):
+     * said in the first syntax error on the line of its first text. */
+    const char *why;
+    uint64_t why_line;
+
     /* yajl's memory when the C library has none (json_source.c, yajl's
      * memory): the reserve's slots (ya_used: a bit per slot yajl holds),
      * and the buffers set aside for a long token (room_cap bytes each). */
@@ -125,6 +147,10 @@ nfb_result nfb__json_begin(nfb__json *j);
  * at prev_line_start. Called after nfb__json_begin, before any feed. */
 void nfb__json_skip_white(nfb__json *j, uint64_t off, uint64_t line,
                           uint64_t line_start, uint64_t prev_line_start);
+/* Why the input is read as JSON (NULL: it starts as JSON does): added to
+ * the first syntax error on line line, the line its first text is on.
+ * why must outlive the input. Called after nfb__json_begin. */
+void nfb__json_why(nfb__json *j, const char *why, uint64_t line);
 nfb_result nfb__json_feed(nfb__json *j, const unsigned char *p, size_t n);
 /* The end of the input: a number at the very end completes, a document
  * left open is reported. */

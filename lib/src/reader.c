@@ -1,6 +1,7 @@
 /* The reader: the public API, the life of a reader and of each input, and
- * the flow of bytes: the byte layer (gzip and zstd, by magic bytes), BOM,
- * format detection, then the front end (JSON on yajl, YAML on libyaml),
+ * the flow of bytes: the byte layer (gzip and zstd, by magic bytes), the
+ * transcoder (UTF-16 and UTF-32, by their BOM), the UTF-8 BOM, format
+ * detection, then the front end (JSON on yajl, YAML on libyaml),
  * which sends events to the decoder. Diagnostics of every layer go
  * through report.c. */
 #include <errno.h>
@@ -12,6 +13,7 @@
 #include "json_source.h"
 #include "pull.h"
 #include "sniff.h"
+#include "transcode.h"
 #include "yaml_source.h"
 
 /* Bytes held at the start of an input until its format is known: white
@@ -31,6 +33,7 @@ struct nfb_reader {
     nfb__pos yaml_end;   /* the end of the YAML input so far */
     uint64_t line_start; /* where its last line starts */
     nfb__bytes bytes;
+    nfb__transcode tc;
     char *name;
     int begun;  /* an input is open */
     int member; /* it is a member of an archive (nfb__reader_begin_member) */
@@ -42,6 +45,7 @@ struct nfb_reader {
     int skip; /* it is not text: the rest of it is ignored */
     int bom;  /* bytes of a BOM matched; -1 once past */
     int format;
+    char why[160]; /* why the format was chosen, when it was guessed */
     unsigned char detect[DETECT_MAX];
     size_t detect_len;
     /* Leading white space not held: its bytes, and the line and line
@@ -159,6 +163,7 @@ nfb_result nfb_reader_begin(nfb_reader *r, const char *name)
     nfb__bytes_begin(&r->bytes, (r->cfg.flags & NFB_READ_NO_DECOMPRESS)
                                     ? NFB__BYTES_PLAIN_ONLY
                                     : 0);
+    nfb__transcode_begin(&r->tc, &r->dg);
     return nfb__json_begin(&r->json);
 }
 
@@ -189,28 +194,75 @@ static int yaml_key_line(const unsigned char *p, size_t n)
             p[i + 1] == '\r');
 }
 
+/* The first line l[0..len) looks like a YAML key: YAML, unless a line
+ * that starts with '{' or '[' follows it and the lines that look like
+ * keys after it, which would end a YAML document with an error there
+ * (the Northflank CLI's "VERBOSE: Using endpoint -> GET:/v1/..." or a
+ * "Warning: ..." line before a JSON text). p[at..n) are the bytes after
+ * the first line. */
+static int after_key_line(nfb_reader *r, const unsigned char *l, size_t len,
+                          size_t at, int full)
+{
+    const unsigned char *p = r->detect;
+    size_t n = r->detect_len;
+    char shown[64];
+    size_t k = 0;
+    for (; k < len && k < 60; k++) /* printable ASCII only */
+        shown[k] = l[k] >= 0x20 && l[k] < 0x7f ? (char)l[k] : '?';
+    shown[k] = 0;
+    for (;;) {
+        if (at >= n) break;
+        unsigned char c = p[at];
+        if (c == '{' || c == '[') {
+            snprintf(r->why, sizeof r->why,
+                     "read as JSON, not YAML: this line looks like a YAML "
+                     "key, but a JSON text starts on a later line");
+            return FMT_JSON;
+        }
+        const unsigned char *e = memchr(p + at, '\n', n - at);
+        if (!e) break;
+        size_t ll = (size_t)(e - (p + at));
+        if (ll && p[at + ll - 1] == '\r') ll--;
+        if (ll && (c == ' ' || c == '\t' || !yaml_key_line(p + at, ll))) {
+            full = 1; /* any other line: YAML */
+            break;
+        }
+        at = (size_t)(e - p) + 1;
+    }
+    if (!full) return FMT_UNKNOWN;
+    snprintf(r->why, sizeof r->why,
+             "read as YAML because the first line looks like a YAML key "
+             "(`%s%s`); --from json reads it as JSON",
+             shown, k < len ? "..." : "");
+    return FMT_YAML;
+}
+
 /* Decides the format from the bytes held so far (white space, then the
  * first line that holds something), or FMT_UNKNOWN when more are needed
  * (end: no more will come). '{', '[' or '"' is JSON; "---", '%', '#',
- * "- " or a key and ':' is YAML; anything else is JSON, so that a
+ * "- " or a key and ':' is YAML, unless a JSON text starts on a line
+ * after the key (after_key_line); anything else is JSON, so that a
  * damaged first line of an NDJSON stream gets a JSON syntax error and the
- * lines after it are read. */
-static int detect_text(const nfb_reader *r, int end);
+ * lines after it are read. r->why says why, for the first syntax error. */
+static int detect_text(nfb_reader *r, int end);
 
 /* A member is held as an unforced input is, even when the format is
  * forced, so that what is not text is found in its first line whatever
  * the format. */
-static int detect(const nfb_reader *r, int end)
+static int detect(nfb_reader *r, int end)
 {
+    r->why[0] = 0;
     int forced = r->cfg.flags & NFB_READ_JSON   ? FMT_JSON
                  : r->cfg.flags & NFB_READ_YAML ? FMT_YAML
                                                 : FMT_UNKNOWN;
     if (forced == FMT_UNKNOWN || !r->member)
         return forced ? forced : detect_text(r, end);
-    return detect_text(r, end) == FMT_UNKNOWN ? FMT_UNKNOWN : forced;
+    int f = detect_text(r, end) == FMT_UNKNOWN ? FMT_UNKNOWN : forced;
+    r->why[0] = 0; /* forced: not a guess */
+    return f;
 }
 
-static int detect_text(const nfb_reader *r, int end)
+static int detect_text(nfb_reader *r, int end)
 {
     const unsigned char *p = r->detect;
     size_t n = r->detect_len, i = 0;
@@ -221,7 +273,13 @@ static int detect_text(const nfb_reader *r, int end)
     if (i == n) return full ? FMT_JSON : FMT_UNKNOWN;
     unsigned char c = p[i];
     if (c == '{' || c == '[' || c == '"') return FMT_JSON;
-    if (c == '%' || c == '#') return FMT_YAML;
+    if (c == '%' || c == '#') {
+        snprintf(r->why, sizeof r->why,
+                 "read as YAML because the first line starts with '%c'; "
+                 "--from json reads it as JSON",
+                 c);
+        return FMT_YAML;
+    }
     const unsigned char *nl = memchr(p + i, '\n', n - i);
     if (!nl && !full) return FMT_UNKNOWN;
     size_t len = nl ? (size_t)(nl - (p + i)) : n - i;
@@ -230,9 +288,19 @@ static int detect_text(const nfb_reader *r, int end)
     if (c == '-') {
         size_t k = len >= 3 && l[1] == '-' && l[2] == '-' ? 3 : 1;
         int blank = k == len || l[k] == ' ' || l[k] == '\t';
-        return blank ? FMT_YAML : FMT_JSON;
+        if (blank)
+            snprintf(r->why, sizeof r->why,
+                     "read as YAML because the first line starts with `%s`; "
+                     "--from json reads it as JSON",
+                     k == 3 ? "---" : "- ");
+        if (blank) return FMT_YAML;
+    } else if (yaml_key_line(l, len)) {
+        return after_key_line(r, l, len, nl ? (size_t)(nl - p) + 1 : n, full);
     }
-    return yaml_key_line(l, len) ? FMT_YAML : FMT_JSON;
+    snprintf(r->why, sizeof r->why,
+             "read as JSON because the first line is not the start of a YAML "
+             "document; --from yaml reads it as YAML");
+    return FMT_JSON;
 }
 
 static nfb_result feed_front(nfb_reader *r, const unsigned char *p, size_t n)
@@ -287,6 +355,7 @@ static nfb_result start_front(nfb_reader *r)
      * only of the wrong type there. */
     r->dec.can_restart = r->format != FMT_YAML;
     if (r->format != FMT_YAML) {
+        nfb__json_why(&r->json, r->why[0] ? r->why : NULL, r->white_line);
         if (r->white_off)
             nfb__json_skip_white(&r->json, r->white_off, r->white_line,
                                  r->white_line_start, r->white_prev_line_start);
@@ -303,6 +372,7 @@ static nfb_result start_front(nfb_reader *r)
      * dropped from that line (more than the buffer holds) are given to it
      * as spaces. */
     nfb__yaml_begin_at(r->yaml, r->white_line_start, r->white_line);
+    nfb__yaml_why(r->yaml, r->why[0] ? r->why : NULL);
     r->yaml_end = (nfb__pos){r->white_line_start, r->white_line, 1};
     r->line_start = r->white_line_start;
     static const char spaces[] = "                                ";
@@ -432,6 +502,14 @@ static int text(void *ctx, const unsigned char *p, size_t len)
     return len ? (int)feed_detect(r, p, len, 0) : NFB_OK;
 }
 
+/* The byte layer's sink: the input's bytes, decompressed if they were,
+ * through the transcoder to text. */
+static int decoded(void *ctx, const unsigned char *p, size_t len)
+{
+    nfb_reader *r = ctx;
+    return nfb__transcode_feed(&r->tc, p, len, text, r);
+}
+
 nfb_result nfb_reader_feed(nfb_reader *r, const void *buf, size_t len)
 {
     if (r->dg.failed) return NFB_ENOMEM;
@@ -441,7 +519,7 @@ nfb_result nfb_reader_feed(nfb_reader *r, const void *buf, size_t len)
         if (res != NFB_OK) return res;
     }
     r->dg.stats.bytes += len;
-    return nfb__bytes_feed(&r->bytes, buf, len, text, r);
+    return nfb__bytes_feed(&r->bytes, buf, len, decoded, r);
 }
 
 nfb_result nfb_reader_finish(nfb_reader *r)
@@ -449,7 +527,9 @@ nfb_result nfb_reader_finish(nfb_reader *r)
     if (r->dg.failed) return NFB_ENOMEM;
     if (r->dg.stopped) return NFB_ESTATE;
     if (!r->begun) return NFB_OK;
-    nfb_result res = nfb__bytes_finish(&r->bytes, text, r);
+    nfb_result res = nfb__bytes_finish(&r->bytes, decoded, r);
+    if (res == NFB_OK && !r->dg.stopped)
+        res = (nfb_result)nfb__transcode_finish(&r->tc, text, r);
     if (res == NFB_OK && r->bom > 0) {
         int matched = r->bom;
         r->bom = -1;
@@ -525,7 +605,9 @@ int nfb_reader_between_documents(const nfb_reader *r)
     return r->begun && !r->dg.failed && !r->dg.stopped && !r->skip &&
            r->format == FMT_JSON && r->bom < 0 &&
            r->bytes.format == NFB__BYTES_PLAIN && r->bytes.nheld == 0 &&
-           !j->skip && !j->drop && !j->has_pending && j->esc_n == 0 &&
-           j->bad_esc_n == 0 && j->nest == 0 && !nfb__dec_open(&r->dec) &&
-           !r->dec.restart && !r->dec.held && r->dec.depth == 0;
+           r->tc.enc == NFB__ENC_UTF8 && !j->skip && !j->drop &&
+           !j->has_pending && j->esc_n == 0 && j->bad_esc_n == 0 &&
+           j->nest == 0 && !nfb__dec_open(&r->dec) && !r->dec.restart &&
+           !r->dec.held && r->dec.depth == 0 && !j->head && !j->head_match &&
+           !j->head_try && !j->http_state;
 }

@@ -36,6 +36,7 @@ struct nfb__yaml {
     nfb__dec *dec;
     nfb__diags *dg;
     size_t max_string;
+    const char *why; /* why it is read as YAML, until the first error */
     uint64_t window;
 
     yaml_parser_t parser;
@@ -380,9 +381,14 @@ static nfb_result yaml_error(nfb__yaml *y)
     char found[32];
     const char *problem = p->problem ? p->problem : "unknown error";
     const char *context = p->context ? p->context : "";
+    /* Why it is read as YAML, in the first document only. */
+    const char *why = y->dg->doc <= 1 ? y->why : NULL;
+    y->why = NULL;
     nfb__report(y->dg, NFB_ERROR, NFB_CODE_SYNTAX, "", pos_of(&c),
-                "invalid YAML: %s%s%s, found %s", problem, *context ? " " : "",
-                context, found_at(y, c.bi, found, sizeof found));
+                "invalid YAML: %s%s%s, found %s%s%s", problem,
+                *context ? " " : "", context,
+                found_at(y, c.bi, found, sizeof found), why ? "; " : "",
+                why ? why : "");
     skip_document(y, c.bi);
     return y->dg->stopped ? NFB_STOPPED : NFB_OK;
 }
@@ -1054,8 +1060,14 @@ void nfb__yaml_begin(nfb__yaml *y)
     nfb__yaml_begin_at(y, 0, 1);
 }
 
+void nfb__yaml_why(nfb__yaml *y, const char *why)
+{
+    y->why = why;
+}
+
 void nfb__yaml_begin_at(nfb__yaml *y, uint64_t off, uint64_t line)
 {
+    y->why = NULL;
     y->keep = y->have = off;
     y->finished = y->done = y->exhausted = 0;
     y->cur.bi = y->cur.line_start = off;

@@ -109,6 +109,11 @@ void nfb__yaml_begin(nfb__yaml *y);
  * lines of blanks, are not fed: parsing starts at offset off, line. */
 void nfb__yaml_begin_at(nfb__yaml *y, uint64_t off, uint64_t line);
 
+/* Why the input is read as YAML (reader.c's detection), or NULL: added to
+ * the first syntax error libyaml reports. why must outlive the input.
+ * Called after nfb__yaml_begin_at. */
+void nfb__yaml_why(nfb__yaml *y, const char *why);
+
 /* The next n bytes of the input, in chunks of any size. Returns NFB_OK,
  * NFB_STOPPED when a callback asked to stop (dg->stopped), or NFB_ENOMEM
  * (dg->failed). Nothing of p is kept after the call. */

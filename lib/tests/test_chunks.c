@@ -4,7 +4,8 @@
  * diagnostics, every field compared (code, severity, input, document,
  * offset, line, column, path, message).
  *
- * Inputs: every file under testdata/forms and every input of the CLI cases
+ * Inputs: every file under testdata/forms and testdata/wrappers and every
+ * input of the CLI cases
  * (testdata/cases/<case>/, all but the expected outputs), and inline inputs
  * that stress the front end: syntax errors, lines cut short, escapes and
  * UTF-8 sequences split across chunks, lone surrogates, limits. Each is run
@@ -237,6 +238,16 @@ static void forms_fixtures(void **state)
     assert_true(n >= 9); /* the nine forms */
 }
 
+/* What tools wrap around responses and how they encode them: UTF-16 and
+ * UTF-32 (with and without a byte order mark, a lone surrogate), HTTP
+ * response heads, RFC 7464 record separators, a line before NDJSON. */
+static void wrapper_fixtures(void **state)
+{
+    (void)state;
+    size_t n = check_files_in(NFB_TESTDATA "/wrappers");
+    assert_true(n >= 14);
+}
+
 static void cli_case_inputs(void **state)
 {
     (void)state;
@@ -403,6 +414,34 @@ static const inline_input inputs[] = {
        "]}\n" B1),
     IN("many diagnostics",
        "{\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,\"f\":6}\n" B1),
+    /* encodings: UTF-16 and UTF-32 units and marks split anywhere */
+    INB("utf-16le lone low, pair, odd end",
+        "\xFF\xFE{\0\n\0\x00\xDC\x3D\xD8\x00\xDE\n\0{\0}\0\n\0\x41"),
+    INB("utf-16be high then high", "\xFE\xFF\0[\xD8\x00\xD8\x01\xDC\x00\0]"),
+    INB("utf-16le high at end", "\xFF\xFE{\0}\0\x3D\xD8"),
+    INB("utf-32le no code point",
+        "\xFF\xFE\0\0{\0\0\0\0\0\x11\0}\0\0\0\x00\xD8\0\0\n\0\0"),
+    INB("utf-32be cut unit", "\0\0\xFE\xFF\0\0\0[\0\0\0]\0\0"),
+    INB("utf-16 marks only", "\xFF\xFE"),
+    INB("utf-16le no mark", "{\0\n\0}\0"),
+    INB("utf-32be no mark", "\0\0\0{\0\0\0}"),
+    INB("nul start", "\0\0\0\0" B1),
+    INB("two nuls", "\0\0"),
+    /* wrappers between documents */
+    IN("http heads split",
+       "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\na: b\r\n\r\n" B1
+       "HTTP/2 404\nx: y\n\n{\"error\":{\"status\":404,\"message\":\"m\"}}"
+       "\nHTTP/2 500\n\n" B1 "\nHTTP/2 503\n\n<html>\nHTTP/2 401\n\n"),
+    IN("not heads", "HTTP\nHTTP/\nHTTP/x\nHello\n" B1 "H\n" B1 "HT"),
+    IN("head without blank line", "HTTP/1.1 200 OK\r\na: b\r\n" B1 "\n" B1),
+    IN("head at end", B1 "HTTP/1.1 404 Not Found\r\nx: y"),
+    IN("head in a document", "{\"data\":\nHTTP/1.1 200 OK\n\n" B1),
+    IN("record separators", "\x1E" B1 "\n\x1E  \x1E" B1 "\x1E" B1 "\n{\x1E}"),
+    IN("record separator in a string", "\"ab\x1E"
+                                       "cd\"\n" B1),
+    IN("verbose line", "VERBOSE: Using endpoint -> GET:/v1/x\n" B1 "\n" B1),
+    IN("key lines then json", "Warning: a\nNote: b\n\n[" B1 "]"),
+    IN("key line then yaml", "Warning: a\nfoo: [\n"),
 };
 
 static void inline_inputs(void **state)
@@ -451,9 +490,9 @@ int main(void)
 {
     init_configs();
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(forms_fixtures), cmocka_unit_test(cli_case_inputs),
-        cmocka_unit_test(inline_inputs),  cmocka_unit_test(big_inputs),
-        cmocka_unit_test(summary),
+        cmocka_unit_test(forms_fixtures),  cmocka_unit_test(wrapper_fixtures),
+        cmocka_unit_test(cli_case_inputs), cmocka_unit_test(inline_inputs),
+        cmocka_unit_test(big_inputs),      cmocka_unit_test(summary),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,6 +3,20 @@
  * A reader turns bytes of saved API responses (every form: envelope, bare
  * backup, JS client result, API error, list page, CLI list, array, and any
  * number of them concatenated or one per line) into validated records.
+ *
+ * Encodings: gzip and zstd are decompressed (see NFB_READ_NO_DECOMPRESS);
+ * a UTF-8 byte order mark is skipped; after a UTF-16 or UTF-32 one (LE or
+ * BE) the text is transcoded to UTF-8 as it streams, and diagnostics name
+ * lines, columns and offsets of that UTF-8 text (after the mark), as for a
+ * UTF-8 input. A lone surrogate is a syntax error there (the record it is
+ * in is not delivered). UTF-16 or UTF-32 without a mark is one syntax
+ * error, and the rest of that input is ignored.
+ *
+ * Transport wrappers between JSON documents are skipped: HTTP/1.x and
+ * HTTP/2 response heads (curl -i; 1xx heads too) and RFC 7464 record
+ * separators (0x1E, jq --seq). The API error after a head names its status
+ * line; a 4xx or 5xx head whose body is not an API error, or that has
+ * none, is an NFB_CODE_API_ERROR diagnostic naming it.
  * Feed it chunks of any size with nfb_reader_feed and end each input with
  * nfb_reader_finish. Memory stays bounded by the limits below whatever
  * the input's length. */
@@ -39,8 +53,12 @@ enum {
     /* the format of every input: JSON or YAML. Without either it is told
      * from each input's first bytes (after a BOM and white space): '{',
      * '[' or '"' is JSON; "---", '%', '#', "- " or a first line "key:" is
-     * YAML (the Northflank CLI's -o yaml); anything else is JSON. Both
-     * together make nfb_reader_new fail. YAML is read into the same
+     * YAML (the Northflank CLI's -o yaml), unless a line that starts with
+     * '{' or '[' follows it and any other "key:" lines (a "VERBOSE: ..." or
+     * "Warning: ..." line before JSON, where YAML would fail); anything
+     * else is JSON. When that guess fails, the first syntax error says
+     * why the format was chosen. Both together make nfb_reader_new fail.
+     * YAML is read into the same
      * records and diagnostics: a quoted scalar is a string; where the
      * schema wants a string, a plain scalar is that string as written
      * unless js-yaml 3 (the Northflank CLI's writer), PyYAML (YAML 1.1)
@@ -184,7 +202,8 @@ NFB_API void nfb_reader_free(nfb_reader *r);
  * NFB_READ_NO_DECOMPRESS (when they do not start with a BOM), apart from
  * the positions and document indexes, which go on. This is what lets a
  * caller read parts of one input in parallel. 0 otherwise (YAML, a
- * compressed input, no input begun, out of memory, stopped). */
+ * compressed or transcoded input, inside an HTTP head or before the end
+ * of the body after one, no input begun, out of memory, stopped). */
 NFB_API int nfb_reader_between_documents(const nfb_reader *r);
 
 #ifdef __cplusplus
