@@ -395,7 +395,16 @@ static int not_text(nfb_reader *r)
     const unsigned char *p = r->detect;
     const unsigned char *nl = memchr(p, '\n', r->detect_len);
     size_t n = nl ? (size_t)(nl - p) + 1 : r->detect_len;
-    nfb__sniff_kind k = nfb__sniff(p, n);
+    /* JSON is told from its first byte, so that what is held then may be
+     * that byte alone: an input whose first byte starts a JSON text is
+     * JSON, whatever a longer look would sniff (a tar whose first member
+     * is named "{..."), so that the result is the same in any chunking. */
+    size_t i = n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    while (i < n &&
+           (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n'))
+        i++;
+    int json_start = i < n && (p[i] == '{' || p[i] == '[' || p[i] == '"');
+    nfb__sniff_kind k = json_start ? NFB__SNIFF_NONE : nfb__sniff(p, n);
     nfb__pos at = {0, 1, 1};
     if (k != NFB__SNIFF_NONE) {
         r->skip = 1;
