@@ -310,7 +310,7 @@ static int list_formats(void)
     const nfb_format *f;
     for (size_t i = 0; (f = nfb_format_get(i)) != NULL; i++)
         printf("%-6s %s\n", f->name, f->description);
-    return fflush(stdout) == 0 ? EXIT_VALID : EXIT_IO;
+    return fflush(stdout) == 0 && !ferror(stdout) ? EXIT_VALID : EXIT_IO;
 }
 
 /* What the reader hands on: records to the writer. */
@@ -925,10 +925,10 @@ static int set_option(job *j, int c, const char *arg)
     case 'h':
         fputs(usage_text, stdout);
         fputs(usage_tail, stdout);
-        return fflush(stdout) == 0 ? EXIT_VALID : EXIT_IO;
+        return fflush(stdout) == 0 && !ferror(stdout) ? EXIT_VALID : EXIT_IO;
     case 'V':
         printf("nfbackup %s\n", nfb_version());
-        return fflush(stdout) == 0 ? EXIT_VALID : EXIT_IO;
+        return fflush(stdout) == 0 && !ferror(stdout) ? EXIT_VALID : EXIT_IO;
     default: /* getopt's errors are option_error's */
         return EXIT_USAGE;
     }
@@ -1162,11 +1162,11 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0) {
         fputs(usage_text, stdout);
         fputs(usage_tail, stdout);
-        return fflush(stdout) == 0 ? EXIT_VALID : EXIT_IO;
+        return fflush(stdout) == 0 && !ferror(stdout) ? EXIT_VALID : EXIT_IO;
     }
     if (strcmp(cmd, "-V") == 0 || strcmp(cmd, "--version") == 0) {
         printf("nfbackup %s\n", nfb_version());
-        return fflush(stdout) == 0 ? EXIT_VALID : EXIT_IO;
+        return fflush(stdout) == 0 && !ferror(stdout) ? EXIT_VALID : EXIT_IO;
     }
     int validate = strcmp(cmd, "validate") == 0;
     int convert = strcmp(cmd, "convert") == 0;

@@ -3,8 +3,6 @@
 #include <errno.h>
 #include <stdio.h>
 
-#include <archive.h>
-#include <archive_entry.h>
 #define ZLIB_CONST
 #include <zlib.h>
 #define ZSTD_STATIC_LINKING_ONLY
@@ -12,6 +10,7 @@
 #include <zstd_errors.h>
 
 #include "bytes.h"
+#include "la_load.h"
 #include "pull.h"
 #include "sniff.h"
 
@@ -29,6 +28,7 @@ typedef struct pull {
     size_t tried;        /* held when a gzip or zstd start was last tried */
     int eof;             /* read returned 0 */
     int err;             /* read returned -1: its errno */
+    const nfb__la *la;   /* libarchive, once an archive is read */
 } pull;
 
 /* One call of the read function; -1 sets p->err. */
@@ -194,7 +194,7 @@ static la_ssize_t la_read(struct archive *a, void *ctx, const void **out)
     }
     if (p->eof) return 0;
     ptrdiff_t n = pull_read(p, p->buf, CHUNK);
-    if (n < 0) archive_set_error(a, p->err, "%s", strerror(p->err));
+    if (n < 0) p->la->set_error(a, p->err, "%s", strerror(p->err));
     return n;
 }
 
@@ -248,10 +248,10 @@ static char *member_name(const pull *p, const char *m)
     return s;
 }
 
-static const char *entry_kind(struct archive_entry *e)
+static const char *entry_kind(const nfb__la *la, struct archive_entry *e)
 {
-    if (archive_entry_hardlink(e)) return "a hard link";
-    switch (archive_entry_filetype(e)) {
+    if (la->entry_hardlink(e)) return "a hard link";
+    switch (la->entry_filetype(e)) {
     case AE_IFLNK:
         return "a symbolic link";
     case AE_IFCHR:
@@ -278,7 +278,7 @@ static int read_member(pull *p, struct archive *a, const char *name,
 {
     *res = nfb__reader_begin_member(p->r, name, p->name, member);
     while (*res == NFB_OK) {
-        la_ssize_t n = archive_read_data(a, p->data, CHUNK);
+        la_ssize_t n = p->la->read_data(a, p->data, CHUNK);
         if (n == 0) break;
         if (n < 0) {
             if (p->err) {
@@ -290,7 +290,7 @@ static int read_member(pull *p, struct archive *a, const char *name,
                           "expected the rest of the member, found a "
                           "damaged archive (%s); the rest of the archive "
                           "is not read",
-                          archive_error_string(a)))
+                          p->la->error_string(a)))
                 *res = NFB_STOPPED;
             return 0;
         }
@@ -300,25 +300,25 @@ static int read_member(pull *p, struct archive *a, const char *name,
     return 1;
 }
 
-static int la_setup(struct archive *a, int kind)
+static int la_setup(const nfb__la *la, struct archive *a, int kind)
 {
     int (*const filters[])(struct archive *) = {
-        archive_read_support_filter_gzip, archive_read_support_filter_zstd,
-        archive_read_support_filter_xz,   archive_read_support_filter_bzip2,
-        archive_read_support_filter_lz4,  archive_read_support_filter_lzma};
+        la->read_support_filter_gzip, la->read_support_filter_zstd,
+        la->read_support_filter_xz,   la->read_support_filter_bzip2,
+        la->read_support_filter_lz4,  la->read_support_filter_lzma};
     /* ARCHIVE_WARN means an external program would do it: never, on
      * untrusted input. */
     for (size_t i = 0; i < sizeof filters / sizeof filters[0]; i++)
         if (filters[i](a) != ARCHIVE_OK) return -1;
-    if (archive_read_support_format_tar(a) != ARCHIVE_OK) return -1;
+    if (la->read_support_format_tar(a) != ARCHIVE_OK) return -1;
     if (kind == NFB__SNIFF_ZIP || kind == NFB__SNIFF_7Z) {
-        if (archive_read_support_format_zip(a) != ARCHIVE_OK ||
-            archive_read_support_format_7zip(a) != ARCHIVE_OK)
+        if (la->read_support_format_zip(a) != ARCHIVE_OK ||
+            la->read_support_format_7zip(a) != ARCHIVE_OK)
             return -1;
     } else if (kind != NFB__SNIFF_TAR && kind != NFB__SNIFF_GZIP &&
                kind != NFB__SNIFF_ZSTD) {
         /* A single stream: its text, if it holds no tar. */
-        if (archive_read_support_format_raw(a) != ARCHIVE_OK) return -1;
+        if (la->read_support_format_raw(a) != ARCHIVE_OK) return -1;
     }
     return 0;
 }
@@ -333,38 +333,46 @@ static const char *kind_name(int kind)
 
 static nfb_result read_archive(pull *p, int kind)
 {
-    struct archive *a = archive_read_new();
+    const char *why = NULL;
+    const nfb__la *la = p->la = nfb__la_load(&why);
+    if (!la)
+        return complain(p, p->name,
+                        "expected %s to be read through libarchive, found "
+                        "that it cannot be loaded (%s)",
+                        kind_name(kind), why)
+                   ? NFB_OK
+                   : NFB_STOPPED;
+    struct archive *a = la->read_new();
     if (!a) return NFB_ENOMEM;
     nfb_result res = NFB_OK;
-    if (la_setup(a, kind) != 0) {
+    if (la_setup(p->la, a, kind) != 0) {
         if (!complain(p, p->name, "expected %s, found no reader for it (%s)",
                       kind_name(kind),
-                      archive_error_string(a) ? archive_error_string(a)
-                                              : "libarchive lacks a library"))
+                      la->error_string(a) ? la->error_string(a)
+                                          : "libarchive lacks a library"))
             res = NFB_STOPPED;
-        archive_read_free(a);
+        la->read_free(a);
         return res;
     }
     uint64_t members = 0;
-    int rc = archive_read_open(a, p, NULL, la_read, NULL);
+    int rc = la->read_open(a, p, NULL, la_read, NULL);
     struct archive_entry *e = NULL;
     while (rc == ARCHIVE_OK &&
-           ((rc = archive_read_next_header(a, &e)) == ARCHIVE_OK ||
+           ((rc = la->read_next_header(a, &e)) == ARCHIVE_OK ||
             rc == ARCHIVE_WARN)) {
         rc = ARCHIVE_OK;
-        int raw = archive_format(a) == ARCHIVE_FORMAT_RAW;
-        if (archive_entry_filetype(e) == AE_IFDIR) continue;
-        const char *path = archive_entry_pathname(e);
+        int raw = la->format(a) == ARCHIVE_FORMAT_RAW;
+        if (la->entry_filetype(e) == AE_IFDIR) continue;
+        const char *path = la->entry_pathname(e);
         char *name = raw ? NULL : member_name(p, path ? path : "");
         if (!raw && !name) {
             res = NFB_ENOMEM;
             break;
         }
-        const char *kind_of = raw ? NULL : entry_kind(e);
+        const char *kind_of = raw ? NULL : entry_kind(p->la, e);
         if (kind_of) {
-            const char *to = archive_entry_hardlink(e)
-                                 ? archive_entry_hardlink(e)
-                                 : archive_entry_symlink(e);
+            const char *to = la->entry_hardlink(e) ? la->entry_hardlink(e)
+                                                   : la->entry_symlink(e);
             int go = complain(p, name,
                               "expected a regular file, found %s%s%s: not "
                               "followed",
@@ -391,14 +399,14 @@ static nfb_result read_archive(pull *p, int kind)
     if (res == NFB_OK && p->err) {
         res = NFB_EIO;
     } else if (res == NFB_OK && rc != ARCHIVE_EOF) {
-        const char *why = archive_error_string(a);
+        why = la->error_string(a);
         if (!complain(p, p->name,
                       "expected %s, found a damaged one (%s); the rest of "
                       "it is not read",
                       kind_name(kind), why ? why : "unreadable"))
             res = NFB_STOPPED;
     } else if (res == NFB_OK && members == 0) {
-        if (archive_format(a) == ARCHIVE_FORMAT_RAW) {
+        if (la->format(a) == ARCHIVE_FORMAT_RAW) {
             /* An empty stream: an empty input, which the reader reports. */
             res = nfb_reader_begin(p->r, p->name);
             if (res == NFB_OK) res = nfb_reader_finish(p->r);
@@ -409,7 +417,7 @@ static nfb_result read_archive(pull *p, int kind)
         }
     }
     int err = p->err;
-    archive_read_free(a);
+    la->read_free(a);
     if (res == NFB_EIO) errno = err;
     return res;
 }
