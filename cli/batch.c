@@ -162,7 +162,8 @@ int batch_add(batch *b, const char *arg)
         return add(b, arg, BATCH_FILE, 0);
     size_t first = b->n;
     if (walk(b, arg, &st, NULL) != 0) return -1;
-    qsort(b->in + first, b->n - first, sizeof *b->in, by_path);
+    if (b->n > first) /* b->in is NULL while nothing was added */
+        qsort(b->in + first, b->n - first, sizeof *b->in, by_path);
     /* A folder with nothing in it is told, not read as nothing. */
     return b->n == first ? add(b, arg, BATCH_EMPTY, 0) : 0;
 }

@@ -32,7 +32,6 @@
     X(read_support_filter_lzma)                                                \
     X(read_support_format_tar)                                                 \
     X(read_support_format_zip)                                                 \
-    X(read_support_format_7zip)                                                \
     X(read_support_format_raw)                                                 \
     X(entry_pathname)                                                          \
     X(entry_hardlink)                                                          \

@@ -311,10 +311,8 @@ static int la_setup(const nfb__la *la, struct archive *a, int kind)
     for (size_t i = 0; i < sizeof filters / sizeof filters[0]; i++)
         if (filters[i](a) != ARCHIVE_OK) return -1;
     if (la->read_support_format_tar(a) != ARCHIVE_OK) return -1;
-    if (kind == NFB__SNIFF_ZIP || kind == NFB__SNIFF_7Z) {
-        if (la->read_support_format_zip(a) != ARCHIVE_OK ||
-            la->read_support_format_7zip(a) != ARCHIVE_OK)
-            return -1;
+    if (kind == NFB__SNIFF_ZIP) {
+        if (la->read_support_format_zip(a) != ARCHIVE_OK) return -1;
     } else if (kind != NFB__SNIFF_TAR && kind != NFB__SNIFF_GZIP &&
                kind != NFB__SNIFF_ZSTD) {
         /* A single stream: its text, if it holds no tar. */
@@ -333,6 +331,16 @@ static const char *kind_name(int kind)
 
 static nfb_result read_archive(pull *p, int kind)
 {
+    /* libarchive reads a 7z's index from its end, which it reaches only by
+     * seeking: a stream cannot. */
+    if (kind == NFB__SNIFF_7Z)
+        return complain(p, p->name,
+                        "expected an archive that can be read as a stream "
+                        "(tar, zip), found a 7z archive, whose index is at "
+                        "its end: extract it first (7z x), or pack it as "
+                        "tar or zip")
+                   ? NFB_OK
+                   : NFB_STOPPED;
     const char *why = NULL;
     const nfb__la *la = p->la = nfb__la_load(&why);
     if (!la)

@@ -136,8 +136,9 @@ NFB_API nfb_result nfb_reader_finish(nfb_reader *r);
  * not by its name:
  *
  *   - a tar archive (plain, or compressed by gzip, zstd, xz, bzip2, lz4
- *     or lzma), a zip or a 7z archive: each regular member is an input of
- *     its own, named "NAME:MEMBER" (a control byte of MEMBER written as
+ *     or lzma) or a zip archive (a 7z archive is one diagnostic: its
+ *     index is at its end, out of a stream's reach): each regular member is an
+ * input of its own, named "NAME:MEMBER" (a control byte of MEMBER written as
  *     \xHH). A directory is skipped; a link or other special member gets
  *     one diagnostic and is not followed; a member that is not text (NUL
  *     bytes or invalid UTF-8 in its first line, after gzip or zstd is
