@@ -78,10 +78,12 @@ needed=$(find "$tmp/root" -type f \( -path '*/bin/nfbackup' -o -name 'libnfbacku
     grep -v '^libnfbackup[.]' | sort -u)
 [ -n "$needed" ] || fail "the packaged program and library need no library at all?"
 for so in $needed; do
-    path=$(ldconfig -p | awk -v so="$so" '$1 == so { print $NF; exit }')
+    # awk reads to the end: one that left early would kill ldconfig with
+    # SIGPIPE, which pipefail and set -e make this script's exit.
+    path=$(ldconfig -p | awk -v so="$so" '$1 == so && !found { print $NF; found = 1 }')
     [ -n "$path" ] || fail "$so is not known to ldconfig"
-    owner=$(dpkg -S "$(readlink -f "$path")" 2>/dev/null | head -n 1 | cut -d: -f1) ||
-        owner=$(dpkg -S "$path" | head -n 1 | cut -d: -f1)
+    owner=$(dpkg -S "$(readlink -f "$path")" 2>/dev/null | sed -n 1p | cut -d: -f1) ||
+        owner=$(dpkg -S "$path" | sed -n 1p | cut -d: -f1)
     grep -qE "(^|, )$owner( |,|$)" <<<"$depends" ||
         fail "Depends ($depends) lacks $owner, which holds $so"
 done
@@ -111,7 +113,9 @@ done
 # man finds its page, pkg-config and CMake find the library.
 [ "$(man -w nfbackup 2>/dev/null)" = /usr/share/man/man1/nfbackup.1 ] ||
     fail "man -w nfbackup finds '$(man -w nfbackup 2>&1)'"
-MANWIDTH=80 LC_ALL=C.UTF-8 man nfbackup 2>/dev/null | grep -qE '^ +nfbackup - ' ||
+# (into a file: grep -q leaving early would kill man with SIGPIPE)
+MANWIDTH=80 LC_ALL=C.UTF-8 man nfbackup >"$tmp/man.txt" 2>/dev/null || true
+grep -qE '^ +nfbackup - ' "$tmp/man.txt" ||
     fail "man nfbackup shows no NAME line"
 [ "$(env -u PKG_CONFIG_PATH pkg-config --modversion nfbackup)" = "$version" ] ||
     fail "pkg-config --modversion nfbackup is not $version"
