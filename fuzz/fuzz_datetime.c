@@ -21,7 +21,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "check.h"
+#include "common/check.h"
 #include "fuzz.h"
 
 /* ---- the oracle ------------------------------------------------------- */

@@ -42,8 +42,8 @@
 #include <nfbackup/nfbackup.h>
 
 #include "fuzz.h"
-#include "write_json.h"
-#include "write_yaml.h"
+#include "write/write_json.h"
+#include "write/write_yaml.h"
 
 enum { HDR = 2, MAX_WRITERS = 16 };
 

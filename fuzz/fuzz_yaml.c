@@ -1,5 +1,6 @@
-/* fuzz_yaml: arbitrary bytes into the YAML front end (lib/src/yaml_source.c)
- * on its own, against a decoder written here that checks what it is sent.
+/* fuzz_yaml: arbitrary bytes into the YAML front end
+ * (lib/src/read/yaml_source.c) on its own, against a decoder written here that
+ * checks what it is sent.
  *
  * The first HDR bytes choose the options; the rest is the input:
  *
@@ -25,7 +26,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "yaml_source.h"
+#include "read/yaml_source.h"
 
 enum { HDR = 6 };
 

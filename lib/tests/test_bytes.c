@@ -1,4 +1,4 @@
-/* The byte layer (lib/src/bytes.c): plain input passes through uncopied;
+/* The byte layer (lib/src/read/bytes.c): plain input passes through uncopied;
  * gzip and zstd input, made here with zlib's and libzstd's compressors, is
  * decompressed to exactly what was compressed whatever the feed sizes;
  * damage (corrupt, truncated, trailing garbage, too large a window) is one
@@ -19,7 +19,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
-#include "bytes.h"
+#include "read/bytes.h"
 
 /* ---- a counting allocator -------------------------------------------- */
 

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
+#include "common/check.h"
 
 /* An exact-size copy of bytes; malloc(0) may return NULL, so keep 1 byte. */
 static char *exact_copy(const char *bytes, size_t len)

@@ -12,7 +12,7 @@
 #include <cmocka.h>
 #include <yajl/yajl_parse.h>
 
-#include "json_source.h"
+#include "read/json_source.h"
 
 /* yajl's error message for text, fed whole. */
 static char *yajl_error_of(const char *text)

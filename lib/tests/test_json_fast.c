@@ -24,10 +24,10 @@
 
 #include <nfbackup/nfbackup.h>
 
-#include "check.h"
-#include "schema.h"
-#include "walk.h"
-#include "write_json.h"
+#include "common/check.h"
+#include "common/schema.h"
+#include "write/walk.h"
+#include "write/write_json.h"
 
 #include "collect.h"
 

@@ -21,9 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "decode.h"
 #include "harness.h"
-#include "json_source.h"
+#include "read/decode.h"
+#include "read/json_source.h"
 
 /* ---- the front end alone, to count its work ---------------------------- */
 

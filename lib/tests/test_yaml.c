@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "yaml_source.h"
+#include "read/yaml_source.h"
 
 /* ---- a growable text buffer -------------------------------------------- */
 

@@ -28,7 +28,7 @@
 
 #include <nfbackup/nfbackup.h>
 
-#include "write_yaml.h"
+#include "write/write_yaml.h"
 
 /* ---- output ---- */
 

@@ -6,7 +6,7 @@
 #ifndef NFB_SNIFF_H
 #define NFB_SNIFF_H
 
-#include "internal.h"
+#include "common/internal.h"
 
 typedef enum nfb__sniff_kind {
     NFB__SNIFF_NONE,  /* none of the below: text, or bytes of no known kind */

@@ -15,8 +15,8 @@
 #ifndef NFB_WALK_H
 #define NFB_WALK_H
 
-#include "internal.h"
-#include "schema.h"
+#include "common/internal.h"
+#include "common/schema.h"
 #include "sink.h"
 
 /* What a receiver is called with. Every function returns NFB_OK to go on,

@@ -4,7 +4,7 @@
 
 #include <stdio.h>
 
-#include "check.h"
+#include "common/check.h"
 #include "writer_impl.h"
 
 #define TRY(x)                                                                 \

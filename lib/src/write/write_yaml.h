@@ -3,7 +3,7 @@
 #ifndef NFB_WRITE_YAML_H
 #define NFB_WRITE_YAML_H
 
-#include "internal.h"
+#include "common/internal.h"
 
 /* Makes the yaml writer w write its whole output through libyaml's emitter,
  * the reference its fast path must match byte for byte, rather than write

@@ -8,7 +8,7 @@
 #include <stdio.h>
 
 #include "bytes.h"
-#include "check.h"
+#include "common/check.h"
 #include "decode.h"
 #include "json_source.h"
 #include "pull.h"

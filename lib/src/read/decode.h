@@ -4,9 +4,9 @@
 #ifndef NFB_DECODE_H
 #define NFB_DECODE_H
 
-#include "arena.h"
+#include "common/arena.h"
+#include "common/schema.h"
 #include "event.h"
-#include "schema.h"
 
 typedef struct nfb__frame {
     uint8_t kind;     /* nfb__kind */

@@ -35,7 +35,7 @@
 #ifndef NFB_PULL_H
 #define NFB_PULL_H
 
-#include "report.h"
+#include "common/report.h"
 
 /* nfb_reader_begin for a member of an archive: the reader refuses binary
  * data in it, and a format forced by the config does not cut short the

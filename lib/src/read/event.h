@@ -9,7 +9,7 @@
 #ifndef NFB_EVENT_H
 #define NFB_EVENT_H
 
-#include "report.h"
+#include "common/report.h"
 
 typedef struct nfb__dec nfb__dec;
 

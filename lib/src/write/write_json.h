@@ -3,7 +3,7 @@
 #ifndef NFB_WRITE_JSON_H
 #define NFB_WRITE_JSON_H
 
-#include "internal.h"
+#include "common/internal.h"
 
 /* Makes json writer w write through yajl's generator instead of its fast
  * path, so that a test can compare the two outputs byte for byte. Call it

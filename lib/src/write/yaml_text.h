@@ -10,7 +10,7 @@
 #ifndef NFB_YAML_TEXT_H
 #define NFB_YAML_TEXT_H
 
-#include "internal.h"
+#include "common/internal.h"
 
 /* ---- eight bytes at a time ----
  *

@@ -21,7 +21,7 @@
 #include <limits.h>
 #include <yaml.h>
 
-#include "check.h"
+#include "common/check.h"
 #include "write_yaml.h"
 #include "writer_impl.h"
 #include "yaml_text.h"

@@ -40,7 +40,7 @@
 #ifndef NFB_BYTES_H
 #define NFB_BYTES_H
 
-#include "report.h"
+#include "common/report.h"
 
 /* The most decompressed bytes handed to the sink in one call. */
 #define NFB__BYTES_OUT ((size_t)64 * 1024)

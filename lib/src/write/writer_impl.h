@@ -3,7 +3,7 @@
 #ifndef NFB_WRITER_IMPL_H
 #define NFB_WRITER_IMPL_H
 
-#include "internal.h"
+#include "common/internal.h"
 #include "sink.h"
 /* What a format needs of the record: the walk for tree formats, the
  * column table for tabular ones. */

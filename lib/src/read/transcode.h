@@ -31,7 +31,7 @@
 #define NFB_TRANSCODE_H
 
 #include "bytes.h"
-#include "report.h"
+#include "common/report.h"
 
 /* The most UTF-8 bytes handed to the sink in one call. */
 #define NFB__TRANSCODE_OUT 4096

@@ -3,7 +3,7 @@
 #ifndef NFB_SINK_H
 #define NFB_SINK_H
 
-#include "internal.h"
+#include "common/internal.h"
 
 typedef struct nfb__sink {
     nfb_write_fn write;

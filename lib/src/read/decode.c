@@ -33,7 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "check.h"
+#include "common/check.h"
 #include "decode.h"
 
 /* ---- paths and messages ------------------------------------------------ */
