@@ -10,6 +10,9 @@
 
 /* Exit codes. */
 enum { EXIT_VALID = 0, EXIT_INVALID = 1, EXIT_USAGE = 2, EXIT_IO = 3 };
+/* nfbackup diff: 1 (EXIT_INVALID) says the inputs differ; this says some
+ * input was invalid. */
+enum { EXIT_DIFF_INVALID = 4 };
 
 /* report.c: diagnostics and messages on stderr, through one buffer (see
  * report.c); everything the tool prints on stderr goes through it, so that
@@ -231,8 +234,48 @@ void stats_free(stats *s);
 int stats_add(stats *s, const nfb_backup *b);
 /* Writes the figures, with the reader's counts, as a text table or (json)
  * one JSON object. Returns NFB_OK, NFB_ENOMEM or NFB_EWRITE. */
+/* --unique: how many records were folded into a later one of the same id;
+ * written by stats_write only when set. */
+void stats_set_duplicates(stats *s, uint64_t n);
 nfb_result stats_write(const stats *s, const nfb_reader_stats *rs, int json,
                        nfb_write_fn write, void *ctx);
+
+/* unique.c: --unique, one record per backup id, the last one read; the
+ * records wait in a temporary file with no name, the ids in memory. */
+typedef struct unique unique;
+/* NULL after reporting why (the temporary file, memory). */
+unique *unique_new(void);
+void unique_free(unique *u);
+/* Adds a record. Returns NFB_OK, NFB_ENOMEM or NFB_EIO (unique_error). */
+int unique_add(unique *u, const nfb_backup *b);
+/* After the last record: the spool written out. -1 on failure. */
+int unique_end(unique *u);
+uint64_t unique_seen(const unique *u);     /* records added */
+size_t unique_count(const unique *u);      /* distinct ids */
+const char *unique_error(const unique *u); /* strerror of the failure */
+/* Hands the last record of each id to fn, in the order the ids first
+ * appeared, read back with the limits of limits. Returns 0, or -1 with
+ * *res the reader's result (NFB_STOPPED: fn stopped it) or, when *res is
+ * NFB_OK, unique_error saying why. */
+int unique_replay(unique *u, const nfb_reader_config *limits, nfb_record_fn fn,
+                  void *ctx, nfb_result *res);
+/* Orders the entries by id (byte order) for unique_line and unique_id.
+ * -1: out of memory. */
+int unique_sort(unique *u);
+/* The i-th entry's id, and its latest record as one compact JSON line
+ * (its '\n' included; valid until the next call; NULL on a read error). */
+const char *unique_id(const unique *u, size_t i, size_t *len);
+const char *unique_line(unique *u, size_t i, size_t *len);
+
+/* diff.c: nfbackup diff, over two inputs read with --unique. */
+typedef struct diff_counts {
+    uint64_t added, removed, changed, same;
+} diff_counts;
+/* Writes one JSON line (csv: one row per field) per backup that differs,
+ * in the byte order of the ids, through write. Returns NFB_OK, NFB_EWRITE,
+ * NFB_ENOMEM, or NFB_EIO (a temporary file could not be read back). */
+nfb_result diff_write(unique *before, unique *after, int csv, int guard,
+                      nfb_write_fn write, void *ctx, diff_counts *c);
 
 /* progress.c: the progress line on stderr while inputs are read. */
 enum { PROGRESS_OFF = 0, PROGRESS_ON = 1, PROGRESS_AUTO = 2 };

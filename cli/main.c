@@ -16,6 +16,7 @@ static const char usage_text[] =
     "usage: nfbackup validate [OPTIONS] [FILE...]\n"
     "       nfbackup convert --to FORMAT [OPTIONS] [FILE...]\n"
     "       nfbackup stats [--to text|json] [OPTIONS] [FILE...]\n"
+    "       nfbackup diff [--to json|csv] [OPTIONS] OLD NEW\n"
     "       nfbackup formats\n"
     "\n"
     "Reads saved Northflank \"Get addon backup\" API responses (API envelope,\n"
@@ -77,6 +78,9 @@ static const char usage_text[] =
     "      --until TIME        convert, stats: only records created before\n"
     "                          TIME (exclusive); TIME is an RFC 3339\n"
     "                          date-time or a date YYYY-MM-DD (00:00:00Z)\n"
+    "      --unique            convert, stats: one record per backup id, the\n"
+    "                          last one read (filters apply to it); convert\n"
+    "                          writes them in the order ids first appear\n"
     "  -h, --help              this help\n"
     "  -V, --version           the version\n";
 static const char usage_tail[] =
@@ -87,6 +91,12 @@ static const char usage_tail[] =
     "completedAt: its 50th, 90th and 99th percentile (nearest rank, within\n"
     "0.4% of the exact value) and its maximum (exact). --to json writes one\n"
     "JSON object; errors and warnings count the diagnostics of all input.\n"
+    "\n"
+    "diff reads OLD and NEW (each a file, folder or archive) as --unique\n"
+    "does and writes one JSON line per backup added, removed or changed,\n"
+    "in the byte order of the ids (--to csv: one row per changed field).\n"
+    "Its exit status: 0 no difference, 1 differences, 2 usage error, 3 I/O\n"
+    "or system error, 4 some input invalid (its valid records compared).\n"
     "\n"
     "An option that does not apply to the command or format is a usage\n"
     "error.\n"
@@ -118,7 +128,8 @@ enum {
     OPT_SINCE,
     OPT_UNTIL,
     OPT_OUTPUT_DIR,
-    OPT_FILES_FROM
+    OPT_FILES_FROM,
+    OPT_UNIQUE
 };
 
 static const struct option long_options[] = {
@@ -152,6 +163,7 @@ static const struct option long_options[] = {
     {"output-dir", required_argument, NULL, OPT_OUTPUT_DIR},
     {"files-from", required_argument, NULL, OPT_FILES_FROM},
     {"null", no_argument, NULL, '0'},
+    {"unique", no_argument, NULL, OPT_UNIQUE},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0}};
@@ -167,9 +179,13 @@ enum {
     W_CSV = 1u << 5,
     W_TSV = 1u << 6,
     W_XLSX = 1u << 7,
+    W_DIFF_JSON = 1u << 8,
+    W_DIFF_CSV = 1u << 9,
     W_STATS = W_STATS_TEXT | W_STATS_JSON,
     W_CONVERT = W_JSON | W_YAML | W_CSV | W_TSV | W_XLSX,
-    W_ANY = W_VALIDATE | W_STATS | W_CONVERT
+    W_DIFF = W_DIFF_JSON | W_DIFF_CSV,
+    W_BATCH = W_VALIDATE | W_STATS | W_CONVERT, /* any number of inputs */
+    W_ANY = W_BATCH | W_DIFF
 };
 
 /* The formats of convert --to, in the order of their W_ bits. */
@@ -184,18 +200,19 @@ static const struct applies {
     const char *name; /* as the usage message names it */
     unsigned where;   /* W_* */
 } applies[] = {
-    {'t', "--to", W_CONVERT | W_STATS},
-    {'o', "-o/--output", W_CONVERT | W_STATS},
+    {'t', "--to", W_CONVERT | W_STATS | W_DIFF},
+    {'o', "-o/--output", W_CONVERT | W_STATS | W_DIFF},
     {OPT_OUTPUT_DIR, "--output-dir", W_CONVERT},
-    {OPT_FILES_FROM, "--files-from", W_ANY},
-    {'0', "-0/--null", W_ANY},
+    {OPT_FILES_FROM, "--files-from", W_BATCH},
+    {'0', "-0/--null", W_BATCH},
+    {OPT_UNIQUE, "--unique", W_CONVERT | W_STATS},
     {OPT_PRETTY, "--pretty", W_JSON},
     {OPT_ENVELOPE, "--envelope", W_JSON | W_YAML},
     {OPT_ARRAY, "--array", W_JSON | W_YAML},
     {OPT_COLUMNS, "--columns", W_CSV | W_TSV | W_XLSX},
     {OPT_NO_HEADER, "--no-header", W_CSV | W_TSV},
     {OPT_CRLF, "--crlf", W_CSV | W_TSV},
-    {OPT_NO_FORMULA_GUARD, "--no-formula-guard", W_CSV | W_TSV},
+    {OPT_NO_FORMULA_GUARD, "--no-formula-guard", W_CSV | W_TSV | W_DIFF_CSV},
     {OPT_BOM, "--bom", W_CSV | W_TSV},
     {OPT_STATUS, "--status", W_CONVERT | W_STATS},
     {OPT_SOURCE_TYPE, "--source-type", W_CONVERT | W_STATS},
@@ -239,6 +256,8 @@ typedef struct job {
     const char *files_from; /* --files-from */
     int nul;                /* -0 */
     const char *out_name;   /* the output written now, for messages */
+    int unique;             /* --unique */
+    int diff;               /* nfbackup diff: 1 json, 2 csv */
 } job;
 
 static int usage_error(const char *fmt, ...)
@@ -320,11 +339,18 @@ typedef struct run {
     int werrno;        /* errno of an NFB_EWRITE (xlsx: its files) */
     const filter *flt; /* NULL: every record */
     stats *st;         /* nfbackup stats */
+    unique *uq;        /* --unique: records go there first */
+    int replay;        /* --unique: they come back from there */
+    nfb_result uqres;  /* --unique: a record that could not be kept */
 } run;
 
 static int on_record(void *ctx, const nfb_backup *b)
 {
     run *rn = ctx;
+    if (rn->uq && !rn->replay) {
+        rn->uqres = unique_add(rn->uq, b);
+        return rn->uqres != NFB_OK;
+    }
     if (rn->flt && !filter_match(rn->flt, b)) return 0;
     if (rn->st && stats_add(rn->st, b) != 0) {
         rn->wres = NFB_ENOMEM;
@@ -668,9 +694,65 @@ static int plan_outputs(const job *j, const batch *b, char **outs)
     return GO_ON;
 }
 
+/* The reader's configuration of a run whose records and diagnostics go
+ * to ctx. */
+static void make_config(const job *j, nfb_reader_config *cfg, both *ctx)
+{
+    nfb_reader_config_init(cfg);
+    cfg->on_record = both_record;
+    cfg->on_diag = both_diag;
+    cfg->ctx = ctx;
+    cfg->flags = j->read_flags;
+    /* No cap in the reader: report.c caps what it prints per document and
+     * knows the code of every diagnostic it leaves out. */
+    cfg->max_diags = SIZE_MAX;
+    if (j->max_depth) cfg->max_depth = j->max_depth;
+    if (j->max_string) cfg->max_string = j->max_string;
+    /* A record holds its strings: room for four of the longest, unless
+     * --max-record says otherwise. */
+    uint64_t rec = j->max_record;
+    if (!rec && (uint64_t)4 * cfg->max_string > cfg->max_record)
+        rec = (uint64_t)4 * cfg->max_string;
+    if (rec) cfg->max_record = rec < SIZE_MAX ? (size_t)rec : SIZE_MAX;
+}
+
+/* --unique, once every input is read: the spool written out, the count of
+ * records folded given to stats, and the last record of each id handed on
+ * as if read now. Returns 1 when that failed (reported). */
+static int finish_unique(both *ctx, const nfb_reader_config *cfg,
+                         nfb_result *res)
+{
+    run *rn = &ctx->rn;
+    if (rn->uqres == NFB_OK && unique_end(rn->uq) != 0) rn->uqres = NFB_EIO;
+    if (rn->uqres == NFB_ENOMEM) {
+        report_errorf("out of memory");
+        return 1;
+    }
+    if (rn->uqres != NFB_OK) {
+        report_errorf("--unique: cannot write a temporary file: %s",
+                      unique_error(rn->uq));
+        return 1;
+    }
+    if (rn->st)
+        stats_set_duplicates(rn->st,
+                             unique_seen(rn->uq) - unique_count(rn->uq));
+    rn->replay = 1;
+    if (unique_replay(rn->uq, cfg, both_record, ctx, res) == 0) return 0;
+    if (*res == NFB_STOPPED) return 0; /* the writer failed: said later */
+    if (*res == NFB_ENOMEM) {
+        report_errorf("out of memory");
+        return 1;
+    }
+    report_errorf("--unique: cannot read a temporary file back: %s",
+                  unique_error(rn->uq));
+    return 1;
+}
+
 static int run_job(job *j, batch *b)
 {
-    both ctx = {{NULL, NFB_OK, 0, NULL, NULL}, &j->rp};
+    both ctx;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.rp = &j->rp;
     output out;
     char **outs = NULL;
     if (j->flt.active) ctx.rn.flt = &j->flt;
@@ -691,24 +773,15 @@ static int run_job(job *j, batch *b)
         if (rc != GO_ON) return rc;
     }
     int single = !j->output_dir && (j->format || j->stats);
+    if (j->unique && !(ctx.rn.uq = unique_new())) {
+        nfb_writer_free(ctx.rn.w);
+        stats_free(ctx.rn.st);
+        if (single) output_close(&out, 1);
+        return EXIT_IO;
+    }
 
     nfb_reader_config cfg;
-    nfb_reader_config_init(&cfg);
-    cfg.on_record = both_record;
-    cfg.on_diag = both_diag;
-    cfg.ctx = &ctx;
-    cfg.flags = j->read_flags;
-    /* No cap in the reader: report.c caps what it prints per document and
-     * knows the code of every diagnostic it leaves out. */
-    cfg.max_diags = SIZE_MAX;
-    if (j->max_depth) cfg.max_depth = j->max_depth;
-    if (j->max_string) cfg.max_string = j->max_string;
-    /* A record holds its strings: room for four of the longest, unless
-     * --max-record says otherwise. */
-    uint64_t rec = j->max_record;
-    if (!rec && (uint64_t)4 * cfg.max_string > cfg.max_record)
-        rec = (uint64_t)4 * cfg.max_string;
-    if (rec) cfg.max_record = rec < SIZE_MAX ? (size_t)rec : SIZE_MAX;
+    make_config(j, &cfg, &ctx);
     nfb_error rerr;
     nfb_reader *r = nfb_reader_create(&cfg, &rerr);
     int np = 0;
@@ -719,6 +792,7 @@ static int run_job(job *j, batch *b)
         nfb_reader_free(r);
         nfb_writer_free(ctx.rn.w);
         stats_free(ctx.rn.st);
+        unique_free(ctx.rn.uq);
         if (single) output_close(&out, 1);
         for (size_t i = 0; outs && i < b->n; i++)
             free(outs[i]);
@@ -738,6 +812,15 @@ static int run_job(job *j, batch *b)
         outs ? read_each(j, &ctx, r, &cfg, b, outs, &res, &pst, &written)
              : read_all(j, r, &cfg, b, &res, &pst);
     progress_end();
+    if (ctx.rn.uq && (res == NFB_OK || ctx.rn.uqres != NFB_OK)) {
+        if (res == NFB_STOPPED) res = NFB_OK; /* stopped by uqres */
+        if (finish_unique(&ctx, &cfg, &res)) {
+            io_failed = 1;
+            if (res == NFB_OK) res = NFB_EIO; /* no figures, no output */
+        }
+    }
+    unique_free(ctx.rn.uq);
+    ctx.rn.uq = NULL;
     /* The writer's options refused when the first output was made. */
     int usage = io_failed == EXIT_USAGE;
     if (ctx.rn.w && res == NFB_OK) {
@@ -774,6 +857,108 @@ static int run_job(job *j, batch *b)
            : io_failed ? EXIT_IO
            : st.errors ? EXIT_INVALID
                        : EXIT_VALID;
+}
+
+/* One side of a diff: the input at path (a file, a folder, an archive,
+ * - for stdin) read into *u as --unique reads it; its reader's counts
+ * added to acc. Returns 1 when an input could not be read or the records
+ * not kept (reported); *u is NULL when nothing can be compared. */
+static int read_side(job *j, const char *path, unique **u,
+                     nfb_reader_stats *acc)
+{
+    both ctx;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.rp = &j->rp;
+    *u = NULL;
+    if (!(ctx.rn.uq = unique_new())) return 1;
+    batch b;
+    batch_init(&b);
+    nfb_reader_config cfg;
+    make_config(j, &cfg, &ctx);
+    nfb_error rerr;
+    nfb_reader *r = NULL;
+    int np = 0;
+    char **paths = NULL;
+    if (batch_add(&b, path) != 0 || !(r = nfb_reader_create(&cfg, &rerr)) ||
+        !(paths = batch_paths(&b, &np))) {
+        report_errorf("%s", r || b.n == 0 ? "out of memory" : rerr.text);
+        nfb_reader_free(r);
+        batch_free(&b);
+        unique_free(ctx.rn.uq);
+        return 1;
+    }
+    nfb_result res = NFB_OK;
+    nfb_reader_stats pst = {0, 0, 0, 0, 0}, st;
+    progress_begin(j->rp.quiet || j->rp.json ? PROGRESS_OFF : j->progress, 0,
+                   paths, np);
+    int io_failed = read_all(j, r, &cfg, &b, &res, &pst);
+    progress_end();
+    nfb_reader_stats_get(r, &st);
+    parallel_add_stats(&st, &pst);
+    parallel_add_stats(acc, &st);
+    nfb_reader_free(r);
+    batch_free(&b);
+    if (ctx.rn.uqres == NFB_OK && unique_end(ctx.rn.uq) != 0)
+        ctx.rn.uqres = NFB_EIO;
+    if (ctx.rn.uqres != NFB_OK || res == NFB_ENOMEM) {
+        if (ctx.rn.uqres == NFB_ENOMEM)
+            report_errorf("out of memory");
+        else if (ctx.rn.uqres != NFB_OK)
+            report_errorf("diff: cannot write a temporary file: %s",
+                          unique_error(ctx.rn.uq));
+        unique_free(ctx.rn.uq);
+        return 1;
+    }
+    *u = ctx.rn.uq;
+    return io_failed;
+}
+
+/* nfbackup diff OLD NEW. Returns the exit status: 0 no difference, 1
+ * differences, EXIT_IO, or EXIT_DIFF_INVALID when some input was invalid
+ * (its valid records were compared). */
+static int run_diff(job *j, const char *old, const char *new)
+{
+    output out;
+    if (output_open(&out, j->output) != 0) return EXIT_IO;
+    unique *a = NULL, *b = NULL;
+    nfb_reader_stats st = {0, 0, 0, 0, 0};
+    int io_failed = read_side(j, old, &a, &st);
+    if (a) io_failed |= read_side(j, new, &b, &st);
+    diff_counts c = {0, 0, 0, 0};
+    nfb_result wres = NFB_OK;
+    if (a && b) {
+        wres = diff_write(a, b, j->diff == 2,
+                          !(j->write_flags & NFB_WRITE_NO_FORMULA_GUARD),
+                          output_write, &out, &c);
+        if (wres == NFB_ENOMEM) report_errorf("out of memory");
+        if (wres == NFB_EIO)
+            report_errorf("diff: cannot read a temporary file back: %s",
+                          unique_error(a));
+        if (wres == NFB_ENOMEM || wres == NFB_EIO) io_failed = 1;
+    } else {
+        io_failed = 1;
+    }
+    unique_free(a);
+    unique_free(b);
+    report_end(&j->rp, &st);
+    if (!j->rp.quiet && !io_failed)
+        report_notef("%llu added, %llu removed, %llu changed, %llu unchanged",
+                     (unsigned long long)c.added, (unsigned long long)c.removed,
+                     (unsigned long long)c.changed, (unsigned long long)c.same);
+    if (report_flush() != 0) io_failed = 1;
+    int write_failed = wres == NFB_EWRITE && !out.broken_pipe;
+    if (output_close(&out, io_failed || write_failed) != 0 || write_failed) {
+        if (!out.broken_pipe) {
+            report_errorf("cannot write %s: %s",
+                          out.path ? out.path : "standard output",
+                          strerror(out.error ? out.error : EIO));
+            io_failed = 1;
+        }
+    }
+    return io_failed                           ? EXIT_IO
+           : st.errors                         ? EXIT_DIFF_INVALID
+           : c.added || c.removed || c.changed ? EXIT_INVALID
+                                               : EXIT_VALID;
 }
 
 /* One option of the command line: sets it in j. Returns GO_ON, or the
@@ -907,6 +1092,9 @@ static int set_option(job *j, int c, const char *arg)
         }
         j->jobs = (int)num;
         break;
+    case OPT_UNIQUE:
+        j->unique = 1;
+        break;
     case OPT_PROGRESS:
         j->progress = PROGRESS_ON;
         break;
@@ -1035,6 +1223,10 @@ static void describe(unsigned mask, char *buf, size_t size)
         part[n++] = "stats";
     else if (mask & W_STATS)
         part[n++] = mask & W_STATS_TEXT ? "stats --to text" : "stats --to json";
+    if ((mask & W_DIFF) == W_DIFF)
+        part[n++] = "diff";
+    else if (mask & W_DIFF)
+        part[n++] = mask & W_DIFF_JSON ? "diff --to json" : "diff --to csv";
     buf[0] = '\0';
     for (int i = 0; i < n; i++) {
         if (i)
@@ -1063,10 +1255,22 @@ static int check_applies(const job *j, unsigned target, const char *cmd)
 
 /* The options that go together, once all are read. Returns GO_ON or a
  * usage error's exit status. */
-static int check_job(job *j, int validate, int convert, int audit)
+static int check_job(job *j, int validate, int convert, int audit, int diff)
 {
     unsigned target = 0;
     if (validate) target = W_VALIDATE;
+    if (diff) {
+        if (!j->format) j->format = "json";
+        if (strcmp(j->format, "json") == 0)
+            target = W_DIFF_JSON;
+        else if (strcmp(j->format, "csv") == 0)
+            target = W_DIFF_CSV;
+        else
+            return usage_error("diff --to: expected json or csv, found "
+                               "\"%s\"",
+                               j->format);
+        j->diff = target == W_DIFF_CSV ? 2 : 1;
+    }
     if (audit)
         target = j->format && strcmp(j->format, "json") == 0 ? W_STATS_JSON
                                                              : W_STATS_TEXT;
@@ -1081,11 +1285,16 @@ static int check_job(job *j, int validate, int convert, int audit)
     int rc = check_applies(j, target,
                            validate  ? "validate"
                            : convert ? "convert"
+                           : diff    ? "diff"
                                      : "stats");
     if (rc != GO_ON) return rc;
     if (j->output && j->output_dir)
         return usage_error("-o/--output writes one file for all inputs, "
                            "--output-dir one per input: give one of them");
+    if (j->unique && j->output_dir)
+        return usage_error("--unique keeps one record per id across all "
+                           "inputs, --output-dir writes one output per "
+                           "input: give one of them");
     if (j->nul && !j->files_from)
         return usage_error("-0/--null is for the list of --files-from, "
                            "which is not given");
@@ -1171,11 +1380,12 @@ int main(int argc, char **argv)
     int validate = strcmp(cmd, "validate") == 0;
     int convert = strcmp(cmd, "convert") == 0;
     int audit = strcmp(cmd, "stats") == 0;
+    int diff = strcmp(cmd, "diff") == 0;
     if (strcmp(cmd, "formats") == 0) {
         if (argc > 2) return usage_error("formats takes no arguments");
         return list_formats();
     }
-    if (!validate && !convert && !audit)
+    if (!validate && !convert && !audit && !diff)
         return usage_error("unknown command '%s'", cmd);
 
     /* getopt prints nothing: its errors are reported as every other
@@ -1187,13 +1397,23 @@ int main(int argc, char **argv)
         if (c == ':' || c == '?') return option_error(c, av);
         if ((rc = set_option(&j, c, optarg)) != GO_ON) return rc;
     }
-    if ((rc = check_job(&j, validate, convert, audit)) != GO_ON) return rc;
+    if ((rc = check_job(&j, validate, convert, audit, diff)) != GO_ON)
+        return rc;
     if (j.color < 0) {
         const char *nc = getenv("NO_COLOR");
         j.color = isatty(STDERR_FILENO) && !(nc && *nc) && !j.rp.json;
     }
     j.rp.color = j.color && !j.rp.json;
 
+    if (diff) {
+        if (ac - optind != 2)
+            return usage_error("diff takes two inputs, OLD and NEW, found "
+                               "%d",
+                               ac - optind);
+        rc = run_diff(&j, av[optind], av[optind + 1]);
+        if (report_finish() != 0) rc = EXIT_IO;
+        return rc;
+    }
     batch b;
     rc = list_inputs(&j, &b, av + optind, ac - optind);
     if (rc == GO_ON) rc = run_job(&j, &b);

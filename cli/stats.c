@@ -47,6 +47,8 @@ typedef struct instant {
 
 struct stats {
     uint64_t records;
+    int has_duplicates; /* --unique */
+    uint64_t duplicates;
     uint64_t status[N_STATUS];
     uint64_t source[N_SOURCE + 1]; /* the last: no source type */
     uint64_t compression[N_COMPRESSION + 1];
@@ -71,6 +73,12 @@ void stats_free(stats *s)
     free(s->first.text);
     free(s->last.text);
     free(s);
+}
+
+void stats_set_duplicates(stats *s, uint64_t n)
+{
+    s->has_duplicates = 1;
+    s->duplicates = n;
 }
 
 static int keep(instant *in, const nfb_time *t)
@@ -261,9 +269,12 @@ static void write_json(const stats *s, const nfb_reader_stats *rs, FILE *m)
     char a[48], b[48], c[48];
     fprintf(m,
             "{\"records\":%llu,\"documents\":%llu,\"errors\":%llu,"
-            "\"warnings\":%llu,\"status\":",
+            "\"warnings\":%llu,",
             (unsigned long long)s->records, (unsigned long long)rs->documents,
             (unsigned long long)rs->errors, (unsigned long long)rs->warnings);
+    if (s->has_duplicates)
+        fprintf(m, "\"duplicates\":%llu,", (unsigned long long)s->duplicates);
+    fputs("\"status\":", m);
     json_counts(m, s->status, N_STATUS, status_name, NULL);
     fputs(",\"sourceType\":", m);
     json_counts(m, s->source, N_SOURCE + 1, source_name, "none");
@@ -394,6 +405,11 @@ static void write_text(const stats *s, const nfb_reader_stats *rs, FILE *m)
     r = add_row(t, 0, "warnings");
     snprintf(r->value, sizeof r->value, "%llu",
              (unsigned long long)rs->warnings);
+    if (s->has_duplicates) {
+        r = add_row(t, 0, "duplicates");
+        snprintf(r->value, sizeof r->value, "%llu",
+                 (unsigned long long)s->duplicates);
+    }
 
     if (s->records) {
         add_row(t, 0, "status");

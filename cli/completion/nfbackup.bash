@@ -16,7 +16,7 @@ _nfbackup_opts_json='--pretty --envelope --array'
 _nfbackup_opts_yaml='--envelope --array'
 _nfbackup_opts_csv='--columns --no-header --crlf --no-formula-guard --bom'
 _nfbackup_opts_xlsx='--columns'
-_nfbackup_opts_filter='--status --source-type --since --until'
+_nfbackup_opts_filter='--status --source-type --since --until --unique'
 # What `nfbackup formats` lists, for when the command cannot be run.
 _nfbackup_formats='json yaml csv tsv xlsx'
 _nfbackup_columns='id name status createdAt completedAt config.source.type
@@ -66,7 +66,7 @@ _nfbackup()
         if [[ $cur == -* ]]; then
             _nfbackup_words '--help --version'
         else
-            _nfbackup_words 'validate convert stats formats'
+            _nfbackup_words 'validate convert stats diff formats'
         fi
         return
     fi
@@ -84,6 +84,8 @@ _nfbackup()
     -t | --to)
         if [[ $cmd == stats ]]; then
             _nfbackup_words 'text json'
+        elif [[ $cmd == diff ]]; then
+            _nfbackup_words 'json csv'
         else
             local formats
             formats=$("${COMP_WORDS[0]}" formats 2>/dev/null |
@@ -156,6 +158,11 @@ _nfbackup()
         stats)
             opts="$_nfbackup_opts_read $_nfbackup_opts_output
                 $_nfbackup_opts_filter"
+            ;;
+        diff)
+            # Two inputs, not a list: no --files-from or --null.
+            opts="${_nfbackup_opts_read/--files-from/}"
+            opts="${opts/--null/} $_nfbackup_opts_output --no-formula-guard"
             ;;
         *) return ;;
         esac

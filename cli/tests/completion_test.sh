@@ -40,7 +40,7 @@ expect() # expect "WHAT" "EXPECTED (lines)" WORD...
 }
 
 expect "command" "convert" "$nfbackup" con
-expect "commands" "$(printf '%s\n' validate convert stats formats)" "$nfbackup" ''
+expect "commands" "$(printf '%s\n' validate convert stats diff formats)" "$nfbackup" ''
 expect "global options" "$(printf '%s\n' --help --version)" "$nfbackup" -
 expect "no option of convert for validate" "" "$nfbackup" validate --to
 expect "long option" "--no-formula-guard" "$nfbackup" convert --no-f
@@ -64,6 +64,9 @@ formats=$("$nfbackup" formats | awk '{print $1}' | sort)
 expect "formats" "$formats" "$nfbackup" convert --to ''
 expect "formats without the command" "$formats" /nonexistent/nfbackup convert -t ''
 expect "stats formats" "$(printf 'json\ntext\n')" "$nfbackup" stats --to ''
+expect "diff formats" "$(printf 'csv\njson\n')" "$nfbackup" diff --to ''
+expect "no list option for diff" "" "$nfbackup" diff --files
+expect "unique" "--unique" "$nfbackup" stats --uni
 expect "diagnostics=" "json" "$nfbackup" validate --diagnostics = j
 expect "color" "always" "$nfbackup" validate --color al
 

@@ -49,6 +49,7 @@ TABLE = [
     ("--source-type", "snapshot", ANY_CONVERT | STATS_BOTH),
     ("--since", "2020-01-01", ANY_CONVERT | STATS_BOTH),
     ("--until", "2030-01-01", ANY_CONVERT | STATS_BOTH),
+    ("--unique", None, ANY_CONVERT | STATS_BOTH),
     ("--from", "json", set(EVERY)),
     ("--strict", None, set(EVERY)),
     ("--diagnostics", "text", set(EVERY)),
