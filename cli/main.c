@@ -15,7 +15,7 @@
 static const char usage_text[] =
     "usage: nfbackup validate [OPTIONS] [FILE...]\n"
     "       nfbackup convert --to FORMAT [OPTIONS] [FILE...]\n"
-    "       nfbackup stats [--to text|json] [OPTIONS] [FILE...]\n"
+    "       nfbackup stats [--to text|json|html] [OPTIONS] [FILE...]\n"
     "       nfbackup formats\n"
     "\n"
     "Reads saved Northflank \"Get addon backup\" API responses (API envelope,\n"
@@ -167,7 +167,8 @@ enum {
     W_CSV = 1u << 5,
     W_TSV = 1u << 6,
     W_XLSX = 1u << 7,
-    W_STATS = W_STATS_TEXT | W_STATS_JSON,
+    W_STATS_HTML = 1u << 8,
+    W_STATS = W_STATS_TEXT | W_STATS_JSON | W_STATS_HTML,
     W_CONVERT = W_JSON | W_YAML | W_CSV | W_TSV | W_XLSX,
     W_ANY = W_VALIDATE | W_STATS | W_CONVERT
 };
@@ -232,7 +233,7 @@ typedef struct job {
     report rp;
     int color;    /* -1 auto */
     int progress; /* PROGRESS_AUTO, _ON or _OFF */
-    int stats;    /* nfbackup stats: 1 text, 2 json */
+    int stats;    /* nfbackup stats: 1 + STATS_TEXT, _JSON or _HTML */
     int jobs;     /* -j: threads per file */
     filter flt;
     const char *output_dir; /* --output-dir */
@@ -727,6 +728,11 @@ static int run_job(job *j, batch *b)
     }
 
     nfb_result res = NFB_OK;
+    if (ctx.rn.st) { /* list pages, and the page's header */
+        nfb_reader_on_list_page(r, stats_page, ctx.rn.st);
+        if (stats_describe(ctx.rn.st, &j->flt, paths, np) != 0)
+            res = NFB_ENOMEM;
+    }
     nfb_reader_stats pst = {0, 0, 0, 0, 0}; /* of the files read by -j */
     uint64_t written = 0;
     /* With JSON diagnostics every line on stderr is JSON: no progress. */
@@ -735,8 +741,9 @@ static int run_job(job *j, batch *b)
                        (!j->output || strcmp(j->output, "-") == 0),
                    paths, np);
     int io_failed =
-        outs ? read_each(j, &ctx, r, &cfg, b, outs, &res, &pst, &written)
-             : read_all(j, r, &cfg, b, &res, &pst);
+        res != NFB_OK ? (report_errorf("out of memory"), 1)
+        : outs ? read_each(j, &ctx, r, &cfg, b, outs, &res, &pst, &written)
+               : read_all(j, r, &cfg, b, &res, &pst);
     progress_end();
     /* The writer's options refused when the first output was made. */
     int usage = io_failed == EXIT_USAGE;
@@ -756,7 +763,7 @@ static int run_job(job *j, batch *b)
     nfb_writer_free(ctx.rn.w);
     if (ctx.rn.st && res == NFB_OK && ctx.rn.wres == NFB_OK)
         ctx.rn.wres =
-            stats_write(ctx.rn.st, &st, j->stats == 2, output_write, &out);
+            stats_write(ctx.rn.st, &st, j->stats - 1, output_write, &out);
     stats_free(ctx.rn.st);
     for (size_t i = 0; outs && i < b->n; i++)
         free(outs[i]);
@@ -1034,7 +1041,9 @@ static void describe(unsigned mask, char *buf, size_t size)
     if ((mask & W_STATS) == W_STATS)
         part[n++] = "stats";
     else if (mask & W_STATS)
-        part[n++] = mask & W_STATS_TEXT ? "stats --to text" : "stats --to json";
+        part[n++] = mask & W_STATS_TEXT   ? "stats --to text"
+                    : mask & W_STATS_JSON ? "stats --to json"
+                                          : "stats --to html";
     buf[0] = '\0';
     for (int i = 0; i < n; i++) {
         if (i)
@@ -1068,14 +1077,16 @@ static int check_job(job *j, int validate, int convert, int audit)
     unsigned target = 0;
     if (validate) target = W_VALIDATE;
     if (audit)
-        target = j->format && strcmp(j->format, "json") == 0 ? W_STATS_JSON
-                                                             : W_STATS_TEXT;
+        target = !j->format                       ? W_STATS_TEXT
+                 : strcmp(j->format, "json") == 0 ? W_STATS_JSON
+                 : strcmp(j->format, "html") == 0 ? W_STATS_HTML
+                                                  : W_STATS_TEXT;
     for (int i = 0; convert && j->format && i < 5; i++)
         if (strcmp(j->format, convert_formats[i]) == 0) target = W_JSON << i;
     if (convert && !j->format) return usage_error("convert needs --to FORMAT");
     if (audit && j->format && strcmp(j->format, "text") &&
-        strcmp(j->format, "json"))
-        return usage_error("stats --to: expected text or json, found "
+        strcmp(j->format, "json") && strcmp(j->format, "html"))
+        return usage_error("stats --to: expected text, json or html, found "
                            "\"%s\"",
                            j->format);
     int rc = check_applies(j, target,
@@ -1095,7 +1106,9 @@ static int check_job(job *j, int validate, int convert, int audit)
                            "or --output-dir DIR, "
                            "found standard output");
     if (audit) {
-        j->stats = j->format && strcmp(j->format, "json") == 0 ? 2 : 1;
+        j->stats = 1 + (target == W_STATS_JSON   ? STATS_JSON
+                        : target == W_STATS_HTML ? STATS_HTML
+                                                 : STATS_TEXT);
         j->format = NULL;
     }
     char ferr[256];
