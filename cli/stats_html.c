@@ -705,7 +705,7 @@ static const char style[] =
     "800px;color:#1e293b;background:#fff}"
     "h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 "
     "6px;border-bottom:1px solid #e2e8f0}"
-    "table{border-collapse:collapse}th,td{padding:2px 10px 2px 0;text-align:"
+    "table{border-collapse:collapse}th,td{padding:2px 10px 2px 0;white-space:nowrap;text-align:"
     "left;vertical-align:top}td[data-key]{text-align:right;font-variant-"
     "numeric:tabular-nums}"
     ".grid{display:grid;grid-template-columns:1fr 1fr;gap:0 24px}"
