@@ -482,7 +482,7 @@ static void write_text(const stats *s, const nfb_reader_stats *rs, FILE *m)
         snprintf(r->value, sizeof r->value, "%llu", (unsigned long long)pages);
         r = add_row(t, 2, "hasNextPage");
         snprintf(r->value, sizeof r->value, "%llu", (unsigned long long)next);
-        r = add_row(t, 2, "incomplete inputs");
+        r = add_row(t, 2, "incomplete");
         snprintf(r->value, sizeof r->value, "%llu",
                  (unsigned long long)incomplete);
         if (incomplete)
