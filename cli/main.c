@@ -87,6 +87,8 @@ static const char usage_tail[] =
     "completedAt: its 50th, 90th and 99th percentile (nearest rank, within\n"
     "0.4% of the exact value) and its maximum (exact). --to json writes one\n"
     "JSON object; errors and warnings count the diagnostics of all input.\n"
+    "--to html writes one self-contained page with charts. An input whose\n"
+    "last list page says pagination.hasNextPage is flagged incomplete.\n"
     "\n"
     "An option that does not apply to the command or format is a usage\n"
     "error.\n"

@@ -83,7 +83,7 @@ _nfbackup()
     case $prev in
     -t | --to)
         if [[ $cmd == stats ]]; then
-            _nfbackup_words 'text json'
+            _nfbackup_words 'text json html'
         else
             local formats
             formats=$("${COMP_WORDS[0]}" formats 2>/dev/null |
