@@ -437,7 +437,10 @@ static int read_all(job *j, nfb_reader *r, const nfb_reader_config *cfg,
         int c = batch_check(&b->in[i]);
         if (c == EXIT_IO) io_failed = 1;
         if (c) continue;
-        input_jobs pj = {j->jobs, cfg, j->format || j->stats, pst};
+        /* stats reads with one reader: the list pages (stats_page) come
+         * from it, in order, and -j's readers do not report them. */
+        input_jobs pj = {j->stats ? 1 : j->jobs, cfg, j->format || j->stats,
+                         pst};
         int f = input_feed(r, b->in[i].path, &pj, res);
         if (f == EXIT_IO) io_failed = 1;
         if (f < 0) break; /* stopped: the writer failed, or no memory */
