@@ -866,7 +866,7 @@ void extra_html(const stats_extra *x, const stats_fig *f, FILE *m)
     fputs(".</p>\n", m);
     if (x->nfailed) {
         /* Latest first. */
-        size_t order[TABLE_CAP];
+        size_t order[TABLE_CAP] = {0};
         for (size_t i = 0; i < x->nfailed; i++)
             order[i] = i;
         for (size_t i = 1; i < x->nfailed; i++)
