@@ -232,13 +232,58 @@ stats *stats_new(void); /* NULL: out of memory */
 void stats_free(stats *s);
 /* Counts one record. Returns 0, or -1 when out of memory. */
 int stats_add(stats *s, const nfb_backup *b);
-/* Writes the figures, with the reader's counts, as a text table or (json)
- * one JSON object. Returns NFB_OK, NFB_ENOMEM or NFB_EWRITE. */
 /* --unique: how many records were folded into a later one of the same id;
  * written by stats_write only when set. */
 void stats_set_duplicates(stats *s, uint64_t n);
-nfb_result stats_write(const stats *s, const nfb_reader_stats *rs, int json,
+/* Writes the figures, with the reader's counts, as a text table, one
+ * JSON object or one HTML page (view: STATS_TEXT, _JSON, _HTML). Returns
+ * NFB_OK, NFB_ENOMEM or NFB_EWRITE. */
+enum { STATS_TEXT, STATS_JSON, STATS_HTML };
+nfb_result stats_write(const stats *s, const nfb_reader_stats *rs, int view,
                        nfb_write_fn write, void *ctx);
+/* An nfb_list_page_fn (ctx: the stats): counts the list pages, and the
+ * inputs whose last list page says that more pages follow. */
+int stats_page(void *ctx, const nfb_list_page *p);
+/* What the run applied, for the header of the HTML page: one line each,
+ * copied ("--status failed,aborted"). Returns -1 when out of memory. */
+int stats_applied(stats *s, const char *text);
+/* The filters of f as stats_applied lines, and the inputs read. */
+int stats_describe(stats *s, const filter *f, char **paths, int n);
+
+/* stats_html.c: what stats keeps for its views beyond stats.c's figures:
+ * counts per day or month, a capped table of failed and aborted backups,
+ * the list pages; and the HTML page. All in bounded memory. */
+typedef struct stats_extra stats_extra;
+stats_extra *extra_new(void);
+void extra_free(stats_extra *x);
+int extra_add(stats_extra *x, const nfb_backup *b);
+int extra_page(stats_extra *x, const nfb_list_page *p);
+int extra_applied(stats_extra *x, const char *text);
+int extra_describe(stats_extra *x, const filter *f, char **paths, int n);
+/* The list pages: how many, how many said more follow, how many inputs
+ * ended on such a page, and the name of the i-th of those (i below
+ * EXTRA_NAMES; NULL past the names kept). */
+enum { EXTRA_NAMES = 20 };
+void extra_pages(const stats_extra *x, uint64_t *pages, uint64_t *with_next,
+                 uint64_t *incomplete);
+const char *extra_incomplete(const stats_extra *x, int i);
+/* A string as JSON (quoted; invalid UTF-8 as U+FFFD). */
+void extra_json_str(FILE *m, const char *s);
+
+/* stats.c's figures, as stats --to json writes them, for the page. */
+enum { STATS_NSTATUS = NFB_STATUS_NOT_SUPPORTED + 1 };
+typedef struct stats_fig {
+    const nfb_reader_stats *rs;
+    uint64_t records, durations, restores;
+    uint64_t status[STATS_NSTATUS], restore_status[STATS_NSTATUS];
+    uint64_t source[NFB_SOURCE_SAME_ADDON + 2];      /* last: none */
+    uint64_t compression[NFB_COMPRESSION_ZSTD + 2];  /* last: none */
+    char size_total[48], size_min[24], size_max[24]; /* "" when none */
+    const char *first, *last; /* createdAt texts, NULL when none */
+    size_t first_len, last_len;
+    char pct[4][48]; /* p50, p90, p99, max in seconds; "" when none */
+} stats_fig;
+void extra_html(const stats_extra *x, const stats_fig *f, FILE *m);
 
 /* unique.c: --unique, one record per backup id, the last one read; the
  * records wait in a temporary file with no name, the ids in memory. */

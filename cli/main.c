@@ -15,7 +15,7 @@
 static const char usage_text[] =
     "usage: nfbackup validate [OPTIONS] [FILE...]\n"
     "       nfbackup convert --to FORMAT [OPTIONS] [FILE...]\n"
-    "       nfbackup stats [--to text|json] [OPTIONS] [FILE...]\n"
+    "       nfbackup stats [--to text|json|html] [OPTIONS] [FILE...]\n"
     "       nfbackup diff [--to json|csv] [OPTIONS] OLD NEW\n"
     "       nfbackup formats\n"
     "\n"
@@ -91,6 +91,8 @@ static const char usage_tail[] =
     "completedAt: its 50th, 90th and 99th percentile (nearest rank, within\n"
     "0.4% of the exact value) and its maximum (exact). --to json writes one\n"
     "JSON object; errors and warnings count the diagnostics of all input.\n"
+    "--to html writes one self-contained page with charts. An input whose\n"
+    "last list page says pagination.hasNextPage is flagged incomplete.\n"
     "\n"
     "diff reads OLD and NEW (each a file, folder or archive) as --unique\n"
     "does and writes one JSON line per backup added, removed or changed,\n"
@@ -179,9 +181,10 @@ enum {
     W_CSV = 1u << 5,
     W_TSV = 1u << 6,
     W_XLSX = 1u << 7,
-    W_DIFF_JSON = 1u << 8,
-    W_DIFF_CSV = 1u << 9,
-    W_STATS = W_STATS_TEXT | W_STATS_JSON,
+    W_STATS_HTML = 1u << 8,
+    W_DIFF_JSON = 1u << 9,
+    W_DIFF_CSV = 1u << 10,
+    W_STATS = W_STATS_TEXT | W_STATS_JSON | W_STATS_HTML,
     W_CONVERT = W_JSON | W_YAML | W_CSV | W_TSV | W_XLSX,
     W_DIFF = W_DIFF_JSON | W_DIFF_CSV,
     W_BATCH = W_VALIDATE | W_STATS | W_CONVERT, /* any number of inputs */
@@ -249,7 +252,7 @@ typedef struct job {
     report rp;
     int color;    /* -1 auto */
     int progress; /* PROGRESS_AUTO, _ON or _OFF */
-    int stats;    /* nfbackup stats: 1 text, 2 json */
+    int stats;    /* nfbackup stats: 1 + STATS_TEXT, _JSON or _HTML */
     int jobs;     /* -j: threads per file */
     filter flt;
     const char *output_dir; /* --output-dir */
@@ -460,7 +463,10 @@ static int read_all(job *j, nfb_reader *r, const nfb_reader_config *cfg,
         int c = batch_check(&b->in[i]);
         if (c == EXIT_IO) io_failed = 1;
         if (c) continue;
-        input_jobs pj = {j->jobs, cfg, j->format || j->stats, pst};
+        /* stats reads with one reader: the list pages (stats_page) come
+         * from it, in order, and -j's readers do not report them. */
+        input_jobs pj = {j->stats ? 1 : j->jobs, cfg, j->format || j->stats,
+                         pst};
         int f = input_feed(r, b->in[i].path, &pj, res);
         if (f == EXIT_IO) io_failed = 1;
         if (f < 0) break; /* stopped: the writer failed, or no memory */
@@ -801,6 +807,11 @@ static int run_job(job *j, batch *b)
     }
 
     nfb_result res = NFB_OK;
+    if (ctx.rn.st) { /* list pages, and the page's header */
+        nfb_reader_on_list_page(r, stats_page, ctx.rn.st);
+        if (stats_describe(ctx.rn.st, &j->flt, paths, np) != 0)
+            res = NFB_ENOMEM;
+    }
     nfb_reader_stats pst = {0, 0, 0, 0, 0}; /* of the files read by -j */
     uint64_t written = 0;
     /* With JSON diagnostics every line on stderr is JSON: no progress. */
@@ -809,8 +820,9 @@ static int run_job(job *j, batch *b)
                        (!j->output || strcmp(j->output, "-") == 0),
                    paths, np);
     int io_failed =
-        outs ? read_each(j, &ctx, r, &cfg, b, outs, &res, &pst, &written)
-             : read_all(j, r, &cfg, b, &res, &pst);
+        res != NFB_OK ? (report_errorf("out of memory"), 1)
+        : outs ? read_each(j, &ctx, r, &cfg, b, outs, &res, &pst, &written)
+               : read_all(j, r, &cfg, b, &res, &pst);
     progress_end();
     if (ctx.rn.uq && (res == NFB_OK || ctx.rn.uqres != NFB_OK)) {
         if (res == NFB_STOPPED) res = NFB_OK; /* stopped by uqres */
@@ -839,7 +851,7 @@ static int run_job(job *j, batch *b)
     nfb_writer_free(ctx.rn.w);
     if (ctx.rn.st && res == NFB_OK && ctx.rn.wres == NFB_OK)
         ctx.rn.wres =
-            stats_write(ctx.rn.st, &st, j->stats == 2, output_write, &out);
+            stats_write(ctx.rn.st, &st, j->stats - 1, output_write, &out);
     stats_free(ctx.rn.st);
     for (size_t i = 0; outs && i < b->n; i++)
         free(outs[i]);
@@ -1222,7 +1234,9 @@ static void describe(unsigned mask, char *buf, size_t size)
     if ((mask & W_STATS) == W_STATS)
         part[n++] = "stats";
     else if (mask & W_STATS)
-        part[n++] = mask & W_STATS_TEXT ? "stats --to text" : "stats --to json";
+        part[n++] = mask & W_STATS_TEXT   ? "stats --to text"
+                    : mask & W_STATS_JSON ? "stats --to json"
+                                          : "stats --to html";
     if ((mask & W_DIFF) == W_DIFF)
         part[n++] = "diff";
     else if (mask & W_DIFF)
@@ -1272,14 +1286,16 @@ static int check_job(job *j, int validate, int convert, int audit, int diff)
         j->diff = target == W_DIFF_CSV ? 2 : 1;
     }
     if (audit)
-        target = j->format && strcmp(j->format, "json") == 0 ? W_STATS_JSON
-                                                             : W_STATS_TEXT;
+        target = !j->format                       ? W_STATS_TEXT
+                 : strcmp(j->format, "json") == 0 ? W_STATS_JSON
+                 : strcmp(j->format, "html") == 0 ? W_STATS_HTML
+                                                  : W_STATS_TEXT;
     for (int i = 0; convert && j->format && i < 5; i++)
         if (strcmp(j->format, convert_formats[i]) == 0) target = W_JSON << i;
     if (convert && !j->format) return usage_error("convert needs --to FORMAT");
     if (audit && j->format && strcmp(j->format, "text") &&
-        strcmp(j->format, "json"))
-        return usage_error("stats --to: expected text or json, found "
+        strcmp(j->format, "json") && strcmp(j->format, "html"))
+        return usage_error("stats --to: expected text, json or html, found "
                            "\"%s\"",
                            j->format);
     int rc = check_applies(j, target,
@@ -1304,7 +1320,9 @@ static int check_job(job *j, int validate, int convert, int audit, int diff)
                            "or --output-dir DIR, "
                            "found standard output");
     if (audit) {
-        j->stats = j->format && strcmp(j->format, "json") == 0 ? 2 : 1;
+        j->stats = 1 + (target == W_STATS_JSON   ? STATS_JSON
+                        : target == W_STATS_HTML ? STATS_HTML
+                                                 : STATS_TEXT);
         j->format = NULL;
     }
     char ferr[256];

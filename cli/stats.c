@@ -60,16 +60,38 @@ struct stats {
     uint64_t pos[BUCKETS], neg[BUCKETS];
     uint64_t restores;
     uint64_t restore_status[N_STATUS];
+    stats_extra *x; /* stats_html.c: per day, list pages, the page */
 };
 
 stats *stats_new(void)
 {
-    return calloc(1, sizeof(stats));
+    stats *s = calloc(1, sizeof(stats));
+    if (s && !(s->x = extra_new())) {
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+int stats_page(void *ctx, const nfb_list_page *p)
+{
+    return extra_page(((stats *)ctx)->x, p);
+}
+
+int stats_applied(stats *s, const char *text)
+{
+    return extra_applied(s->x, text);
+}
+
+int stats_describe(stats *s, const filter *f, char **paths, int n)
+{
+    return extra_describe(s->x, f, paths, n);
 }
 
 void stats_free(stats *s)
 {
     if (!s) return;
+    extra_free(s->x);
     free(s->first.text);
     free(s->last.text);
     free(s);
@@ -148,6 +170,7 @@ static u128 bucket_value(size_t i)
 
 int stats_add(stats *s, const nfb_backup *b)
 {
+    if (extra_add(s->x, b) != 0) return -1;
     s->records++;
     s->status[b->status]++;
     s->source[b->config.has_source_type ? (int)b->config.source_type
@@ -310,7 +333,18 @@ static void write_json(const stats *s, const nfb_reader_stats *rs, FILE *m)
     fprintf(m, ",\"lastRestore\":{\"count\":%llu,\"status\":",
             (unsigned long long)s->restores);
     json_counts(m, s->restore_status, N_STATUS, status_name, NULL);
-    fputs("}}\n", m);
+    uint64_t pages, next, incomplete;
+    extra_pages(s->x, &pages, &next, &incomplete);
+    fprintf(m,
+            "},\"listPages\":{\"count\":%llu,\"hasNextPage\":%llu,"
+            "\"incomplete\":%llu,\"incompleteInputs\":[",
+            (unsigned long long)pages, (unsigned long long)next,
+            (unsigned long long)incomplete);
+    for (int i = 0; extra_incomplete(s->x, i); i++) {
+        if (i) fputc(',', m);
+        extra_json_str(m, extra_incomplete(s->x, i));
+    }
+    fputs("]}}\n", m);
 }
 
 /* The text table: rows of a label, a value and a note, aligned. */
@@ -457,6 +491,19 @@ static void write_text(const stats *s, const nfb_reader_stats *rs, FILE *m)
     snprintf(r->value, sizeof r->value, "%llu",
              (unsigned long long)s->restores);
     count_rows(t, s->restore_status, N_STATUS, status_name, NULL, s->restores);
+    uint64_t pages, next, incomplete;
+    extra_pages(s->x, &pages, &next, &incomplete);
+    if (pages) {
+        r = add_row(t, 0, "list pages");
+        snprintf(r->value, sizeof r->value, "%llu", (unsigned long long)pages);
+        r = add_row(t, 2, "hasNextPage");
+        snprintf(r->value, sizeof r->value, "%llu", (unsigned long long)next);
+        r = add_row(t, 2, "incomplete");
+        snprintf(r->value, sizeof r->value, "%llu",
+                 (unsigned long long)incomplete);
+        if (incomplete)
+            snprintf(r->note, sizeof r->note, "possibly incomplete");
+    }
 
     /* Labels left-aligned; numbers right-aligned in one column, notes
      * after it; a timestamp starts where that column starts. */
@@ -480,19 +527,62 @@ static void write_text(const stats *s, const nfb_reader_stats *rs, FILE *m)
         }
         fputc('\n', m);
     }
+    /* The inputs that end on a page after which the API has more. */
+    for (int i = 0; extra_incomplete(s->x, i); i++)
+        fprintf(m,
+                "possibly incomplete: %s: its last list page says "
+                "hasNextPage: true\n",
+                extra_incomplete(s->x, i));
+    if (incomplete > EXTRA_NAMES)
+        fprintf(m, "possibly incomplete: %llu more inputs\n",
+                (unsigned long long)(incomplete - EXTRA_NAMES));
 }
 
-nfb_result stats_write(const stats *s, const nfb_reader_stats *rs, int json,
+/* The figures as write_json writes them, for the page. */
+static void figures(const stats *s, const nfb_reader_stats *rs, stats_fig *f)
+{
+    memset(f, 0, sizeof *f);
+    f->rs = rs;
+    f->records = s->records, f->durations = s->durations;
+    f->restores = s->restores;
+    memcpy(f->status, s->status, sizeof f->status);
+    memcpy(f->restore_status, s->restore_status, sizeof f->restore_status);
+    memcpy(f->source, s->source, sizeof f->source);
+    memcpy(f->compression, s->compression, sizeof f->compression);
+    char buf[48];
+    snprintf(f->size_total, sizeof f->size_total, "%s",
+             u128_text(s->size_total, buf, sizeof buf));
+    if (s->records) {
+        snprintf(f->size_min, sizeof f->size_min, "%llu",
+                 (unsigned long long)s->size_min);
+        snprintf(f->size_max, sizeof f->size_max, "%llu",
+                 (unsigned long long)s->size_max);
+        f->first = s->first.text, f->first_len = s->first.len;
+        f->last = s->last.text, f->last_len = s->last.len;
+    }
+    if (s->durations) {
+        for (int i = 0; i < 3; i++)
+            seconds_text(percentile(s, pcts[i]), f->pct[i], sizeof f->pct[i]);
+        seconds_text(s->dmax, f->pct[3], sizeof f->pct[3]);
+    }
+}
+
+nfb_result stats_write(const stats *s, const nfb_reader_stats *rs, int view,
                        nfb_write_fn write, void *ctx)
 {
     char *text = NULL;
     size_t len = 0;
     FILE *m = open_memstream(&text, &len);
     if (!m) return NFB_ENOMEM;
-    if (json)
+    if (view == STATS_HTML) {
+        stats_fig f;
+        figures(s, rs, &f);
+        extra_html(s->x, &f, m);
+    } else if (view == STATS_JSON) {
         write_json(s, rs, m);
-    else
+    } else {
         write_text(s, rs, m);
+    }
     int failed = ferror(m);
     if (fclose(m) != 0 || failed) {
         free(text);

@@ -83,7 +83,7 @@ _nfbackup()
     case $prev in
     -t | --to)
         if [[ $cmd == stats ]]; then
-            _nfbackup_words 'text json'
+            _nfbackup_words 'text json html'
         elif [[ $cmd == diff ]]; then
             _nfbackup_words 'json csv'
         else

@@ -63,7 +63,7 @@ extra=$(comm -13 <(echo "$help_opts") <(echo "$comp_opts"))
 formats=$("$nfbackup" formats | awk '{print $1}' | sort)
 expect "formats" "$formats" "$nfbackup" convert --to ''
 expect "formats without the command" "$formats" /nonexistent/nfbackup convert -t ''
-expect "stats formats" "$(printf 'json\ntext\n')" "$nfbackup" stats --to ''
+expect "stats formats" "$(printf 'html\njson\ntext\n')" "$nfbackup" stats --to ''
 expect "diff formats" "$(printf 'csv\njson\n')" "$nfbackup" diff --to ''
 expect "no list option for diff" "" "$nfbackup" diff --files
 expect "unique" "--unique" "$nfbackup" stats --uni

@@ -364,10 +364,15 @@ def compare(label, got, want):
     """Every figure equal, percentiles within 1/256 of the exact value."""
     keys = ["records", "documents", "errors", "warnings", "status",
             "sourceType", "compressionType", "size", "createdAt", "duration",
-            "lastRestore"]
+            "lastRestore", "listPages"]
     check(label + " keys", list(got) == keys, list(got))
+    # The generated list pages all say hasNextPage: false.
+    lp = got.get("listPages", {})
+    check(label + " listPages", lp.get("count", -1) >= 0 and
+          lp.get("hasNextPage") == 0 and lp.get("incomplete") == 0 and
+          lp.get("incompleteInputs") == [], lp)
     for k in keys:
-        if k == "duration":
+        if k in ("duration", "listPages"):
             continue
         check("%s %s" % (label, k), got.get(k) == want[k],
               "got %r, want %r" % (got.get(k), want[k]))

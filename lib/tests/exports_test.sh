@@ -9,7 +9,7 @@ syms=$(nm -D --defined-only "$1") || {
     exit 1
 }
 names=$(printf '%s\n' "$syms" | awk 'NF == 3 { print $3 }')
-for api in nfb_reader_new nfb_reader_feed_file nfb_reader_read nfb_reader_on_input \
+for api in nfb_reader_new nfb_reader_feed_file nfb_reader_read nfb_reader_on_input nfb_reader_on_list_page \
     nfb_writer_new \
     nfb_version; do
     printf '%s\n' "$names" | grep -qx "$api" || {

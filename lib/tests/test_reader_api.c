@@ -193,6 +193,95 @@ static void numbers_whatever_the_locale(void **state)
     assert_true(days == 15.0);
 }
 
+/* List pages: each ended page once, after its records, with its input,
+ * document, element count and hasNextPage; wherever "pagination" stands
+ * and whatever it holds besides; JSON and YAML alike. */
+typedef struct pages {
+    int n;
+    int records_before[8];
+    nfb_list_page p[8];
+    char input[8][32];
+    seen *s;
+} pages;
+
+static int on_page(void *ctx, const nfb_list_page *p)
+{
+    pages *pg = ctx;
+    assert_true(pg->n < 8);
+    pg->records_before[pg->n] = pg->s->records;
+    snprintf(pg->input[pg->n], sizeof pg->input[0], "%s", p->input);
+    pg->p[pg->n++] = *p;
+    return 0;
+}
+
+static void list_pages(void **state)
+{
+    (void)state;
+    seen s = {0};
+    pages pg = {0};
+    pg.s = &s;
+    nfb_reader *r = reader(&s, 0);
+    assert_non_null(r);
+    nfb_reader_on_list_page(r, on_page, &pg);
+    const char *in =
+        /* more pages follow; pagination first, a nested value in it */
+        "{\"pagination\":{\"cursor\":{\"hasNextPage\":false},"
+        "\"hasNextPage\":true,\"count\":2},"
+        "\"data\":{\"backups\":[" BACKUP "," BACKUP "]}}\n"
+        /* the last page */
+        "{\"data\":{\"backups\":[" BACKUP "]},"
+        "\"pagination\":{\"hasNextPage\":false}}\n"
+        /* not a list: no call */
+        "{\"data\":" BACKUP ",\"pagination\":{\"hasNextPage\":true}}\n"
+        /* the CLI's list; then a page whose hasNextPage is no bool */
+        "{\"backups\":[]}\n"
+        "{\"data\":{\"backups\":[]},\"pagination\":{\"hasNextPage\":\"yes\"}}"
+        "\n"
+        /* cut short: no call */
+        "{\"data\":{\"backups\":[" BACKUP "]},\"pagination\":{\"hasNextPage\":"
+        "true}";
+    assert_int_equal(nfb_reader_begin(r, "snap.json"), NFB_OK);
+    assert_int_equal(nfb_reader_feed(r, in, strlen(in)), NFB_OK);
+    assert_int_equal(nfb_reader_finish(r), NFB_OK);
+    assert_int_equal(pg.n, 4);
+    assert_int_equal(pg.p[0].document, 1);
+    assert_int_equal(pg.p[0].backups, 2);
+    assert_int_equal(pg.p[0].has_pagination, 1);
+    assert_int_equal(pg.p[0].has_next_page, 1);
+    assert_int_equal(pg.records_before[0], 2);
+    assert_string_equal(pg.input[0], "snap.json");
+    assert_int_equal(pg.p[1].document, 2);
+    assert_int_equal(pg.p[1].backups, 1);
+    assert_int_equal(pg.p[1].has_pagination, 1);
+    assert_int_equal(pg.p[1].has_next_page, 0);
+    assert_int_equal(pg.p[2].document, 4);
+    assert_int_equal(pg.p[2].backups, 0);
+    assert_int_equal(pg.p[2].has_pagination, 0);
+    assert_int_equal(pg.p[3].document, 5);
+    assert_int_equal(pg.p[3].has_pagination, 1);
+    assert_int_equal(pg.p[3].has_next_page, 0);
+
+    /* YAML, and an array of responses (convert --array --envelope) */
+    pg.n = 0;
+    const char *yaml = "data:\n  backups: []\npagination:\n  hasNextPage: "
+                       "true\n";
+    assert_int_equal(nfb_reader_begin(r, "snap.yaml"), NFB_OK);
+    assert_int_equal(nfb_reader_feed(r, yaml, strlen(yaml)), NFB_OK);
+    assert_int_equal(nfb_reader_finish(r), NFB_OK);
+    const char *arr = "[{\"data\":{\"backups\":[" BACKUP "]},"
+                      "\"pagination\":{\"hasNextPage\":true}}]";
+    assert_int_equal(nfb_reader_begin(r, "arr.json"), NFB_OK);
+    assert_int_equal(nfb_reader_feed(r, arr, strlen(arr)), NFB_OK);
+    assert_int_equal(nfb_reader_finish(r), NFB_OK);
+    assert_int_equal(pg.n, 2);
+    assert_string_equal(pg.input[0], "snap.yaml");
+    assert_int_equal(pg.p[0].has_next_page, 1);
+    assert_string_equal(pg.input[1], "arr.json");
+    assert_int_equal(pg.p[1].has_next_page, 1);
+    assert_int_equal(pg.p[1].backups, 1);
+    nfb_reader_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -201,6 +290,7 @@ int main(void)
         cmocka_unit_test(begin_over_open),
         cmocka_unit_test(format_flags),
         cmocka_unit_test(no_document),
+        cmocka_unit_test(list_pages),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -177,6 +177,31 @@ typedef int (*nfb_input_fn)(void *ctx, const char *archive, const char *member);
  * against older headers fix. r NULL does nothing. */
 NFB_API void nfb_reader_on_input(nfb_reader *r, nfb_input_fn fn, void *ctx);
 
+/* A list page: a response {"data": {"backups": [...]}, "pagination": ...}
+ * (GET .../backups), or the CLI's list {"backups": [...]}, whose object
+ * was read to its end (a page cut short gets no call). */
+typedef struct nfb_list_page {
+    const char *input;  /* the current input's name (an archive member:
+                           "NAME:MEMBER"), valid only during the call */
+    uint64_t document;  /* its index in the input, 1-based, as diagnostics
+                           count them */
+    uint64_t backups;   /* elements of its "backups" array, valid or not */
+    int has_pagination; /* "pagination" is an object (never for the CLI's
+                           list) */
+    int has_next_page;  /* its "hasNextPage" is true: the API has more
+                           pages after this one */
+} nfb_list_page;
+
+/* Called once per list page, after the page's records, when its object
+ * ends. Return 0 to go on, non-zero to stop (as nfb_input_fn). */
+typedef int (*nfb_list_page_fn)(void *ctx, const nfb_list_page *page);
+
+/* Sets the reader's nfb_list_page_fn (NULL: none) and the ctx it is given,
+ * apart from nfb_reader_config as nfb_reader_on_input is. r NULL does
+ * nothing. */
+NFB_API void nfb_reader_on_list_page(nfb_reader *r, nfb_list_page_fn fn,
+                                     void *ctx);
+
 /* nfb_reader_read on the file at path, named path ("-" is stdin, named
  * "<stdin>"). Returns as nfb_reader_read, or NFB_EIO when the file cannot
  * be opened, with errno telling why. */

@@ -365,6 +365,30 @@ static int deliver(nfb__dec *r)
     return 1;
 }
 
+/* ---- list pages -------------------------------------------------------- */
+
+/* A response or list begins: no page seen in it yet. */
+static void page_reset(nfb__dec *r)
+{
+    r->page_list = r->page_in = r->page_key = 0;
+    r->page_has = r->page_next = 0;
+    r->page_backups = 0;
+}
+
+/* A list page ended: nfb_reader_on_list_page's callback. */
+static int page_end(nfb__dec *r, int has_pagination)
+{
+    if (!r->on_page) return 1;
+    nfb_list_page p = {r->dg->name ? r->dg->name : "", r->dg->doc,
+                       r->page_backups, has_pagination,
+                       has_pagination && r->page_next};
+    if (r->on_page(r->page_ctx, &p) != 0) {
+        r->dg->stopped = 1;
+        return 0;
+    }
+    return 1;
+}
+
 /* ---- frames ------------------------------------------------------------ */
 
 static int push(nfb__dec *r, nfb__kind kind, void *base, nfb__pos pos)
@@ -452,6 +476,7 @@ void nfb__dec_reset(nfb__dec *r)
     r->bad_text = 0;
     r->plain = NULL;
     r->cancel = 0;
+    r->page_in = r->page_key = 0;
 }
 
 int nfb__dec_init(nfb__dec *r, const nfb_allocator *a, nfb__diags *dg,
@@ -642,6 +667,7 @@ static int begin_container(nfb__dec *r, int is_map)
         begin_document(r);
         if (is_map) {
             record_begin(r);
+            page_reset(r);
             r->form_errors = r->dg->stats.errors;
             return push(r, NFB_K_TOP, &r->rec, pos);
         }
@@ -666,6 +692,7 @@ static int begin_container(nfb__dec *r, int is_map)
         }
         if (elem == NFB_K_TOP) {
             record_begin(r);
+            page_reset(r);
             r->held = 0;
             r->form_errors = r->dg->stats.errors;
             return push(r, NFB_K_TOP, &r->rec, pos);
@@ -687,6 +714,9 @@ static int begin_container(nfb__dec *r, int is_map)
         (fd->kind == NFB_K_APIERR && parent->kind == NFB_K_WRAPPER &&
          !is_map)) {
         r->skip = 1; /* an array for "error" is a client's placeholder */
+        if (is_map && fd && parent->kind == NFB_K_WRAPPER && fd->len == 10 &&
+            memcmp(fd->name, "pagination", 10) == 0)
+            r->page_in = r->page_has = 1; /* its hasNextPage is looked at */
         return 1;
     }
     if ((is_map && fd->type != NFB_T_OBJECT && fd->type != NFB_T_CLIENT) ||
@@ -810,6 +840,7 @@ static int end_object(nfb__dec *r)
             r->held = 0;
             if (r->dg->stats.errors == r->form_errors) ok = deliver(r);
         }
+        if (ok && r->page_list) ok = page_end(r, r->page_has);
         break;
     case NFB_K_APIERR: {
         const nfb__api_error *e = &r->apierr;
@@ -845,6 +876,15 @@ static int end_object(nfb__dec *r)
         break;
     case NFB_K_HEADERS:
         break; /* no schema: nothing is required */
+    case NFB_K_LIST:
+        ok = check_required(r, f);
+        /* Under a response's "data" the page ends with the response;
+         * the CLI's list has no pagination. */
+        if (r->depth >= 2 && r->frames[r->depth - 2].kind == NFB_K_WRAPPER)
+            r->page_list = 1;
+        else if (ok)
+            ok = page_end(r, 0);
+        break;
     default:
         ok = check_required(r, f);
         break;
@@ -858,7 +898,7 @@ int nfb__dec_map_end(nfb__dec *r, nfb__pos at)
     r->at = at;
     if (NFB_UNLIKELY(r->watch) && !watch_end(r)) return 0;
     if (r->skip) {
-        r->skip--;
+        if (--r->skip == 0) r->page_in = r->page_key = 0;
         return 1;
     }
     return end_object(r);
@@ -877,6 +917,9 @@ int nfb__dec_array_end(nfb__dec *r, nfb__pos at)
         r->rec.config.additional_destinations = r->dests;
         r->rec.config.additional_destinations_count = r->ndests;
     }
+    if (f->elem == NFB_K_BACKUP && r->depth >= 2 &&
+        r->frames[r->depth - 2].kind == NFB_K_LIST)
+        r->page_backups = f->index;
     r->depth--;
     return 1;
 }
@@ -1015,6 +1058,8 @@ int nfb__dec_map_key(nfb__dec *r, nfb__pos at, const char *s, size_t len)
     if (NFB_UNLIKELY(r->watch) && watched_key(r, s, len))
         return 0; /* a new document, or the user asked to stop */
     if (r->skip) {
+        if (r->page_in && r->skip == 1)
+            r->page_key = len == 11 && memcmp(s, "hasNextPage", 11) == 0;
         check_text(r, s, len, 1, s, len);
         return !r->dg->stopped && !r->dg->failed;
     }
@@ -1296,6 +1341,10 @@ static int scalar(nfb__dec *r, int jt, const char *s, size_t len)
     if (NFB_UNLIKELY(r->watch) && !watch_end(r)) return 0;
     if (r->skip || r->skip_value) {
         r->skip_value = 0;
+        if (r->page_key && r->skip == 1) {
+            r->page_next = jt == J_BOOL && len;
+            r->page_key = 0;
+        }
         return checked_skip(r, jt, s, len);
     }
     int elem;

@@ -81,6 +81,16 @@ struct nfb__dec {
      * http_used. */
     const char *http;
     int http_used;
+    /* nfb_reader_on_list_page's callback, and the list page being read:
+     * a response's "pagination" is skipped, but its "hasNextPage" seen. */
+    nfb_list_page_fn on_page;
+    void *page_ctx;
+    int page_list; /* the response's "data" was a list */
+    int page_in;   /* skipping its "pagination" object */
+    int page_key;  /* ... and its "hasNextPage" key came last */
+    int page_has;  /* "pagination" was an object */
+    int page_next; /* hasNextPage: true */
+    uint64_t page_backups;
     nfb_destination *dests;
     size_t ndests, dests_cap;
     char path[512];

@@ -585,6 +585,13 @@ void nfb_reader_on_input(nfb_reader *r, nfb_input_fn fn, void *ctx)
     r->input_ctx = ctx;
 }
 
+void nfb_reader_on_list_page(nfb_reader *r, nfb_list_page_fn fn, void *ctx)
+{
+    if (!r) return;
+    r->dec.on_page = fn;
+    r->dec.page_ctx = ctx;
+}
+
 void nfb__reader_abandon(nfb_reader *r)
 {
     if (!r->begun || r->dg.failed) return;
