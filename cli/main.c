@@ -16,7 +16,10 @@ static const char usage_text[] =
     "usage: nfbackup validate [OPTIONS] [FILE...]\n"
     "       nfbackup convert --to FORMAT [OPTIONS] [FILE...]\n"
     "       nfbackup stats [--to text|json] [OPTIONS] [FILE...]\n"
-    "       nfbackup formats\n"
+    "       nfbackup formats [--names]\n"
+    "       nfbackup columns\n"
+    "       nfbackup statuses\n"
+    "       nfbackup source-types\n"
     "\n"
     "Reads saved Northflank \"Get addon backup\" API responses (API envelope,\n"
     "CLI output, JS client result, list pages, arrays, and streams of them,\n"
@@ -303,14 +306,6 @@ static int parse_number(const char *s, uint64_t min, uint64_t max,
     if (v < min || v > max) return -1;
     *out = v;
     return 0;
-}
-
-static int list_formats(void)
-{
-    const nfb_format *f;
-    for (size_t i = 0; (f = nfb_format_get(i)) != NULL; i++)
-        printf("%-6s %s\n", f->name, f->description);
-    return fflush(stdout) == 0 && !ferror(stdout) ? EXIT_VALID : EXIT_IO;
 }
 
 /* What the reader hands on: records to the writer. */
@@ -1171,10 +1166,8 @@ int main(int argc, char **argv)
     int validate = strcmp(cmd, "validate") == 0;
     int convert = strcmp(cmd, "convert") == 0;
     int audit = strcmp(cmd, "stats") == 0;
-    if (strcmp(cmd, "formats") == 0) {
-        if (argc > 2) return usage_error("formats takes no arguments");
-        return list_formats();
-    }
+    int listed = list_command(cmd, argc - 2, argv + 2);
+    if (listed != LIST_NOT_ONE) return listed;
     if (!validate && !convert && !audit)
         return usage_error("unknown command '%s'", cmd);
 
