@@ -19,7 +19,7 @@ _nfbackup_opts_xlsx='--columns'
 _nfbackup_opts_filter='--status --source-type --since --until'
 # The formats, columns, statuses and source types are asked of the program
 # itself (nfbackup formats --names, columns, statuses, source-types), the
-# one source of these lists: the program being completed, as typed.
+# one source of these lists: the program on the command line, as typed.
 _nfbackup_ask()
 {
     "${COMP_WORDS[0]}" "$@" 2>/dev/null
