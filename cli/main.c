@@ -80,7 +80,6 @@ static const char usage_text[] =
     "      --until TIME        convert, stats: only records created before\n"
     "                          TIME (exclusive); TIME is an RFC 3339\n"
     "                          date-time or a date YYYY-MM-DD (00:00:00Z)\n"
-    "      --names             formats: the names only, one per line\n"
     "  -h, --help              this help\n"
     "  -V, --version           the version\n";
 static const char usage_tail[] =

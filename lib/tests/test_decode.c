@@ -589,6 +589,8 @@ static void null_optional_is_absent(void **state)
 
 /* ---- enums ------------------------------------------------------------- */
 
+/* Pinned on purpose, a second opinion on the schema's names (the program
+ * prints the schema's own with nfbackup statuses and source-types). */
 static const char *const statuses[] = {
     "scheduled", "in-progress", "completed",    "aborting",
     "aborted",   "failed",      "not-supported"};
