@@ -1,4 +1,5 @@
-/* The resource's schema, as DESIGN.md and the API's types give it. */
+/* The resource's schema, as docs/resource.md states it from the API's
+ * types. */
 #include "schema.h"
 
 #include <stddef.h>
