@@ -15,6 +15,8 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _refcommon import records  # noqa: E402
 
+# Pinned on purpose: this reference writer is a second implementation
+# of the csv output (`nfbackup columns` is the program's list).
 COLUMNS = ["id", "name", "status", "createdAt", "completedAt",
            "config.source.type", "config.size", "config.addonVersion",
            "config.compressionType", "config.additionalDestinations",

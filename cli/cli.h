@@ -336,4 +336,10 @@ void progress_clear(void);
 /* Erases the line for good at the end of the run. */
 void progress_end(void);
 
+/* lists.c: nfbackup formats, columns, statuses and source-types. Returns
+ * the exit status of the command cmd given argc arguments after it, or
+ * LIST_NOT_ONE when cmd is not one of them. */
+enum { LIST_NOT_ONE = -1 };
+int list_command(const char *cmd, int argc, char **argv);
+
 #endif

@@ -8,8 +8,8 @@
 #include "cli.h"
 
 enum {
-    N_STATUS = NFB_STATUS_NOT_SUPPORTED + 1,
-    N_SOURCE = NFB_SOURCE_SAME_ADDON + 1,
+    N_STATUS = NFB_STATUS_COUNT,
+    N_SOURCE = NFB_SOURCE_TYPE_COUNT,
     NO_SOURCE_BIT = 1u << N_SOURCE /* --source-type none */
 };
 

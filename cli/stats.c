@@ -27,9 +27,9 @@ __extension__ typedef unsigned __int128 u128;
 __extension__ typedef __int128 i128;
 
 enum {
-    N_STATUS = NFB_STATUS_NOT_SUPPORTED + 1,
-    N_SOURCE = NFB_SOURCE_SAME_ADDON + 1,
-    N_COMPRESSION = NFB_COMPRESSION_ZSTD + 1,
+    N_STATUS = NFB_STATUS_COUNT,
+    N_SOURCE = NFB_SOURCE_TYPE_COUNT,
+    N_COMPRESSION = NFB_COMPRESSION_COUNT,
     SUB_BITS = 8,
     SUB = 1 << SUB_BITS,
     OCTAVES = 72, /* 2^72 ns is about 150,000 years */

@@ -17,16 +17,13 @@ _nfbackup_opts_yaml='--envelope --array'
 _nfbackup_opts_csv='--columns --no-header --crlf --no-formula-guard --bom'
 _nfbackup_opts_xlsx='--columns'
 _nfbackup_opts_filter='--status --source-type --since --until --unique'
-# What `nfbackup formats` lists, for when the command cannot be run.
-_nfbackup_formats='json yaml csv tsv xlsx'
-_nfbackup_columns='id name status createdAt completedAt config.source.type
-    config.size config.addonVersion config.compressionType
-    config.additionalDestinations customDestinationId
-    lastRestore.restoreTimestamp lastRestore.status lastRestore.completedAt'
-_nfbackup_statuses='scheduled in-progress completed aborting aborted failed
-    not-supported'
-_nfbackup_source_types='fileUpload liveInstance snapshot externalDump
-    sameAddon none'
+# The formats, columns, statuses and source types are asked of the program
+# itself (nfbackup formats --names, columns, statuses, source-types), the
+# one source of these lists: the program on the command line, as typed.
+_nfbackup_ask()
+{
+    "${COMP_WORDS[0]}" "$@" 2>/dev/null
+}
 
 # Completes $cur from the words of $1.
 _nfbackup_words()
@@ -66,7 +63,8 @@ _nfbackup()
         if [[ $cur == -* ]]; then
             _nfbackup_words '--help --version'
         else
-            _nfbackup_words 'validate convert stats diff formats'
+            _nfbackup_words 'validate convert stats diff formats columns statuses
+                source-types'
         fi
         return
     fi
@@ -87,10 +85,7 @@ _nfbackup()
         elif [[ $cmd == diff ]]; then
             _nfbackup_words 'json csv'
         else
-            local formats
-            formats=$("${COMP_WORDS[0]}" formats 2>/dev/null |
-                while read -r name _; do printf '%s\n' "$name"; done)
-            _nfbackup_words "${formats:-$_nfbackup_formats}"
+            _nfbackup_words "$(_nfbackup_ask formats --names)"
         fi
         return
         ;;
@@ -109,15 +104,16 @@ _nfbackup()
         return
         ;;
     --columns)
-        _nfbackup_list "$_nfbackup_columns"
+        _nfbackup_list "$(_nfbackup_ask columns)"
         return
         ;;
     --status)
-        _nfbackup_list "$_nfbackup_statuses"
+        _nfbackup_list "$(_nfbackup_ask statuses)"
         return
         ;;
     --source-type)
-        _nfbackup_list "$_nfbackup_source_types"
+        # none: the filter's word for records without a source type.
+        _nfbackup_list "$(_nfbackup_ask source-types) none"
         return
         ;;
     --diagnostics)
@@ -164,6 +160,7 @@ _nfbackup()
             opts="${_nfbackup_opts_read/--files-from/}"
             opts="${opts/--null/} $_nfbackup_opts_output --no-formula-guard"
             ;;
+        formats) opts='--names' ;;
         *) return ;;
         esac
         _nfbackup_words "$opts"
@@ -172,7 +169,9 @@ _nfbackup()
             compopt -o nospace 2>/dev/null
         return
     fi
-    [[ $cmd == formats ]] && return
+    case $cmd in
+    formats | columns | statuses | source-types) return ;;
+    esac
     compopt -o filenames 2>/dev/null
     mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 }

@@ -253,7 +253,9 @@ def check_output_dir(tmp):
     absolute = os.path.join(d, "abs.json")
     put(absolute, "abs")
     out = os.path.join(d, "out")
-    for fmt in ("csv", "json", "yaml", "tsv", "xlsx"):
+    for fmt in subprocess.run([BIN, "formats", "--names"],
+                              capture_output=True, text=True,
+                              check=True).stdout.split():
         o = out + "-" + fmt
         p = run(["convert", "--to", fmt, "--output-dir", o, "in",
                  absolute, "-"], data=open(os.path.join(FORMS, "cli.json"),

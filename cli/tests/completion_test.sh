@@ -2,9 +2,9 @@
 # The bash completion, driven as bash drives it: COMP_WORDS and COMP_CWORD
 # set, the function that `complete -p nfbackup` names called, COMPREPLY
 # read back. Checks commands, options (the same long options as --help),
-# option values (formats as `nfbackup formats` lists them, also the static
-# list used when the command cannot be run; columns, statuses and source
-# types as the command's own usage errors list them) and file names.
+# option values (formats, columns, statuses and source types as the
+# program's list commands print them, and nothing when the program cannot
+# be run: the completions hold no list of their own) and file names.
 # Usage: completion_test.sh NFBACKUP COMPLETION_SCRIPT [ZSH_COMPLETION]
 set -uo pipefail
 nfbackup=$1 script=$2 zsh_script=${3:-}
@@ -40,7 +40,7 @@ expect() # expect "WHAT" "EXPECTED (lines)" WORD...
 }
 
 expect "command" "convert" "$nfbackup" con
-expect "commands" "$(printf '%s\n' validate convert stats diff formats)" "$nfbackup" ''
+expect "commands" "$(printf '%s\n' validate convert stats diff formats columns statuses source-types)" "$nfbackup" ''
 expect "global options" "$(printf '%s\n' --help --version)" "$nfbackup" -
 expect "no option of convert for validate" "" "$nfbackup" validate --to
 expect "long option" "--no-formula-guard" "$nfbackup" convert --no-f
@@ -59,10 +59,13 @@ missing=$(comm -23 <(echo "$help_opts") <(echo "$comp_opts"))
 extra=$(comm -13 <(echo "$help_opts") <(echo "$comp_opts"))
 [ -z "$extra" ] || bad "options the completion offers that --help does not list: $(join "$extra")"
 
-# Formats: run from the command, and the static fallback is the same list.
-formats=$("$nfbackup" formats | awk '{print $1}' | sort)
+# Formats, columns, statuses and source types: what the program prints,
+# and nothing when it cannot be run.
+formats=$("$nfbackup" formats --names | sort)
+[ -n "$formats" ] || bad "no format from 'nfbackup formats --names'"
 expect "formats" "$formats" "$nfbackup" convert --to ''
-expect "formats without the command" "$formats" /nonexistent/nfbackup convert -t ''
+expect "formats without the command" "" /nonexistent/nfbackup convert -t ''
+expect "columns without the command" "" /nonexistent/nfbackup convert --columns ''
 expect "stats formats" "$(printf 'html\njson\ntext\n')" "$nfbackup" stats --to ''
 expect "diff formats" "$(printf 'csv\njson\n')" "$nfbackup" diff --to ''
 expect "no list option for diff" "" "$nfbackup" diff --files
@@ -70,15 +73,15 @@ expect "unique" "--unique" "$nfbackup" stats --uni
 expect "diagnostics=" "json" "$nfbackup" validate --diagnostics = j
 expect "color" "always" "$nfbackup" validate --color al
 
-# Lists: the values the command's usage errors give.
-values() { "$nfbackup" convert --to csv "$@" 2>&1 >/dev/null | sed -nE 's/.*; [a-z ]+: //p' | head -n 1 | tr -d ',' | tr ' ' '\n' | sed '/^$/d' | sort; }
-statuses=$(values --status x)
-[ -n "$statuses" ] || bad "no status list from the command"
+statuses=$("$nfbackup" statuses | sort)
+[ -n "$statuses" ] || bad "no status from 'nfbackup statuses'"
 expect "statuses" "$statuses" "$nfbackup" convert --status ''
 expect "status list" "failed,aborting
 failed,aborted" "$nfbackup" convert --status failed,abo
-expect "source types" "$(values --source-type x)" "$nfbackup" stats --source-type ''
-expect "columns" "$(values --columns x)" "$nfbackup" convert --to csv --columns ''
+expect "source types" "$("$nfbackup" source-types; echo none)" "$nfbackup" stats --source-type ''
+expect "columns" "$("$nfbackup" columns)" "$nfbackup" convert --to csv --columns ''
+expect "formats --names" "--names" "$nfbackup" formats --n
+expect "no file for a list" "" "$nfbackup" statuses ''
 expect "column list" "id,config.addonVersion
 id,config.additionalDestinations" "$nfbackup" convert --columns id,config.ad
 
@@ -148,7 +151,12 @@ if [ -n "$zsh_script" ]; then
         # Two statuses start with "abort": the line grows to that.
         m=$(zsh_complete "nfbackup stats --status failed,ab" "--status failed,abort")
         [ -z "$m" ] || bad "zsh: 'nfbackup stats --status failed,ab' did not complete to: $m"
-        zsh_opts=$(grep -v '^ *#' "$zsh_script" | grep -oE -- '--[a-z][a-z0-9-]*' | sort -u)
+        m=$(zsh_complete "nfbackup convert --to csv --columns id,config.comp" "--columns id,config.compressionType")
+        [ -z "$m" ] || bad "zsh: 'nfbackup convert --to csv --columns id,config.comp' did not complete to: $m"
+        m=$(zsh_complete "nfbackup stats --source-type snapshot,n" "--source-type snapshot,none")
+        [ -z "$m" ] || bad "zsh: 'nfbackup stats --source-type snapshot,n' did not complete to: $m"
+        # But formats' --names, which its usage line gives.
+        zsh_opts=$(grep -v '^ *#' "$zsh_script" | grep -oE -- '--[a-z][a-z0-9-]*' | grep -vx -- --names | sort -u)
         missing=$(comm -23 <(echo "$help_opts") <(echo "$zsh_opts"))
         [ -z "$missing" ] || bad "options in --help that the zsh completion does not offer: $(join "$missing")"
         extra=$(comm -13 <(echo "$help_opts") <(echo "$zsh_opts"))

@@ -26,6 +26,8 @@ import adversarial  # noqa: E402
 BIN, SRC = sys.argv[1], sys.argv[2]
 FORMS = os.path.join(SRC, "testdata", "forms")
 
+# Pinned on purpose, a second opinion on `nfbackup columns`: the
+# expected rows are built from this list, not from the program's.
 COLUMNS = ["id", "name", "status", "createdAt", "completedAt",
            "config.source.type", "config.size", "config.addonVersion",
            "config.compressionType", "config.additionalDestinations",

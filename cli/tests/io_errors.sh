@@ -43,7 +43,8 @@ fail() {
 
 # 1. /dev/full
 if [ -w /dev/full ]; then
-    for fmt in json yaml csv tsv; do
+    # Every format but xlsx, which xlsx_io_errors.sh fills disks with.
+    for fmt in $("$BIN" formats --names | grep -vx xlsx); do
         for input in "$SRC/testdata/forms/api.json" "$tmp/small.ndjson"; do
             checks=$((checks + 1))
             "$BIN" convert --to "$fmt" "$input" >/dev/full 2>"$tmp/err"

@@ -41,16 +41,17 @@ extra=$(comm -13 <(echo "$help_opts") <(echo "$man_opts"))
 [ -z "$extra" ] || bad "options in the man page but not in --help: $(join "$extra")"
 
 # Commands: the usage lines of --help.
-for c in $(grep -oE '^(usage:)? +nfbackup [a-z]+' <<<"$help" | awk '{print $NF}' | sort -u); do
-    section SYNOPSIS | grep -qE "^ +nfbackup $c\b" || bad "command $c not in SYNOPSIS"
+for c in $(grep -oE '^(usage:)? +nfbackup [a-z-]+' <<<"$help" | awk '{print $NF}' | sort -u); do
+    section SYNOPSIS | grep -qE "^ +nfbackup $c( |$)" || bad "command $c not in SYNOPSIS"
     terms COMMANDS | grep -qx "$c" || bad "command $c not in COMMANDS"
 done
 
-# Output formats, as the program lists them.
-for f in $("$nfbackup" formats | awk '{print $1}'); do
-    terms 'OUTPUT FORMATS' | tr ',' '\n' | sed 's/^ *//' | grep -qx "$f" ||
-        bad "format $f not in OUTPUT FORMATS"
-done
+# Output formats: the terms of OUTPUT FORMATS are what the program lists.
+formats=$("$nfbackup" formats --names | sort)
+man_formats=$(terms 'OUTPUT FORMATS' | grep -E '^[a-z0-9]+(, [a-z0-9]+)*$' | tr ',' '\n' | sed 's/^ *//' | sort)
+[ -n "$formats" ] || bad "no format from 'nfbackup formats --names'"
+[ "$formats" = "$man_formats" ] ||
+    bad "formats differ: nfbackup formats $(join "$formats"), OUTPUT FORMATS $(join "$man_formats")"
 
 # Exit statuses and diagnostic codes, from the README's tables.
 for n in $(grep -oE '^\| [0-9] \|' "$src/README.md" | tr -dc '0-9\n'); do

@@ -28,6 +28,8 @@ from decimal import Decimal
 nfbackup = sys.argv[1]
 n_records = int(sys.argv[2]) if len(sys.argv) > 2 else 200000
 
+# Pinned on purpose, a second opinion on `nfbackup statuses` and
+# `source-types`: the expected figures are counted over these lists.
 STATUSES = ["scheduled", "in-progress", "completed", "aborting", "aborted",
             "failed", "not-supported"]
 SOURCES = ["fileUpload", "liveInstance", "snapshot", "externalDump",

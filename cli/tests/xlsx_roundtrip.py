@@ -38,6 +38,8 @@ BIN, SRC = sys.argv[1], sys.argv[2]
 FORMS = os.path.join(SRC, "testdata", "forms")
 GEN = os.path.join(SRC, "bench", "gen")
 
+# Pinned on purpose, a second opinion on `nfbackup columns`: the
+# expected cells are built from this list, not from the program's.
 COLUMNS = ["id", "name", "status", "createdAt", "completedAt",
            "config.source.type", "config.size", "config.addonVersion",
            "config.compressionType", "config.additionalDestinations",

@@ -1,7 +1,7 @@
-/* Unit tests of the reader: form detection, every validation rule of the
- * design's "Validation" section, positions, paths, limits and the callback
- * contract. Each rule has a test that fails when the rule is removed: the
- * bad input is checked to give exactly the expected diagnostics, and the
+/* Unit tests of the reader: form detection, every validation rule of
+ * docs/validation.md and docs/resource.md, positions, paths, limits and the
+ * callback contract. Each rule has a test that fails when the rule is removed:
+ * the bad input is checked to give exactly the expected diagnostics, and the
  * good input next to it to give the record and nothing else. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -589,6 +589,8 @@ static void null_optional_is_absent(void **state)
 
 /* ---- enums ------------------------------------------------------------- */
 
+/* Pinned on purpose, a second opinion on the schema's names (the program
+ * prints the schema's own with nfbackup statuses and source-types). */
 static const char *const statuses[] = {
     "scheduled", "in-progress", "completed",    "aborting",
     "aborted",   "failed",      "not-supported"};

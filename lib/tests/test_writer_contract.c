@@ -13,7 +13,9 @@
  * - an enum out of range in a field marked absent is not looked at;
  * - after nfb_writer_end, a record or a second end returns NFB_ESTATE and
  *   the write function is not called again;
- * - NULL handles are NFB_EINVAL. */
+ * - NULL handles are NFB_EINVAL;
+ * - nfb_column_name lists the columns of csv's header, in its order, and
+ *   each name is one the columns option takes alone. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -353,6 +355,36 @@ static void null_handles(void **state)
     free(o.p);
 }
 
+static void column_names_are_the_header(void **state)
+{
+    (void)state;
+    out o = {0};
+    nfb_writer *w = make("csv", &o, 0);
+    assert_int_equal(nfb_writer_end(w), NFB_OK);
+    nfb_writer_free(w);
+    char want[1024] = "";
+    size_t n = 0;
+    const char *name;
+    for (; (name = nfb_column_name(n)) != NULL; n++) {
+        if (n) strcat(want, ",");
+        strcat(want, name);
+        nfb_writer_options opts = {0};
+        opts.write = collect;
+        opts.ctx = &o;
+        opts.columns = name;
+        char err[256];
+        nfb_writer *one = nfb_writer_new("csv", &opts, err, sizeof err);
+        if (!one) fail_msg("column %s: %s", name, err);
+        nfb_writer_free(one);
+    }
+    strcat(want, "\n");
+    assert_true(n > 10);
+    assert_true(o.n == strlen(want) && memcmp(o.p, want, o.n) == 0);
+    assert_null(nfb_column_name(n + 1));
+    assert_null(nfb_column_name(SIZE_MAX));
+    free(o.p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -362,6 +394,7 @@ int main(void)
         cmocka_unit_test(absent_fields_are_not_checked),
         cmocka_unit_test(nothing_after_end),
         cmocka_unit_test(null_handles),
+        cmocka_unit_test(column_names_are_the_header),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -48,6 +48,15 @@ typedef enum nfb_compression {
     NFB_COMPRESSION_ZSTD
 } nfb_compression;
 
+/* How many values each enum has, for tables indexed by them: a value
+ * added to an enum raises its count (the library checks at build time
+ * that every value has a name). */
+enum {
+    NFB_STATUS_COUNT = NFB_STATUS_NOT_SUPPORTED + 1,
+    NFB_SOURCE_TYPE_COUNT = NFB_SOURCE_SAME_ADDON + 1,
+    NFB_COMPRESSION_COUNT = NFB_COMPRESSION_ZSTD + 1
+};
+
 /* The JSON spelling of an enum value ("in-progress", "liveInstance", "gz"),
  * or NULL for a value out of range. */
 NFB_API const char *nfb_status_name(nfb_status s);

@@ -63,6 +63,11 @@ typedef struct nfb_format {
  * points at static data. */
 NFB_API const nfb_format *nfb_format_get(size_t i);
 
+/* The name of the i-th column of csv, tsv and xlsx, from 0, in their
+ * default order ("id", "config.size", ...), or NULL past the last: the
+ * names the options' columns takes. The result points at static data. */
+NFB_API const char *nfb_column_name(size_t i);
+
 /* Makes a writer for format name. On failure returns NULL and, when err is
  * not NULL, writes a NUL-terminated reason into err (at most errlen bytes):
  * an unknown format, an unknown column (the reason lists the valid ones),

@@ -1,4 +1,5 @@
-/* The resource's schema, as DESIGN.md and the API's types give it. */
+/* The resource's schema, as docs/resource.md states it from the API's
+ * types. */
 #include "schema.h"
 
 #include <stddef.h>
@@ -22,11 +23,11 @@ static const nfb_str dest_type_enum[] = {S("custom")};
 
 /* One name per value of the public enums, and the decoder stores an enum
  * as an int. */
-_Static_assert(NFB_STATUS_NOT_SUPPORTED + 1 == NFB__NSTATUS,
+_Static_assert((int)NFB_STATUS_COUNT == (int)NFB__NSTATUS,
                "a status without a name");
-_Static_assert(NFB_SOURCE_SAME_ADDON + 1 == NFB__NSOURCE_TYPE,
+_Static_assert((int)NFB_SOURCE_TYPE_COUNT == (int)NFB__NSOURCE_TYPE,
                "a source type without a name");
-_Static_assert(NFB_COMPRESSION_ZSTD + 1 == NFB__NCOMPRESSION,
+_Static_assert((int)NFB_COMPRESSION_COUNT == (int)NFB__NCOMPRESSION,
                "a compression without a name");
 _Static_assert(sizeof(nfb_status) == sizeof(int) &&
                    sizeof(nfb_source_type) == sizeof(int) &&

@@ -327,6 +327,13 @@ void nfb__all_columns(nfb__columns *out)
     collect(NFB_K_BACKUP, no_path, 0, out);
 }
 
+const char *nfb_column_name(size_t i)
+{
+    nfb__columns all;
+    nfb__all_columns(&all);
+    return i < all.n ? all.col[i].name : NULL;
+}
+
 static void usage_list(char *err, size_t errlen, size_t n)
 {
     nfb__columns all;
