@@ -396,9 +396,11 @@ static int open_sinks(job *j, both *ctx, output *out, const char *path)
     }
     if (!j->format) return GO_ON;
     nfb_error err;
-    nfb_writer_options wo = {NULL,           output_write, out,
-                             j->write_flags, j->columns,   NULL,
-                             NULL,           NULL,         0};
+    nfb_writer_options wo = {.size = sizeof wo,
+                             .write = output_write,
+                             .ctx = out,
+                             .flags = j->write_flags,
+                             .columns = j->columns};
     if (strcmp(j->format, "xlsx") == 0) {
         if (out->direct && isatty(out->fd)) {
             output_close(out, 1);
@@ -410,7 +412,7 @@ static int open_sinks(job *j, both *ctx, output *out, const char *path)
     capture cap;
     int capturing = captures(j);
     if (capturing) output_capture_begin(&cap);
-    ctx->rn.w = nfb_writer_create(j->format, &wo, &err);
+    ctx->rn.w = nfb_writer_new(j->format, &wo, &err);
     if (capturing) output_capture_end(&cap);
     if (ctx->rn.w) {
         out->bom = j->bom; /* before the first byte written */
@@ -710,7 +712,7 @@ static int run_job(job *j, batch *b)
         rec = (uint64_t)4 * cfg.max_string;
     if (rec) cfg.max_record = rec < SIZE_MAX ? (size_t)rec : SIZE_MAX;
     nfb_error rerr;
-    nfb_reader *r = nfb_reader_create(&cfg, &rerr);
+    nfb_reader *r = nfb_reader_new(&cfg, &rerr);
     int np = 0;
     char **paths = r ? batch_paths(b, &np) : NULL;
     if (!r || !paths) {
@@ -727,7 +729,7 @@ static int run_job(job *j, batch *b)
     }
 
     nfb_result res = NFB_OK;
-    nfb_reader_stats pst = {0, 0, 0, 0, 0}; /* of the files read by -j */
+    nfb_reader_stats pst = {0}; /* of the files read by -j */
     uint64_t written = 0;
     /* With JSON diagnostics every line on stderr is JSON: no progress. */
     progress_begin(j->rp.quiet || j->rp.json ? PROGRESS_OFF : j->progress,
