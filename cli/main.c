@@ -430,9 +430,11 @@ static int open_sinks(job *j, both *ctx, output *out, const char *path)
     }
     if (!j->format) return GO_ON;
     nfb_error err;
-    nfb_writer_options wo = {NULL,           output_write, out,
-                             j->write_flags, j->columns,   NULL,
-                             NULL,           NULL,         0};
+    nfb_writer_options wo = {.size = sizeof wo,
+                             .write = output_write,
+                             .ctx = out,
+                             .flags = j->write_flags,
+                             .columns = j->columns};
     if (strcmp(j->format, "xlsx") == 0) {
         if (out->direct && isatty(out->fd)) {
             output_close(out, 1);
@@ -444,7 +446,7 @@ static int open_sinks(job *j, both *ctx, output *out, const char *path)
     capture cap;
     int capturing = captures(j);
     if (capturing) output_capture_begin(&cap);
-    ctx->rn.w = nfb_writer_create(j->format, &wo, &err);
+    ctx->rn.w = nfb_writer_new(j->format, &wo, &err);
     if (capturing) output_capture_end(&cap);
     if (ctx->rn.w) {
         out->bom = j->bom; /* before the first byte written */
@@ -794,7 +796,7 @@ static int run_job(job *j, batch *b)
     nfb_reader_config cfg;
     make_config(j, &cfg, &ctx);
     nfb_error rerr;
-    nfb_reader *r = nfb_reader_create(&cfg, &rerr);
+    nfb_reader *r = nfb_reader_new(&cfg, &rerr);
     int np = 0;
     char **paths = r ? batch_paths(b, &np) : NULL;
     if (!r || !paths) {
@@ -817,7 +819,7 @@ static int run_job(job *j, batch *b)
         if (stats_describe(ctx.rn.st, &j->flt, paths, np) != 0)
             res = NFB_ENOMEM;
     }
-    nfb_reader_stats pst = {0, 0, 0, 0, 0}; /* of the files read by -j */
+    nfb_reader_stats pst = {0}; /* of the files read by -j */
     uint64_t written = 0;
     /* With JSON diagnostics every line on stderr is JSON: no progress. */
     progress_begin(j->rp.quiet || j->rp.json ? PROGRESS_OFF : j->progress,
@@ -896,7 +898,7 @@ static int read_side(job *j, const char *path, unique **u,
     nfb_reader *r = NULL;
     int np = 0;
     char **paths = NULL;
-    if (batch_add(&b, path) != 0 || !(r = nfb_reader_create(&cfg, &rerr)) ||
+    if (batch_add(&b, path) != 0 || !(r = nfb_reader_new(&cfg, &rerr)) ||
         !(paths = batch_paths(&b, &np))) {
         report_errorf("%s", r || b.n == 0 ? "out of memory" : rerr.text);
         nfb_reader_free(r);
@@ -905,7 +907,7 @@ static int read_side(job *j, const char *path, unique **u,
         return 1;
     }
     nfb_result res = NFB_OK;
-    nfb_reader_stats pst = {0, 0, 0, 0, 0}, st;
+    nfb_reader_stats pst = {0}, st;
     progress_begin(j->rp.quiet || j->rp.json ? PROGRESS_OFF : j->progress, 0,
                    paths, np);
     int io_failed = read_all(j, r, &cfg, &b, &res, &pst);

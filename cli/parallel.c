@@ -314,7 +314,7 @@ static tap *tap_new(par *pr, uint64_t index, int direct, const base *b)
     /* A block after the first starts with '{' or '[' on a line: JSON,
      * not compressed. */
     if (index > 0) c.flags |= NFB_READ_JSON | NFB_READ_NO_DECOMPRESS;
-    t->r = nfb_reader_new(&c);
+    t->r = nfb_reader_new(&c, NULL);
     if (!t->r || nfb_reader_begin(t->r, pr->name) != NFB_OK) {
         tap_free(t);
         return NULL;

@@ -152,10 +152,9 @@ unique *unique_new(void)
         free(u);
         return NULL;
     }
-    nfb_writer_options wo = {NULL, spool_write, u,    0, NULL,
-                             NULL, NULL,        NULL, 0};
+    nfb_writer_options wo = {.size = sizeof wo, .write = spool_write, .ctx = u};
     nfb_error err;
-    u->w = nfb_writer_create("json", &wo, &err);
+    u->w = nfb_writer_new("json", &wo, &err);
     u->slots = 1024;
     u->table = calloc(u->slots, sizeof *u->table);
     if (!u->w || !u->table) {
@@ -378,7 +377,7 @@ int unique_replay(unique *u, const nfb_reader_config *limits, nfb_record_fn fn,
     cfg.ctx = ctx;
     cfg.flags = NFB_READ_JSON;
     cfg.on_diag = NULL; /* counted: a line read back is never invalid */
-    nfb_reader *r = nfb_reader_new(&cfg);
+    nfb_reader *r = nfb_reader_new(&cfg, NULL);
     if (!r) {
         *res = NFB_ENOMEM;
         return -1;

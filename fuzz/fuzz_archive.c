@@ -115,7 +115,7 @@ static nfb_result read_once(const uint8_t *p, size_t n, size_t step,
         cfg.max_string = 64;
         cfg.max_diags = 3;
     }
-    nfb_reader *r = nfb_reader_new(&cfg);
+    nfb_reader *r = nfb_reader_new(&cfg, NULL);
     FUZZ_CHECK(r != NULL);
     src s = {p, n, 0, step, (flags & F_FAIL) != 0};
     nfb_result res = nfb_reader_read(r, NAME, read_src, &s);

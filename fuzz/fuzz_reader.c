@@ -426,12 +426,12 @@ static void read_all(run *r, const uint8_t h[HDR], const uint8_t *data,
     cfg.on_record = on_record;
     cfg.on_diag = on_diag;
     cfg.ctx = r;
-    r->reader = nfb_reader_new(&cfg);
+    r->reader = nfb_reader_new(&cfg, NULL);
     FUZZ_CHECK(r->reader != NULL);
-    nfb_writer_options wo = {0};
+    nfb_writer_options wo = {.size = sizeof wo};
     wo.write = mem_write;
     wo.ctx = &r->json_out;
-    r->json = nfb_writer_new("json", &wo, NULL, 0);
+    r->json = nfb_writer_new("json", &wo, NULL);
     FUZZ_CHECK(r->json != NULL);
 
     size_t split = size;

@@ -82,14 +82,14 @@ typedef struct out {
 
 static void out_open(out *o, const char *name, unsigned flags)
 {
-    nfb_writer_options opts = {0};
-    char err[256];
+    nfb_writer_options opts = {.size = sizeof opts};
+    nfb_error err;
     opts.write = mem_write;
     opts.ctx = &o->m;
     opts.flags = flags;
     o->name = name;
-    o->w = nfb_writer_new(name, &opts, err, sizeof err);
-    if (!o->w) fprintf(stderr, "writer %s: %s\n", name, err);
+    o->w = nfb_writer_new(name, &opts, &err);
+    if (!o->w) fprintf(stderr, "writer %s: %s\n", name, err.text);
     FUZZ_CHECK(o->w != NULL);
 }
 
@@ -188,7 +188,7 @@ static void read_into(pass *p, const uint8_t *text, size_t len, size_t chunk,
     cfg.on_record = on_record;
     cfg.on_diag = on_diag_fn;
     cfg.ctx = p;
-    nfb_reader *r = nfb_reader_new(&cfg);
+    nfb_reader *r = nfb_reader_new(&cfg, NULL);
     FUZZ_CHECK(r != NULL);
     FUZZ_CHECK(nfb_reader_begin(r, "fuzz") == NFB_OK);
     if (chunk == 0) chunk = len ? len : 1;

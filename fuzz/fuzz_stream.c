@@ -383,7 +383,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cfg.on_record = on_record;
     cfg.on_diag = on_diag;
     cfg.ctx = &r;
-    nfb_reader *rd = nfb_reader_new(&cfg);
+    nfb_reader *rd = nfb_reader_new(&cfg, NULL);
     FUZZ_CHECK(rd != NULL);
     FUZZ_CHECK(nfb_reader_begin(rd, "stream") == NFB_OK);
     size_t off = 0, k = 0;

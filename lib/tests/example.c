@@ -30,7 +30,7 @@ int main(int argc, char **argv)
     nfb_reader_config_init(&cfg);
     cfg.on_record = on_record;
     cfg.on_diag = on_diag;
-    nfb_reader *r = nfb_reader_new(&cfg);
+    nfb_reader *r = nfb_reader_new(&cfg, NULL);
     if (!r) return 3;
 
     for (int i = 1; i < argc || i == 1; i++) {

@@ -72,9 +72,9 @@ static int on_record(void *ctx, const nfb_backup *b)
 
     /* A writer per record: a writer flushes only when it ends. */
     growbuf out = {0};
-    char err[256];
-    nfb_writer_options o = {.write = gb_write, .ctx = &out};
-    nfb_writer *w = nfb_writer_new("json", &o, err, sizeof err);
+    nfb_error err;
+    nfb_writer_options o = {.size = sizeof o, .write = gb_write, .ctx = &out};
+    nfb_writer *w = nfb_writer_new("json", &o, &err);
     assert_non_null(w);
     assert_int_equal(nfb_writer_record(w, b), NFB_OK);
     assert_int_equal(nfb_writer_end(w), NFB_OK);
@@ -126,7 +126,7 @@ void h_run(hres *h, const nfb_reader_config *cfg, const char *name,
     c.on_record = on_record;
     c.on_diag = on_diag;
     c.ctx = h;
-    nfb_reader *r = nfb_reader_new(&c);
+    nfb_reader *r = nfb_reader_new(&c, NULL);
     assert_non_null(r);
     h->feed_res = NFB_OK;
     h->finish_res = NFB_OK;

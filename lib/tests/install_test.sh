@@ -112,17 +112,17 @@ int main(int argc, char **argv)
         strcmp(nfb_version(), NFB_VERSION_STRING) != 0)
         return 1;
     nfb_writer_options opts;
-    memset(&opts, 0, sizeof opts);
+    nfb_writer_options_init(&opts);
     opts.write = count;
     nfb_writer *ws[16] = {0};
     size_t n = 0;
     for (const nfb_format *f; n < 15 && (f = nfb_format_get(n)); n++)
-        if (!(ws[n] = nfb_writer_new(f->name, &opts, NULL, 0))) return 1;
+        if (!(ws[n] = nfb_writer_new(f->name, &opts, NULL))) return 1;
     nfb_reader_config cfg;
     nfb_reader_config_init(&cfg);
     cfg.on_record = on_record;
     cfg.ctx = ws;
-    nfb_reader *r = nfb_reader_new(&cfg);
+    nfb_reader *r = nfb_reader_new(&cfg, NULL);
     if (!r) return 1;
     for (int i = 1; i < argc; i++)
         if (nfb_reader_feed_file(r, argv[i]) != NFB_OK) return 1;

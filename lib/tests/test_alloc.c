@@ -112,14 +112,15 @@ static int run(counting *c, const char *in, size_t len, int *records)
     int failed = 0;
     *records = 0;
 
-    nfb_writer_options wo = {.allocator = &a, .write = sink, .ctx = &written};
+    nfb_writer_options wo = {
+        .size = sizeof wo, .allocator = &a, .write = sink, .ctx = &written};
     /* One writer of every registered format, all fed the same records. */
     enum { MAXW = 16 };
     nfb_writer *ws[MAXW];
     size_t nw = 0;
     const nfb_format *fmt;
     for (size_t i = 0; (fmt = nfb_format_get(i)) != NULL && nw < MAXW; i++)
-        if ((ws[nw++] = nfb_writer_new(fmt->name, &wo, NULL, 0)) == NULL)
+        if ((ws[nw++] = nfb_writer_new(fmt->name, &wo, NULL)) == NULL)
             failed = 1;
     nfb_reader_config cfg;
     nfb_reader_config_init(&cfg);
@@ -127,7 +128,7 @@ static int run(counting *c, const char *in, size_t len, int *records)
     job j = {ws, nw, 0, 0};
     cfg.on_record = on_record;
     cfg.ctx = &j;
-    nfb_reader *r = nfb_reader_new(&cfg);
+    nfb_reader *r = nfb_reader_new(&cfg, NULL);
     if (failed || !r) {
         failed = 1;
     } else {
@@ -191,12 +192,13 @@ static void partial_allocator_is_refused(void **state)
     nfb_reader_config cfg;
     nfb_reader_config_init(&cfg);
     cfg.allocator = &a;
-    assert_null(nfb_reader_new(&cfg));
+    assert_null(nfb_reader_new(&cfg, NULL));
     size_t written = 0;
-    char err[128];
-    nfb_writer_options wo = {.allocator = &a, .write = sink, .ctx = &written};
-    assert_null(nfb_writer_new("json", &wo, err, sizeof err));
-    assert_non_null(strstr(err, "allocator"));
+    nfb_error err;
+    nfb_writer_options wo = {
+        .size = sizeof wo, .allocator = &a, .write = sink, .ctx = &written};
+    assert_null(nfb_writer_new("json", &wo, &err));
+    assert_non_null(strstr(err.text, "allocator"));
 }
 
 int main(void)

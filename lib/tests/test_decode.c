@@ -1744,7 +1744,7 @@ static void stop_contract(void **state)
     nfb_reader_config_init(&c);
     c.on_record = stop_record;
     c.ctx = &calls;
-    nfb_reader *r = nfb_reader_new(&c);
+    nfb_reader *r = nfb_reader_new(&c, NULL);
     assert_non_null(r);
     const char *in = B1 B1 B1;
     assert_int_equal(nfb_reader_feed(r, in, strlen(in)), NFB_STOPPED);
@@ -1764,7 +1764,7 @@ static void stop_contract(void **state)
     calls = 0;
     c.on_record = NULL;
     c.on_diag = stop_diag;
-    r = nfb_reader_new(&c);
+    r = nfb_reader_new(&c, NULL);
     assert_non_null(r);
     assert_int_equal(nfb_reader_feed(r, "{\"x\":1,\"y\":2}", 13), NFB_STOPPED);
     assert_int_equal(calls, 1);
@@ -1848,7 +1848,7 @@ static void stats_and_names(void **state)
     hres h = {0};
     nfb_reader_config c;
     nfb_reader_config_init(&c);
-    nfb_reader *r = nfb_reader_new(&c);
+    nfb_reader *r = nfb_reader_new(&c, NULL);
     assert_non_null(r);
     assert_int_equal(nfb_reader_begin(r, "a.json"), NFB_OK);
     assert_int_equal(nfb_reader_feed(r, B1 "\n" B2, strlen(B1 "\n" B2)),
@@ -1872,7 +1872,7 @@ static void stats_and_names(void **state)
     hres_free(&h);
     /* a 0 limit is refused */
     c.max_diags = 0;
-    assert_null(nfb_reader_new(&c));
+    assert_null(nfb_reader_new(&c, NULL));
 }
 
 int main(void)

@@ -33,11 +33,11 @@
 
 static nfb_writer *json_writer(out *o, unsigned flags, int reference)
 {
-    nfb_writer_options opts = {0};
+    nfb_writer_options opts = {.size = sizeof opts};
     opts.write = collect;
     opts.ctx = o;
     opts.flags = flags;
-    nfb_writer *w = nfb_writer_new("json", &opts, NULL, 0);
+    nfb_writer *w = nfb_writer_new("json", &opts, NULL);
     assert_non_null(w);
     if (reference) assert_int_equal(nfb__json_writer_use_yajl(w), NFB_OK);
     return w;
@@ -180,7 +180,7 @@ static void read_file(oracle *k, const char *path)
     nfb_reader_config_init(&cfg);
     cfg.on_record = on_record;
     cfg.ctx = k;
-    nfb_reader *r = nfb_reader_new(&cfg);
+    nfb_reader *r = nfb_reader_new(&cfg, NULL);
     assert_non_null(r);
     assert_int_equal(nfb_reader_begin(r, path), NFB_OK);
     unsigned char buf[4096];
@@ -581,11 +581,11 @@ static void write_failure(void **state)
     (void)state;
     for (unsigned layout = 0; layout < NLAYOUTS; layout++) {
         size_t calls = 0;
-        nfb_writer_options opts = {0};
+        nfb_writer_options opts = {.size = sizeof opts};
         opts.write = fail_write;
         opts.ctx = &calls;
         opts.flags = layout;
-        nfb_writer *w = nfb_writer_new("json", &opts, NULL, 0);
+        nfb_writer *w = nfb_writer_new("json", &opts, NULL);
         assert_non_null(w);
         char *s = repeat(300000, 1, "\xe2\x80\xa8\x01");
         nfb_backup b = {0};
@@ -605,10 +605,10 @@ static void switch_contract(void **state)
 {
     (void)state;
     out o = {0};
-    nfb_writer_options opts = {0};
+    nfb_writer_options opts = {.size = sizeof opts};
     opts.write = collect;
     opts.ctx = &o;
-    nfb_writer *csv = nfb_writer_new("csv", &opts, NULL, 0);
+    nfb_writer *csv = nfb_writer_new("csv", &opts, NULL);
     assert_non_null(csv);
     assert_int_equal(nfb__json_writer_use_yajl(csv), NFB_EINVAL);
     nfb_writer_free(csv);

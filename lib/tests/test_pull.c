@@ -54,7 +54,7 @@ static nfb_reader *reader(seen *s)
     c.on_record = on_record;
     c.on_diag = on_diag;
     c.ctx = s;
-    nfb_reader *r = nfb_reader_new(&c);
+    nfb_reader *r = nfb_reader_new(&c, NULL);
     assert_non_null(r);
     return r;
 }

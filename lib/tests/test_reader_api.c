@@ -42,7 +42,7 @@ static nfb_reader *reader(seen *s, unsigned flags)
     cfg.on_diag = on_diag;
     cfg.ctx = s;
     cfg.flags = flags;
-    return nfb_reader_new(&cfg);
+    return nfb_reader_new(&cfg, NULL);
 }
 
 #define BACKUP                                                                 \
@@ -131,35 +131,102 @@ static void create_errors(void **state)
     nfb_error e;
     nfb_reader_config cfg;
     nfb_reader_config_init(&cfg);
-    assert_null(nfb_reader_create(NULL, &e));
+    assert_null(nfb_reader_new(NULL, &e));
     assert_int_equal(e.code, NFB_EINVAL);
     cfg.max_depth = NFB_MAX_DEPTH_LIMIT + 1;
-    assert_null(nfb_reader_create(&cfg, &e));
+    assert_null(nfb_reader_new(&cfg, &e));
     assert_int_equal(e.code, NFB_EINVAL);
     assert_non_null(strstr(e.text, "max_depth"));
     nfb_reader_config_init(&cfg);
     cfg.max_string = NFB_MAX_STRING_LIMIT + 1;
-    assert_null(nfb_reader_create(&cfg, &e));
+    assert_null(nfb_reader_new(&cfg, &e));
     assert_non_null(strstr(e.text, "max_string"));
     nfb_reader_config_init(&cfg);
     cfg.max_string = NFB_MAX_STRING_LIMIT;
-    nfb_reader *r = nfb_reader_create(&cfg, &e);
+    /* After a failure, a success says nothing of it. */
+    nfb_reader *r = nfb_reader_new(&cfg, &e);
     assert_non_null(r);
+    assert_int_equal(e.code, NFB_OK);
+    assert_string_equal(e.text, "");
     nfb_reader_free(r);
 
     nfb_writer_options wo;
-    memset(&wo, 0, sizeof wo);
-    assert_null(nfb_writer_create("json", &wo, &e)); /* no write function */
+    nfb_writer_options_init(&wo);
+    assert_null(nfb_writer_new("json", &wo, &e)); /* no write function */
     assert_int_equal(e.code, NFB_EINVAL);
     wo.write = discard;
-    assert_null(nfb_writer_create("nope", &wo, &e));
+    assert_null(nfb_writer_new("nope", &wo, &e));
     assert_int_equal(e.code, NFB_EINVAL);
     assert_non_null(strstr(e.text, "unknown format"));
     wo.write = NULL;
     wo.path = "/nonexistent-dir/x.xlsx";
-    assert_null(nfb_writer_create("xlsx", &wo, &e));
+    assert_null(nfb_writer_new("xlsx", &wo, &e));
     assert_int_equal(e.code, NFB_EIO);
     assert_non_null(strstr(e.text, "cannot create"));
+    wo.path = NULL;
+    wo.write = discard;
+    nfb_writer *w = nfb_writer_new("json", &wo, &e);
+    assert_non_null(w);
+    assert_int_equal(e.code, NFB_OK);
+    assert_string_equal(e.text, "");
+    nfb_writer_free(w);
+}
+
+/* The size at the head of a config or options says which fields the
+ * caller has: a struct not made by its init function (size 0) is refused,
+ * one from a later header (larger) too, and the library reads nothing past
+ * the size. */
+static void sizes(void **state)
+{
+    (void)state;
+    nfb_error e;
+    nfb_reader_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.max_depth = cfg.max_string = cfg.max_record = cfg.max_diags = 1;
+    assert_null(nfb_reader_new(&cfg, &e));
+    assert_int_equal(e.code, NFB_EINVAL);
+    assert_non_null(strstr(e.text, "nfb_reader_config_init"));
+    nfb_reader_config_init(&cfg);
+    assert_int_equal(cfg.size, sizeof cfg);
+    assert_int_equal(cfg.max_depth, NFB_DEFAULT_MAX_DEPTH);
+    cfg.size = sizeof cfg + 8;
+    assert_null(nfb_reader_new(&cfg, &e));
+    assert_non_null(strstr(e.text, "later version"));
+
+    /* A config in a buffer that ends where the struct does: a field past
+     * the end (a later version's) would be read out of bounds, which
+     * ASan reports. The bytes after it are poison the library must not
+     * take either. */
+    unsigned char buf[sizeof(nfb_reader_config) + 64];
+    memset(buf, 0xa5, sizeof buf);
+    nfb_reader_config_init_size((nfb_reader_config *)buf,
+                                sizeof(nfb_reader_config));
+    for (size_t i = sizeof(nfb_reader_config); i < sizeof buf; i++)
+        assert_int_equal(buf[i], 0xa5);
+    nfb_reader *r = nfb_reader_new((nfb_reader_config *)buf, &e);
+    assert_non_null(r);
+    nfb_reader_stats st;
+    memset(&st, 0xa5, sizeof st);
+    nfb_reader_stats_get_size(r, &st, offsetof(nfb_reader_stats, bytes));
+    assert_int_equal(st.documents, 0);
+    assert_int_equal(st.warnings, 0);
+    assert_int_equal(st.bytes, 0xa5a5a5a5a5a5a5a5u); /* not written */
+    nfb_reader_free(r);
+
+    nfb_writer_options wo;
+    memset(&wo, 0, sizeof wo);
+    wo.write = discard;
+    assert_null(nfb_writer_new("json", &wo, &e));
+    assert_int_equal(e.code, NFB_EINVAL);
+    assert_non_null(strstr(e.text, "nfb_writer_options_init"));
+    wo.size = sizeof wo + 8;
+    assert_null(nfb_writer_new("json", &wo, &e));
+    assert_non_null(strstr(e.text, "later version"));
+    memset(&wo, 0xa5, sizeof wo);
+    nfb_writer_options_init(&wo);
+    assert_int_equal(wo.size, sizeof wo);
+    assert_null(wo.columns);
+    assert_int_equal(wo.sheet_rows, 0);
 }
 
 static int keep_retention(void *ctx, const nfb_backup *b)
@@ -180,7 +247,7 @@ static void numbers_whatever_the_locale(void **state)
     nfb_reader_config_init(&cfg);
     cfg.on_record = keep_retention;
     cfg.ctx = &days;
-    nfb_reader *r = nfb_reader_new(&cfg);
+    nfb_reader *r = nfb_reader_new(&cfg, NULL);
     const char *in =
         "{\"id\":\"a\",\"name\":\"b\",\"status\":\"failed\",\"createdAt\":"
         "\"2021-01-20T11:19:53.175Z\",\"config\":{\"size\":\"1\","
@@ -287,6 +354,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(numbers_whatever_the_locale),
         cmocka_unit_test(create_errors),
+        cmocka_unit_test(sizes),
         cmocka_unit_test(begin_over_open),
         cmocka_unit_test(format_flags),
         cmocka_unit_test(no_document),

@@ -137,13 +137,13 @@ static nfb_backup bad(int k)
 
 static nfb_writer *make(const char *format, out *o, unsigned flags)
 {
-    nfb_writer_options opts = {0};
+    nfb_writer_options opts = {.size = sizeof opts};
     opts.write = collect;
     opts.ctx = o;
     opts.flags = flags;
-    char err[256];
-    nfb_writer *w = nfb_writer_new(format, &opts, err, sizeof err);
-    if (!w) fail_msg("%s: %s", format, err);
+    nfb_error err;
+    nfb_writer *w = nfb_writer_new(format, &opts, &err);
+    if (!w) fail_msg("%s: %s", format, err.text);
     return w;
 }
 

@@ -55,12 +55,12 @@ static void both_open(both *b, const char *what)
     b->what = what;
     for (int l = 0; l < NLAYOUTS; l++)
         for (int k = 0; k < 2; k++) {
-            nfb_writer_options opts = {0};
-            char err[256];
+            nfb_writer_options opts = {.size = sizeof opts};
+            nfb_error err;
             opts.write = collect;
             opts.ctx = &b->o[l][k];
             opts.flags = layouts[l];
-            b->w[l][k] = nfb_writer_new("yaml", &opts, err, sizeof err);
+            b->w[l][k] = nfb_writer_new("yaml", &opts, &err);
             assert_non_null(b->w[l][k]);
             if (k == EMITTER)
                 assert_int_equal(nfb__yaml_writer_use_emitter(b->w[l][k]),
@@ -188,7 +188,7 @@ static uint64_t check_file(const char *path)
     cfg.on_record = on_record;
     cfg.on_diag = on_diag;
     cfg.ctx = &b;
-    nfb_reader *r = nfb_reader_new(&cfg);
+    nfb_reader *r = nfb_reader_new(&cfg, NULL);
     assert_non_null(r);
     assert_int_equal(nfb_reader_begin(r, path), NFB_OK);
     assert_int_equal(nfb_reader_feed(r, data, len), NFB_OK);
@@ -662,14 +662,14 @@ static void emitter_switch(void **state)
 {
     (void)state;
     out o = {0};
-    nfb_writer_options opts = {0};
+    nfb_writer_options opts = {.size = sizeof opts};
     opts.write = collect;
     opts.ctx = &o;
-    nfb_writer *w = nfb_writer_new("json", &opts, NULL, 0);
+    nfb_writer *w = nfb_writer_new("json", &opts, NULL);
     assert_non_null(w);
     assert_int_equal(nfb__yaml_writer_use_emitter(w), NFB_EINVAL);
     nfb_writer_free(w);
-    w = nfb_writer_new("yaml", &opts, NULL, 0);
+    w = nfb_writer_new("yaml", &opts, NULL);
     assert_non_null(w);
     nfb_backup r = full();
     assert_int_equal(nfb_writer_record(w, &r), NFB_OK);

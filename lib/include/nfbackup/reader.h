@@ -19,7 +19,19 @@
  * none, is an NFB_CODE_API_ERROR diagnostic naming it.
  * Feed it chunks of any size with nfb_reader_feed and end each input with
  * nfb_reader_finish. Memory stays bounded by the limits below whatever
- * the input's length. */
+ * the input's length.
+ *
+ * Threads: any number of readers may run at once, one call at a time on
+ * each (common.h). Ownership: the config, the names and the bytes fed are
+ * the caller's and are not kept after the call (the config and names are
+ * copied); records and diagnostics are the reader's, valid during their
+ * callback only. Re-entry: from inside its own callbacks (on_record,
+ * on_diag, on_input) a reader refuses nfb_reader_begin, nfb_reader_feed,
+ * nfb_reader_finish, nfb_reader_read and nfb_reader_feed_file with
+ * NFB_ESTATE, and nfb_reader_on_input and nfb_reader_free do nothing
+ * there; nfb_reader_stats_get and nfb_reader_between_documents answer.
+ * To stop from a callback, return non-zero; free the reader after the
+ * call returns. */
 #ifndef NFBACKUP_READER_H
 #define NFBACKUP_READER_H
 
@@ -71,7 +83,13 @@ enum {
     NFB_READ_YAML = 1u << 3
 };
 
+/* Make it with nfb_reader_config_init, then set what differs from the
+ * defaults: size says which fields the caller's header has, and new
+ * fields are added at the end only, so that a later library reads none
+ * that an earlier header lacked and gives them their defaults. */
 typedef struct nfb_reader_config {
+    size_t size; /* sizeof (nfb_reader_config) as the caller compiled it:
+                    set by nfb_reader_config_init */
     const nfb_allocator *allocator; /* NULL: malloc and free */
     nfb_record_fn on_record;        /* may be NULL */
     nfb_diag_fn on_diag;            /* may be NULL */
@@ -87,7 +105,7 @@ typedef struct nfb_reader_config {
 } nfb_reader_config;
 
 /* The limits: their defaults, and the largest values a reader takes
- * (nfb_reader_create refuses more: a token is held whole in memory, and
+ * (nfb_reader_new refuses more: a token is held whole in memory, and
  * every level of nesting has its frame). */
 #define NFB_DEFAULT_MAX_DEPTH 64
 #define NFB_DEFAULT_MAX_STRING ((size_t)1 << 20)
@@ -96,19 +114,27 @@ typedef struct nfb_reader_config {
 #define NFB_MAX_DEPTH_LIMIT 100000
 #define NFB_MAX_STRING_LIMIT ((size_t)1 << 30)
 
-/* Fills cfg with the defaults: no callbacks, no flags, default limits. */
-NFB_API void nfb_reader_config_init(nfb_reader_config *cfg);
+/* Fills the first size bytes of cfg with the defaults (no callbacks, no
+ * flags, default limits) and sets cfg->size to size. Call it through
+ * nfb_reader_config_init, which passes the size of the caller's struct. */
+NFB_API void nfb_reader_config_init_size(nfb_reader_config *cfg, size_t size);
 
-/* Makes a reader. The config is copied. Returns NULL when out of memory,
- * when a limit is 0, max_depth is over NFB_MAX_DEPTH_LIMIT, max_string over
- * NFB_MAX_STRING_LIMIT, both formats are forced, or the allocator is only
- * partly set. Free it with nfb_reader_free. */
-NFB_API nfb_reader *nfb_reader_new(const nfb_reader_config *cfg);
+static inline void nfb_reader_config_init(nfb_reader_config *cfg)
+{
+    nfb_reader_config_init_size(cfg, sizeof *cfg);
+}
 
-/* The same, saying why in *err (may be NULL) when it returns NULL:
- * NFB_EINVAL for a bad config (the text names it), NFB_ENOMEM. */
-NFB_API nfb_reader *nfb_reader_create(const nfb_reader_config *cfg,
-                                      nfb_error *err);
+/* Makes a reader; free it with nfb_reader_free. The config is copied:
+ * its first cfg->size bytes, the fields it does not have taking their
+ * defaults. Returns NULL when out of memory, when cfg is NULL or was not
+ * made by nfb_reader_config_init (size too small) or by a later header
+ * than this library's (size too large), a limit is 0, max_depth is over
+ * NFB_MAX_DEPTH_LIMIT, max_string over NFB_MAX_STRING_LIMIT, both formats
+ * are forced, or the allocator is only partly set. err (may be NULL) then
+ * says why: NFB_EINVAL for a bad config (the text names it), NFB_ENOMEM;
+ * on success it is NFB_OK and "". */
+NFB_API nfb_reader *nfb_reader_new(const nfb_reader_config *cfg,
+                                   nfb_error *err);
 
 /* Starts a new input named name (a file name, "<stdin>"); the name is
  * copied. Positions and document indexes restart at the beginning. An
@@ -173,8 +199,7 @@ NFB_API nfb_result nfb_reader_read(nfb_reader *r, const char *name,
 typedef int (*nfb_input_fn)(void *ctx, const char *archive, const char *member);
 
 /* Sets the reader's nfb_input_fn (NULL: none) and the ctx it is given.
- * It is set apart from nfb_reader_config, whose size callers built
- * against older headers fix. r NULL does nothing. */
+ * r NULL does nothing. */
 NFB_API void nfb_reader_on_input(nfb_reader *r, nfb_input_fn fn, void *ctx);
 
 /* A list page: a response {"data": {"backups": [...]}, "pagination": ...}
@@ -207,7 +232,7 @@ NFB_API void nfb_reader_on_list_page(nfb_reader *r, nfb_list_page_fn fn,
  * be opened, with errno telling why. */
 NFB_API nfb_result nfb_reader_feed_file(nfb_reader *r, const char *path);
 
-/* Counts since the reader was made. */
+/* Counts since the reader was made. New counts are added at the end. */
 typedef struct nfb_reader_stats {
     uint64_t documents; /* top-level values */
     uint64_t records;   /* records delivered to on_record */
@@ -216,9 +241,20 @@ typedef struct nfb_reader_stats {
     uint64_t bytes;     /* input bytes fed */
 } nfb_reader_stats;
 
-NFB_API void nfb_reader_stats_get(const nfb_reader *r, nfb_reader_stats *out);
+/* Writes the first size bytes of the reader's counts into out. Call it
+ * through nfb_reader_stats_get, which passes the size of the caller's
+ * struct, so that a later library writes no count it lacks. */
+NFB_API void nfb_reader_stats_get_size(const nfb_reader *r,
+                                       nfb_reader_stats *out, size_t size);
 
-/* Frees the reader and all it owns. NULL is allowed. */
+static inline void nfb_reader_stats_get(const nfb_reader *r,
+                                        nfb_reader_stats *out)
+{
+    nfb_reader_stats_get_size(r, out, sizeof *out);
+}
+
+/* Frees the reader and all it owns. NULL is allowed; from inside one of
+ * the reader's callbacks it does nothing. */
 NFB_API void nfb_reader_free(nfb_reader *r);
 
 /* 1 when the current JSON input is between documents: no document open,

@@ -4,7 +4,16 @@
  * writer buffers its output and hands it in large blocks to the caller's
  * write function. xlsx is a zip archive that libxlsxwriter writes to a file
  * by name: it writes the file named in the options' path, or, without one,
- * builds it in a temporary file and hands it to write at the end. */
+ * builds it in a temporary file and hands it to write at the end.
+ *
+ * Threads: any number of writers may run at once, one call at a time on
+ * each (common.h). Ownership: the options are copied (columns is parsed
+ * when the writer is made, path is opened then); the records written are
+ * the caller's and are not kept after the call; the bytes handed to write
+ * and the note handed to on_note are the writer's, valid during that call
+ * only. Re-entry: from inside write or on_note, nfb_writer_record and
+ * nfb_writer_end on the same writer return NFB_ESTATE and do nothing, and
+ * nfb_writer_free does nothing; free it after the call returns. */
 #ifndef NFBACKUP_WRITER_H
 #define NFBACKUP_WRITER_H
 
@@ -35,7 +44,14 @@ enum {
     NFB_WRITE_NO_FORMULA_GUARD = 1u << 5 /* csv: no ' before =+-@ ... */
 };
 
+/* Make it with nfb_writer_options_init, or with a designated initializer
+ * that sets .size = sizeof (nfb_writer_options): 0 is every option's
+ * default. size says which fields the caller's header has; new fields are
+ * added at the end only, with 0 as their default, so that a later library
+ * reads none that an earlier header lacked. */
 typedef struct nfb_writer_options {
+    size_t size; /* sizeof (nfb_writer_options) as the caller compiled it:
+                    set by nfb_writer_options_init */
     const nfb_allocator *allocator; /* NULL: malloc and free */
     nfb_write_fn write;             /* required */
     void *ctx;                      /* passed to write */
@@ -53,6 +69,16 @@ typedef struct nfb_writer_options {
                             with the header row */
 } nfb_writer_options;
 
+/* Fills the first size bytes of o with the defaults (all 0) and sets
+ * o->size to size. Call it through nfb_writer_options_init, which passes
+ * the size of the caller's struct. */
+NFB_API void nfb_writer_options_init_size(nfb_writer_options *o, size_t size);
+
+static inline void nfb_writer_options_init(nfb_writer_options *o)
+{
+    nfb_writer_options_init_size(o, sizeof *o);
+}
+
 /* A registered format. */
 typedef struct nfb_format {
     const char *name;
@@ -68,20 +94,17 @@ NFB_API const nfb_format *nfb_format_get(size_t i);
  * names the options' columns takes. The result points at static data. */
 NFB_API const char *nfb_column_name(size_t i);
 
-/* Makes a writer for format name. On failure returns NULL and, when err is
- * not NULL, writes a NUL-terminated reason into err (at most errlen bytes):
- * an unknown format, an unknown column (the reason lists the valid ones),
- * a file that cannot be created, or no memory. */
+/* Makes a writer for format name; free it with nfb_writer_free. The
+ * options are read up to opts->size, the fields they do not have taking
+ * their defaults. On failure returns NULL and, when err is not NULL, says
+ * why: NFB_EINVAL (no name or write function, options not made by
+ * nfb_writer_options_init or a designated initializer with .size, or by a
+ * later header than this library's, an unknown format or column (the text
+ * lists the valid ones), a partial allocator), NFB_EIO (a file that cannot
+ * be created), NFB_ENOMEM. On success err is NFB_OK and "". */
 NFB_API nfb_writer *nfb_writer_new(const char *name,
-                                   const nfb_writer_options *opts, char *err,
-                                   size_t errlen);
-
-/* The same, saying why in *err (may be NULL) with a code too: NFB_EINVAL
- * (no name or write function, an unknown format or column, a partial
- * allocator), NFB_EIO (a file that cannot be created), NFB_ENOMEM. */
-NFB_API nfb_writer *nfb_writer_create(const char *name,
-                                      const nfb_writer_options *opts,
-                                      nfb_error *err);
+                                   const nfb_writer_options *opts,
+                                   nfb_error *err);
 
 /* Writes one record. The record is not kept after the call. Returns
  * - NFB_OK;
@@ -95,7 +118,8 @@ NFB_API nfb_writer *nfb_writer_create(const char *name,
  *   text is not a JSON number (RFC 8259: "30", "-1.5e3"; not "", "1x",
  *   "01", "+1" or ".5"). The writer goes on: the next record is written
  *   as usual.
- * - NFB_ESTATE, writing nothing, after nfb_writer_end;
+ * - NFB_ESTATE, writing nothing, after nfb_writer_end, or from inside the
+ *   writer's write or on_note;
  * - NFB_EWRITE when the write function failed, or (xlsx) a file it
  *   writes by name, its temporary files included: errno then says why
  *   (ENOSPC, EFBIG, EDQUOT, or EIO when the finished workbook read back
@@ -111,7 +135,8 @@ NFB_API nfb_result nfb_writer_record(nfb_writer *w, const nfb_backup *b);
  * nfb_writer_record). */
 NFB_API nfb_result nfb_writer_end(nfb_writer *w);
 
-/* Frees the writer without flushing. NULL is allowed. */
+/* Frees the writer without flushing. NULL is allowed; from inside the
+ * writer's write or on_note it does nothing. */
 NFB_API void nfb_writer_free(nfb_writer *w);
 
 #ifdef __cplusplus

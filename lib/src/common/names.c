@@ -39,7 +39,7 @@ const char *nfb_severity_name(nfb_severity severity)
     return severity == NFB_ERROR ? "error" : "warning";
 }
 
-const char *nfb_result_str(int result)
+const char *nfb_result_str(nfb_result result)
 {
     switch (result) {
     case NFB_OK:

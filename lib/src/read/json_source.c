@@ -65,10 +65,6 @@
 #include "decode.h"
 #include "json_source.h"
 
-/* parse_segment's answer that the decoder asked to parse again from
- * dec->restart_at. */
-enum { RESTART = 100 };
-
 /* ---- positions --------------------------------------------------------- */
 
 static int is_gap(unsigned char c)
@@ -1078,9 +1074,11 @@ static size_t before_ff_vt(const unsigned char *p, size_t n)
 
 /* Parses one segment: a line, or the part of one inside the chunk. Sets
  * *used to the bytes of it that are done with (all of them, unless
- * reading resumes inside it after damage), or returns RESTART. */
+ * reading resumes inside it after damage), or sets *restart when the
+ * decoder asked to parse again from dec->restart_at (and returns NFB_OK:
+ * a restart is no result of the API). */
 static nfb_result parse_segment(nfb__json *j, const unsigned char *p, size_t n,
-                                size_t *used)
+                                size_t *used, int *restart)
 {
     j->seg = p;
     j->seg_len = n;
@@ -1146,7 +1144,10 @@ static nfb_result parse_segment(nfb__json *j, const unsigned char *p, size_t n,
     if (st == yajl_status_client_canceled) {
         if (j->dg->failed) return NFB_ENOMEM;
         if (j->dg->stopped) return NFB_STOPPED;
-        if (j->dec->restart) return (nfb_result)RESTART;
+        if (j->dec->restart) {
+            *restart = 1;
+            return NFB_OK;
+        }
         /* The decoder dropped the document (a limit): skip its rest. */
         uint64_t nest = j->nest;
         int word = j->limit_word;
@@ -1248,8 +1249,8 @@ static size_t drop_scan(nfb__json *j, const unsigned char *p, size_t len)
    so that the head is found however the input is split. */
 
 static nfb_result feed_buf(nfb__json *j, const unsigned char *p, size_t len,
-                           size_t *used);
-static nfb_result head_refuse(nfb__json *j);
+                           size_t *used, int *restart);
+static nfb_result head_refuse(nfb__json *j, int *restart);
 
 /* The document after a 4xx or 5xx head (the body) is over, or none came:
  * unless it was an API error, that is said. Returns 0 when stopped. */
@@ -1323,7 +1324,7 @@ static size_t head_scan(nfb__json *j, const unsigned char *p, size_t n)
  * the bytes of p[0..n) taken; when they turn out to be no head, what was
  * matched is parsed as the JSON it is (a syntax error). */
 static size_t head_start(nfb__json *j, const unsigned char *p, size_t n,
-                         nfb_result *res)
+                         nfb_result *res, int *restart)
 {
     static const char http[] = "HTTP/";
     size_t k = 0;
@@ -1356,7 +1357,7 @@ static size_t head_start(nfb__json *j, const unsigned char *p, size_t n,
         return k;
     }
     if (k == n) return k; /* more may come */
-    *res = head_refuse(j);
+    *res = head_refuse(j, restart);
     return k;
 }
 
@@ -1502,8 +1503,9 @@ static int yajl_room(nfb__json *j, uint64_t len, int escapes)
  * them can be a syntax error that resumes before them (a value where a
  * ',' was due, at the string's start): the rest is then fed in the usual
  * way. The buffer is taken out of j first, so that this can hold bytes of
- * a token of its own (a number inside the string's text). */
-static nfb_result parse_held(nfb__json *j, int stop)
+ * a token of its own (a number inside the string's text). A restart the
+ * decoder asks for is set in *restart, as by parse_segment. */
+static nfb_result parse_held(nfb__json *j, int stop, int *restart)
 {
     unsigned char *buf = j->hold;
     size_t n = j->hold_len, cap = j->hold_cap;
@@ -1516,12 +1518,13 @@ static nfb_result parse_held(nfb__json *j, int stop)
     nfb_result res = NFB_ENOMEM;
     if (yajl_room(j, len, escapes)) {
         size_t used;
-        res = parse_segment(j, buf, n, &used);
+        res = parse_segment(j, buf, n, &used, restart);
         ya_room_free(j);
         advance(j, buf, used, 0);
-        if (res != NFB_OK || !j->has_pending || j->skip || j->drop)
+        if (res != NFB_OK || *restart || !j->has_pending || j->skip || j->drop)
             j->gather = 0;
-        if (res == NFB_OK && used < n) res = feed_all(j, buf + used, n - used);
+        if (res == NFB_OK && !*restart && used < n)
+            res = feed_all(j, buf + used, n - used);
     } else {
         j->dg->failed = 1;
     }
@@ -1538,7 +1541,7 @@ static nfb_result parse_held(nfb__json *j, int stop)
  * taken, or (size_t)-1 when out of memory or when a held piece ended
  * reading (*res says why). */
 static size_t gather_feed(nfb__json *j, const unsigned char *p, size_t len,
-                          nfb_result *res)
+                          nfb_result *res, int *restart)
 {
     uint64_t want = gather_want(j);
     size_t m = len < want ? len : (size_t)want;
@@ -1550,25 +1553,27 @@ static size_t gather_feed(nfb__json *j, const unsigned char *p, size_t len,
         *res = NFB_ENOMEM;
         return (size_t)-1;
     }
-    if (stop || k == want) *res = parse_held(j, stop);
-    return *res == NFB_OK ? k : (size_t)-1;
+    if (stop || k == want) *res = parse_held(j, stop, restart);
+    return *res == NFB_OK && !*restart ? k : (size_t)-1;
 }
 
 /* The bytes matched as the start of a head are none: parsed as JSON. */
-static nfb_result head_refuse(nfb__json *j)
+static nfb_result head_refuse(nfb__json *j, int *restart)
 {
     size_t m = (size_t)j->head_match, used;
     j->head_match = 0;
     j->head_refusing = 1;
-    nfb_result res = feed_buf(j, (const unsigned char *)"HTTP/", m, &used);
+    nfb_result res =
+        feed_buf(j, (const unsigned char *)"HTTP/", m, &used, restart);
     j->head_refusing = 0;
     return res;
 }
 
-/* Feeds p[0..len): segments, skipping and dropping. On RESTART *used is
- * the end of the segment that asked for it. */
+/* Feeds p[0..len): segments, skipping and dropping. On a restart (set in
+ * *restart, which starts at 0) *used is the end of the segment that asked
+ * for it. */
 static nfb_result feed_buf(nfb__json *j, const unsigned char *p, size_t len,
-                           size_t *used)
+                           size_t *used, int *restart)
 {
     size_t i = 0;
     while (i < len) {
@@ -1580,14 +1585,14 @@ static nfb_result feed_buf(nfb__json *j, const unsigned char *p, size_t len,
         if (j->head_match || j->head_try) {
             nfb_result res;
             j->head_try = 0;
-            i += head_start(j, p + i, len - i, &res);
-            if (res != NFB_OK) return res;
+            i += head_start(j, p + i, len - i, &res, restart);
+            if (res != NFB_OK || *restart) return res;
             continue;
         }
         if (j->gather) {
             nfb_result res;
-            size_t k = gather_feed(j, p + i, len - i, &res);
-            if (res != NFB_OK) return res;
+            size_t k = gather_feed(j, p + i, len - i, &res, restart);
+            if (res != NFB_OK || *restart) return res;
             i += k;
             continue;
         }
@@ -1605,8 +1610,8 @@ static nfb_result feed_buf(nfb__json *j, const unsigned char *p, size_t len,
         size_t n = nl ? (size_t)(nl - (p + i)) + 1 : len - i;
         if (n > NFB__SEG_MAX) n = NFB__SEG_MAX;
         size_t done;
-        nfb_result res = parse_segment(j, p + i, n, &done);
-        if (res == (nfb_result)RESTART) {
+        nfb_result res = parse_segment(j, p + i, n, &done, restart);
+        if (*restart) {
             *used = i + n;
             return res;
         }
@@ -1661,8 +1666,9 @@ static nfb_result replay(nfb__json *j)
         j->line_start = j->prev_line_start = at.offset - (at.column - 1);
         if (!parser_reset(j)) return NFB_ENOMEM;
         size_t used;
-        nfb_result res = feed_buf(j, buf, n, &used);
-        if (res != (nfb_result)RESTART) return res;
+        int restart = 0;
+        nfb_result res = feed_buf(j, buf, n, &used, &restart);
+        if (!restart) return res;
         /* Again, further on: the new start is inside buf. */
         size_t k = (size_t)(j->dec->restart_at.offset - at.offset);
         memmove(buf, buf + k, n - k);
@@ -1674,8 +1680,9 @@ static nfb_result feed_all(nfb__json *j, const unsigned char *p, size_t len)
 {
     while (len) {
         size_t used;
-        nfb_result res = feed_buf(j, p, len, &used);
-        if (res != (nfb_result)RESTART) return res;
+        int restart = 0;
+        nfb_result res = feed_buf(j, p, len, &used, &restart);
+        if (!restart) return res;
         res = replay(j);
         if (res != NFB_OK) return res;
         p += used, len -= used;
@@ -1691,7 +1698,8 @@ nfb_result nfb__json_feed(nfb__json *j, const unsigned char *p, size_t len)
 nfb_result nfb__json_finish(nfb__json *j)
 {
     if (j->head_match) {
-        nfb_result res = head_refuse(j);
+        int restart = 0;
+        nfb_result res = head_refuse(j, &restart);
         if (res != NFB_OK) return res;
     }
     if (j->head) { /* a head without its blank line: the body is missing */
@@ -1703,7 +1711,8 @@ nfb_result nfb__json_finish(nfb__json *j)
                     j->http_state == 2 ? "a body that is not one" : "no body"))
         return NFB_STOPPED;
     if (j->gather) {
-        nfb_result res = parse_held(j, 1);
+        int restart = 0;
+        nfb_result res = parse_held(j, 1, &restart);
         if (res != NFB_OK) return res;
     }
     if (j->skip || j->drop) return NFB_OK; /* reported already */

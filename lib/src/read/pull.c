@@ -169,14 +169,14 @@ static int classify(const pull *p)
 
 static nfb_result push(pull *p)
 {
-    nfb_result res = nfb_reader_begin(p->r, p->name);
-    if (res == NFB_OK && p->held) res = nfb_reader_feed(p->r, p->buf, p->held);
+    nfb_result res = nfb__reader_begin(p->r, p->name);
+    if (res == NFB_OK && p->held) res = nfb__reader_feed(p->r, p->buf, p->held);
     while (res == NFB_OK && !p->eof) {
         ptrdiff_t n = pull_read(p, p->buf, CHUNK);
         if (n < 0) return NFB_EIO; /* the input stays open, as after a feed */
-        if (n > 0) res = nfb_reader_feed(p->r, p->buf, (size_t)n);
+        if (n > 0) res = nfb__reader_feed(p->r, p->buf, (size_t)n);
     }
-    return res == NFB_OK ? nfb_reader_finish(p->r) : res;
+    return res == NFB_OK ? nfb__reader_finish(p->r) : res;
 }
 
 /* ---- libarchive -------------------------------------------------------- */
@@ -294,9 +294,9 @@ static int read_member(pull *p, struct archive *a, const char *name,
                 *res = NFB_STOPPED;
             return 0;
         }
-        *res = nfb_reader_feed(p->r, p->data, (size_t)n);
+        *res = nfb__reader_feed(p->r, p->data, (size_t)n);
     }
-    if (*res == NFB_OK) *res = nfb_reader_finish(p->r);
+    if (*res == NFB_OK) *res = nfb__reader_finish(p->r);
     return 1;
 }
 
@@ -416,8 +416,8 @@ static nfb_result read_archive(pull *p, int kind)
     } else if (res == NFB_OK && members == 0) {
         if (la->format(a) == ARCHIVE_FORMAT_RAW) {
             /* An empty stream: an empty input, which the reader reports. */
-            res = nfb_reader_begin(p->r, p->name);
-            if (res == NFB_OK) res = nfb_reader_finish(p->r);
+            res = nfb__reader_begin(p->r, p->name);
+            if (res == NFB_OK) res = nfb__reader_finish(p->r);
         } else if (!complain(p, p->name,
                              "expected an archive holding JSON or YAML "
                              "files, found no regular file in it")) {
@@ -432,10 +432,10 @@ static nfb_result read_archive(pull *p, int kind)
 
 /* ---- the interface ----------------------------------------------------- */
 
-nfb_result nfb_reader_read(nfb_reader *r, const char *name, nfb_read_fn read,
-                           void *ctx)
+/* nfb_reader_read inside the gate. */
+static nfb_result read_input(nfb_reader *r, const char *name, nfb_read_fn read,
+                             void *ctx)
 {
-    if (!r || !read) return NFB_EINVAL;
     nfb__diags *dg = nfb__reader_diags(r);
     if (dg->failed) return NFB_ENOMEM;
     if (!name) name = "<input>";
@@ -452,8 +452,8 @@ nfb_result nfb_reader_read(nfb_reader *r, const char *name, nfb_read_fn read,
         /* An input that gave no byte is not begun, so that one that cannot
          * be read at all (a directory) is no document; otherwise, as after
          * a feed, its bytes are read and it is left open. */
-        res = p.held ? nfb_reader_begin(r, name) : NFB_OK;
-        if (res == NFB_OK && p.held) res = nfb_reader_feed(r, p.buf, p.held);
+        res = p.held ? nfb__reader_begin(r, name) : NFB_OK;
+        if (res == NFB_OK && p.held) res = nfb__reader_feed(r, p.buf, p.held);
         if (res == NFB_OK) res = NFB_EIO;
     } else if ((kind = classify(&p)) < 0) {
         res = NFB_ENOMEM;
@@ -463,7 +463,7 @@ nfb_result nfb_reader_read(nfb_reader *r, const char *name, nfb_read_fn read,
         res = NFB_ENOMEM;
     } else {
         /* The input before ends first, as nfb_reader_begin would. */
-        res = nfb_reader_begin(r, name);
+        res = nfb__reader_begin(r, name);
         if (res == NFB_OK) nfb__reader_abandon(r);
         if (res == NFB_OK) res = read_archive(&p, kind);
     }
@@ -472,6 +472,16 @@ nfb_result nfb_reader_read(nfb_reader *r, const char *name, nfb_read_fn read,
     nfb__free(p.a, p.buf);
     if (res == NFB_ENOMEM) dg->failed = 1;
     if (res == NFB_EIO) errno = err;
+    return res;
+}
+
+nfb_result nfb_reader_read(nfb_reader *r, const char *name, nfb_read_fn read,
+                           void *ctx)
+{
+    if (!r || !read) return NFB_EINVAL;
+    if (!nfb__reader_enter(r)) return NFB_ESTATE;
+    nfb_result res = read_input(r, name, read, ctx);
+    nfb__reader_leave(r);
     return res;
 }
 
@@ -486,15 +496,16 @@ static ptrdiff_t read_stdio(void *ctx, void *buf, size_t len)
 nfb_result nfb_reader_feed_file(nfb_reader *r, const char *path)
 {
     if (!r || !path) return NFB_EINVAL;
+    if (!nfb__reader_enter(r)) return NFB_ESTATE;
     int is_stdin = strcmp(path, "-") == 0;
     /* A terminal's end of file (^D) ends one read of stdin, not all. */
     if (is_stdin) clearerr(stdin);
     FILE *f = is_stdin ? stdin : fopen(path, "rb");
-    if (!f) return NFB_EIO;
-    nfb_result res =
-        nfb_reader_read(r, is_stdin ? "<stdin>" : path, read_stdio, f);
+    nfb_result res = NFB_EIO;
+    if (f) res = read_input(r, is_stdin ? "<stdin>" : path, read_stdio, f);
     int err = errno;
-    if (!is_stdin) fclose(f);
+    if (f && !is_stdin) fclose(f);
+    nfb__reader_leave(r);
     if (res == NFB_EIO) errno = err;
     return res;
 }

@@ -37,6 +37,18 @@
 
 #include "common/report.h"
 
+/* The gate of the API's calls (reader.c): 1 and the reader marked busy,
+ * or 0 when it already is (a call from inside one of its callbacks, to
+ * be refused with NFB_ESTATE). nfb__reader_leave unmarks it. */
+int nfb__reader_enter(nfb_reader *r);
+void nfb__reader_leave(nfb_reader *r);
+
+/* nfb_reader_begin, nfb_reader_feed and nfb_reader_finish inside a call
+ * that went through the gate. */
+nfb_result nfb__reader_begin(nfb_reader *r, const char *name);
+nfb_result nfb__reader_feed(nfb_reader *r, const void *buf, size_t len);
+nfb_result nfb__reader_finish(nfb_reader *r);
+
 /* nfb_reader_begin for a member of an archive: the reader refuses binary
  * data in it, and a format forced by the config does not cut short the
  * look at its first line. When member is not NULL, nfb_reader_on_input's

@@ -35,6 +35,7 @@ struct nfb_reader {
     nfb__bytes bytes;
     nfb__transcode tc;
     char *name;
+    int busy;   /* inside a call of the API: its callbacks are running */
     int begun;  /* an input is open */
     int member; /* it is a member of an archive (nfb__reader_begin_member) */
     /* nfb_reader_on_input's callback, and the member whose text is awaited
@@ -53,19 +54,53 @@ struct nfb_reader {
     uint64_t white_off, white_line, white_line_start, white_prev_line_start;
 };
 
-void nfb_reader_config_init(nfb_reader_config *cfg)
+/* The fields of the first nfb_reader_config (0.2.0): a caller's struct
+ * has at least these. Fields added later are at the end, past this. */
+#define CONFIG_SIZE_0_2                                                        \
+    (offsetof(nfb_reader_config, max_diags) + sizeof(size_t))
+
+static void config_defaults(nfb_reader_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
+    cfg->size = sizeof *cfg;
     cfg->max_depth = NFB_DEFAULT_MAX_DEPTH;
     cfg->max_string = NFB_DEFAULT_MAX_STRING;
     cfg->max_record = NFB_DEFAULT_MAX_RECORD;
     cfg->max_diags = NFB_DEFAULT_MAX_DIAGS;
 }
 
+void nfb_reader_config_init_size(nfb_reader_config *cfg, size_t size)
+{
+    if (!cfg || size < CONFIG_SIZE_0_2) return;
+    nfb_reader_config d;
+    config_defaults(&d);
+    /* Only the bytes the caller has: a later library's fields are past
+     * an earlier header's struct. */
+    memcpy(cfg, &d, size < sizeof d ? size : sizeof d);
+    cfg->size = size;
+}
+
+/* The caller's config in *out, its missing fields at their defaults. What
+ * is wrong with it, or NULL. */
+static const char *take_config(nfb_reader_config *out,
+                               const nfb_reader_config *cfg)
+{
+    if (!cfg) return "a config is required";
+    if (cfg->size < CONFIG_SIZE_0_2)
+        return "the config's size is not set: make it with "
+               "nfb_reader_config_init";
+    if (cfg->size > sizeof *out)
+        return "the config is from a later version of nfbackup than the "
+               "library";
+    config_defaults(out);
+    memcpy(out, cfg, cfg->size);
+    out->size = sizeof *out;
+    return NULL;
+}
+
 /* What is wrong with a config, or NULL. */
 static const char *bad_config(const nfb_reader_config *cfg, nfb_allocator *a)
 {
-    if (!cfg) return "a config is required";
     if ((cfg->flags & NFB_READ_JSON) && (cfg->flags & NFB_READ_YAML))
         return "NFB_READ_JSON and NFB_READ_YAML are exclusive";
     if (!cfg->max_depth || cfg->max_depth > NFB_MAX_DEPTH_LIMIT)
@@ -79,22 +114,26 @@ static const char *bad_config(const nfb_reader_config *cfg, nfb_allocator *a)
     return NULL;
 }
 
-nfb_reader *nfb_reader_new(const nfb_reader_config *cfg)
+/* Says why in err, when there is an err; returns NULL. */
+static nfb_reader *refuse(nfb_error *err, nfb_result code, const char *why)
 {
-    return nfb_reader_create(cfg, NULL);
+    if (err) {
+        err->code = code;
+        snprintf(err->text, sizeof err->text, "%s", why);
+    }
+    return NULL;
 }
 
-nfb_reader *nfb_reader_create(const nfb_reader_config *cfg, nfb_error *err)
+nfb_reader *nfb_reader_new(const nfb_reader_config *config, nfb_error *err)
 {
-    nfb_error dummy;
-    if (!err) err = &dummy;
+    nfb_reader_config c;
     nfb_allocator a;
-    const char *why = bad_config(cfg, &a);
-    err->code = why ? NFB_EINVAL : NFB_ENOMEM;
-    snprintf(err->text, sizeof err->text, "%s", why ? why : "out of memory");
-    if (why) return NULL;
+    const char *why = take_config(&c, config);
+    if (!why) why = bad_config(&c, &a);
+    if (why) return refuse(err, NFB_EINVAL, why);
+    const nfb_reader_config *cfg = &c;
     nfb_reader *r = nfb__malloc(&a, sizeof *r);
-    if (!r) return NULL;
+    if (!r) return refuse(err, NFB_ENOMEM, "out of memory");
     memset(r, 0, sizeof *r);
     r->alloc = a;
     r->cfg = *cfg;
@@ -107,14 +146,15 @@ nfb_reader *nfb_reader_create(const nfb_reader_config *cfg, nfb_error *err)
         nfb__json_init(&r->json, &r->alloc, &r->dec, &r->dg, cfg->max_string) !=
             0) {
         nfb_reader_free(r);
-        return NULL;
+        return refuse(err, NFB_ENOMEM, "out of memory");
     }
+    if (err) *err = (nfb_error){NFB_OK, ""};
     return r;
 }
 
 void nfb_reader_free(nfb_reader *r)
 {
-    if (!r) return;
+    if (!r || r->busy) return;
     nfb__bytes_free(&r->bytes);
     nfb__yaml_free(r->yaml);
     nfb__json_free(&r->json, &r->alloc);
@@ -124,18 +164,68 @@ void nfb_reader_free(nfb_reader *r)
     nfb__free(&a, r);
 }
 
-void nfb_reader_stats_get(const nfb_reader *r, nfb_reader_stats *out)
+void nfb_reader_stats_get_size(const nfb_reader *r, nfb_reader_stats *out,
+                               size_t size)
 {
-    *out = r->dg.stats;
+    if (!r || !out) return;
+    memcpy(out, &r->dg.stats,
+           size < sizeof r->dg.stats ? size : sizeof r->dg.stats);
+}
+
+/* ---- the calls of the API ----------------------------------------------
+ *
+ * Each public call that can change the reader runs with r->busy set: its
+ * callbacks run inside it, and a call they make on the same reader is
+ * refused with NFB_ESTATE (the reader is in the middle of a token, a
+ * record or an archive's member). pull.c's calls go through the same
+ * gate (nfb__reader_enter), and use the nfb__reader_ versions inside. */
+
+int nfb__reader_enter(nfb_reader *r)
+{
+    if (r->busy) return 0;
+    r->busy = 1;
+    return 1;
+}
+
+void nfb__reader_leave(nfb_reader *r)
+{
+    r->busy = 0;
 }
 
 nfb_result nfb_reader_begin(nfb_reader *r, const char *name)
+{
+    if (!r) return NFB_EINVAL;
+    if (!nfb__reader_enter(r)) return NFB_ESTATE;
+    nfb_result res = nfb__reader_begin(r, name);
+    nfb__reader_leave(r);
+    return res;
+}
+
+nfb_result nfb_reader_feed(nfb_reader *r, const void *buf, size_t len)
+{
+    if (!r) return NFB_EINVAL;
+    if (!nfb__reader_enter(r)) return NFB_ESTATE;
+    nfb_result res = nfb__reader_feed(r, buf, len);
+    nfb__reader_leave(r);
+    return res;
+}
+
+nfb_result nfb_reader_finish(nfb_reader *r)
+{
+    if (!r) return NFB_EINVAL;
+    if (!nfb__reader_enter(r)) return NFB_ESTATE;
+    nfb_result res = nfb__reader_finish(r);
+    nfb__reader_leave(r);
+    return res;
+}
+
+nfb_result nfb__reader_begin(nfb_reader *r, const char *name)
 {
     if (r->dg.failed) return NFB_ENOMEM;
     if (r->begun && !r->dg.stopped) {
         /* The input before was not finished: it ends here, as with
          * nfb_reader_finish, so that a document left open is reported. */
-        nfb_result res = nfb_reader_finish(r);
+        nfb_result res = nfb__reader_finish(r);
         if (res != NFB_OK) return res;
     }
     if (!name) name = "<input>";
@@ -519,19 +609,19 @@ static int decoded(void *ctx, const unsigned char *p, size_t len)
     return nfb__transcode_feed(&r->tc, p, len, text, r);
 }
 
-nfb_result nfb_reader_feed(nfb_reader *r, const void *buf, size_t len)
+nfb_result nfb__reader_feed(nfb_reader *r, const void *buf, size_t len)
 {
     if (r->dg.failed) return NFB_ENOMEM;
     if (r->dg.stopped) return NFB_ESTATE;
     if (!r->begun) {
-        nfb_result res = nfb_reader_begin(r, NULL);
+        nfb_result res = nfb__reader_begin(r, NULL);
         if (res != NFB_OK) return res;
     }
     r->dg.stats.bytes += len;
     return nfb__bytes_feed(&r->bytes, buf, len, decoded, r);
 }
 
-nfb_result nfb_reader_finish(nfb_reader *r)
+nfb_result nfb__reader_finish(nfb_reader *r)
 {
     if (r->dg.failed) return NFB_ENOMEM;
     if (r->dg.stopped) return NFB_ESTATE;
@@ -567,7 +657,7 @@ nfb_result nfb_reader_finish(nfb_reader *r)
 nfb_result nfb__reader_begin_member(nfb_reader *r, const char *name,
                                     const char *archive, const char *member)
 {
-    nfb_result res = nfb_reader_begin(r, name);
+    nfb_result res = nfb__reader_begin(r, name);
     if (res == NFB_OK) {
         r->member = 1;
         if (r->on_input && member) {
@@ -580,7 +670,7 @@ nfb_result nfb__reader_begin_member(nfb_reader *r, const char *name,
 
 void nfb_reader_on_input(nfb_reader *r, nfb_input_fn fn, void *ctx)
 {
-    if (!r) return;
+    if (!r || r->busy) return;
     r->on_input = fn;
     r->input_ctx = ctx;
 }

@@ -583,7 +583,13 @@ static int ref_end(emitter *e, unsigned flags)
  * frames) stops the walk with REDO, and the record is written again by the
  * emitter (redo_record). */
 
-enum { REDO = 1, MAX_FRAMES = 16 }; /* REDO: not an nfb_result */
+/* A step of the fast path returns NFB_OK, the nfb_result of an error,
+ * or REDO: a value of its own type, outside nfb_result's range (not
+ * NFB_STOPPED's 1), so that it cannot be taken for a result of the API
+ * nor escape as one (write_record turns it into the emitter's result). */
+typedef enum fast_redo { REDO = 0x100 } fast_redo;
+
+enum { MAX_FRAMES = 16 };
 
 typedef enum frame_kind { DOC, MAP, SEQ } frame_kind;
 

@@ -32,14 +32,52 @@ static const nfb__writer_class *find(const char *name)
     return NULL;
 }
 
+/* The fields of the first nfb_writer_options (0.2.0): a caller's struct
+ * has at least these. Fields added later are at the end, past this. */
+#define OPTIONS_SIZE_0_2                                                       \
+    (offsetof(nfb_writer_options, sheet_rows) + sizeof(uint32_t))
+
+void nfb_writer_options_init_size(nfb_writer_options *o, size_t size)
+{
+    if (!o || size < OPTIONS_SIZE_0_2) return;
+    /* Only the bytes the caller has; every default is 0. */
+    memset(o, 0, size < sizeof *o ? size : sizeof *o);
+    o->size = size;
+}
+
+/* The caller's options in *out, its missing fields at their defaults (0).
+ * What is wrong with them, or NULL. */
+static const char *take_options(nfb_writer_options *out,
+                                const nfb_writer_options *o)
+{
+    if (!o) return "options are required";
+    if (o->size < OPTIONS_SIZE_0_2)
+        return "the options' size is not set: make them with "
+               "nfb_writer_options_init";
+    if (o->size > sizeof *out)
+        return "the options are from a later version of nfbackup than the "
+               "library";
+    memset(out, 0, sizeof *out);
+    memcpy(out, o, o->size);
+    out->size = sizeof *out;
+    return NULL;
+}
+
 /* Makes a writer, or says why not: *code and err. */
-static nfb_writer *make(const char *name, const nfb_writer_options *o,
+static nfb_writer *make(const char *name, const nfb_writer_options *opts,
                         char *err, size_t errlen, nfb_result *code)
 {
     *code = NFB_EINVAL;
     err[0] = 0;
-    const nfb__writer_class *cls = name && o ? find(name) : NULL;
-    if (!name || !o || (!o->write && !(cls && cls->writes_file && o->path))) {
+    nfb_writer_options taken;
+    const char *why = take_options(&taken, opts);
+    if (why) {
+        snprintf(err, errlen, "%s", why);
+        return NULL;
+    }
+    const nfb_writer_options *o = &taken;
+    const nfb__writer_class *cls = name ? find(name) : NULL;
+    if (!name || (!o->write && !(cls && cls->writes_file && o->path))) {
         snprintf(err, errlen,
                  "a format name and a write function are "
                  "required");
@@ -71,8 +109,11 @@ static nfb_writer *make(const char *name, const nfb_writer_options *o,
     int res = NFB_ENOMEM;
     if (nfb__sink_init(&w->sink, &w->alloc, o->write, o->ctx, NFB__SINK_CAP) ==
             0 &&
-        (res = cls->init(w, o, err, errlen)) == NFB_OK)
+        (res = cls->init(w, o, err, errlen)) == NFB_OK) {
+        *code = NFB_OK;
+        err[0] = 0;
         return w;
+    }
     if (res == NFB_ENOMEM) snprintf(err, errlen, "out of memory");
     *code = (nfb_result)res;
     nfb_writer_free(w);
@@ -80,16 +121,7 @@ static nfb_writer *make(const char *name, const nfb_writer_options *o,
 }
 
 nfb_writer *nfb_writer_new(const char *name, const nfb_writer_options *o,
-                           char *err, size_t errlen)
-{
-    char dummy[1];
-    nfb_result code;
-    if (!err || !errlen) err = dummy, errlen = sizeof dummy;
-    return make(name, o, err, errlen, &code);
-}
-
-nfb_writer *nfb_writer_create(const char *name, const nfb_writer_options *o,
-                              nfb_error *err)
+                           nfb_error *err)
 {
     nfb_error dummy;
     if (!err) err = &dummy;
@@ -115,10 +147,10 @@ static nfb_result begin(nfb_writer *w)
     return check(w, w->cls->begin ? w->cls->begin(w) : NFB_OK);
 }
 
-nfb_result nfb_writer_record(nfb_writer *w, const nfb_backup *b)
+/* A record or the end, from outside the writer's callbacks (w->busy is
+ * set while it runs them: a call from inside them is NFB_ESTATE). */
+static nfb_result record(nfb_writer *w, const nfb_backup *b)
 {
-    if (!w || !b) return NFB_EINVAL;
-    if (w->ended) return NFB_ESTATE;
     if (w->failed) return (nfb_result)w->failed;
     /* Checked before anything is written, so that a refused record leaves
      * no trace in the output and the writer goes on. */
@@ -129,11 +161,18 @@ nfb_result nfb_writer_record(nfb_writer *w, const nfb_backup *b)
     return check(w, w->cls->record(w, b));
 }
 
-nfb_result nfb_writer_end(nfb_writer *w)
+nfb_result nfb_writer_record(nfb_writer *w, const nfb_backup *b)
 {
-    if (!w) return NFB_EINVAL;
-    if (w->ended) return NFB_ESTATE;
-    w->ended = 1;
+    if (!w || !b) return NFB_EINVAL;
+    if (w->ended || w->busy) return NFB_ESTATE;
+    w->busy = 1;
+    nfb_result res = record(w, b);
+    w->busy = 0;
+    return res;
+}
+
+static nfb_result end(nfb_writer *w)
+{
     if (w->failed) return (nfb_result)w->failed;
     nfb_result res = begin(w);
     if (res != NFB_OK) return res;
@@ -142,9 +181,20 @@ nfb_result nfb_writer_end(nfb_writer *w)
     return nfb__sink_flush(&w->sink) == 0 ? NFB_OK : fail(w, NFB_EWRITE);
 }
 
+nfb_result nfb_writer_end(nfb_writer *w)
+{
+    if (!w) return NFB_EINVAL;
+    if (w->ended || w->busy) return NFB_ESTATE;
+    w->ended = 1;
+    w->busy = 1;
+    nfb_result res = end(w);
+    w->busy = 0;
+    return res;
+}
+
 void nfb_writer_free(nfb_writer *w)
 {
-    if (!w) return;
+    if (!w || w->busy) return;
     if (w->cls->free) w->cls->free(w);
     nfb__sink_free(&w->sink, &w->alloc);
     nfb_allocator a = w->alloc;

@@ -19,6 +19,7 @@ struct nfb_writer {
     unsigned flags;
     int begun;
     int ended;  /* nfb_writer_end was called: every call is NFB_ESTATE */
+    int busy;   /* inside a call of the API: its callbacks are running */
     int failed; /* the error every later call returns */
     uint64_t records;
     nfb__check check; /* what a record must be to be written */
