@@ -368,13 +368,11 @@ static void column_names_are_the_header(void **state)
     for (; (name = nfb_column_name(n)) != NULL; n++) {
         if (n) strcat(want, ",");
         strcat(want, name);
-        nfb_writer_options opts = {0};
-        opts.write = collect;
-        opts.ctx = &o;
-        opts.columns = name;
-        char err[256];
-        nfb_writer *one = nfb_writer_new("csv", &opts, err, sizeof err);
-        if (!one) fail_msg("column %s: %s", name, err);
+        nfb_writer_options opts = {
+            .size = sizeof opts, .write = collect, .ctx = &o, .columns = name};
+        nfb_error err;
+        nfb_writer *one = nfb_writer_new("csv", &opts, &err);
+        if (!one) fail_msg("column %s: %s", name, err.text);
         nfb_writer_free(one);
     }
     strcat(want, "\n");
