@@ -241,8 +241,7 @@ typedef struct job {
     const char *out_name;   /* the output written now, for messages */
 } job;
 
-static int usage_error(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...) CLI_PRINTF(1, 2);
 
 /* Through report.c, so that with --diagnostics=json it is JSON too. */
 static int usage_error(const char *fmt, ...)
