@@ -8,6 +8,18 @@
 
 #include <nfbackup/nfbackup.h>
 
+/* printf-like functions checked by the compiler, where it can. */
+#if defined(__has_attribute)
+#if __has_attribute(format)
+#define CLI_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+#endif
+#elif defined(__GNUC__)
+#define CLI_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+#endif
+#ifndef CLI_PRINTF
+#define CLI_PRINTF(fmt, args)
+#endif
+
 /* Exit codes. */
 enum { EXIT_VALID = 0, EXIT_INVALID = 1, EXIT_USAGE = 2, EXIT_IO = 3 };
 /* nfbackup diff: 1 (EXIT_INVALID) says the inputs differ; this says some
@@ -53,11 +65,7 @@ void report_set_json(int json);
 int report_json(void); /* what report_set_json set */
 /* A usage error: "nfbackup: MESSAGE" and the line that points to --help,
  * or with JSON diagnostics an error and a note. */
-void report_usage(const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 1, 2)))
-#endif
-    ;
+void report_usage(const char *fmt, ...) CLI_PRINTF(1, 2);
 /* A message of the given severity ("error", "warning" or "note") whose
  * text is given as it is (escaped as every message is). */
 void report_message(const char *severity, const char *text);
@@ -65,23 +73,11 @@ void report_message(const char *severity, const char *text);
  * fd 2 (STDERR_FILENO: to fd 2 again); see output_capture_begin. */
 void report_stderr_fd(int fd);
 int report_diag(void *ctx, const nfb_diag *d); /* an nfb_diag_fn */
-void report_errorf(const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 1, 2)))
-#endif
-    ;
+void report_errorf(const char *fmt, ...) CLI_PRINTF(1, 2);
 /* A warning of the tool itself ("nfbackup: warning: ..."). */
-void report_warnf(const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 1, 2)))
-#endif
-    ;
+void report_warnf(const char *fmt, ...) CLI_PRINTF(1, 2);
 /* A note of the tool itself ("nfbackup: ..."), as the summary is. */
-void report_notef(const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 1, 2)))
-#endif
-    ;
+void report_notef(const char *fmt, ...) CLI_PRINTF(1, 2);
 /* At the end: the line saying how many diagnostics --max-diagnostics kept
  * back, and, when st is not NULL and not quiet, the summary of st with
  * the count of each code. */

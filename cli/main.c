@@ -276,8 +276,7 @@ typedef struct job {
     int diff;               /* nfbackup diff: 1 json, 2 csv */
 } job;
 
-static int usage_error(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...) CLI_PRINTF(1, 2);
 
 /* Through report.c, so that with --diagnostics=json it is JSON too. */
 static int usage_error(const char *fmt, ...)

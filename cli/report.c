@@ -355,11 +355,7 @@ static void put_message(const char *severity, const char *input,
     mb.buf[0] = 0;
 }
 
-static void mb_vf(const char *fmt, va_list ap)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 1, 0)))
-#endif
-    ;
+static void mb_vf(const char *fmt, va_list ap) CLI_PRINTF(1, 0);
 
 static void mb_vf(const char *fmt, va_list ap)
 {

@@ -28,6 +28,8 @@ import subprocess
 import sys
 import tempfile
 
+import optional  # script folder, first on sys.path
+
 nfbackup, gen = (os.path.abspath(a) for a in sys.argv[1:3])
 sanitize = len(sys.argv) > 3 and sys.argv[3] == "1"
 failures = []
@@ -75,7 +77,8 @@ fifo = os.path.join(tmp, "fifo")
 os.mkfifo(fifo)
 strace = shutil.which("strace")
 if not strace:
-    print("skipped (FIFO under strace): strace is missing")
+    optional.missing("FIFO under strace's delays",
+                     "strace is not installed (scripts/install-deps)")
 for i in range(21):
     wrap, env = [], ENV
     if i == 0:
@@ -219,6 +222,6 @@ else:
         fail("little memory: no run succeeded, raise the limits tried")
 
 subprocess.run(["rm", "-rf", tmp])
-if failures:
-    sys.exit(1)
-print("ok")
+if not failures:
+    print("ok")
+sys.exit(optional.status(failures))

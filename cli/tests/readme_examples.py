@@ -30,6 +30,8 @@ import subprocess
 import sys
 import tempfile
 
+import optional  # script folder, first on sys.path
+
 BIN, SRC = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
 FORMS = os.path.join(SRC, "testdata", "forms")
 MARK = re.compile(r"^<!-- examples-test: (.*) -->$")
@@ -150,8 +152,8 @@ def main():
             continue
         needs = [m.split()[1] for m in marks if m.startswith("needs ")]
         if any(shutil.which(t) is None for t in needs):
-            print("README.md:%d: skipped, %s not installed" %
-                  (where, ", ".join(needs)))
+            optional.missing("README.md:%d" % where, "%s not installed "
+                             "(scripts/install-deps)" % ", ".join(needs))
             skipped += 1
             continue
         unknown = [m for m in marks if not re.match(
@@ -173,7 +175,7 @@ def main():
         return 1
     print("README.md: %d sh examples run, %d skipped (marked)" %
           (ran, skipped))
-    return 0
+    return optional.status(False)
 
 
 if __name__ == "__main__":

@@ -23,9 +23,11 @@ nfbackup, gen = sys.argv[1], sys.argv[2]
 keep = sys.argv[3] if len(sys.argv) > 3 else None
 browser = shutil.which("chromium") or shutil.which("chromium-browser")
 if not browser:
-    print("SKIP: no chromium on PATH (Debian package chromium; "
-          "scripts/install-deps installs it)")
-    sys.exit(77)
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import optional
+    optional.skip_now("the headless browser test",
+                      "no chromium on PATH (Debian package chromium; "
+                      "scripts/install-deps installs it)")
 
 
 def png_colours(path):

@@ -29,10 +29,15 @@ import subprocess
 import sys
 import tempfile
 
-import openpyxl
-
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import adversarial  # noqa: E402
+import optional  # noqa: E402
+
+try:
+    import openpyxl
+except ImportError:
+    optional.skip_now("xlsx read back", "this Python has no openpyxl "
+                      "(python3-openpyxl, scripts/install-deps)")
 
 BIN, SRC = sys.argv[1], sys.argv[2]
 FORMS = os.path.join(SRC, "testdata", "forms")

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -236,12 +237,24 @@ static int keep_retention(void *ctx, const nfb_backup *b)
     return 0;
 }
 
+/* Set when the de_DE.UTF-8 locale is missing: the test is skipped, and
+ * the program ends with 77, which ctest shows as a skip. */
+static int locale_missing;
+
 /* A number is read as JSON writes it, whatever the caller's locale: in
  * German the decimal point is a comma, and strtod would stop at '.'. */
 static void numbers_whatever_the_locale(void **state)
 {
     (void)state;
-    assert_non_null(setlocale(LC_ALL, "de_DE.UTF-8"));
+    if (!setlocale(LC_ALL, "de_DE.UTF-8")) {
+        const char *all = getenv("NFB_TESTS_REQUIRE_ALL");
+        if (all && strcmp(all, "1") == 0)
+            fail_msg("no de_DE.UTF-8 locale (scripts/install-deps)");
+        print_message("SKIP: numbers in a German locale: no de_DE.UTF-8 "
+                      "locale (scripts/install-deps makes it)\n");
+        locale_missing = 1;
+        skip();
+    }
     double days = 0;
     nfb_reader_config cfg;
     nfb_reader_config_init(&cfg);
@@ -360,5 +373,6 @@ int main(void)
         cmocka_unit_test(no_document),
         cmocka_unit_test(list_pages),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    return failed ? failed : locale_missing ? 77 : 0;
 }

@@ -38,8 +38,10 @@
 #else
 #define NFB_API __declspec(dllimport)
 #endif
-#else
+#elif defined(__GNUC__)
 #define NFB_API __attribute__((visibility("default")))
+#else
+#define NFB_API
 #endif
 
 #ifdef __cplusplus

@@ -9,12 +9,7 @@
 #include <stdio.h>
 
 #include "check.h"
-
-#if defined(__GNUC__) || defined(__clang__)
-#define NFB_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
-#else
-#define NFB_PRINTF(fmt, args)
-#endif
+#include "internal.h"
 
 /* Where the parse stands, and where reasons that need numbers are written. */
 typedef struct dt_parser {

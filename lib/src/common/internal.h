@@ -8,6 +8,26 @@
 
 #include <nfbackup/nfbackup.h>
 
+/* Compiler extensions, each behind a check of the compiler, with a plain
+ * C fallback. NFB_PORTABLE (cmake -DNFB_PORTABLE=ON) leaves out those that
+ * choose code (GNU vectors), so that the fallbacks are built and tested
+ * too. */
+#if defined(__has_attribute)
+#if __has_attribute(format)
+#define NFB_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+#endif
+#elif defined(__GNUC__)
+#define NFB_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+#endif
+#ifndef NFB_PRINTF
+#define NFB_PRINTF(fmt, args)
+#endif
+
+/* GNU C vectors (gcc 4.x and clang): 16 bytes compared at once. */
+#if defined(__GNUC__) && !defined(NFB_PORTABLE)
+#define NFB_HAVE_VECTORS 1
+#endif
+
 #if defined(__GNUC__)
 #define NFB_LIKELY(x) __builtin_expect(!!(x), 1)
 #define NFB_UNLIKELY(x) __builtin_expect(!!(x), 0)

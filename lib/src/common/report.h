@@ -37,9 +37,6 @@ void nfb__diags_begin_document(nfb__diags *dg);
  * go on, 0 when the callback asked to stop (dg->stopped is then set). */
 int nfb__report(nfb__diags *dg, nfb_severity sev, nfb_code code,
                 const char *path, nfb__pos pos, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 6, 7)))
-#endif
-    ;
+    NFB_PRINTF(6, 7);
 
 #endif

@@ -140,11 +140,8 @@ static int zs_make(nfb__bytes *b)
 
 /* Reports a problem with the compressed data at offset and drops the rest
  * of the input. */
-#if defined(__GNUC__)
-__attribute__((format(printf, 3, 4)))
-#endif
-static nfb_result
-damaged(nfb__bytes *b, uint64_t offset, const char *fmt, ...)
+NFB_PRINTF(3, 4)
+static nfb_result damaged(nfb__bytes *b, uint64_t offset, const char *fmt, ...)
 {
     char msg[256];
     va_list ap;

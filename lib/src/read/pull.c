@@ -200,11 +200,8 @@ static la_ssize_t la_read(struct archive *a, void *ctx, const void **out)
 
 /* Reports a problem of the archive under name (the archive's or a
  * member's). 0: the diagnostic callback asked to stop. */
-#if defined(__GNUC__)
-__attribute__((format(printf, 3, 4)))
-#endif
-static int
-complain(pull *p, const char *name, const char *fmt, ...)
+NFB_PRINTF(3, 4)
+static int complain(pull *p, const char *name, const char *fmt, ...)
 {
     nfb__diags *dg = nfb__reader_diags(p->r);
     char msg[600];

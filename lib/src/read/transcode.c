@@ -71,11 +71,9 @@ static int emit(nfb__transcode *t, uint32_t cp, nfb__bytes_sink sink, void *ctx)
 /* A sequence that is no character: the text before it is handed on, the
  * problem reported where it is in the UTF-8 text, and U+FFFD put in its
  * place. */
-#if defined(__GNUC__)
-__attribute__((format(printf, 4, 5)))
-#endif
-static int
-bad(nfb__transcode *t, nfb__bytes_sink sink, void *ctx, const char *fmt, ...)
+NFB_PRINTF(4, 5)
+static int bad(nfb__transcode *t, nfb__bytes_sink sink, void *ctx,
+               const char *fmt, ...)
 {
     int rc = flush(t, sink, ctx);
     if (rc != 0 || t->done) return rc;

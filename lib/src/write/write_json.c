@@ -278,6 +278,7 @@ static int look_8(uint64_t w)
            0;
 }
 
+#if defined(NFB_HAVE_VECTORS)
 /* 16 bytes as one vector of signed bytes (GNU C): a comparison tests
  * them all at once. */
 typedef signed char bytes_16 __attribute__((vector_size(16)));
@@ -293,6 +294,13 @@ static int look_16(const unsigned char *s)
     memcpy(half, &t, sizeof half);
     return (half[0] | half[1]) != 0;
 }
+#else
+/* look_8 for the 16 bytes at s, as two words (without GNU vectors). */
+static int look_16(const unsigned char *s)
+{
+    return look_8(load_8(s)) || look_8(load_8(s + 8));
+}
+#endif
 
 /* Does any of the 8 bytes at s need escaping or a look for a line end?
  * For the words that look_8 sends here: most hold UTF-8 text, which is
