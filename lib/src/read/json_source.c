@@ -113,6 +113,13 @@ static nfb__pos pos_at(const nfb__json *j, uint64_t off)
     return p;
 }
 
+int nfb__json_between_documents(const nfb__json *j)
+{
+    return !j->skip && !j->drop && !j->has_pending && !j->gather &&
+           j->esc_n == 0 && j->bad_esc_n == 0 && j->nest == 0 && !j->head &&
+           !j->head_match && !j->head_try && !j->http_state;
+}
+
 nfb__pos nfb__json_end_pos(const nfb__json *j)
 {
     return pos_at(j, j->abs);
@@ -548,7 +555,7 @@ static int token_too_long(nfb__json *j)
                               ? j->seg[p.offset - j->seg_base]
                               : j->pending_byte;
     j->limit_word = is_word(first);
-    j->dec->cancel = 1;
+    j->dec->doc = NFB__DOC_DROPPED;
     return 1;
 }
 
@@ -1058,7 +1065,8 @@ static void keep_watched(nfb__json *j)
     uint64_t from = j->cap_off + j->cap_len, end = j->seg_base + j->seg_len;
     if (from < j->seg_base) from = j->seg_base;
     if (end - from > NFB__CAP_MAX - j->cap_len) {
-        j->dec->watch = 0; /* too far from its first key to parse again */
+        nfb__dec_unwatch(j->dec); /* too far from its first key to parse
+                                     again */
         return;
     }
     memcpy(j->cap + j->cap_len, j->seg + (from - j->seg_base), end - from);
@@ -1146,7 +1154,7 @@ static nfb_result parse_segment(nfb__json *j, const unsigned char *p, size_t n,
     if (st == yajl_status_client_canceled) {
         if (j->dg->failed) return NFB_ENOMEM;
         if (j->dg->stopped) return NFB_STOPPED;
-        if (j->dec->restart) return (nfb_result)RESTART;
+        if (j->dec->doc == NFB__DOC_RESTART) return (nfb_result)RESTART;
         /* The decoder dropped the document (a limit): skip its rest. */
         uint64_t nest = j->nest;
         int word = j->limit_word;
@@ -1655,7 +1663,7 @@ static nfb_result replay(nfb__json *j)
         nfb__pos at = j->dec->restart_at;
         cut_short(j, at);
         if (j->dg->stopped) return NFB_STOPPED;
-        j->dec->restart = 0;
+        j->dec->doc = NFB__DOC_READING;
         j->abs = at.offset;
         j->line = at.line;
         j->line_start = j->prev_line_start = at.offset - (at.column - 1);
