@@ -294,8 +294,8 @@ static void marks(void **state)
     free(u);
 }
 
-/* Compressed input (plain, corrupt), and YAML: never between documents
- * in the bytes fed. */
+/* Compressed input (plain, corrupt), YAML, an input refused: never
+ * between documents in the bytes fed. */
 static void compressed_and_yaml(void **state)
 {
     (void)state;
@@ -308,6 +308,10 @@ static void compressed_and_yaml(void **state)
         free(p);
     }
     assert_int_equal(check_str("id: a\n---\nid: b\n", NFB_READ_YAML), 0);
+    /* Not text (a NUL byte): refused, or damage once JSON is read. */
+    static const char nul[] = "\0\n" BACKUP("a") "\n\0\n" BACKUP("b");
+    check((const unsigned char *)nul, sizeof nul - 1, 0);
+    check((const unsigned char *)nul + 2, sizeof nul - 3, 0);
 }
 
 int main(void)
