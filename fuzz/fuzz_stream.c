@@ -23,7 +23,10 @@
  * - every stretch of corruption draws at least one error, at a position
  *   from its first byte to the first byte of the document after it;
  * - no error falls inside an intact document, past its first byte;
- * - a stream without corruption draws no diagnostic at all.
+ * - a stream without corruption draws no diagnostic at all;
+ * - wherever the reader says it is between documents (at the end of a
+ *   chunk), a new reader given the rest of the stream reports the same
+ *   records and diagnostics at the same offsets (what -j rests on).
  *
  * What is not asked, because no reader can tell (the corruption model is
  * narrowed so that the generator never builds these):
@@ -248,7 +251,71 @@ static size_t safe_cut(const char *text, size_t k, bool *in_string, bool *loose)
     }
 }
 
+/* What a reader reported, one line per record or diagnostic, offsets
+ * counted from the start of the stream (base: where the reader began). */
+typedef struct trace {
+    buf text;
+    uint64_t base;
+} trace;
+
+static void trace_record(trace *t, const nfb_backup *b)
+{
+    char line[128];
+    int n =
+        snprintf(line, sizeof line, "record %.*s\n", (int)b->id.len, b->id.ptr);
+    put(&t->text, line, (size_t)n);
+}
+
+static void trace_diag(trace *t, const nfb_diag *d)
+{
+    char line[1024];
+    int n = snprintf(line, sizeof line, "%d %d %llu %s %s\n", (int)d->severity,
+                     (int)d->code, (unsigned long long)(t->base + d->offset),
+                     d->path, d->message);
+    put(&t->text, line, n < (int)sizeof line ? (size_t)n : sizeof line - 1);
+}
+
+static int part_record(void *ctx, const nfb_backup *b)
+{
+    trace_record(ctx, b);
+    return 0;
+}
+
+static int part_diag(void *ctx, const nfb_diag *d)
+{
+    trace_diag(ctx, d);
+    return 0;
+}
+
+/* The rest of the stream from byte at, read by a new reader as one that
+ * is between documents there says it reads it: the same as tr's trace
+ * from its byte from on. */
+static void check_rest(const buf *text, size_t at, const trace *tr, size_t from)
+{
+    trace part = {{0}, at};
+    nfb_reader_config cfg;
+    nfb_reader_config_init(&cfg);
+    cfg.flags = NFB_READ_JSON | NFB_READ_NO_DECOMPRESS;
+    cfg.on_record = part_record;
+    cfg.on_diag = part_diag;
+    cfg.ctx = &part;
+    nfb_reader *rd = nfb_reader_new(&cfg, NULL);
+    FUZZ_CHECK(rd != NULL);
+    FUZZ_CHECK(nfb_reader_begin(rd, "stream") == NFB_OK);
+    FUZZ_CHECK(nfb_reader_feed(rd, text->p + at, text->n - at) == NFB_OK);
+    FUZZ_CHECK(nfb_reader_finish(rd) == NFB_OK);
+    nfb_reader_free(rd);
+    const char *rest = tr->text.p ? tr->text.p + from : "";
+    if (strcmp(part.text.p ? part.text.p : "", rest) != 0) {
+        fprintf(stderr, "between documents at %zu; read on:\n%s\nnew:\n%s\n",
+                at, rest, part.text.p ? part.text.p : "");
+        FUZZ_CHECK(!"a new reader reads the rest as the reader did");
+    }
+    free(part.text.p);
+}
+
 typedef struct run {
+    trace tr;
     const doc *docs;
     size_t ndocs;
     size_t next;      /* index of the next good document due */
@@ -261,6 +328,7 @@ typedef struct run {
 static int on_record(void *ctx, const nfb_backup *b)
 {
     run *r = ctx;
+    trace_record(&r->tr, b);
     while (r->next < r->ndocs && r->docs[r->next].corrupt) {
         /* A list cut short keeps its complete element. */
         const doc *d = &r->docs[r->next++];
@@ -282,6 +350,7 @@ static int on_record(void *ctx, const nfb_backup *b)
 static int on_diag(void *ctx, const nfb_diag *d)
 {
     run *r = ctx;
+    trace_diag(&r->tr, d);
     r->diags++;
     if (getenv("FUZZ_STREAM_VERBOSE"))
         fprintf(stderr, "%llu: %s\n", (unsigned long long)d->offset,
@@ -377,7 +446,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                     docs[i].corrupt, docs[i].start, docs[i].end);
         fprintf(stderr, "%s\n", text.p);
     }
-    run r = {docs, n, 0, NULL, 0, 0, 0, text.p};
+    run r = {{{0}, 0}, docs, n, 0, NULL, 0, 0, 0, text.p};
+    /* Where the reader said it was between documents, before the end
+     * (the trace's length then); a few are checked. */
+    size_t cut_at[N_MAX * 8], cut_from[N_MAX * 8], ncuts = 0;
     nfb_reader_config cfg;
     nfb_reader_config_init(&cfg);
     cfg.on_record = on_record;
@@ -398,9 +470,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         free(chunk);
         FUZZ_CHECK(res == NFB_OK);
         off += len;
+        /* A new reader says that an input with no document has none: only
+         * cuts before a document are asked. */
+        size_t w = off;
+        while (w < text.n && strchr(" \t\r\n", text.p[w]))
+            w++;
+        if (w < text.n && nfb_reader_between_documents(rd) &&
+            ncuts < sizeof cut_at / sizeof cut_at[0]) {
+            cut_at[ncuts] = off;
+            cut_from[ncuts++] = r.tr.text.n;
+        }
     }
     FUZZ_CHECK(nfb_reader_finish(rd) == NFB_OK);
     nfb_reader_free(rd);
+    for (size_t c = 0; c < ncuts; c += 1 + ncuts / 4)
+        check_rest(&text, cut_at[c], &r.tr, cut_from[c]);
+    free(r.tr.text.p);
 
     /* Every intact document came out. */
     while (r.next < n && docs[r.next].corrupt)

@@ -454,6 +454,11 @@ nfb_result nfb__bytes_finish(nfb__bytes *b, nfb__bytes_sink sink, void *ctx)
     return res;
 }
 
+int nfb__bytes_passing(const nfb__bytes *b)
+{
+    return b->format == NFB__BYTES_PLAIN && b->nheld == 0;
+}
+
 void nfb__bytes_free(nfb__bytes *b)
 {
     if (!b->alloc.free_fn) return;

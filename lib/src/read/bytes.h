@@ -122,6 +122,10 @@ nfb_result nfb__bytes_feed(nfb__bytes *b, const void *p, size_t n,
  * nfb__bytes_feed. The next input needs nfb__bytes_begin. */
 nfb_result nfb__bytes_finish(nfb__bytes *b, nfb__bytes_sink sink, void *ctx);
 
+/* 1 when the current input is plain bytes and none is held back: every
+ * byte fed from here on reaches the sink as it is, at once. */
+int nfb__bytes_passing(const nfb__bytes *b);
+
 /* Frees what b owns. b may be zero-filled or already freed (then nothing
  * happens); it must be initialised again before any other use. */
 void nfb__bytes_free(nfb__bytes *b);

@@ -340,7 +340,6 @@ static int record_end(nfb__dec *r, const nfb__frame *f)
                            &b->last_restore.completed_at);
         }
     }
-    r->in_record = 0;
     if (!ok) return 0;
     if (r->dg->stats.errors != r->rec_errors) return 1;
     /* The record of a response ({"data": BACKUP, ...}) is delivered when
@@ -348,7 +347,7 @@ static int record_end(nfb__dec *r, const nfb__frame *f)
      * nor when another of its members is bad (whatever the key order). A
      * list's elements stand alone. */
     if (r->depth >= 2 && r->frames[r->depth - 2].kind == NFB_K_WRAPPER) {
-        r->held = 1;
+        r->doc = NFB__DOC_HELD;
         return 1;
     }
     return deliver(r);
@@ -414,13 +413,13 @@ static nfb__frame *top(nfb__dec *r)
  * stack would otherwise grow without bound. */
 static int depth_ok(nfb__dec *r)
 {
-    if (r->depth + r->skip < r->max_depth) return 1;
+    if (r->depth + r->skip_depth < r->max_depth) return 1;
     nfb__report(r->dg, NFB_ERROR, NFB_CODE_LIMIT, path_of(r, NULL, 0, 0),
                 here(r),
                 "expected at most %zu levels of nesting, found more; the "
                 "rest of the document is skipped",
                 r->max_depth);
-    r->cancel = 1;
+    r->doc = NFB__DOC_DROPPED;
     return 0;
 }
 
@@ -428,7 +427,7 @@ static void begin_document(nfb__dec *r)
 {
     nfb__diags_begin_document(r->dg);
     r->doc_errors = r->dg->stats.errors;
-    r->held = 0;
+    r->doc = NFB__DOC_READING;
 }
 
 /* Marks the awaited field of the top object as present. */
@@ -461,22 +460,32 @@ static const char *elem_expect(int elem)
 
 int nfb__dec_open(const nfb__dec *r)
 {
-    return r->depth || r->skip;
+    return r->depth || r->skip_depth;
+}
+
+int nfb__dec_between_documents(const nfb__dec *r)
+{
+    return !nfb__dec_open(r) && r->doc == NFB__DOC_READING &&
+           r->watch == NFB__WATCH_OFF && r->skip == NFB__SKIP_NONE &&
+           !r->bad_why && !r->plain;
 }
 
 void nfb__dec_reset(nfb__dec *r)
 {
     r->depth = 0;
-    r->skip = 0;
-    r->skip_value = 0;
-    r->in_record = 0;
-    r->held = 0;
-    r->watch = 0;
+    r->skip = NFB__SKIP_NONE;
+    r->skip_depth = 0;
+    r->doc = NFB__DOC_READING;
+    r->watch = NFB__WATCH_OFF;
     r->watch_expected = NULL;
-    r->bad_text = 0;
+    r->bad_why = NULL;
     r->plain = NULL;
-    r->cancel = 0;
     r->page_in = r->page_key = 0;
+}
+
+void nfb__dec_unwatch(nfb__dec *r)
+{
+    r->watch = NFB__WATCH_OFF;
 }
 
 int nfb__dec_init(nfb__dec *r, const nfb_allocator *a, nfb__diags *dg,
@@ -524,7 +533,7 @@ static int arena_failed(nfb__dec *r, nfb__pos pos)
     } else {
         r->dg->failed = 1;
     }
-    r->cancel = 1;
+    r->doc = NFB__DOC_DROPPED;
     return 0;
 }
 
@@ -561,9 +570,8 @@ static int key_fits(int k, const char *s, size_t len)
 
 static void watch_begin(nfb__dec *r, int kind, int is_map)
 {
-    r->watch = 1;
+    r->watch = is_map ? NFB__WATCH_OBJECT : NFB__WATCH_ARRAY;
     r->watch_kind = (uint8_t)kind;
-    r->watch_array = is_map ? 0 : 1;
     r->watch_expected = NULL;
     r->restart_at = here(r);
 }
@@ -572,7 +580,8 @@ static void watch_begin(nfb__dec *r, int kind, int is_map)
  * begins a line. */
 static void watch_loose(nfb__dec *r, int is_map)
 {
-    if (r->can_restart && !r->watch && r->depth && here(r).column == 1)
+    if (r->can_restart && r->watch == NFB__WATCH_OFF && r->depth &&
+        here(r).column == 1)
         watch_begin(r, WATCH_NONE, is_map);
 }
 
@@ -594,11 +603,16 @@ static void watch_start(nfb__dec *r, const nfb__field *fd, int elem, int is_map)
     watch_begin(r, k, is_map);
 }
 
-/* A watched value is of the wrong type (expected) and not a new
- * document: reported at its first key or when it ends. */
-static int defer_wrong_type(nfb__dec *r, const nfb__field *fd,
-                            const char *expected, int jt)
+/* The watched value is of the wrong type (expected): reported at its
+ * first key (watched_wrong_type) unless that key begins a new document,
+ * and skipped meanwhile. Returns 1. */
+static int skip_wrong_type(nfb__dec *r, const nfb__field *fd,
+                           const char *expected, int jt)
 {
+    r->skip = NFB__SKIP_TREE;
+    r->skip_depth = 1;
+    if (r->watch == NFB__WATCH_OFF)
+        return wrong_type_f(r, fd, expected, jt, NULL, 0);
     r->watch_field = fd;
     r->watch_expected = expected;
     r->watch_jt = (uint8_t)jt;
@@ -621,7 +635,7 @@ static int watched_wrong_type(nfb__dec *r)
 /* The watch ends at an event that is not its first key. */
 static int watch_end(nfb__dec *r)
 {
-    r->watch = 0;
+    r->watch = NFB__WATCH_OFF;
     return watched_wrong_type(r);
 }
 
@@ -630,102 +644,108 @@ static int watch_end(nfb__dec *r)
  * end) or when the user asked to stop. */
 static int watched_key(nfb__dec *r, const char *s, size_t len)
 {
-    r->watch = 0;
+    r->watch = NFB__WATCH_OFF;
     int starts =
         key_fits(NFB_K_TOP, s, len) && !key_fits(r->watch_kind, s, len);
     if (!starts) return !watched_wrong_type(r);
     /* The front end reports the document cut short: it knows the lines. */
     nfb__dec_reset(r);
-    r->restart = 1;
+    r->doc = NFB__DOC_RESTART;
     return 1;
 }
 
-static int begin_container(nfb__dec *r, int is_map)
+/* An object or array begins while a value is watched: the first element
+ * of a watched array goes on being watched, anything else ends it. */
+static int watch_container(nfb__dec *r, int is_map)
 {
-    if (NFB_UNLIKELY(r->watch)) {
-        if (is_map && r->watch_array == 1)
-            r->watch_array = 2; /* its first element: its key decides */
-        else if (!watch_end(r))
-            return 0;
-    }
-    if (r->skip || r->skip_value) {
-        r->skip_value = 0;
-        if (!depth_ok(r)) return 0;
-        r->skip++;
-        watch_loose(r, is_map);
+    if (is_map && r->watch == NFB__WATCH_ARRAY) {
+        r->watch = NFB__WATCH_ELEMENT; /* its key decides */
         return 1;
     }
-    if (!depth_ok(r)) return 0;
-    nfb__pos pos = here(r);
-    int elem;
-    nfb__frame *parent = top(r);
-    const nfb__field *fd = awaited(r, &elem);
-    int jt = is_map ? J_OBJECT : J_ARRAY;
-    if (parent) watch_start(r, fd, elem, is_map);
+    return watch_end(r);
+}
 
-    if (!parent) {
-        begin_document(r);
-        if (is_map) {
-            record_begin(r);
-            page_reset(r);
-            r->form_errors = r->dg->stats.errors;
-            return push(r, NFB_K_TOP, &r->rec, pos);
-        }
-        /* A top-level array holds backups or, as nfbackup's own --array
-         * --envelope output does, any of the object forms. */
-        push(r, NFB_K_ARRAY, NULL, pos);
-        r->frames[r->depth - 1].elem = NFB_K_TOP;
-        return 1;
+/* An object or array inside a skipped value, or the skipped value. */
+static int skip_container(nfb__dec *r, int is_map)
+{
+    if (!depth_ok(r)) return 0;
+    r->skip = NFB__SKIP_TREE;
+    r->skip_depth++;
+    watch_loose(r, is_map);
+    return 1;
+}
+
+/* A top-level object (its form decided by its first known key) or array
+ * (of backups or of any of the object forms, as nfbackup's own --array
+ * --envelope output is). */
+static int begin_top(nfb__dec *r, int is_map, nfb__pos pos)
+{
+    begin_document(r);
+    if (is_map) {
+        record_begin(r);
+        page_reset(r);
+        r->form_errors = r->dg->stats.errors;
+        return push(r, NFB_K_TOP, &r->rec, pos);
     }
-    if (elem >= 0) {
-        if (!is_map) {
-            r->skip = 1;
-            if (r->watch) /* reported unless it starts a document */
-                return defer_wrong_type(r, NULL, elem_expect(elem), jt);
-            return wrong_type(r, elem_expect(elem), jt, NULL, 0);
-        }
-        if (elem == NFB_K_BACKUP) {
-            record_begin(r);
-            r->in_record = 1;
-            r->rec_errors = r->dg->stats.errors;
-            return push(r, NFB_K_BACKUP, &r->rec, pos);
-        }
-        if (elem == NFB_K_TOP) {
-            record_begin(r);
-            page_reset(r);
-            r->held = 0;
-            r->form_errors = r->dg->stats.errors;
-            return push(r, NFB_K_TOP, &r->rec, pos);
-        }
-        /* NFB_K_DEST: grow the destination array inside the arena. */
-        if (r->ndests == r->dests_cap) {
-            size_t cap = r->dests_cap ? r->dests_cap * 2 : 4;
-            nfb_destination *d = nfb__arena_alloc(&r->arena, cap * sizeof *d);
-            if (!d) goto arena_fail;
-            if (r->ndests) memcpy(d, r->dests, r->ndests * sizeof *d);
-            r->dests = d;
-            r->dests_cap = cap;
-        }
-        nfb_destination *d = &r->dests[r->ndests++];
-        memset(d, 0, sizeof *d);
-        return push(r, NFB_K_DEST, d, pos);
+    push(r, NFB_K_ARRAY, NULL, pos);
+    r->frames[r->depth - 1].elem = NFB_K_TOP;
+    return 1;
+}
+
+/* A destination of the record's array, grown inside the arena. */
+static int begin_destination(nfb__dec *r, nfb__pos pos)
+{
+    if (r->ndests == r->dests_cap) {
+        size_t cap = r->dests_cap ? r->dests_cap * 2 : 4;
+        nfb_destination *d = nfb__arena_alloc(&r->arena, cap * sizeof *d);
+        if (!d) return arena_failed(r, pos);
+        if (r->ndests) memcpy(d, r->dests, r->ndests * sizeof *d);
+        r->dests = d;
+        r->dests_cap = cap;
     }
+    nfb_destination *d = &r->dests[r->ndests++];
+    memset(d, 0, sizeof *d);
+    return push(r, NFB_K_DEST, d, pos);
+}
+
+/* An element of an array of objects of kind elem. */
+static int begin_element(nfb__dec *r, int elem, int is_map, nfb__pos pos)
+{
+    if (!is_map) return skip_wrong_type(r, NULL, elem_expect(elem), J_ARRAY);
+    switch (elem) {
+    case NFB_K_BACKUP: /* a list's: a record of its own */
+        record_begin(r);
+        return push(r, NFB_K_BACKUP, &r->rec, pos);
+    case NFB_K_TOP: /* a document's worth, in a top-level array */
+        record_begin(r);
+        page_reset(r);
+        r->doc = NFB__DOC_READING;
+        r->form_errors = r->dg->stats.errors;
+        return push(r, NFB_K_TOP, &r->rec, pos);
+    default:
+        return begin_destination(r, pos);
+    }
+}
+
+/* The value of the field fd of the object parent. */
+static int begin_field(nfb__dec *r, nfb__frame *parent, const nfb__field *fd,
+                       int is_map, nfb__pos pos)
+{
+    /* Not the schema's; an array for "error" is a client's placeholder. */
     if (!fd || fd->type == NFB_T_ANY || (fd->type == NFB_T_CLIENT && !is_map) ||
         (fd->kind == NFB_K_APIERR && parent->kind == NFB_K_WRAPPER &&
          !is_map)) {
-        r->skip = 1; /* an array for "error" is a client's placeholder */
+        r->skip = NFB__SKIP_TREE;
+        r->skip_depth = 1;
         if (is_map && fd && parent->kind == NFB_K_WRAPPER && fd->len == 10 &&
             memcmp(fd->name, "pagination", 10) == 0)
             r->page_in = r->page_has = 1; /* its hasNextPage is looked at */
         return 1;
     }
-    if ((is_map && fd->type != NFB_T_OBJECT && fd->type != NFB_T_CLIENT) ||
-        (!is_map && fd->type != NFB_T_ARRAY)) {
-        r->skip = 1;
-        if (r->watch) /* reported unless it starts a document */
-            return defer_wrong_type(r, fd, nfb__type_expect(fd), jt);
-        return wrong_type_f(r, fd, nfb__type_expect(fd), jt, NULL, 0);
-    }
+    if (is_map ? fd->type != NFB_T_OBJECT && fd->type != NFB_T_CLIENT
+               : fd->type != NFB_T_ARRAY)
+        return skip_wrong_type(r, fd, nfb__type_expect(fd),
+                               is_map ? J_OBJECT : J_ARRAY);
     parent->present |= 1u << parent->field;
     set_has(parent, fd, 1);
     if (!is_map) {
@@ -739,9 +759,22 @@ static int begin_container(nfb__dec *r, int is_map)
     if (fd->kind == NFB_K_DATA && r->arena.total) record_begin(r);
     if (fd->kind == NFB_K_APIERR) return push(r, fd->kind, &r->apierr, pos);
     return push(r, (nfb__kind)fd->kind, parent->base, pos);
+}
 
-arena_fail:
-    return arena_failed(r, pos);
+/* An object or array begins: it goes where the top frame awaits it. */
+static int begin_container(nfb__dec *r, int is_map)
+{
+    if (NFB_UNLIKELY(r->watch) && !watch_container(r, is_map)) return 0;
+    if (r->skip != NFB__SKIP_NONE) return skip_container(r, is_map);
+    if (!depth_ok(r)) return 0;
+    nfb__pos pos = here(r);
+    nfb__frame *parent = top(r);
+    if (!parent) return begin_top(r, is_map, pos);
+    int elem;
+    const nfb__field *fd = awaited(r, &elem);
+    watch_start(r, fd, elem, is_map);
+    if (elem >= 0) return begin_element(r, elem, is_map, pos);
+    return begin_field(r, parent, fd, is_map, pos);
 }
 
 int nfb__dec_map_start(nfb__dec *r, nfb__pos at)
@@ -836,8 +869,8 @@ static int end_object(nfb__dec *r)
             ok = nfb__report(r->dg, NFB_ERROR, NFB_CODE_MISSING_FIELD, "", pos,
                              "expected field \"data\" or \"error\" in an API "
                              "response, found neither");
-        if (ok && r->held) {
-            r->held = 0;
+        if (ok && r->doc == NFB__DOC_HELD) {
+            r->doc = NFB__DOC_READING;
             if (r->dg->stats.errors == r->form_errors) ok = deliver(r);
         }
         if (ok && r->page_list) ok = page_end(r, r->page_has);
@@ -893,14 +926,21 @@ static int end_object(nfb__dec *r)
     return ok;
 }
 
+/* The end of an object or array inside a skipped value, or of it. */
+static int skip_end(nfb__dec *r)
+{
+    if (--r->skip_depth == 0) {
+        r->skip = NFB__SKIP_NONE;
+        r->page_in = r->page_key = 0;
+    }
+    return 1;
+}
+
 int nfb__dec_map_end(nfb__dec *r, nfb__pos at)
 {
     r->at = at;
     if (NFB_UNLIKELY(r->watch) && !watch_end(r)) return 0;
-    if (r->skip) {
-        if (--r->skip == 0) r->page_in = r->page_key = 0;
-        return 1;
-    }
+    if (r->skip != NFB__SKIP_NONE) return skip_end(r);
     return end_object(r);
 }
 
@@ -908,10 +948,7 @@ int nfb__dec_array_end(nfb__dec *r, nfb__pos at)
 {
     r->at = at;
     if (NFB_UNLIKELY(r->watch) && !watch_end(r)) return 0;
-    if (r->skip) {
-        r->skip--;
-        return 1;
-    }
+    if (r->skip != NFB__SKIP_NONE) return skip_end(r);
     nfb__frame *f = top(r);
     if (f->elem == NFB_K_DEST) {
         r->rec.config.additional_destinations = r->dests;
@@ -958,18 +995,18 @@ static int resolve_key(nfb__frame *f, const char *k, size_t len)
  * current key or value; 1 if there was. */
 static int bad_text(nfb__dec *r, const char *key, size_t keylen)
 {
-    if (NFB_LIKELY(!r->bad_text)) return 0;
-    r->bad_text = 0;
+    const char *why = r->bad_why;
+    if (NFB_LIKELY(!why)) return 0;
+    r->bad_why = NULL;
     nfb__report(r->dg, NFB_ERROR, NFB_CODE_SYNTAX,
                 key ? path_of(r, key, keylen, 0) : path_of(r, NULL, 0, 0),
-                r->bad_at, "%s", r->bad_why);
+                r->bad_at, "%s", why);
     return 1;
 }
 
 void nfb__dec_bad_text(nfb__dec *r, nfb__pos at, const char *why)
 {
-    if (r->bad_text) return; /* one per token: the first */
-    r->bad_text = 1;
+    if (r->bad_why) return; /* one per token: the first */
     r->bad_at = at;
     r->bad_why = why;
 }
@@ -1057,15 +1094,15 @@ int nfb__dec_map_key(nfb__dec *r, nfb__pos at, const char *s, size_t len)
     r->at = at;
     if (NFB_UNLIKELY(r->watch) && watched_key(r, s, len))
         return 0; /* a new document, or the user asked to stop */
-    if (r->skip) {
-        if (r->page_in && r->skip == 1)
+    if (r->skip == NFB__SKIP_TREE) {
+        if (r->page_in && r->skip_depth == 1)
             r->page_key = len == 11 && memcmp(s, "hasNextPage", 11) == 0;
         check_text(r, s, len, 1, s, len);
         return !r->dg->stopped && !r->dg->failed;
     }
     nfb__frame *f = top(r);
     f->field = -1;
-    r->skip_value = 1;
+    r->skip = NFB__SKIP_VALUE;
     if (NFB_UNLIKELY(f->kind == NFB_K_HEADERS)) return header_name(r, s, len);
     int i = len ? resolve_key(f, s, len) : -1;
     if (i < 0 && f->kind == NFB_K_REQUEST) {
@@ -1104,13 +1141,12 @@ int nfb__dec_map_key(nfb__dec *r, nfb__pos at, const char *s, size_t len)
     f->seen |= 1u << i;
     f->field = (int8_t)i;
     f->next = (int8_t)(i + 1);
-    r->skip_value = 0;
-    if (f->kind == NFB_K_BACKUP && !r->in_record) r->in_record = 1;
+    r->skip = NFB__SKIP_NONE;
     return 1;
 }
 
 /* Copies a checked string into the arena. NULL when it is not valid (and
- * reported) or the arena is full (r->cancel set). */
+ * reported) or the arena is full (the document DROPPED). */
 static const char *store_text(nfb__dec *r, const char *s, size_t len, int nul)
 {
     if (bad_text(r, NULL, 0)) return NULL;
@@ -1163,7 +1199,7 @@ static int enum_value(const nfb__field *fd, const char *s, size_t len)
  * the user asked to stop, memory ran out or the document was dropped. */
 static int go_on(const nfb__dec *r)
 {
-    return !r->dg->stopped && !r->dg->failed && !r->cancel;
+    return !r->dg->stopped && !r->dg->failed && r->doc != NFB__DOC_DROPPED;
 }
 
 /* A value the decoder does not keep: a string is still checked. */
@@ -1339,9 +1375,9 @@ static int scalar(nfb__dec *r, int jt, const char *s, size_t len)
         }
     }
     if (NFB_UNLIKELY(r->watch) && !watch_end(r)) return 0;
-    if (r->skip || r->skip_value) {
-        r->skip_value = 0;
-        if (r->page_key && r->skip == 1) {
+    if (r->skip != NFB__SKIP_NONE) {
+        if (r->skip == NFB__SKIP_VALUE) r->skip = NFB__SKIP_NONE;
+        if (r->page_key && r->skip == NFB__SKIP_TREE && r->skip_depth == 1) {
             r->page_next = jt == J_BOOL && len;
             r->page_key = 0;
         }
@@ -1352,7 +1388,7 @@ static int scalar(nfb__dec *r, int jt, const char *s, size_t len)
     const nfb__field *fd = awaited(r, &elem);
     if (NFB_UNLIKELY(plain) && r->plain_string && f && elem < 0 && fd &&
         wants_string(fd)) {
-        r->bad_text = 0; /* about the core schema's value, not taken */
+        r->bad_why = NULL; /* about the core schema's value, not taken */
         jt = J_STRING;
         s = shown = plain;
         len = shown_len = r->plain_len;

@@ -8,6 +8,42 @@
 #include "common/schema.h"
 #include "event.h"
 
+/* The decoder's state beside its frames is one enum per concern, each
+ * changed at few places (decode.c):
+ *
+ * the document   READING: it goes on (or none is open); HELD: its record
+ *                is complete and waits for the response around it to end
+ *                whole; DROPPED: a limit dropped it, the front end skips
+ *                its rest; RESTART: a new document began inside it, the
+ *                front end parses again from restart_at. The last two are
+ *                what the front end is asked when an event returns 0.
+ * the watch      OFF, or an object or array watched where a new document
+ *                may begin (watch_start in decode.c) until its first key
+ *                decides: OBJECT before that key; ARRAY before its first
+ *                element; ELEMENT in the object that is its first element.
+ * skipping       NONE: values are the schema's; VALUE: the next value is
+ *                not (its key was unknown or not kept); TREE: inside such
+ *                a value, skip_depth levels deep. */
+typedef enum nfb__doc_state {
+    NFB__DOC_READING,
+    NFB__DOC_HELD,
+    NFB__DOC_DROPPED,
+    NFB__DOC_RESTART
+} nfb__doc_state;
+
+typedef enum nfb__watch {
+    NFB__WATCH_OFF,
+    NFB__WATCH_OBJECT,
+    NFB__WATCH_ARRAY,
+    NFB__WATCH_ELEMENT
+} nfb__watch;
+
+typedef enum nfb__skip {
+    NFB__SKIP_NONE,
+    NFB__SKIP_VALUE,
+    NFB__SKIP_TREE
+} nfb__skip;
+
 typedef struct nfb__frame {
     uint8_t kind;     /* nfb__kind */
     uint8_t elem;     /* NFB_K_ARRAY: the kind of its elements */
@@ -29,26 +65,19 @@ struct nfb__dec {
     nfb__arena arena;
     void *c_locale; /* locale_t of the "C" numbers, for strtod_l */
 
-    /* Set when the decoder drops the document (a limit): the front end
-     * skips the rest of it. */
-    int cancel;
-    /* Set when an object that cannot belong where it is begins a new
-     * document (the one before was cut short): the front end parses again
-     * from restart_at. */
-    int restart;
+    nfb__doc_state doc;
+    /* RESTART: where the new document begins; a watch: where the watched
+     * value begins. */
     nfb__pos restart_at;
     /* Set by a front end that can parse bytes again (JSON): objects and
      * arrays where a new document may begin are then watched. */
     int can_restart;
-    /* An object or array was opened where a new document may begin (see
-     * watch_start in decode.c); the front end keeps its bytes until the
-     * first key (of an array's first element), in case it must parse them
-     * again. */
-    int watch;
-    uint8_t watch_kind;  /* the object kind that fits there, or none */
-    uint8_t watch_array; /* 1: an array, before its first element; 2: in
-                            the object that is its first element */
-    uint8_t watch_jt;    /* J_OBJECT or J_ARRAY, for its wrong type */
+    /* While it is not OFF, the front end keeps the watched value's bytes
+     * from restart_at on, in case it must parse them again; it turns the
+     * watch OFF (nfb__dec_unwatch) when it cannot. */
+    nfb__watch watch;
+    uint8_t watch_kind; /* the object kind that fits there, or none */
+    uint8_t watch_jt;   /* J_OBJECT or J_ARRAY, for its wrong type */
     const nfb__field *watch_field; /* its wrong type, not yet reported: */
     const char *watch_expected;    /* what was expected, or NULL: none */
     int num_status; /* a top-level object's status was a number */
@@ -57,11 +86,9 @@ struct nfb__dec {
 
     uint32_t required[NFB_K_COUNT]; /* each kind's required fields */
     nfb__frame *frames;
-    size_t depth;   /* frames in use */
-    size_t skip;    /* depth inside a skipped subtree */
-    int skip_value; /* the next value is skipped */
-    int in_record;
-    int held;            /* a record waits for the end of its document */
+    size_t depth; /* frames in use */
+    nfb__skip skip;
+    size_t skip_depth;   /* TREE: levels inside the skipped value */
     uint64_t doc_errors; /* dg->stats.errors when the document began */
     uint64_t rec_errors; /* dg->stats.errors when the record began */
     nfb__pos at;         /* where the current event's token begins, or
@@ -70,10 +97,9 @@ struct nfb__dec {
     void *locate_ctx;
     const char *plain; /* the next value's text as written, or NULL */
     size_t plain_len;
-    int plain_string; /* ... and where a string is wanted, it is one */
-    int bad_text;     /* the next key or string is unusable */
+    int plain_string;    /* ... and where a string is wanted, it is one */
+    const char *bad_why; /* the next key or string is unusable: why */
     nfb__pos bad_at;
-    const char *bad_why;
     nfb_backup rec;
     nfb__api_error apierr;
     /* The status line of the HTTP response head before the current
@@ -102,5 +128,13 @@ struct nfb__dec {
 int nfb__dec_init(nfb__dec *d, const nfb_allocator *a, nfb__diags *dg,
                   const nfb_reader_config *cfg);
 void nfb__dec_free(nfb__dec *d);
+
+/* The front end can no longer parse the watched value again: the watch
+ * ends, with no word (the value is not a new document). */
+void nfb__dec_unwatch(nfb__dec *d);
+
+/* 1 when no document is open, none is held, dropped or restarting: the
+ * events from here on are decoded as a new decoder would decode them. */
+int nfb__dec_between_documents(const nfb__dec *d);
 
 #endif

@@ -109,6 +109,13 @@ static nfb__pos pos_at(const nfb__json *j, uint64_t off)
     return p;
 }
 
+int nfb__json_between_documents(const nfb__json *j)
+{
+    return !j->skip && !j->drop && !j->has_pending && !j->gather &&
+           j->esc_n == 0 && j->bad_esc_n == 0 && j->nest == 0 && !j->head &&
+           !j->head_match && !j->head_try && !j->http_state;
+}
+
 nfb__pos nfb__json_end_pos(const nfb__json *j)
 {
     return pos_at(j, j->abs);
@@ -544,7 +551,7 @@ static int token_too_long(nfb__json *j)
                               ? j->seg[p.offset - j->seg_base]
                               : j->pending_byte;
     j->limit_word = is_word(first);
-    j->dec->cancel = 1;
+    j->dec->doc = NFB__DOC_DROPPED;
     return 1;
 }
 
@@ -1054,7 +1061,8 @@ static void keep_watched(nfb__json *j)
     uint64_t from = j->cap_off + j->cap_len, end = j->seg_base + j->seg_len;
     if (from < j->seg_base) from = j->seg_base;
     if (end - from > NFB__CAP_MAX - j->cap_len) {
-        j->dec->watch = 0; /* too far from its first key to parse again */
+        nfb__dec_unwatch(j->dec); /* too far from its first key to parse
+                                     again */
         return;
     }
     memcpy(j->cap + j->cap_len, j->seg + (from - j->seg_base), end - from);
@@ -1072,11 +1080,103 @@ static size_t before_ff_vt(const unsigned char *p, size_t n)
     return bad ? (size_t)(bad - p) : n;
 }
 
-/* Parses one segment: a line, or the part of one inside the chunk. Sets
- * *used to the bytes of it that are done with (all of them, unless
- * reading resumes inside it after damage), or sets *restart when the
- * decoder asked to parse again from dec->restart_at (and returns NFB_OK:
- * a restart is no result of the API). */
+/* A form feed or vertical tab at p[len] ended the segment: it is
+ * reported, or ends a token over the limit, and what follows is skipped
+ * as damage. */
+static nfb_result bad_white(nfb__json *j, const unsigned char *p, size_t len,
+                            size_t *used)
+{
+    int open = nfb__dec_open(j->dec);
+    if (!open) nfb__diags_begin_document(j->dg);
+    j->skip = 1;
+    j->skip_lines = !open;
+    *used = len + 1;
+    unsigned char first;
+    if (long_token_error(j, j->abs + len, 0, &first)) {
+        j->skip = 0;
+        if (!limit_drop(j, first, p[len])) *used = len;
+        uint64_t nest = j->nest;
+        int ok = parser_reset(j);
+        j->drop_nest = nest;
+        if (!ok) return NFB_ENOMEM;
+        return j->dg->stopped ? NFB_STOPPED : NFB_OK;
+    }
+    nfb__report(j->dg, NFB_ERROR, NFB_CODE_SYNTAX, "",
+                pos_at(j, j->seg_base + len),
+                "invalid JSON: expected a token or JSON white space, "
+                "found a %s (byte 0x%02x)",
+                p[len] == 0x0c ? "form feed" : "vertical tab", p[len]);
+    if (!parser_reset(j)) return NFB_ENOMEM;
+    return j->dg->stopped ? NFB_STOPPED : NFB_OK;
+}
+
+/* The token cut at the segment's end is already over the limit: it is
+ * reported, and the rest of it, then of its document, is skipped. */
+static nfb_result pending_too_long(nfb__json *j, const unsigned char *p,
+                                   size_t n)
+{
+    if (!nfb__dec_open(j->dec)) nfb__diags_begin_document(j->dg);
+    nfb__report(j->dg, NFB_ERROR, NFB_CODE_LIMIT, "",
+                pos_at(j, j->pending_start), TOKEN_LIMIT_FMT, j->max_string);
+    int in_string = j->pending_byte == '"', esc = 0;
+    uint64_t from =
+        j->pending_start > j->seg_base ? j->pending_start : j->seg_base;
+    for (uint64_t i = from + 1; in_string && i < j->seg_base + n; i++)
+        esc = !esc && p[i - j->seg_base] == '\\';
+    uint64_t nest = j->nest;
+    if (!parser_reset(j)) return NFB_ENOMEM;
+    drop_begin(j, nest, in_string ? DROP_STRING : DROP_WORD);
+    j->drop_escape = esc;
+    return j->dg->stopped ? NFB_STOPPED : NFB_OK;
+}
+
+/* yajl took the whole segment: a token cut at its end is noted, and the
+ * bytes of a watched value kept. */
+static nfb_result segment_parsed(nfb__json *j, const unsigned char *p, size_t n)
+{
+    note_pending(j);
+    if (j->has_pending && over_limit(j, j->seg_base + n - j->pending_start))
+        return pending_too_long(j, p, n);
+    if (j->dec->watch) keep_watched(j);
+    return NFB_OK;
+}
+
+/* The decoder ended the event: the user stopped, the decoder asks to
+ * parse again from where a new document began (set in *restart), or it dropped
+ * the document (a limit) and its rest is skipped. */
+static nfb_result decoder_ended(nfb__json *j, size_t *used, int *restart)
+{
+    if (j->dg->failed) return NFB_ENOMEM;
+    if (j->dg->stopped) return NFB_STOPPED;
+    if (j->dec->doc == NFB__DOC_RESTART) {
+        *restart = 1;
+        return NFB_OK;
+    }
+    uint64_t nest = j->nest;
+    int word = j->limit_word;
+    *used = j->tok_end - j->seg_base;
+    if (!parser_reset(j)) return NFB_ENOMEM;
+    drop_begin(j, nest, word ? DROP_WORD : DROP_STRUCT);
+    return NFB_OK;
+}
+
+/* yajl found a syntax error: reported, and reading resumes after it. */
+static nfb_result segment_error(nfb__json *j, size_t n, size_t *used)
+{
+    uint64_t at = syntax_error(j);
+    if (j->dg->stopped) return NFB_STOPPED;
+    if (at < j->seg_base) at = j->seg_base; /* a number cut by the chunk */
+    *used = (size_t)(at - j->seg_base);
+    if (*used > n) *used = n;
+    return parser_reset(j) ? NFB_OK : NFB_ENOMEM;
+}
+
+/* Parses one segment: a line, or the part of one inside the chunk, up to
+ * a form feed or vertical tab. Sets *used to the bytes of it that are
+ * done with (all of them, unless reading resumes inside it after damage),
+ * or sets *restart when the decoder asked to parse again from
+ * dec->restart_at (and returns NFB_OK: a restart is no result of the
+ * API). */
 static nfb_result parse_segment(nfb__json *j, const unsigned char *p, size_t n,
                                 size_t *used, int *restart)
 {
@@ -1093,75 +1193,12 @@ static nfb_result parse_segment(nfb__json *j, const unsigned char *p, size_t n,
         j->reread += j->seg_base - j->pending_start;
     yajl_status st = yajl_parse(j->yajl, p, len);
     if (j->dg->failed) return NFB_ENOMEM;
-    if (st == yajl_status_ok) {
-        collapse_bad_escapes(j);
-        if (len < n) {
-            int open = nfb__dec_open(j->dec);
-            if (!open) nfb__diags_begin_document(j->dg);
-            j->skip = 1;
-            j->skip_lines = !open;
-            *used = len + 1;
-            unsigned char first;
-            if (long_token_error(j, j->abs + len, 0, &first)) {
-                j->skip = 0;
-                if (!limit_drop(j, first, p[len])) *used = len;
-                uint64_t nest = j->nest;
-                int ok = parser_reset(j);
-                j->drop_nest = nest;
-                if (!ok) return NFB_ENOMEM;
-                return j->dg->stopped ? NFB_STOPPED : NFB_OK;
-            }
-            nfb__report(j->dg, NFB_ERROR, NFB_CODE_SYNTAX, "",
-                        pos_at(j, j->seg_base + len),
-                        "invalid JSON: expected a token or JSON white space, "
-                        "found a %s (byte 0x%02x)",
-                        p[len] == 0x0c ? "form feed" : "vertical tab", p[len]);
-            if (!parser_reset(j)) return NFB_ENOMEM;
-            return j->dg->stopped ? NFB_STOPPED : NFB_OK;
-        }
-        note_pending(j);
-        if (j->has_pending &&
-            over_limit(j, j->seg_base + n - j->pending_start)) {
-            if (!nfb__dec_open(j->dec)) nfb__diags_begin_document(j->dg);
-            nfb__report(j->dg, NFB_ERROR, NFB_CODE_LIMIT, "",
-                        pos_at(j, j->pending_start), TOKEN_LIMIT_FMT,
-                        j->max_string);
-            /* The rest of the token, then of its document, is skipped. */
-            int in_string = j->pending_byte == '"', esc = 0;
-            uint64_t from =
-                j->pending_start > j->seg_base ? j->pending_start : j->seg_base;
-            for (uint64_t i = from + 1; in_string && i < j->seg_base + n; i++)
-                esc = !esc && p[i - j->seg_base] == '\\';
-            uint64_t nest = j->nest;
-            if (!parser_reset(j)) return NFB_ENOMEM;
-            drop_begin(j, nest, in_string ? DROP_STRING : DROP_WORD);
-            j->drop_escape = esc;
-            return j->dg->stopped ? NFB_STOPPED : NFB_OK;
-        }
-        if (j->dec->watch) keep_watched(j);
-        return NFB_OK;
-    }
-    if (st == yajl_status_client_canceled) {
-        if (j->dg->failed) return NFB_ENOMEM;
-        if (j->dg->stopped) return NFB_STOPPED;
-        if (j->dec->restart) {
-            *restart = 1;
-            return NFB_OK;
-        }
-        /* The decoder dropped the document (a limit): skip its rest. */
-        uint64_t nest = j->nest;
-        int word = j->limit_word;
-        *used = j->tok_end - j->seg_base;
-        if (!parser_reset(j)) return NFB_ENOMEM;
-        drop_begin(j, nest, word ? DROP_WORD : DROP_STRUCT);
-        return NFB_OK;
-    }
-    uint64_t at = syntax_error(j);
-    if (j->dg->stopped) return NFB_STOPPED;
-    if (at < j->seg_base) at = j->seg_base; /* a number cut by the chunk */
-    *used = (size_t)(at - j->seg_base);
-    if (*used > n) *used = n;
-    return parser_reset(j) ? NFB_OK : NFB_ENOMEM;
+    if (st == yajl_status_client_canceled)
+        return decoder_ended(j, used, restart);
+    if (st != yajl_status_ok) return segment_error(j, n, used);
+    collapse_bad_escapes(j);
+    if (len < n) return bad_white(j, p, len, used);
+    return segment_parsed(j, p, n);
 }
 
 /* Skips to the next '{' or '['; at a newline, when the damage was on one
@@ -1660,7 +1697,7 @@ static nfb_result replay(nfb__json *j)
         nfb__pos at = j->dec->restart_at;
         cut_short(j, at);
         if (j->dg->stopped) return NFB_STOPPED;
-        j->dec->restart = 0;
+        j->dec->doc = NFB__DOC_READING;
         j->abs = at.offset;
         j->line = at.line;
         j->line_start = j->prev_line_start = at.offset - (at.column - 1);

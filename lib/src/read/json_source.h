@@ -156,6 +156,12 @@ nfb_result nfb__json_feed(nfb__json *j, const unsigned char *p, size_t n);
  * left open is reported. */
 nfb_result nfb__json_finish(nfb__json *j);
 
+/* 1 when the JSON front end is between documents: no token, escape or
+ * byte held back, no bracket open, no damage being skipped or document
+ * being dropped, no HTTP response head begun or body awaited after one.
+ * What the decoder holds is its own to say (nfb__dec_between_documents). */
+int nfb__json_between_documents(const nfb__json *j);
+
 /* The position at the end of what was fed. */
 nfb__pos nfb__json_end_pos(const nfb__json *j);
 

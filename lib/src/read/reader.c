@@ -707,13 +707,11 @@ unsigned nfb__reader_flags(const nfb_reader *r)
 
 int nfb_reader_between_documents(const nfb_reader *r)
 {
-    const nfb__json *j = &r->json;
+    /* The reader's own state: an input begun, read on, past its BOM and
+     * read as JSON; then each layer's, in the order the bytes go. */
     return r->begun && !r->dg.failed && !r->dg.stopped && !r->skip &&
            r->format == FMT_JSON && r->bom < 0 &&
-           r->bytes.format == NFB__BYTES_PLAIN && r->bytes.nheld == 0 &&
-           r->tc.enc == NFB__ENC_UTF8 && !j->skip && !j->drop &&
-           !j->has_pending && j->esc_n == 0 && j->bad_esc_n == 0 &&
-           j->nest == 0 && !nfb__dec_open(&r->dec) && !r->dec.restart &&
-           !r->dec.held && r->dec.depth == 0 && !j->head && !j->head_match &&
-           !j->head_try && !j->http_state;
+           nfb__bytes_passing(&r->bytes) && nfb__transcode_passing(&r->tc) &&
+           nfb__json_between_documents(&r->json) &&
+           nfb__dec_between_documents(&r->dec);
 }

@@ -274,6 +274,11 @@ int nfb__transcode_feed(nfb__transcode *t, const unsigned char *p, size_t n,
     return start(t, enc, mark, before, p, n, sink, ctx);
 }
 
+int nfb__transcode_passing(const nfb__transcode *t)
+{
+    return t->enc == NFB__ENC_UTF8 && t->nheld == 0 && !t->done;
+}
+
 int nfb__transcode_finish(nfb__transcode *t, nfb__bytes_sink sink, void *ctx)
 {
     if (t->done) return 0;

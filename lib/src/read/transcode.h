@@ -75,6 +75,10 @@ void nfb__transcode_begin(nfb__transcode *t, nfb__diags *dg);
 int nfb__transcode_feed(nfb__transcode *t, const unsigned char *p, size_t n,
                         nfb__bytes_sink sink, void *ctx);
 
+/* 1 when the current input has no UTF-16/32 mark and no byte is held
+ * back: every byte fed from here on reaches the sink as it is, at once. */
+int nfb__transcode_passing(const nfb__transcode *t);
+
 /* Ends the current input: bytes held back for a mark are handed on as
  * they are; a code unit or surrogate pair left open is reported. */
 int nfb__transcode_finish(nfb__transcode *t, nfb__bytes_sink sink, void *ctx);
