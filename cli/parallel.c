@@ -405,6 +405,18 @@ static int feed_range(int fd, nfb_reader *r, uint64_t from, uint64_t to,
  * ranges do not overlap, so finding every block's start reads the file
  * once, whatever its lines look like. */
 #define NONE (UINT64_MAX - 1)
+
+/* The first c in p[1, n) whose byte before is one of prev (memchr finds
+ * the c's), or n. */
+static size_t find_after(const unsigned char *p, size_t n, int c,
+                         const char *prev)
+{
+    for (const unsigned char *q = p + 1, *e = p + n;
+         q < e && (q = memchr(q, c, (size_t)(e - q))) != NULL; q++)
+        if (q[-1] && strchr(prev, q[-1])) return (size_t)(q - p);
+    return n;
+}
+
 static uint64_t range_start(par *pr, uint64_t j, unsigned char *chunk, int *err)
 {
     if (j == 0) return 0;
@@ -412,25 +424,27 @@ static uint64_t range_start(par *pr, uint64_t j, unsigned char *chunk, int *err)
     if (lo >= pr->size) return NONE;
     uint64_t hi =
         lo + pr->block_size < pr->size ? lo + pr->block_size : pr->size;
-    uint64_t from = lo - 1, other = NONE; /* from the byte before */
-    int prev = -1;
-    while (from < hi) {
+    /* Each read starts at the byte before the first it looks at. */
+    uint64_t from = lo - 1, other = NONE;
+    while (from + 1 < hi) {
         size_t want = hi - from < CHUNK ? (size_t)(hi - from) : CHUNK;
-        ssize_t n = read_at(pr->fd, chunk, want, from);
-        if (n <= 0) {
-            *err = n == 0 ? SHRANK : errno;
+        ssize_t got = read_at(pr->fd, chunk, want, from);
+        if (got <= 1) { /* one byte: the file ends before hi */
+            *err = got >= 0 ? SHRANK : errno;
             return UINT64_MAX;
         }
-        for (ssize_t i = 0; i < n; i++) {
-            int c = chunk[i];
-            if ((c == '{' || c == '[') && prev >= 0) {
-                if (prev == '\n') return from + (uint64_t)i;
-                if ((prev == '}' || prev == ']') && other == NONE)
-                    other = from + (uint64_t)i;
-            }
-            prev = c;
+        size_t n = (size_t)got;
+        size_t i = find_after(chunk, n, '{', "\n");
+        size_t k = find_after(chunk, n, '[', "\n");
+        if (k < i) i = k;
+        if (i < n) return from + i;
+        if (other == NONE) {
+            i = find_after(chunk, n, '{', "}]");
+            k = find_after(chunk, n, '[', "}]");
+            if (k < i) i = k;
+            if (i < n) other = from + i;
         }
-        from += (uint64_t)n;
+        from += n - 1;
     }
     return other;
 }
