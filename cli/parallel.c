@@ -34,9 +34,12 @@
 
 enum {
     BLOCK = 1 << 20,   /* bytes of a block, before it is moved to a line */
-    LOG_MAX = 3 << 20, /* bytes of one block's log */
-    CHUNK = 256 * 1024,
+    LOG_MAX = 3 << 20, /* bytes of one block's log, for a block of BLOCK */
+    MIN_BLOCK = 64 * 1024,
+    IN_FLIGHT = 16 << 20, /* bytes of the file in the blocks read ahead */
+    CHUNK = 64 * 1024,
     WINDOW = 2,     /* blocks read ahead per worker */
+    LOOKAHEAD = 4,  /* ranges a worker looks through for its block's end */
     STACK = 1 << 20 /* bytes of a worker's stack */
 };
 
@@ -200,10 +203,17 @@ static void log_diag(buf *l, const nfb_diag *d, uint64_t errors)
 /* ---- one block ------------------------------------------------------- */
 
 /* Where a block's reports are rebased to the whole file: its offset, the
- * lines and documents before it. */
+ * lines and documents before it, and the bytes of its first line before
+ * it (a block may start inside a line). */
 typedef struct base {
-    uint64_t offset, lines, docs;
+    uint64_t offset, lines, docs, col;
 } base;
+
+/* The line breaks of some bytes, and the bytes after the last of them (all
+ * the bytes when there is none). */
+typedef struct lines {
+    uint64_t n, tail;
+} lines;
 
 typedef struct par par;
 
@@ -223,10 +233,10 @@ typedef struct block {
     int ok;              /* the log is whole and the reads succeeded */
     int last;            /* ends the file: the reader was finished */
     int skipped;         /* not read by a worker, memory being short: the
-                            merger finds its bounds and reads it */
+                            merger finds its start and reads it */
     int err;             /* its start or end could not be read: errno, or
                             SHRANK */
-    uint64_t newlines;   /* in [start, end) */
+    lines lines;         /* of [start, end) */
     tap *t;              /* its reader is kept when ok, not last and not between
                             documents at the end */
     nfb_reader_stats st;
@@ -260,7 +270,18 @@ static void rebase(const base *b, nfb_diag *d)
 {
     d->document += b->docs;
     d->offset += b->offset;
-    d->line += b->lines;
+    if (d->line == 1) d->column += b->col;
+    if (d->line) d->line += b->lines;
+}
+
+/* The base after bytes of the lines ln read from b, with docs documents. */
+static base base_after(const base *b, const lines *ln, uint64_t docs)
+{
+    base a = *b;
+    a.lines += ln->n;
+    a.col = ln->n ? ln->tail : b->col + ln->tail;
+    a.docs += docs;
+    return a;
 }
 
 static uint64_t errors_now(const tap *t)
@@ -352,11 +373,13 @@ static void report_read_error(const par *pr, int err)
     }
 }
 
-/* Feeds [from, to) of the file to r, counting newlines. Returns 0, -1 on
- * a read error (*err: errno or SHRANK), or 1 when the reader did not take
- * it (res says why). */
+static void count_lines(lines *c, const unsigned char *p, size_t n);
+
+/* Feeds [from, to) of the file to r, counting its lines into ln. Returns
+ * 0, -1 on a read error (*err: errno or SHRANK), or 1 when the reader did
+ * not take it (res says why). */
 static int feed_range(int fd, nfb_reader *r, uint64_t from, uint64_t to,
-                      unsigned char *chunk, uint64_t *newlines, nfb_result *res,
+                      unsigned char *chunk, lines *ln, nfb_result *res,
                       int *err)
 {
     while (from < to) {
@@ -366,9 +389,7 @@ static int feed_range(int fd, nfb_reader *r, uint64_t from, uint64_t to,
             *err = n == 0 ? SHRANK : errno;
             return -1;
         }
-        for (const unsigned char *q = chunk, *e = chunk + n;
-             (q = memchr(q, '\n', (size_t)(e - q))) != NULL; q++)
-            ++*newlines;
+        count_lines(ln, chunk, (size_t)n);
         *res = nfb_reader_feed(r, chunk, (size_t)n);
         if (*res != NFB_OK) return 1;
         from += (uint64_t)n;
@@ -376,48 +397,90 @@ static int feed_range(int fd, nfb_reader *r, uint64_t from, uint64_t to,
     return 0;
 }
 
-/* Where block index starts: the first line at or after index * size that
- * starts with '{' or '[', found within that block's bytes; or, when there
- * is none, where the next block starts (the file's size past the end).
- * UINT64_MAX when the file could not be read (*err: errno or SHRANK). */
-static uint64_t block_start(par *pr, uint64_t index, unsigned char *chunk,
-                            int *err)
+/* A candidate start of a block, in [j * size, (j + 1) * size) (range
+ * j): the first '{' or '[' that starts a line, else the first one right
+ * after a '}' or ']' (documents joined with no line break: `}{`).
+ * Range 0's is the start of the file. NONE when the range has none;
+ * UINT64_MAX when the file could not be read (*err: errno or SHRANK). The
+ * ranges do not overlap, so finding every block's start reads the file
+ * once, whatever its lines look like. */
+#define NONE (UINT64_MAX - 1)
+
+/* The first c in p[1, n) whose byte before is one of prev (memchr finds
+ * the c's), or n. */
+static size_t find_after(const unsigned char *p, size_t n, int c,
+                         const char *prev)
 {
-    for (; index < pr->nblocks; index++) {
-        if (index == 0) return 0;
-        uint64_t from = index * pr->block_size - 1; /* the byte before */
-        uint64_t to = from + pr->block_size;
-        if (to > pr->size) to = pr->size;
-        int after_nl = 0;
-        while (from < to) {
-            size_t want = to - from < 65536 ? (size_t)(to - from) : 65536;
-            ssize_t n = read_at(pr->fd, chunk, want, from);
-            if (n <= 0) {
-                *err = n == 0 ? SHRANK : errno;
-                return UINT64_MAX;
-            }
-            for (ssize_t i = 0; i < n; i++) {
-                if (after_nl && (chunk[i] == '{' || chunk[i] == '[') &&
-                    from + (uint64_t)i > index * pr->block_size - 1)
-                    return from + (uint64_t)i;
-                after_nl = chunk[i] == '\n';
-            }
-            from += (uint64_t)n;
-        }
-    }
-    return pr->size;
+    for (const unsigned char *q = p + 1, *e = p + n;
+         q < e && (q = memchr(q, c, (size_t)(e - q))) != NULL; q++)
+        if (q[-1] && strchr(prev, q[-1])) return (size_t)(q - p);
+    return n;
 }
 
-/* The bounds of block index into k. Returns 0, or -1 when the file could
- * not be read (k->err says why). */
-static int block_bounds(par *pr, block *k, uint64_t index, unsigned char *chunk)
+static uint64_t range_start(par *pr, uint64_t j, unsigned char *chunk, int *err)
 {
-    k->start = block_start(pr, index, chunk, &k->err);
-    if (k->start != UINT64_MAX)
-        k->end = block_start(pr, index + 1, chunk, &k->err);
-    if (k->start == UINT64_MAX || k->end == UINT64_MAX) return -1;
-    k->last = k->end == pr->size;
-    return 0;
+    if (j == 0) return 0;
+    uint64_t lo = j * pr->block_size;
+    if (lo >= pr->size) return NONE;
+    uint64_t hi =
+        lo + pr->block_size < pr->size ? lo + pr->block_size : pr->size;
+    /* Each read starts at the byte before the first it looks at. */
+    uint64_t from = lo - 1, other = NONE;
+    while (from + 1 < hi) {
+        size_t want = hi - from < CHUNK ? (size_t)(hi - from) : CHUNK;
+        ssize_t got = read_at(pr->fd, chunk, want, from);
+        if (got <= 1) { /* one byte: the file ends before hi */
+            *err = got >= 0 ? SHRANK : errno;
+            return UINT64_MAX;
+        }
+        size_t n = (size_t)got;
+        size_t i = find_after(chunk, n, '{', "\n");
+        size_t k = find_after(chunk, n, '[', "\n");
+        if (k < i) i = k;
+        if (i < n) return from + i;
+        if (other == NONE) {
+            i = find_after(chunk, n, '{', "}]");
+            k = find_after(chunk, n, '[', "}]");
+            if (k < i) i = k;
+            if (i < n) other = from + i;
+        }
+        from += n - 1;
+    }
+    return other;
+}
+
+/* The end of the range j (the file's size past the last). */
+static uint64_t range_end(const par *pr, uint64_t j)
+{
+    uint64_t e = (j + 1) * pr->block_size;
+    return e < pr->size ? e : pr->size;
+}
+
+/* A block starts at its range's candidate and ends at the next range's
+ * that has one. Looked for at most LOOKAHEAD ranges on: past that the
+ * block is long (one long line, such as a list page on one line), and the
+ * merger reads it range by range (LONG). */
+#define LONG (UINT64_MAX - 2)
+static uint64_t block_end(par *pr, uint64_t j, unsigned char *chunk, int *err)
+{
+    for (uint64_t i = j + 1; i <= j + LOOKAHEAD; i++) {
+        if (i >= pr->nblocks) return pr->size;
+        uint64_t s = range_start(pr, i, chunk, err);
+        if (s != NONE) return s;
+    }
+    return LONG;
+}
+
+/* Counts the lines of p[0, n) into c. */
+static void count_lines(lines *c, const unsigned char *p, size_t n)
+{
+    const unsigned char *e = p + n, *last = NULL;
+    for (const unsigned char *q = p;
+         (q = memchr(q, '\n', (size_t)(e - q))) != NULL; q++) {
+        c->n++;
+        last = q;
+    }
+    c->tail = last ? (uint64_t)(e - last - 1) : c->tail + n;
 }
 
 /* A worker's job: block index into k. Returns -1 when memory ran out. The
@@ -425,19 +488,18 @@ static int block_bounds(par *pr, block *k, uint64_t index, unsigned char *chunk)
  * end of the file, which may have grown. */
 static int read_block(par *pr, block *k, uint64_t index, unsigned char *chunk)
 {
-    if (block_bounds(pr, k, index, chunk) != 0) return 0;
-    if (k->start >= k->end) {
-        k->ok = 1; /* empty */
-        return 0;
-    }
+    k->start = range_start(pr, index, chunk, &k->err);
+    if (k->start == UINT64_MAX || k->start == NONE) return 0;
+    k->end = block_end(pr, index, chunk, &k->err);
+    if (k->end == UINT64_MAX || k->end == LONG) return 0;
+    k->last = k->end == pr->size;
     k->t = tap_new(pr, index, 0, NULL);
     if (!k->t) return -1;
     nfb_result res = NFB_OK;
-    uint64_t nl = 0;
     nfb_reader *r = k->t->r;
     int err = 0;
-    int f = feed_range(pr->fd, r, k->start, k->end, chunk, &nl, &res, &err);
-    k->newlines = nl;
+    int f =
+        feed_range(pr->fd, r, k->start, k->end, chunk, &k->lines, &res, &err);
     nfb_reader_stats_get(r, &k->st);
     k->ok = f == 0 && res == NFB_OK && !k->t->log.over;
     if (!k->ok || (!k->last && nfb_reader_between_documents(r))) {
@@ -562,16 +624,63 @@ static int read_tail(par *pr, tap *cont, unsigned char *chunk, nfb_result *res,
     return *res == NFB_OK ? 0 : 1;
 }
 
+/* The merger's reader: one the merger feeds itself (direct), how far in
+ * the file it has read, and the lines it has read since its block's
+ * start. */
+typedef struct cont {
+    tap *t;
+    uint64_t pos;
+    lines ln;
+} cont;
+
+/* Feeds c's reader up to to (nothing when it is there already). Returns 0
+ * or as parallel_feed. */
+static int cont_feed(par *pr, cont *c, uint64_t to, nfb_result *res,
+                     unsigned char *chunk)
+{
+    if (c->pos >= to) return 0;
+    nfb_result fr = NFB_OK;
+    int err = 0;
+    int f = feed_range(pr->fd, c->t->r, c->pos, to, chunk, &c->ln, &fr, &err);
+    if (f < 0) {
+        report_read_error(pr, err);
+        return EXIT_IO;
+    }
+    if (f > 0) {
+        *res = fr;
+        return -1;
+    }
+    c->pos = to;
+    return 0;
+}
+
+/* Adds c's counts to acc, frees its reader and returns the base after it. */
+static base cont_end(cont *c, nfb_reader_stats *acc)
+{
+    nfb_reader_stats st;
+    nfb_reader_stats_get(c->t->r, &st);
+    parallel_add_stats(acc, &st);
+    base b = base_after(&c->t->b, &c->ln, st.documents);
+    tap_free(c->t);
+    c->t = NULL;
+    return b;
+}
+
 /* Merges every block in order into acc, reading with chunk (CHUNK
- * bytes). Returns as parallel_feed. */
+ * bytes). Returns as parallel_feed.
+ *
+ * Block index's bytes, [start, end), are either replayed from its
+ * worker's log, or fed by the merger to its own reader (c): when the
+ * block's worker did not read it (long, or memory short), its log is of
+ * no use, or the reader of the block before was not between documents
+ * where it ends. The merger's reader goes on through the ranges that
+ * hold no start, up to the next start where it is between documents. */
 static int merge(par *pr, nfb_reader_stats *acc, nfb_result *res,
                  unsigned char *chunk)
 {
-    base at = {0, 0, 0}; /* the start of the next block */
-    tap *cont = NULL;    /* a reader the merger feeds (direct) */
-    uint64_t cnl = 0;    /* the newlines it has read */
+    base at = {0, 0, 0, 0}; /* where the block the merger is at starts */
+    cont c = {NULL, 0, {0, 0}};
     int rc = 0;
-    int err = 0;
 
     for (uint64_t index = 0; index < pr->nblocks && rc == 0; index++) {
         block *k = &pr->slots[index % pr->window];
@@ -580,67 +689,64 @@ static int merge(par *pr, nfb_reader_stats *acc, nfb_result *res,
             pthread_cond_wait(&pr->cv, &pr->mu);
         pthread_mutex_unlock(&pr->mu);
 
-        if (k->skipped) block_bounds(pr, k, index, chunk);
+        if (k->skipped) k->start = range_start(pr, index, chunk, &k->err);
         if (k->err) {
             report_read_error(pr, k->err);
             rc = EXIT_IO;
-        } else if (k->start >= k->end) {
-            /* empty: the block before reaches the next start */
-        } else if (!cont && k->ok) {
-            uint64_t errors = 0;
-            int st = replay(pr, &k->t->log, &at, &errors);
-            if (st != 0) {
-                acc->errors += errors;
-                *res = st > 0 ? NFB_STOPPED : NFB_ENOMEM;
-                rc = -1;
-            } else if (k->t->r) {
-                /* Not between documents at its end, or the last block:
-                 * its reader goes on in the merger from where it stopped,
-                 * and its counts are taken when it is done. */
-                cont = k->t, k->t = NULL;
-                cont->direct = 1;
-                cont->b = at;
-                free(cont->log.p);
-                memset(&cont->log, 0, sizeof cont->log);
-                cnl = k->newlines;
-            } else {
-                parallel_add_stats(acc, &k->st);
-                at.docs += k->st.documents;
-                at.lines += k->newlines;
-            }
+        } else if (k->start == NONE) {
+            /* No start in this range: its bytes belong to the block
+             * before, read by a worker up to its end or fed here. */
+            if (c.t) rc = cont_feed(pr, &c, range_end(pr, index), res, chunk);
         } else {
-            if (!cont) {
-                /* The worker's log is of no use: the block is read here. */
-                cont = tap_new(pr, index, 1, &at);
-                cnl = 0;
-                if (!cont) {
-                    *res = NFB_ENOMEM;
-                    rc = -1;
+            if (c.t) {
+                rc = cont_feed(pr, &c, k->start, res, chunk);
+                if (rc == 0 && nfb_reader_between_documents(c.t->r)) {
+                    at = cont_end(&c, acc);
+                    at.offset = k->start - pr->bom;
                 }
+            } else if (index > 0) {
+                at.offset = k->start - pr->bom; /* block 0's: 0 */
             }
-            nfb_result fr = NFB_OK;
-            int f = cont ? feed_range(pr->fd, cont->r, k->start, k->end, chunk,
-                                      &cnl, &fr, &err)
-                         : 1;
-            if (!cont) {
-            } else if (f < 0) {
-                report_read_error(pr, err);
-                rc = EXIT_IO;
-            } else if (f > 0) {
-                *res = fr;
-                rc = -1;
-            }
-            if (rc == 0 && !k->last && nfb_reader_between_documents(cont->r)) {
-                nfb_reader_stats st;
-                nfb_reader_stats_get(cont->r, &st);
-                parallel_add_stats(acc, &st);
-                at.docs = cont->b.docs + st.documents;
-                at.lines = cont->b.lines + cnl;
-                tap_free(cont);
-                cont = NULL;
+            if (rc != 0) {
+            } else if (!c.t && k->ok) {
+                uint64_t errors = 0;
+                int st = replay(pr, &k->t->log, &at, &errors);
+                if (st != 0) {
+                    acc->errors += errors;
+                    *res = st > 0 ? NFB_STOPPED : NFB_ENOMEM;
+                    rc = -1;
+                } else if (k->t->r) {
+                    /* Not between documents at its end, or the last block:
+                     * its reader goes on in the merger from where it
+                     * stopped, and its counts are taken when it is done. */
+                    c.t = k->t, k->t = NULL;
+                    c.t->direct = 1;
+                    c.t->b = at;
+                    free(c.t->log.p);
+                    memset(&c.t->log, 0, sizeof c.t->log);
+                    c.pos = k->end;
+                    c.ln = k->lines;
+                } else {
+                    parallel_add_stats(acc, &k->st);
+                    at = base_after(&at, &k->lines, k->st.documents);
+                    at.offset = k->end - pr->bom;
+                }
+            } else {
+                if (!c.t) {
+                    /* The worker's log is of no use, or there is none:
+                     * the block is read here. */
+                    c.t = tap_new(pr, index, 1, &at);
+                    c.pos = k->start;
+                    c.ln.n = c.ln.tail = 0;
+                    if (!c.t) {
+                        *res = NFB_ENOMEM;
+                        rc = -1;
+                    }
+                }
+                if (c.t)
+                    rc = cont_feed(pr, &c, range_end(pr, index), res, chunk);
             }
         }
-        if (rc == 0) at.offset = k->end - pr->bom;
         tap_free(k->t);
         pthread_mutex_lock(&pr->mu);
         memset(k, 0, sizeof *k);
@@ -648,10 +754,11 @@ static int merge(par *pr, nfb_reader_stats *acc, nfb_result *res,
         pthread_cond_broadcast(&pr->cv);
         pthread_mutex_unlock(&pr->mu);
     }
-    if (rc == 0 && cont) {
+    if (rc == 0 && c.t) {
         /* The last block's reader: on to the end of the file. */
         nfb_result fr = NFB_OK;
-        int f = read_tail(pr, cont, chunk, &fr, &err);
+        int err = 0;
+        int f = read_tail(pr, c.t, chunk, &fr, &err);
         if (f < 0) {
             report_read_error(pr, err);
             rc = EXIT_IO;
@@ -660,13 +767,8 @@ static int merge(par *pr, nfb_reader_stats *acc, nfb_result *res,
             rc = -1;
         }
     }
-    if (cont) {
-        /* Its counts: at the end, or so far when stopped or failed. */
-        nfb_reader_stats st;
-        nfb_reader_stats_get(cont->r, &st);
-        parallel_add_stats(acc, &st);
-        tap_free(cont);
-    }
+    /* Its counts: at the end, or so far when stopped or failed. */
+    if (c.t) cont_end(&c, acc);
     return rc;
 }
 
@@ -706,8 +808,15 @@ int parallel_feed(int fd, const char *path, int jobs,
     if (jobs < 2) return PARALLEL_NO;
     par pr;
     memset(&pr, 0, sizeof pr);
-    pr.block_size = env_size("NFBACKUP_JOBS_BLOCK", BLOCK);
-    pr.log_max = (size_t)env_size("NFBACKUP_JOBS_LOG_MAX", LOG_MAX);
+    /* The blocks in flight (WINDOW a worker) hold at most IN_FLIGHT bytes
+     * of the file: with many threads the blocks are smaller, down to
+     * MIN_BLOCK, and their logs (LOG_MAX a MiB of block) with them. */
+    uint64_t bsize = BLOCK;
+    while (bsize > MIN_BLOCK && (uint64_t)jobs * WINDOW * bsize > IN_FLIGHT)
+        bsize /= 2;
+    pr.block_size = env_size("NFBACKUP_JOBS_BLOCK", bsize);
+    pr.log_max =
+        (size_t)env_size("NFBACKUP_JOBS_LOG_MAX", LOG_MAX / (BLOCK / bsize));
     struct stat sb;
     /* Only a regular file is read at offsets (pread), never a FIFO or a
      * device, whose bytes come once. */
