@@ -26,7 +26,7 @@
 
 #include "common/check.h"
 #include "common/schema.h"
-#include "write/walk.h"
+#include "write/json_text.h"
 #include "write/write_json.h"
 
 #include "collect.h"

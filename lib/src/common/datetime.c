@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "check.h"
+#include <nfbackup/text.h>
 
 #if defined(__GNUC__) || defined(__clang__)
 #define NFB_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
@@ -310,8 +310,8 @@ static bool parse_fast(const char *s, size_t len, nfb_time *out)
     return true;
 }
 
-const char *nfb__parse_datetime(const char *s, size_t len, nfb_time *out,
-                                char *buf, size_t buflen)
+const char *nfb_datetime_parse(const char *s, size_t len, nfb_time *out,
+                               char *buf, size_t buflen)
 {
     if (parse_fast(s, len, out)) return NULL;
     dt_parser p = {s, len, 0, buf, buflen};

@@ -1,0 +1,59 @@
+/* JSON text, the one place that writes it: a string's escapes in the two
+ * modes of nfb_json_escape (nfbackup/text.h), the line ends JSON allows raw
+ * but line readers split at, and a value's compact JSON (a csv or xlsx
+ * cell's array). The json writer's fast path writes its strings with
+ * nfb__json_escape, byte for byte what yajl's generator writes (with the
+ * line ends escaped); the CLI's JSON diagnostics go through
+ * nfb_json_write_string. */
+#ifndef NFB_JSON_TEXT_H
+#define NFB_JSON_TEXT_H
+
+#include "common/internal.h"
+#include "common/schema.h"
+#include "sink.h"
+
+/* JSON text from record strings escapes the line ends that JSON allows
+ * raw: U+0085 (C2 85), U+2028 (E2 80 A8) and U+2029 (E2 80 A9). JavaScript
+ * ends a line at the last two and Python's str.splitlines at all three,
+ * which would cut an NDJSON record or a CSV cell's JSON in two.
+ *
+ * The length of such a character at s[i..n), or 0. */
+static inline size_t nfb__json_line_end_at(const unsigned char *s, size_t i,
+                                           size_t n)
+{
+    if (n - i >= 2 && s[i] == 0xc2 && s[i + 1] == 0x85) return 2;
+    if (n - i >= 3 && s[i] == 0xe2 && s[i + 1] == 0x80 &&
+        (s[i + 2] == 0xa8 || s[i + 2] == 0xa9))
+        return 3;
+    return 0;
+}
+
+/* The escape of the character nfb__json_line_end_at found at s: six
+ * bytes, "\u0085", "\u2028" or "\u2029". */
+static inline const char *nfb__json_line_end_escape(const unsigned char *s)
+{
+    return s[0] == 0xc2 ? "\\u0085" : s[2] == 0xa8 ? "\\u2028" : "\\u2029";
+}
+
+/* Writes the body of string s[0..len) (no quotes) at out as
+ * NFB_JSON_RECORD escapes it; out has room for 6 bytes per byte of s.
+ * Returns the end. Most strings have nothing to escape and are copied 16
+ * bytes at a time. */
+unsigned char *nfb__json_escape(unsigned char *out, const unsigned char *s,
+                                size_t len);
+
+/* The same as NFB_JSON_LINES escapes it. */
+unsigned char *nfb__json_escape_lines(unsigned char *out,
+                                      const unsigned char *s, size_t len);
+
+/* Where to cut s, which goes on past s[n], at n or at most 3 bytes before
+ * so that no UTF-8 character (a line end among them) is split between
+ * two pieces escaped one after the other. n > 3. */
+size_t nfb__json_cut(const unsigned char *s, size_t n);
+
+/* The value of field f of the struct at base as compact JSON (the json
+ * writer's bytes) into b, from b->ptr[0], its length in b->len. */
+int nfb__json_text(nfb__buf *b, const nfb_allocator *a, const nfb__field *f,
+                   const void *base);
+
+#endif
