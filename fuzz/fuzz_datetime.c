@@ -1,4 +1,4 @@
-/* fuzz_datetime: the RFC 3339 checker (nfb_datetime_parse, private)
+/* fuzz_datetime: the RFC 3339 checker (nfb_datetime_parse, public)
  * against an oracle written here from RFC 3339 section 5.6 alone.
  *
  * The oracle reads the fixed-width fields by position, then lets the C
