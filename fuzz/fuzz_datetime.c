@@ -1,4 +1,4 @@
-/* fuzz_datetime: the RFC 3339 checker (nfb_datetime_parse, public)
+/* fuzz_datetime: the RFC 3339 checker (nfb__parse_datetime, private)
  * against an oracle written here from RFC 3339 section 5.6 alone.
  *
  * The oracle reads the fixed-width fields by position, then lets the C
@@ -229,7 +229,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char buf[128];
     size_t buflen = data[0] & 2 ? (size_t)(data[0] >> 2) % 8 : sizeof buf;
     memset(&t, 0xa5, sizeof t);
-    const char *why = nfb_datetime_parse(s, len, &t, buf, buflen);
+    const char *why = nfb__parse_datetime(s, len, &t, buf, buflen);
     if (valid != (why == NULL)) {
         fprintf(stderr, "\"%.*s\": oracle says %s, checker says %s\n", (int)len,
                 s, valid ? "valid" : "invalid", why ? why : "valid");
@@ -252,7 +252,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check_reason(why, buf, buflen);
     }
     /* The verdict does not depend on the reason's buffer or on out. */
-    FUZZ_CHECK((nfb_datetime_parse(s, len, NULL, NULL, 0) == NULL) == valid);
+    FUZZ_CHECK((nfb__parse_datetime(s, len, NULL, NULL, 0) == NULL) == valid);
     free(s);
     return 0;
 }

@@ -72,7 +72,7 @@ static void check_dt_valid(const dt_valid_case *c)
     const char *why;
 
     memset(&t, 0xa5, sizeof t);
-    why = nfb_datetime_parse(s, len, &t, buf, sizeof buf);
+    why = nfb__parse_datetime(s, len, &t, buf, sizeof buf);
     if (why != NULL) fail_msg("\"%s\" rejected: %s", c->text, why);
     assert_ptr_equal(t.text.ptr, s);
     assert_int_equal(t.text.len, len);
@@ -113,7 +113,7 @@ static const char *parse_dt(const char *bytes, size_t len, char *buf,
 {
     char *s = exact_copy(bytes, len);
     nfb_time t;
-    const char *why = nfb_datetime_parse(s, len, &t, buf, buflen);
+    const char *why = nfb__parse_datetime(s, len, &t, buf, buflen);
 
     free(s);
     return why;
@@ -270,7 +270,7 @@ static void test_datetime_days_are_contiguous(void **state)
                 snprintf(text, sizeof text, "%04d-%02d-%02dT00:00:00Z", y, m,
                          d);
                 assert_null(
-                    nfb_datetime_parse(text, strlen(text), &t, NULL, 0));
+                    nfb__parse_datetime(text, strlen(text), &t, NULL, 0));
                 assert_int_equal(t.unix_seconds, expected);
             }
         }

@@ -1,6 +1,6 @@
-/* Field checkers shared by the decoder: byte sizes here, strict UTF-8 in
- * utf8.h, RFC 3339 date-times in nfbackup/text.h (nfb_datetime_parse).
- * Pure functions, no allocation. */
+/* Field checkers shared by the decoder: RFC 3339 date-times (datetime.c),
+ * byte sizes (check.c); strict UTF-8 in utf8.h. Pure functions, no
+ * allocation. */
 #ifndef NFB_CHECK_H
 #define NFB_CHECK_H
 
@@ -8,9 +8,13 @@
 #include <stdint.h>
 
 #include <nfbackup/backup.h>
-#include <nfbackup/text.h>
 
 #include "utf8.h"
+
+/* nfb_datetime_parse (nfbackup/text.h says what it accepts and returns),
+ * under the name the library calls it by. */
+const char *nfb__parse_datetime(const char *s, size_t len, nfb_time *out,
+                                char *buf, size_t buflen);
 
 /* Parses a byte count: canonical unsigned decimal (digits only, no sign, no
  * leading zero except "0" itself) that fits uint64_t. Returns NULL on

@@ -10,6 +10,8 @@
 
 #include <nfbackup/text.h>
 
+#include "check.h"
+
 #if defined(__GNUC__) || defined(__clang__)
 #define NFB_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
 #else
@@ -310,8 +312,8 @@ static bool parse_fast(const char *s, size_t len, nfb_time *out)
     return true;
 }
 
-const char *nfb_datetime_parse(const char *s, size_t len, nfb_time *out,
-                               char *buf, size_t buflen)
+const char *nfb__parse_datetime(const char *s, size_t len, nfb_time *out,
+                                char *buf, size_t buflen)
 {
     if (parse_fast(s, len, out)) return NULL;
     dt_parser p = {s, len, 0, buf, buflen};
@@ -337,4 +339,13 @@ const char *nfb_datetime_parse(const char *s, size_t len, nfb_time *out,
         out->offset_minutes = (int16_t)f.offset_minutes;
     }
     return NULL;
+}
+
+/* The public name calls the private one, which the decoder calls
+ * directly: a call inside the library to an exported function would go
+ * through the PLT and could not be inlined. */
+const char *nfb_datetime_parse(const char *s, size_t len, nfb_time *out,
+                               char *buf, size_t buflen)
+{
+    return nfb__parse_datetime(s, len, out, buf, buflen);
 }

@@ -1185,7 +1185,7 @@ static int store_datetime(nfb__dec *r, nfb__frame *f, const nfb__field *fd,
     if (jt != J_STRING) return WRONG;
     char why[128];
     nfb_time tm;
-    const char *err = nfb_datetime_parse(s, len, &tm, why, sizeof why);
+    const char *err = nfb__parse_datetime(s, len, &tm, why, sizeof why);
     /* A date-time that parses is ASCII; any other text is checked as
      * UTF-8 first, so that bad bytes are said before the date-time. */
     const char *t = err ? store_text(r, s, len, 0) : store_parsed(r, s, len);

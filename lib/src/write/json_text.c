@@ -92,22 +92,6 @@ static int look_8(uint64_t w)
            0;
 }
 
-/* 16 bytes as one vector of signed bytes (GNU C): a comparison tests
- * them all at once. */
-typedef signed char bytes_16 __attribute__((vector_size(16)));
-
-/* look_8 for the 16 bytes at s: signed, a byte of 0x80 or more is below
- * 0x20 too. */
-static int look_16(const unsigned char *s)
-{
-    bytes_16 v, t;
-    uint64_t half[2];
-    memcpy(&v, s, sizeof v);
-    t = (v < 0x20) | (v == '"') | (v == '\\');
-    memcpy(half, &t, sizeof half);
-    return (half[0] | half[1]) != 0;
-}
-
 /* Does any of the 8 bytes at s need escaping or a look for a line end?
  * For the words that look_8 sends here: most hold UTF-8 text, which is
  * copied as it is. */
@@ -121,8 +105,8 @@ static int any_special_8(const unsigned char *s)
 /* nfb__json_escape from s[i], the bytes before it copied as they are: 8 bytes
  * at a time, and a word that has a byte to escape or a line end byte by
  * byte. */
-static unsigned char *escape_from(unsigned char *out, const unsigned char *s,
-                                  size_t i, size_t len)
+unsigned char *nfb__json_escape_from(unsigned char *out, const unsigned char *s,
+                                     size_t i, size_t len)
 {
     if (len < 8) {
         /* i is 0: two overlapping 4-byte words test and copy 4 to 7. */
@@ -161,31 +145,6 @@ static unsigned char *escape_from(unsigned char *out, const unsigned char *s,
     while (i < len)
         out = put_byte(s, &i, len, out);
     return out;
-}
-
-/* Writes the body of string s[0..len) escaped at out, which has room for
- * 6 bytes per byte of s; returns the end. Most strings have nothing to
- * escape: 16 bytes are tested (look_16) and copied at once, and the end of
- * the string is its last 16 bytes copied again over what is already out.
- * Shorter strings and the rest of one that has something to look at go 8
- * bytes at a time, and a word that has a byte to escape or a line end byte
- * by byte. */
-unsigned char *nfb__json_escape(unsigned char *out, const unsigned char *s,
-                                size_t len)
-{
-    size_t i = 0;
-    while (len - i >= 16) {
-        if (look_16(s + i)) return escape_from(out, s, i, len);
-        memcpy(out, s + i, 16);
-        out += 16, i += 16;
-    }
-    if (i == len) return out;
-    if (len >= 16 && !look_16(s + len - 16)) {
-        /* As for the last 8 bytes in escape_from. */
-        memcpy(out - (16 - (len - i)), s + len - 16, 16);
-        return out + (len - i);
-    }
-    return escape_from(out, s, i, len);
 }
 
 size_t nfb__json_cut(const unsigned char *s, size_t n)

@@ -35,12 +35,55 @@ static inline const char *nfb__json_line_end_escape(const unsigned char *s)
     return s[0] == 0xc2 ? "\\u0085" : s[2] == 0xa8 ? "\\u2028" : "\\u2029";
 }
 
+/* 16 bytes as one vector of signed bytes (GNU C): a comparison tests
+ * them all at once. */
+typedef signed char nfb__bytes_16 __attribute__((vector_size(16)));
+
+/* Has any of the 16 bytes at s to be looked at: a control character,
+ * '"', '\\', or a byte of 0x80 or more (a line end is made of those)?
+ * Signed, a byte of 0x80 or more is below 0x20 too. */
+static inline int nfb__json_look_16(const unsigned char *s)
+{
+    nfb__bytes_16 v, t;
+    uint64_t half[2];
+    memcpy(&v, s, sizeof v);
+    t = (v < 0x20) | (v == '"') | (v == '\\');
+    memcpy(half, &t, sizeof half);
+    return (half[0] | half[1]) != 0;
+}
+
+/* Writes s[from..len) escaped at out, s[0..from) having been copied as it
+ * is just before out (nfb__json_escape's slow part); returns the end. */
+unsigned char *nfb__json_escape_from(unsigned char *out, const unsigned char *s,
+                                     size_t from, size_t len);
+
 /* Writes the body of string s[0..len) (no quotes) at out as
  * NFB_JSON_RECORD escapes it; out has room for 6 bytes per byte of s.
- * Returns the end. Most strings have nothing to escape and are copied 16
- * bytes at a time. */
-unsigned char *nfb__json_escape(unsigned char *out, const unsigned char *s,
-                                size_t len);
+ * Returns the end. Inline: it runs for every string the json writer
+ * writes. Most strings have nothing to
+ * escape: 16 bytes are tested (nfb__json_look_16) and copied at once, and the
+ * end of the string is its last 16 bytes copied again over what is already out.
+ * Shorter strings and the rest of one that has something to look at go 8
+ * bytes at a time, and a word that has a byte to escape or a line end byte
+ * by byte. */
+static inline unsigned char *
+nfb__json_escape(unsigned char *out, const unsigned char *s, size_t len)
+{
+    size_t i = 0;
+    while (len - i >= 16) {
+        if (nfb__json_look_16(s + i))
+            return nfb__json_escape_from(out, s, i, len);
+        memcpy(out, s + i, 16);
+        out += 16, i += 16;
+    }
+    if (i == len) return out;
+    if (len >= 16 && !nfb__json_look_16(s + len - 16)) {
+        /* As for the last 8 bytes in escape_from. */
+        memcpy(out - (16 - (len - i)), s + len - 16, 16);
+        return out + (len - i);
+    }
+    return nfb__json_escape_from(out, s, i, len);
+}
 
 /* The same as NFB_JSON_LINES escapes it. */
 unsigned char *nfb__json_escape_lines(unsigned char *out,
