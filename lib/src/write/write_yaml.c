@@ -259,7 +259,7 @@ static int looked_at8(const unsigned char *s, size_t n)
  * the walk gives it (ops.string), and nfb_writer_record walks no record
  * that the record check refused (writer.c); that check (check_record.c) tests
  * every string the walk can give, a date-time's text and the strings of
- * array elements included, with the same UTF-8 rule (check.c). */
+ * array elements included, with the same UTF-8 rule (utf8.c). */
 static int needs_quotes(const unsigned char *s, size_t n)
 {
     if (n == 0 || s[0] == ' ' || s[n - 1] == ' ' || s[n - 1] == ':') return 1;
