@@ -84,85 +84,22 @@ static int parse_list(const char *arg, unsigned *bits, const char *option,
     }
 }
 
-static int is_leap(long y)
-{
-    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static int month_days(long y, int m)
-{
-    static const int days[12] = {31, 28, 31, 30, 31, 30,
-                                 31, 31, 30, 31, 30, 31};
-    return m == 2 && is_leap(y) ? 29 : days[m - 1];
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date: eras of 400 years
- * that start in March, so that the leap day ends a year. */
-static int64_t days_since_epoch(long y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-    return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
-}
-
-/* n digits at s, or -1. */
-static long digits(const char *s, int n)
-{
-    long v = 0;
-    for (int i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9') return -1;
-        v = v * 10 + (s[i] - '0');
-    }
-    return v;
-}
-
-/* An RFC 3339 date-time (as the reader accepts it: T or t, Z, z or
- * +hh:mm/-hh:mm, a fraction of any length truncated to nanoseconds, second
- * 60 only at 23:59 UTC, where it counts as the next second), or a plain
- * date YYYY-MM-DD meaning its 00:00:00Z. Returns 0 or -1. */
+/* An RFC 3339 date-time, as the reader accepts it (nfb_datetime_parse:
+ * the calendar checked, a leap second counting as the next second), or a
+ * plain date YYYY-MM-DD meaning its 00:00:00Z. Returns 0 or -1. */
 static int parse_instant(const char *s, int64_t *sec, uint32_t *ns)
 {
+    char day[sizeof "YYYY-MM-DDT00:00:00Z"];
     size_t len = strlen(s);
-    long y, mo, d, h = 0, mi = 0, se = 0;
-    long off = 0;
-    uint32_t frac = 0;
-    if (len < 10 || (y = digits(s, 4)) < 0 || s[4] != '-' ||
-        (mo = digits(s + 5, 2)) < 1 || mo > 12 || s[7] != '-' ||
-        (d = digits(s + 8, 2)) < 1 || d > month_days(y, (int)mo))
-        return -1;
-    if (len > 10) {
-        const char *t = s + 10;
-        if ((*t != 'T' && *t != 't') || len < 20 ||
-            (h = digits(t + 1, 2)) < 0 || h > 23 || t[3] != ':' ||
-            (mi = digits(t + 4, 2)) < 0 || mi > 59 || t[6] != ':' ||
-            (se = digits(t + 7, 2)) < 0 || se > 60)
-            return -1;
-        const char *p = t + 9;
-        if (*p == '.') {
-            int n = 0;
-            for (p++; *p >= '0' && *p <= '9'; p++, n++)
-                if (n < 9) frac = frac * 10 + (uint32_t)(*p - '0');
-            if (n == 0) return -1;
-            for (; n < 9; n++)
-                frac *= 10;
-        }
-        if ((*p == 'Z' || *p == 'z') && p[1] == '\0') {
-            off = 0;
-        } else if ((*p == '+' || *p == '-') && strlen(p) == 6 && p[3] == ':') {
-            long oh = digits(p + 1, 2), om = digits(p + 4, 2);
-            if (oh < 0 || oh > 23 || om < 0 || om > 59) return -1;
-            off = (*p == '-' ? -1 : 1) * (oh * 60 + om);
-        } else {
-            return -1;
-        }
-        long utc = ((h * 60 + mi - off) % 1440 + 1440) % 1440;
-        if (se == 60 && utc != 23 * 60 + 59) return -1;
+    nfb_time t;
+    if (len == 10) {
+        memcpy(day, s, 10);
+        memcpy(day + 10, "T00:00:00Z", sizeof "T00:00:00Z");
+        s = day, len = sizeof day - 1;
     }
-    *sec = days_since_epoch(y, (int)mo, (int)d) * 86400 + h * 3600 + mi * 60 +
-           se - off * 60;
-    *ns = frac;
+    if (nfb_datetime_parse(s, len, &t, NULL, 0) != NULL) return -1;
+    *sec = t.unix_seconds;
+    *ns = t.nanoseconds;
     return 0;
 }
 

@@ -167,91 +167,21 @@ int report_finish(void)
     return err.error ? -1 : 0;
 }
 
-/* The length of the well-formed UTF-8 character at s, or 0. */
-static size_t utf8_len(const unsigned char *s)
+/* put as an nfb_write_fn. */
+static int put_piece(void *ctx, const void *data, size_t len)
 {
-    unsigned c = *s;
-    size_t n = 0;
-    unsigned lo = 0x80, hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-        n = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3;
-        if (c == 0xE0) lo = 0xA0;
-        if (c == 0xED) hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4;
-        if (c == 0xF0) lo = 0x90;
-        if (c == 0xF4) hi = 0x8F;
-    }
-    if (n && (s[1] < lo || s[1] > hi)) n = 0;
-    for (size_t i = 2; n && i < n; i++)
-        if (s[i] < 0x80 || s[i] > 0xBF) n = 0;
-    return n;
+    (void)ctx;
+    put(data, len);
+    return 0;
 }
 
-/* A JSON string. Every byte sequence becomes valid JSON: a byte that is
- * not part of a well-formed UTF-8 character (a file name in another
- * encoding, say) is written as the escape \uDCXX, XX being the byte (the
- * code points U+DC80 to U+DCFF, as Python's "surrogateescape" does), and
- * the C1 controls (U+0085 among them), U+2028 and U+2029 are escaped so
- * that no line reader splits the line. */
+/* A JSON string that keeps the line one line, whatever its bytes: the
+ * library's NFB_JSON_LINES escapes (a byte outside well-formed UTF-8, a
+ * file name in another encoding say, as \uDCXX; C1 controls, U+0085
+ * among them, U+2028 and U+2029 as \u escapes). */
 static void put_json_str(const char *str)
 {
-    static const char hex[] = "0123456789ABCDEF";
-    const unsigned char *s = (const unsigned char *)str;
-    put("\"", 1);
-    for (;;) {
-        const unsigned char *run = s;
-        while (*s >= 0x20 && *s < 0x80 && *s != '"' && *s != '\\')
-            s++;
-        put((const char *)run, (size_t)(s - run));
-        unsigned c = *s;
-        if (!c) break;
-        char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-        if (c == '"' || c == '\\') {
-            e[1] = (char)c;
-            put(e, 2);
-            s++;
-            continue;
-        }
-        if (c < 0x20) {
-            const char *short_esc = c == '\b'   ? "\\b"
-                                    : c == '\f' ? "\\f"
-                                    : c == '\n' ? "\\n"
-                                    : c == '\r' ? "\\r"
-                                    : c == '\t' ? "\\t"
-                                                : NULL;
-            if (short_esc)
-                put(short_esc, 2);
-            else
-                put(e, 6);
-            s++;
-            continue;
-        }
-        size_t n = utf8_len(s);
-        if (!n) {
-            e[2] = 'D';
-            e[3] = 'C';
-            put(e, 6);
-            s++;
-        } else if (c == 0xC2 && s[1] < 0xA0) {
-            /* C1 controls, U+0085 (a line end to Python's splitlines)
-             * among them. */
-            e[4] = hex[s[1] >> 4];
-            e[5] = hex[s[1] & 15];
-            put(e, 6);
-            s += 2;
-        } else if (c == 0xE2 && s[1] == 0x80 &&
-                   (s[2] == 0xA8 || s[2] == 0xA9)) {
-            put(s[2] == 0xA8 ? "\\u2028" : "\\u2029", 6);
-            s += 3;
-        } else {
-            put((const char *)s, n);
-            s += n;
-        }
-    }
-    put("\"", 1);
+    nfb_json_write_string(str, strlen(str), NFB_JSON_LINES, put_piece, NULL);
 }
 
 /* Text from the input or the command line (a file name, a key, a
@@ -283,25 +213,27 @@ static void put_text_safe(const char *str)
             s++;
             continue;
         }
-        size_t n = utf8_len(s);
-        char u[6] = {'\\', 'u', '0', '0', 0, 0};
+        uint32_t cp;
+        size_t n =
+            nfb_utf8_char((const char *)s, strnlen((const char *)s, 4), &cp);
         if (!n) {
             char e[4] = {'\\', 'x', hex[c >> 4], hex[c & 15]};
             put(e, 4);
             s++;
-        } else if (c == 0xC2 && s[1] < 0xA0) { /* C1: U+0080..U+009F */
-            u[4] = hex[s[1] >> 4];
-            u[5] = hex[s[1] & 15];
-            put(u, 6);
-            s += 2;
-        } else if (c == 0xE2 && s[1] == 0x80 &&
-                   (s[2] == 0xA8 || s[2] == 0xA9)) {
-            put(s[2] == 0xA8 ? "\\u2028" : "\\u2029", 6);
-            s += 3;
-        } else {
-            put((const char *)s, n);
-            s += n;
+            continue;
         }
+        char u[6] = {'\\',
+                     'u',
+                     hex[cp >> 12 & 15],
+                     hex[cp >> 8 & 15],
+                     hex[cp >> 4 & 15],
+                     hex[cp & 15]};
+        /* C1 (U+0080..U+009F), U+2028 and U+2029: escaped. */
+        if (cp < 0xA0 || cp == 0x2028 || cp == 0x2029)
+            put(u, 6);
+        else
+            put((const char *)s, n);
+        s += n;
     }
 }
 

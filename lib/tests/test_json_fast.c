@@ -9,7 +9,7 @@
  * at every alignment of a line end. A string that is not UTF-8 is refused
  * (NFB_EINVAL) by both paths alike, before either writes a byte.
  *
- * An array's compact JSON of a csv cell (nfb__json_text in walk.c) is the
+ * An array's compact JSON of a csv cell (nfb__json_text in json_text.c) is the
  * compact writer's bytes of the same array. */
 #include <dirent.h>
 #include <setjmp.h>
@@ -27,7 +27,7 @@
 
 #include "common/check.h"
 #include "common/schema.h"
-#include "write/walk.h"
+#include "write/json_text.h"
 #include "write/write_json.h"
 
 #include "collect.h"

@@ -7,6 +7,7 @@
 #include <nfbackup/common.h>
 #include <nfbackup/diag.h>
 #include <nfbackup/reader.h>
+#include <nfbackup/text.h>
 #include <nfbackup/version.h>
 #include <nfbackup/writer.h>
 

@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include <nfbackup/text.h>
+
 #include "check.h"
 #include "internal.h"
 
@@ -228,7 +230,7 @@ static bool leap_second_allowed(const dt_fields *f)
 /* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
  * days_from_civil): eras of 400 years, with years starting in March so
  * that the leap day is the last day of a year. */
-static int64_t days_from_civil(int64_t y, int m, int d)
+static NFB_ALWAYS_INLINE int64_t days_from_civil(int64_t y, int m, int d)
 {
     y -= m <= 2;
     int64_t era = (y >= 0 ? y : y - 399) / 400;
@@ -254,8 +256,10 @@ static int num2(const char *s)
 /* The common shape, checked at fixed positions: most timestamps in the
  * data are valid and this costs a fraction of the general parser. Anything
  * unusual (errors, second 60) is left to the general parser, which also
- * says what is wrong. Returns true when s is valid and out is filled. */
-static bool parse_fast(const char *s, size_t len, nfb_time *out)
+ * says what is wrong. Returns true when s is valid and out is filled.
+ * Always inline: it runs for every date-time read. */
+static NFB_ALWAYS_INLINE bool parse_fast(const char *s, size_t len,
+                                         nfb_time *out)
 {
     if (len < 20 || !digits(s, 4) || s[4] != '-' || !digits(s + 5, 2) ||
         s[7] != '-' || !digits(s + 8, 2) || (s[10] != 'T' && s[10] != 't') ||
@@ -305,10 +309,13 @@ static bool parse_fast(const char *s, size_t len, nfb_time *out)
     return true;
 }
 
-const char *nfb__parse_datetime(const char *s, size_t len, nfb_time *out,
-                                char *buf, size_t buflen)
+/* The general parser, for what parse_fast leaves: out of line, so that
+ * nfb__parse_datetime stays small enough to be inlined where it is
+ * called (the decoder's date-time fields). */
+NFB_NOINLINE
+static const char *parse_general(const char *s, size_t len, nfb_time *out,
+                                 char *buf, size_t buflen)
 {
-    if (parse_fast(s, len, out)) return NULL;
     dt_parser p = {s, len, 0, buf, buflen};
     dt_fields f = {0};
     const char *why;
@@ -332,4 +339,28 @@ const char *nfb__parse_datetime(const char *s, size_t len, nfb_time *out,
         out->offset_minutes = (int16_t)f.offset_minutes;
     }
     return NULL;
+}
+
+/* The parse, inlined into both names below, so that the decoder, the one
+ * caller of the private name, has it inlined in its turn. */
+static NFB_ALWAYS_INLINE const char *
+parse(const char *s, size_t len, nfb_time *out, char *buf, size_t buflen)
+{
+    if (parse_fast(s, len, out)) return NULL;
+    return parse_general(s, len, out, buf, buflen);
+}
+
+const char *nfb__parse_datetime(const char *s, size_t len, nfb_time *out,
+                                char *buf, size_t buflen)
+{
+    return parse(s, len, out, buf, buflen);
+}
+
+/* The public name, apart from the private one that the decoder calls: a
+ * call inside the library to an exported function would go through the
+ * PLT and could not be inlined. */
+const char *nfb_datetime_parse(const char *s, size_t len, nfb_time *out,
+                               char *buf, size_t buflen)
+{
+    return parse(s, len, out, buf, buflen);
 }

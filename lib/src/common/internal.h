@@ -23,6 +23,15 @@
 #define NFB_PRINTF(fmt, args)
 #endif
 
+/* Inlining forced or refused where a measured hot path needs it. */
+#if defined(__GNUC__)
+#define NFB_NOINLINE __attribute__((noinline))
+#define NFB_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define NFB_NOINLINE
+#define NFB_ALWAYS_INLINE inline
+#endif
+
 /* GNU C vectors (gcc 4.x and clang): 16 bytes compared at once. */
 #if defined(__GNUC__) && !defined(NFB_PORTABLE)
 #define NFB_HAVE_VECTORS 1

@@ -1,6 +1,6 @@
 /* CSV and TSV: a header row of dotted column names, then one row per
  * record, in the canonical column order or the one --columns asks for
- * (the column table of walk.h, made from the schema's rows).
+ * (the column table of columns.h, made from the schema's rows).
  *
  * A field is written as is unless it holds the delimiter, a quote, CR or
  * LF; then libcsv's csv_write2 quotes it (RFC 4180: inside quotes a quote is

@@ -13,11 +13,13 @@
  * compare the two. Through yajl, the generator and its print callback cost
  * more than the rest of the writer, a call per piece of a few bytes.
  *
- * U+0085, U+2028 and U+2029 are written as \u0085, \u2028 and \u2029 (see
- * writer_impl.h): yajl writes them raw, so on the reference path print
+ * Strings are escaped by json_text.c (NFB_JSON_RECORD), which also writes
+ * U+0085, U+2028 and U+2029 as \u0085, \u2028 and \u2029 (see
+ * json_text.h): yajl writes them raw, so on the reference path print
  * escapes them while a string that holds one is being written. */
 #include <yajl/yajl_gen.h>
 
+#include "json_text.h"
 #include "write_json.h"
 #include "writer_impl.h"
 
@@ -203,196 +205,6 @@ static int fast_close(json_writer *j, char bracket)
     return NFB_OK;
 }
 
-/* What each byte of a string needs: yajl_string_encode's escapes for
- * control characters, '"' and '\\' (not '/': yajl's escape_solidus is
- * off), and a look for a line end at the lead bytes of U+0085 and
- * U+2028/9. Every other byte, UTF-8 or not, is copied as it is. */
-enum { RAW, ESCAPE, LINE_END };
-#define ESCAPE_8 ESCAPE, ESCAPE, ESCAPE, ESCAPE, ESCAPE, ESCAPE, ESCAPE, ESCAPE
-static const unsigned char byte_class[256] = {
-    ESCAPE_8,          ESCAPE_8,
-    ESCAPE_8,          ESCAPE_8, /* 0x00-0x1f */
-    ['"'] = ESCAPE,    ['\\'] = ESCAPE,
-    [0xc2] = LINE_END, [0xe2] = LINE_END};
-#undef ESCAPE_8
-
-/* Writes yajl's escape of byte c (ESCAPE in byte_class) at out; returns
- * the end. The hex digits are upper case, as yajl writes them. */
-static unsigned char *escape(unsigned char c, unsigned char *out)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    static const char letter[32] = {
-        ['\b'] = 'b', ['\f'] = 'f', ['\n'] = 'n', ['\r'] = 'r', ['\t'] = 't'};
-    *out++ = '\\';
-    if (c == '"' || c == '\\') {
-        *out++ = c;
-    } else if (c < 32 && letter[c]) {
-        *out++ = (unsigned char)letter[c];
-    } else {
-        memcpy(out, "u00", 3);
-        out[3] = (unsigned char)hex[c >> 4];
-        out[4] = (unsigned char)hex[c & 15];
-        out += 5;
-    }
-    return out;
-}
-
-/* Writes s[*i] escaped at out, or all of a line end that begins there;
- * returns the end and moves *i past what it wrote. */
-static unsigned char *put_byte(const unsigned char *s, size_t *i, size_t len,
-                               unsigned char *out)
-{
-    unsigned char c = s[*i];
-    size_t n =
-        byte_class[c] == LINE_END ? nfb__json_line_end_at(s, *i, len) : 0;
-    if (n) {
-        memcpy(out, nfb__json_line_end_escape(s + *i), 6);
-        *i += n;
-        return out + 6;
-    }
-    *i += 1;
-    if (byte_class[c] == ESCAPE) return escape(c, out);
-    *out = c;
-    return out + 1;
-}
-
-static uint64_t load_8(const unsigned char *s)
-{
-    uint64_t w;
-    memcpy(&w, s, 8);
-    return w;
-}
-
-/* Has any byte of the word w to be looked at: a control character, '"',
- * '\\', or a byte of 0x80 or more (a line end is made of those)? Such a
- * byte sets its high bit in one of the terms: below 0x20 it borrows in
- * the first subtraction, '"' and '\\' are 0 after their xor and borrow in
- * theirs. A byte that needs no look borrows in none of them, so the bytes
- * above the first that needs a look, which may borrow, do not change the
- * answer: it is exact, with no test per byte. */
-static int look_8(uint64_t w)
-{
-    const uint64_t ones = 0x0101010101010101u;
-    uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
-    return (((w - ones * 0x20) | (q - ones) | (b - ones) | w) & ones * 0x80) !=
-           0;
-}
-
-#if defined(NFB_HAVE_VECTORS)
-/* 16 bytes as one vector of signed bytes (GNU C): a comparison tests
- * them all at once. */
-typedef signed char bytes_16 __attribute__((vector_size(16)));
-
-/* look_8 for the 16 bytes at s: signed, a byte of 0x80 or more is below
- * 0x20 too. */
-static int look_16(const unsigned char *s)
-{
-    bytes_16 v, t;
-    uint64_t half[2];
-    memcpy(&v, s, sizeof v);
-    t = (v < 0x20) | (v == '"') | (v == '\\');
-    memcpy(half, &t, sizeof half);
-    return (half[0] | half[1]) != 0;
-}
-#else
-/* look_8 for the 16 bytes at s, as two words (without GNU vectors). */
-static int look_16(const unsigned char *s)
-{
-    return look_8(load_8(s)) || look_8(load_8(s + 8));
-}
-#endif
-
-/* Does any of the 8 bytes at s need escaping or a look for a line end?
- * For the words that look_8 sends here: most hold UTF-8 text, which is
- * copied as it is. */
-static int any_special_8(const unsigned char *s)
-{
-    return (byte_class[s[0]] | byte_class[s[1]] | byte_class[s[2]] |
-            byte_class[s[3]] | byte_class[s[4]] | byte_class[s[5]] |
-            byte_class[s[6]] | byte_class[s[7]]) != 0;
-}
-
-/* Where to cut s[0..len) near n so that no line end is split between two
- * blocks (each piece is escaped on its own): n, or the start of the line
- * end that crosses n. */
-static size_t cut_between_line_ends(const unsigned char *s, size_t n,
-                                    size_t len)
-{
-    for (size_t q = n >= 2 ? n - 2 : 0; q < n; q++)
-        if (q + nfb__json_line_end_at(s, q, len) > n) return q;
-    return n;
-}
-
-/* escape_into from s[i], the bytes before it copied as they are: 8 bytes
- * at a time, and a word that has a byte to escape or a line end byte by
- * byte. */
-static unsigned char *escape_from(unsigned char *out, const unsigned char *s,
-                                  size_t i, size_t len)
-{
-    if (len < 8) {
-        /* i is 0: two overlapping 4-byte words test and copy 4 to 7. */
-        uint32_t lo, hi;
-        if (len >= 4) {
-            memcpy(&lo, s, 4);
-            memcpy(&hi, s + len - 4, 4);
-            if (!look_8(lo | (uint64_t)hi << 32)) {
-                memcpy(out, &lo, 4);
-                memcpy(out + len - 4, &hi, 4);
-                return out + len;
-            }
-        }
-        while (i < len)
-            out = put_byte(s, &i, len, out);
-        return out;
-    }
-    while (len - i >= 8) {
-        uint64_t w = load_8(s + i);
-        if (!look_8(w) || !any_special_8(s + i)) {
-            memcpy(out, &w, 8);
-            out += 8, i += 8;
-            continue;
-        }
-        /* A line end that begins in the word may end past it. */
-        for (size_t stop = i + 8; i < stop;)
-            out = put_byte(s, &i, len, out);
-    }
-    if (i < len && !look_8(load_8(s + len - 8))) {
-        /* The last 8 bytes are ASCII with nothing to escape, and those of
-         * them before i were written as they are, just before out: no
-         * line end, escaped, takes in a byte below 0x80. */
-        memcpy(out - (8 - (len - i)), s + len - 8, 8);
-        return out + (len - i);
-    }
-    while (i < len)
-        out = put_byte(s, &i, len, out);
-    return out;
-}
-
-/* Writes the body of string s[0..len) escaped at out, which has room for
- * 6 bytes per byte of s; returns the end. Most strings have nothing to
- * escape: 16 bytes are tested (look_16) and copied at once, and the end of
- * the string is its last 16 bytes copied again over what is already out.
- * Shorter strings and the rest of one that has something to look at go 8
- * bytes at a time, and a word that has a byte to escape or a line end byte
- * by byte. */
-static unsigned char *escape_into(unsigned char *out, const unsigned char *s,
-                                  size_t len)
-{
-    size_t i = 0;
-    while (len - i >= 16) {
-        if (look_16(s + i)) return escape_from(out, s, i, len);
-        memcpy(out, s + i, 16);
-        out += 16, i += 16;
-    }
-    if (i == len) return out;
-    if (len >= 16 && !look_16(s + len - 16)) {
-        /* As for the last 8 bytes in escape_from. */
-        memcpy(out - (16 - (len - i)), s + len - 16, 16);
-        return out + (len - i);
-    }
-    return escape_from(out, s, i, len);
-}
-
 /* Writes the string v at p, quoted and escaped; p has room for
  * 2 + 6 * min(v.len, most) bytes, and a longer string goes on in the next
  * blocks, most bytes of it at a time. Returns the end. */
@@ -403,8 +215,8 @@ static unsigned char *put_quoted(nfb__sink *sk, unsigned char *p, size_t most,
     size_t len = v.len;
     *p++ = '"';
     for (;;) {
-        size_t n = len <= most ? len : cut_between_line_ends(s, most, len);
-        p = escape_into(p, s, n);
+        size_t n = len <= most ? len : nfb__json_cut(s, most);
+        p = nfb__json_escape(p, s, n);
         s += n, len -= n;
         if (NFB_LIKELY(!len)) break;
         /* A string longer than a block: the next piece in the next. */

@@ -13,7 +13,7 @@
  *
  * Cells. A sheet "backups" has a bold header row of the dotted column
  * names, frozen, with an autofilter over the data; then one row per
- * record, in the columns --columns picks (the column table of walk.h, as
+ * record, in the columns --columns picks (the column table of columns.h, as
  * for csv). Every string is a text cell, never a
  * formula, so it needs no guard and keeps its exact value: "007", "true",
  * "=1+1" and "2021-01-20" stay text. Absent values and empty strings are

@@ -257,9 +257,9 @@ static int looked_at8(const unsigned char *s, size_t n)
 /* Returns 1 when s must be double-quoted, 0 when it may be plain. s is
  * strict UTF-8: needs_quotes is called on a string field's text only, as
  * the walk gives it (ops.string), and nfb_writer_record walks no record
- * that the record check refused (writer.c); that check (walk.c) tests
+ * that the record check refused (writer.c); that check (check_record.c) tests
  * every string the walk can give, a date-time's text and the strings of
- * array elements included, with the same UTF-8 rule (check.c). */
+ * array elements included, with the same UTF-8 rule (utf8.c). */
 static int needs_quotes(const unsigned char *s, size_t n)
 {
     if (n == 0 || s[0] == ' ' || s[n - 1] == ' ' || s[n - 1] == ':') return 1;
@@ -400,7 +400,7 @@ static int scalar(emitter *e, const char *s, size_t n,
 {
     yaml_event_t ev;
     if (n > INT_MAX) return NFB_EINVAL;
-    /* Fails on text that is not UTF-8, which the record check (walk.c)
+    /* Fails on text that is not UTF-8, which the record check (check_record.c)
      * leaves to no string and no number's text, or when malloc does. */
     if (!yaml_scalar_event_initialize(
             &ev, NULL, NULL, (yaml_char_t *)(s ? s : ""), (int)n, 1, 1, style))

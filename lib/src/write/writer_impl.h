@@ -6,7 +6,9 @@
 #include "common/internal.h"
 #include "sink.h"
 /* What a format needs of the record: the walk for tree formats, the
- * column table for tabular ones. */
+ * column table for tabular ones; the check every record passes first. */
+#include "check_record.h"
+#include "columns.h"
 #include "walk.h"
 
 typedef struct nfb__writer_class nfb__writer_class;
@@ -43,29 +45,6 @@ struct nfb__writer_class {
      * no write function (xlsx). */
     int writes_file;
 };
-
-/* JSON text from record strings escapes the line ends that JSON allows
- * raw: U+0085 (C2 85), U+2028 (E2 80 A8) and U+2029 (E2 80 A9). JavaScript
- * ends a line at the last two and Python's str.splitlines at all three,
- * which would cut an NDJSON record or a CSV cell's JSON in two.
- *
- * The length of such a character at s[i..n), or 0. */
-static inline size_t nfb__json_line_end_at(const unsigned char *s, size_t i,
-                                           size_t n)
-{
-    if (n - i >= 2 && s[i] == 0xc2 && s[i + 1] == 0x85) return 2;
-    if (n - i >= 3 && s[i] == 0xe2 && s[i + 1] == 0x80 &&
-        (s[i + 2] == 0xa8 || s[i + 2] == 0xa9))
-        return 3;
-    return 0;
-}
-
-/* The escape of the character nfb__json_line_end_at found at s: six
- * bytes, "\u0085", "\u2028" or "\u2029". */
-static inline const char *nfb__json_line_end_escape(const unsigned char *s)
-{
-    return s[0] == 0xc2 ? "\\u0085" : s[2] == 0xa8 ? "\\u2028" : "\\u2029";
-}
 
 /* Output block size of every writer. */
 enum { NFB__SINK_CAP = 64 * 1024 };

@@ -1,6 +1,8 @@
 /* Scalars as libyaml's emitter writes them (see yaml_text.h). */
 #include "yaml_text.h"
 
+#include "common/utf8.h"
+
 /* ---- the style: yaml_emitter_analyze_scalar, in a block mapping ----
  *
  * The emitter keeps a scalar asked for plain only when its analysis allows
@@ -114,28 +116,6 @@ static int as_is(uint32_t c)
            (c >= 0xe000 && c <= 0xfffd && c != 0xfeff);
 }
 
-/* The length of the character at s[0..n) as yaml_check_utf8 takes it (a
- * lead byte of 2 to 4 bytes, continuation bytes, not overlong; surrogates
- * and code points up to 0x1FFFFF pass), its code point in *cp; 0 when the
- * emitter would refuse it. */
-static size_t utf8_char(const unsigned char *s, size_t n, uint32_t *cp)
-{
-    static const uint32_t least[5] = {0, 0, 0x80, 0x800, 0x10000};
-    unsigned c = s[0];
-    size_t len = (c & 0xe0) == 0xc0   ? 2
-                 : (c & 0xf0) == 0xe0 ? 3
-                 : (c & 0xf8) == 0xf0 ? 4
-                                      : 0;
-    if (!len || len > n) return 0;
-    uint32_t v = c & (0x7fu >> len);
-    for (size_t k = 1; k < len; k++) {
-        if ((s[k] & 0xc0) != 0x80) return 0;
-        v = (v << 6) | (s[k] & 0x3f);
-    }
-    *cp = v;
-    return v >= least[len] ? len : 0;
-}
-
 /* Has x a byte that is not copied as is: a control, '"', '\\', DEL or a
  * byte of a multi-byte character? */
 static int not_as_is8(uint64_t x)
@@ -168,7 +148,9 @@ size_t nfb__yaml_quote(unsigned char *out, const unsigned char *s, size_t n)
             continue;
         }
         uint32_t cp;
-        size_t len = utf8_char(s + i, n - i, &cp);
+        /* Strict UTF-8, as the record check takes it (libyaml takes
+         * surrogates too: they never reach here). */
+        size_t len = nfb__utf8_decode(s + i, n - i, &cp);
         if (!len) return 0;
         if (as_is(cp)) {
             memcpy(o, s + i, len);

@@ -68,7 +68,8 @@ static inline size_t nfb__yaml_quoted_max(size_t n)
 
 /* Writes s[0..n) double-quoted as the emitter does into out (room for
  * nfb__yaml_quoted_max(n) bytes); returns the length written, or 0 when s
- * is not UTF-8 as libyaml takes it (which the emitter refuses). */
+ * is not strict UTF-8 (common/utf8.h): the writer then leaves s to the
+ * emitter, which refuses what is not UTF-8 to it. */
 size_t nfb__yaml_quote(unsigned char *out, const unsigned char *s, size_t n);
 
 #endif
