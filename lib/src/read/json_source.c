@@ -128,6 +128,8 @@ static line_info line_at_slow(nfb__json *j, uint64_t off)
     if (off >= j->lc_off) count_lines_to(j, off);
     if (off >= j->line_start)
         return (line_info){j->line, j->line_start, j->prev_line_start};
+    if (off < j->seg_base && off >= j->prev_line_start) /* the line before */
+        return (line_info){j->line - 1, j->prev_line_start, j->prev_line_start};
     line_info li = {j->seg_line, j->seg_line_start, j->seg_prev_line_start};
     if (off < j->seg_base) {
         if (off < li.start)
