@@ -715,6 +715,8 @@ static void make_config(const job *j, nfb_reader_config *cfg, both *ctx)
     cfg->on_diag = both_diag;
     cfg->ctx = ctx;
     cfg->flags = j->read_flags;
+    /* -q prints no warning: the reader only counts them. */
+    if (j->rp.quiet) cfg->flags |= NFB_READ_NO_WARNINGS;
     /* No cap in the reader: report.c caps what it prints per document and
      * knows the code of every diagnostic it leaves out. */
     cfg->max_diags = SIZE_MAX;

@@ -117,8 +117,9 @@ zpty z 'zsh -f -i'
 zpty -w z "PS1='> '; fpath=(${(q)fpath_dir} \$fpath); path=(${(q)bin_dir} \$path); autoload -U compinit; compinit -u -D"
 zpty -w -n z "$line"$'\t'
 all= start=$EPOCHREALTIME
-# Read until every expected word has shown, or 10 s.
-while (( EPOCHREALTIME - start < 10 )); do
+# Read until every expected word has shown; 60 s only guards against a
+# hang (a loaded machine may take seconds to start zsh and compinit).
+while (( EPOCHREALTIME - start < 60 )); do
     if zpty -rt z chunk; then all+=$chunk; else sleep 0.05; fi
     plain=${all//$'\e'\[[0-9;?]#[A-Za-z]/}
     missing=()

@@ -1612,6 +1612,56 @@ static void limit_diags_errors_after_warnings(void **state)
     free(many);
 }
 
+/* NFB_READ_NO_WARNINGS (the command's -q): warnings are counted but
+ * never reach the callback; errors do, with their cap, and the same
+ * records come out. */
+static void no_warnings_counted(void **state)
+{
+    (void)state;
+    nfb_reader_config c;
+    nfb_reader_config_init(&c);
+    c.flags = NFB_READ_NO_WARNINGS;
+    c.max_diags = 1;
+    /* an unknown field, a lint (completed without completedAt) and two
+     * wrong types in one document; a good record after it */
+    char *a = h_subst(B1, "\"name\":\"Example Backup\"", "\"zz\":1,\"name\":7");
+    char *a2 = h_subst(a, "\"1234\"", "\"12kB\"");
+    char *b =
+        h_subst(a2, ",\"completedAt\":\"2021-01-20T11:19:54.494Z\",\"config\"",
+                ",\"config\"");
+    char *lint = h_subst(B1,
+                         ",\"completedAt\":\"2021-01-20T11:19:54.494Z\","
+                         "\"config\"",
+                         ",\"config\"");
+    size_t n = strlen(b) + strlen(lint) + 2;
+    char *in = malloc(n);
+    assert_non_null(in);
+    snprintf(in, n, "%s\n%s", b, lint);
+    hres h = {0};
+    run_cfg(&h, &c, in);
+    /* the first error alone: no warning, and no notice of the cap (a
+     * warning) for the second error */
+    check_(__LINE__, in, &h, 1, WANTS(ERR(WRONG_TYPE, "name")), 1);
+    assert_int_equal(h.stats.errors, 2);
+    assert_int_equal(h.stats.warnings, 2);
+    assert_int_equal(h.stats.records, 1);
+    hres_free(&h);
+    /* the same counts as when they are shown */
+    c.flags = 0;
+    c.max_diags = 100;
+    run_cfg(&h, &c, in);
+    assert_int_equal(h.ndiag, 4);
+    assert_int_equal(h.stats.errors, 2);
+    assert_int_equal(h.stats.warnings, 2);
+    assert_int_equal(h.nrec, 1);
+    hres_free(&h);
+    free(in);
+    free(lint);
+    free(b);
+    free(a2);
+    free(a);
+}
+
 /* ---- all errors of a document ------------------------------------------ */
 
 static void all_errors_reported(void **state)
@@ -1925,6 +1975,7 @@ int main(void)
         cmocka_unit_test(bom),
         cmocka_unit_test(empty_input),
         cmocka_unit_test(stats_and_names),
+        cmocka_unit_test(no_warnings_counted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -80,7 +80,11 @@ enum {
      * Aliases, anchors, merge keys and tags other than !!str, !!map and
      * !!seq are refused, never expanded. */
     NFB_READ_JSON = 1u << 2,
-    NFB_READ_YAML = 1u << 3
+    NFB_READ_YAML = 1u << 3,
+    /* warnings are counted (nfb_reader_stats) but never given to on_diag,
+     * and so never formatted: for a caller that would not show them.
+     * Errors are reported as usual. */
+    NFB_READ_NO_WARNINGS = 1u << 4
 };
 
 /* Make it with nfb_reader_config_init, then set what differs from the

@@ -11,21 +11,27 @@ void nfb__diags_begin_document(nfb__diags *dg)
     dg->stats.documents++;
 }
 
+int nfb__count(nfb__diags *dg, nfb_severity sev)
+{
+    if (dg->stopped) return 0;
+    if (sev == NFB_ERROR)
+        dg->stats.errors++, dg->input_errors++;
+    else
+        dg->stats.warnings++;
+    return 1;
+}
+
 int nfb__report(nfb__diags *dg, nfb_severity sev, nfb_code code,
                 const char *path, nfb__pos pos, const char *fmt, ...)
 {
     /* Once a callback has asked to stop, no callback is called again:
      * callers that report several problems in a row (missing fields,
      * lints) need not check after each one. */
-    if (dg->stopped) return 0;
-    if (sev == NFB_ERROR)
-        dg->stats.errors++, dg->input_errors++;
-    else
-        dg->stats.warnings++;
+    if (!nfb__count(dg, sev)) return 0;
     /* Errors and warnings have a cap each: a document with many warnings
-     * still shows its errors. */
+     * still shows its errors. What reaches no callback is only counted. */
+    if (!nfb__diag_shown(dg, sev)) return 1;
     uint64_t *shown = sev == NFB_ERROR ? &dg->doc_diags : &dg->doc_warnings;
-    if (*shown > dg->max_diags) return 1;
     char msg[768];
     nfb_diag d = {sev,      code,       dg->name,         dg->doc, pos.offset,
                   pos.line, pos.column, path ? path : "", msg};

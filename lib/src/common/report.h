@@ -24,12 +24,27 @@ typedef struct nfb__diags {
     uint64_t doc_warnings; /* warnings reported in it */
     uint64_t input_errors; /* errors reported for the current input */
     nfb_reader_stats stats;
-    int stopped; /* a callback asked to stop: nothing is reported again */
-    int failed;  /* out of memory: only free is allowed */
+    int no_warnings; /* warnings are counted, never shown */
+    int stopped;     /* a callback asked to stop: nothing is reported again */
+    int failed;      /* out of memory: only free is allowed */
 } nfb__diags;
 
 /* Starts document number dg->doc + 1. */
 void nfb__diags_begin_document(nfb__diags *dg);
+
+/* Whether a diagnostic of severity sev reported now would reach the
+ * callback (itself, or the notice of its cap). When not, nfb__report only
+ * counts it: a caller that builds a path or a message for it may call
+ * nfb__count instead. */
+static inline int nfb__diag_shown(const nfb__diags *dg, nfb_severity sev)
+{
+    if (dg->stopped || !dg->on_diag) return 0;
+    /* Past the cap comes one notice, a warning. */
+    if (sev == NFB_ERROR)
+        return dg->doc_diags < dg->max_diags ||
+               (dg->doc_diags == dg->max_diags && !dg->no_warnings);
+    return !dg->no_warnings && dg->doc_warnings <= dg->max_diags;
+}
 
 /* Reports a diagnostic at pos with the path (NULL: none). Counts it,
  * applies the per-document caps (one for errors, one for warnings, so that
@@ -38,5 +53,9 @@ void nfb__diags_begin_document(nfb__diags *dg);
 int nfb__report(nfb__diags *dg, nfb_severity sev, nfb_code code,
                 const char *path, nfb__pos pos, const char *fmt, ...)
     NFB_PRINTF(6, 7);
+
+/* Counts a diagnostic: all nfb__report does with one that
+ * nfb__diag_shown says reaches no callback. Returns as nfb__report. */
+int nfb__count(nfb__diags *dg, nfb_severity sev);
 
 #endif

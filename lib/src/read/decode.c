@@ -284,37 +284,33 @@ static int lint_times(nfb__dec *r, nfb__pos pos, const char *prefix,
 {
     char path[sizeof r->path + 32];
     int ok = 1;
-    /* The path of the record, built only when a check fails. */
-#define LINT_PATH(field)                                                       \
+    /* The path of the record is built only when a check fails and its
+     * warning is shown; else the warning is only counted. */
+#define LINT(field, ...)                                                       \
     do {                                                                       \
+        if (!nfb__diag_shown(r->dg, NFB_WARNING)) {                            \
+            ok &= nfb__count(r->dg, NFB_WARNING);                              \
+            break;                                                             \
+        }                                                                      \
         const char *rec_ = path_of(r, NULL, 0, 1);                             \
         snprintf(path, sizeof path, "%s%s%s" field, rec_, *rec_ ? "." : "",    \
                  prefix);                                                      \
+        ok &= nfb__report(r->dg, NFB_WARNING, NFB_CODE_LINT, path, pos,        \
+                          __VA_ARGS__);                                        \
     } while (0)
-    if (has_end && before(end, start)) {
-        LINT_PATH("completedAt");
-        ok &= nfb__report(r->dg, NFB_WARNING, NFB_CODE_LINT, path, pos,
-                          "expected completedAt not before %s (%.*s), found "
-                          "%.*s",
-                          start_name, (int)start->text.len, start->text.ptr,
-                          (int)end->text.len, end->text.ptr);
-    }
-    if (st == NFB_STATUS_COMPLETED && !has_end) {
-        LINT_PATH("status");
-        ok &= nfb__report(r->dg, NFB_WARNING, NFB_CODE_LINT, path, pos,
-                          "expected completedAt with status \"completed\", "
-                          "found none");
-    }
-    if ((st == NFB_STATUS_SCHEDULED || st == NFB_STATUS_IN_PROGRESS) &&
-        has_end) {
-        LINT_PATH("completedAt");
-        ok &=
-            nfb__report(r->dg, NFB_WARNING, NFB_CODE_LINT, path, pos,
-                        "expected no completedAt with status \"%s\", found "
-                        "%.*s",
-                        nfb_status_name(st), (int)end->text.len, end->text.ptr);
-    }
-#undef LINT_PATH
+    if (has_end && before(end, start))
+        LINT("completedAt",
+             "expected completedAt not before %s (%.*s), found %.*s",
+             start_name, (int)start->text.len, start->text.ptr,
+             (int)end->text.len, end->text.ptr);
+    if (st == NFB_STATUS_COMPLETED && !has_end)
+        LINT("status",
+             "expected completedAt with status \"completed\", found none");
+    if ((st == NFB_STATUS_SCHEDULED || st == NFB_STATUS_IN_PROGRESS) && has_end)
+        LINT("completedAt",
+             "expected no completedAt with status \"%s\", found %.*s",
+             nfb_status_name(st), (int)end->text.len, end->text.ptr);
+#undef LINT
     return ok;
 }
 
@@ -1073,6 +1069,8 @@ static int header_name(nfb__dec *r, const char *s, size_t len)
     if (!check_text(r, s, len, 1, s, len))
         return !r->dg->stopped && !r->dg->failed;
     if (!credential_header(s, len)) return 1;
+    if (!nfb__diag_shown(r->dg, NFB_WARNING))
+        return nfb__count(r->dg, NFB_WARNING);
     /* The API's own: "Authorization: Bearer <API token>". */
     int api_token = len == 13 && has_word(s, len, "authorization");
     char c = lower(s[0]);
@@ -1117,8 +1115,10 @@ int nfb__dec_map_key(nfb__dec *r, nfb__pos at, const char *s, size_t len)
          * than max_string before the decoder sees it (json_source.c), and
          * decoding escapes only shortens a string. */
         if (!check_text(r, s, len, 1, s, len)) return !r->dg->stopped;
-        const nfb__object *o = nfb__schema((nfb__kind)f->kind);
         int strict = (r->flags & NFB_READ_STRICT) != 0;
+        nfb_severity sev = strict ? NFB_ERROR : NFB_WARNING;
+        if (!nfb__diag_shown(r->dg, sev)) return nfb__count(r->dg, sev);
+        const nfb__object *o = nfb__schema((nfb__kind)f->kind);
         buf b = {r->msg, 0, sizeof r->msg};
         puts_(&b, "expected a field of ");
         puts_(&b, o                       ? o->what
@@ -1126,9 +1126,8 @@ int nfb__dec_map_key(nfb__dec *r, nfb__pos at, const char *s, size_t len)
                                           : "a backup or an API response");
         puts_(&b, ", found unknown field ");
         put_quoted(&b, s, len, 64);
-        return report_at(r, strict ? NFB_ERROR : NFB_WARNING,
-                         NFB_CODE_UNKNOWN_FIELD, path_of(r, s, len, 0), here(r),
-                         r->msg);
+        return report_at(r, sev, NFB_CODE_UNKNOWN_FIELD, path_of(r, s, len, 0),
+                         here(r), r->msg);
     }
     if (bad_text(r, s, len)) return !r->dg->stopped;
     if ((f->seen & (1u << i)) && f->kind != NFB_K_REQUEST) {

@@ -1,13 +1,16 @@
-/* The JSON front end: owns the yajl handle, feeds it the input one line at
- * a time, keeps track of positions, turns yajl's tokens into decoder
- * events, and finds the next document after damage. Nothing else touches
- * yajl's parser.
+/* The JSON front end: owns the yajl handle, feeds it the input in
+ * segments of up to SEG_MAX bytes, keeps track of positions, turns yajl's
+ * tokens into decoder events, and finds the next document after damage.
+ * Nothing else touches yajl's parser.
  *
- * Input is split at newlines before it reaches yajl. That costs one memchr
- * per line and buys three things: every diagnostic knows its line without a
- * second pass; after a syntax error a line that starts afresh can be
- * parsed on its own; and a line cut short is told apart from the good line
- * after it.
+ * Positions are byte offsets; lines and columns are worked out only when
+ * a position is asked for (a diagnostic, or the decoder storing where an
+ * object begins): the newlines of the segment are counted up to it, each
+ * once (one memchr a line reached), so that a segment of many lines costs
+ * one yajl_parse call and about nothing more. After damage, the bytes up
+ * to where a document may start are scanned line by line, so that a line
+ * that starts afresh is parsed on its own and a line cut short is told
+ * apart from the good line after it.
  *
  * After damage, reading goes on where a document can start:
  * - a syntax error at a '{' or '[' (a document cut short and the next one
@@ -78,12 +81,89 @@ static int is_white(unsigned char c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-/* Whether the bytes of the current line before offset at, which is in
- * the current segment, are all white space. */
-static int line_white_before(const nfb__json *j, uint64_t at)
+/* The line an offset is on, where it starts, and where the line before
+ * starts. */
+typedef struct line_info {
+    uint64_t line, start, prev_start;
+} line_info;
+
+/* Where the next newline after lc_off in the segment is (its end when
+ * none): found with one memchr a line. Outside a segment it is
+ * UINT64_MAX: positions are then asked for at abs, where the count is. */
+static void find_newline(nfb__json *j, uint64_t from)
 {
-    if (!j->line_white) return 0;
-    for (uint64_t i = j->seg_base; i < at; i++)
+    uint64_t end = j->seg_base + j->seg_len;
+    const unsigned char *nl = from < end ? memchr(j->seg + (from - j->seg_base),
+                                                  '\n', (size_t)(end - from))
+                                         : NULL;
+    j->nl_next = nl ? j->seg_base + (uint64_t)(nl - j->seg) : end;
+}
+
+/* Moves the line count on to offset off in the current segment (or its
+ * end): each newline between is counted once. */
+static void count_lines_to(nfb__json *j, uint64_t off)
+{
+    uint64_t end = j->seg_base + j->seg_len;
+    if (off > end) off = end;
+    while (off > j->nl_next) { /* a newline at nl_next, before off */
+        j->line++;
+        j->prev_line_start = j->line_start;
+        j->line_start = j->nl_next + 1;
+        find_newline(j, j->line_start);
+    }
+    if (off > j->lc_off) j->lc_off = off;
+}
+
+/* The line of offset off: the current segment's bytes up to it are
+ * counted (once: the count moves on). An offset behind the count is on
+ * its line, or recounted from the segment's start (only for diagnostics
+ * after damage); one before the segment is on the line the segment
+ * begins on, or the one before. */
+static line_info line_at_slow(nfb__json *j, uint64_t off)
+{
+    if (off >= j->lc_off) count_lines_to(j, off);
+    if (off >= j->line_start)
+        return (line_info){j->line, j->line_start, j->prev_line_start};
+    if (off < j->seg_base && off >= j->prev_line_start) /* the line before */
+        return (line_info){j->line - 1, j->prev_line_start, j->prev_line_start};
+    line_info li = {j->seg_line, j->seg_line_start, j->seg_prev_line_start};
+    if (off < j->seg_base) {
+        if (off < li.start)
+            li = (line_info){li.line - 1, li.prev_start, li.prev_start};
+        return li;
+    }
+    const unsigned char *p = j->seg, *q = j->seg + (off - j->seg_base);
+    const unsigned char *nl;
+    while ((nl = memchr(p, '\n', (size_t)(q - p))) != NULL) {
+        li.line++;
+        li.prev_start = li.start;
+        li.start = j->seg_base + (uint64_t)(nl - j->seg) + 1;
+        p = nl + 1;
+    }
+    return li;
+}
+
+static inline line_info line_at(nfb__json *j, uint64_t off)
+{
+    /* No newline between the count and off: its line. */
+    if (NFB_LIKELY(off >= j->line_start && off <= j->nl_next)) {
+        if (off > j->lc_off) j->lc_off = off;
+        return (line_info){j->line, j->line_start, j->prev_line_start};
+    }
+    return line_at_slow(j, off);
+}
+
+/* Whether the bytes of the line of offset at, which is in the current
+ * segment, before it are all white space. */
+static int line_white_before(nfb__json *j, uint64_t at)
+{
+    line_info li = line_at(j, at);
+    uint64_t from = li.start;
+    if (from < j->seg_base) {
+        if (!j->seg_line_white) return 0;
+        from = j->seg_base;
+    }
+    for (uint64_t i = from; i < at; i++)
         if (!is_white(j->seg[i - j->seg_base])) return 0;
     return 1;
 }
@@ -96,17 +176,12 @@ static int is_word(unsigned char c)
            (c >= 'A' && c <= 'Z') || c == '+' || c == '-' || c == '.';
 }
 
-/* The position of offset off, which must be on the current line or be the
- * end of the line before. */
-static nfb__pos pos_at(const nfb__json *j, uint64_t off)
+/* The position of offset off: in the current segment, or on the line it
+ * begins on or the one before. */
+static inline nfb__pos pos_at(nfb__json *j, uint64_t off)
 {
-    /* Tokens hold no newline, so a token's start is on the current line. */
-    nfb__pos p = {off, j->line, off - j->line_start + 1};
-    if (off < j->line_start) { /* only for the end of a finished line */
-        p.line = j->line - 1;
-        p.column = off - j->prev_line_start + 1;
-    }
-    return p;
+    line_info li = line_at(j, off);
+    return (nfb__pos){off, li.line, off - li.start + 1};
 }
 
 int nfb__json_between_documents(const nfb__json *j)
@@ -118,13 +193,15 @@ int nfb__json_between_documents(const nfb__json *j)
 
 nfb__pos nfb__json_end_pos(const nfb__json *j)
 {
-    return pos_at(j, j->abs);
+    /* Between segments the lines are counted up to abs. */
+    nfb__pos p = {j->abs, j->line, j->abs - j->line_start + 1};
+    return p;
 }
 
 /* The start of the current token: the first byte after the previous token
  * that is not white space, ',' or ':'. Those bytes are in the current
  * segment, or were found when an earlier segment ended (pending_start). */
-static nfb__pos token_start(const nfb__json *j)
+static nfb__pos token_start(nfb__json *j)
 {
     uint64_t from = j->tok_prev_end;
     if (j->has_pending && j->pending_start >= from)
@@ -447,8 +524,9 @@ static void watch_bytes(nfb__json *j, nfb__pos at)
     j->cap_len = 0;
     j->cap_off = at.offset;
     j->cap_pos = at;
-    j->cap_line_start = j->line_start;
-    j->cap_prev_line_start = j->prev_line_start;
+    line_info li = line_at(j, at.offset);
+    j->cap_line_start = li.start;
+    j->cap_prev_line_start = li.prev_start;
     j->cap_line_white =
         at.offset >= j->seg_base && line_white_before(j, at.offset);
 }
@@ -775,7 +853,8 @@ nfb_result nfb__json_begin(nfb__json *j)
 {
     j->gather = 0;
     j->hold_len = 0;
-    j->abs = 0;
+    j->abs = j->lc_off = 0;
+    j->nl_next = UINT64_MAX;
     j->line = 1;
     j->line_white = 1;
     j->line_start = j->prev_line_start = 0;
@@ -797,7 +876,8 @@ void nfb__json_why(nfb__json *j, const char *why, uint64_t line)
 void nfb__json_skip_white(nfb__json *j, uint64_t off, uint64_t line,
                           uint64_t line_start, uint64_t prev_line_start)
 {
-    j->abs = j->tok_end = j->tok_prev_end = off;
+    j->abs = j->lc_off = j->tok_end = j->tok_prev_end = off;
+    j->nl_next = UINT64_MAX;
     j->line = line;
     j->line_start = line_start;
     j->prev_line_start = prev_line_start;
@@ -992,11 +1072,13 @@ static uint64_t syntax_error(nfb__json *j)
         j->skip = 0;
         /* The next document began before this one ended. When it starts
          * its line, the line before was cut short: said there. */
-        if (j->line > 1 && line_white_before(j, at))
-            nfb__report(j->dg, NFB_ERROR, NFB_CODE_SYNTAX, "",
-                        pos_at(j, j->line_start - 1),
-                        "expected the rest of the document, found the end of "
-                        "the line (the line is cut short)");
+        line_info li = line_at(j, at);
+        if (li.line > 1 && line_white_before(j, at))
+            nfb__report(
+                j->dg, NFB_ERROR, NFB_CODE_SYNTAX, "",
+                (nfb__pos){li.start - 1, li.line - 1, li.start - li.prev_start},
+                "expected the rest of the document, found the end of "
+                "the line (the line is cut short)");
         else
             nfb__report(j->dg, NFB_ERROR, NFB_CODE_SYNTAX, "", pos_at(j, at),
                         "expected the rest of the document, found the start "
@@ -1038,11 +1120,14 @@ static uint64_t syntax_error(nfb__json *j)
 
 /* ---- feeding ----------------------------------------------------------- */
 
-/* Moves past the n bytes at p, which hold a newline at most at their end.
- * Keeps track of whether the line so far is only white space. */
+/* Moves past the n bytes at p, which hold a newline at most at their end,
+ * outside a segment. Keeps track of whether the line so far is only white
+ * space. */
 static void advance(nfb__json *j, const unsigned char *p, size_t n, int newline)
 {
     j->abs += n;
+    j->lc_off = j->abs;
+    j->nl_next = UINT64_MAX;
     if (newline) {
         j->line++;
         j->prev_line_start = j->line_start;
@@ -1052,6 +1137,29 @@ static void advance(nfb__json *j, const unsigned char *p, size_t n, int newline)
     }
     for (size_t i = 0; j->line_white && i < n; i++)
         j->line_white = is_white(p[i]);
+}
+
+/* Moves past the first n bytes of the segment just parsed: its lines are
+ * counted up to there, and whether the last is white space so far. */
+static void advance_seg(nfb__json *j, size_t n)
+{
+    uint64_t end = j->seg_base + n;
+    if (j->lc_off > end) { /* counted past it (a diagnostic): again */
+        j->lc_off = j->seg_base;
+        j->line = j->seg_line;
+        j->line_start = j->seg_line_start;
+        j->prev_line_start = j->seg_prev_line_start;
+        find_newline(j, j->seg_base);
+    }
+    count_lines_to(j, end);
+    uint64_t i = j->seg_base;
+    int white = j->seg_line_white;
+    if (j->line_start >= j->seg_base) i = j->line_start, white = 1;
+    for (; white && i < end; i++)
+        white = is_white(j->seg[i - j->seg_base]);
+    j->line_white = white;
+    j->abs = end;
+    j->nl_next = UINT64_MAX;
 }
 
 /* Keeps the bytes of the current segment that belong to a watched object
@@ -1182,7 +1290,12 @@ static nfb_result parse_segment(nfb__json *j, const unsigned char *p, size_t n,
 {
     j->seg = p;
     j->seg_len = n;
-    j->seg_base = j->abs;
+    j->seg_base = j->lc_off = j->abs;
+    j->seg_line = j->line;
+    j->seg_line_start = j->line_start;
+    j->seg_prev_line_start = j->prev_line_start;
+    j->seg_line_white = j->line_white;
+    find_newline(j, j->seg_base);
     j->seg_tokens = 0;
     *used = n;
     size_t len = before_ff_vt(p, n);
@@ -1390,6 +1503,8 @@ static size_t head_start(nfb__json *j, const unsigned char *p, size_t n,
         j->head_lines = 0;
         j->head_col = 6;
         j->abs += 6;
+        j->lc_off = j->abs;
+        j->nl_next = UINT64_MAX;
         j->line_white = 0;
         return k;
     }
@@ -1643,16 +1758,14 @@ static nfb_result feed_buf(nfb__json *j, const unsigned char *p, size_t len,
             if (!j->skip && !parser_reset(j)) return NFB_ENOMEM;
             continue;
         }
-        const unsigned char *nl = memchr(p + i, '\n', len - i);
-        size_t n = nl ? (size_t)(nl - (p + i)) + 1 : len - i;
-        if (n > NFB__SEG_MAX) n = NFB__SEG_MAX;
+        size_t n = len - i < NFB__SEG_MAX ? len - i : NFB__SEG_MAX;
         size_t done;
         nfb_result res = parse_segment(j, p + i, n, &done, restart);
         if (*restart) {
             *used = i + n;
             return res;
         }
-        advance(j, p + i, done, done > 0 && p[i + done - 1] == '\n');
+        advance_seg(j, done);
         i += done;
         if (res != NFB_OK) return res;
         if (done == n) gather_begin(j);
@@ -1698,7 +1811,8 @@ static nfb_result replay(nfb__json *j)
         cut_short(j, at);
         if (j->dg->stopped) return NFB_STOPPED;
         j->dec->doc = NFB__DOC_READING;
-        j->abs = at.offset;
+        j->abs = j->lc_off = at.offset;
+        j->nl_next = UINT64_MAX;
         j->line = at.line;
         j->line_start = j->prev_line_start = at.offset - (at.column - 1);
         if (!parser_reset(j)) return NFB_ENOMEM;

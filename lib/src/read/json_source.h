@@ -6,8 +6,8 @@
 
 #include "event.h"
 
-/* Input reaches yajl in segments of at most a line and at most SEG_MAX
- * bytes; a bad escape takes at least 6 bytes. An object watched by the
+/* Input reaches yajl in segments of at most SEG_MAX bytes; a bad escape
+ * takes at least 6 bytes. An object watched by the
  * decoder (decode.h) keeps at most CAP_MAX bytes before its first key. A
  * token cut at a segment's end once GATHER_MIN bytes long is held and
  * handed on in growing pieces (json_source.c, "long tokens"). */
@@ -25,16 +25,23 @@ typedef struct nfb__json {
     size_t max_string;
     void *yajl; /* yajl_handle */
 
-    /* Where the parser is. Input is fed to yajl one line (or the part of
-     * a line within a chunk) at a time, so the segment being parsed never
-     * holds a newline before its last byte. */
+    /* Where the parser is. Input is fed to yajl in segments of up to
+     * SEG_MAX bytes, many lines each. Lines are counted lazily: line,
+     * line_start and prev_line_start are those of offset lc_off, which a
+     * position asked for moves on through the segment (newlines counted
+     * once each); between segments lc_off is abs. seg_line... are the
+     * same at the segment's start, for a position asked for behind. */
     uint64_t abs; /* offset of the next byte to be fed */
     const unsigned char *seg;
     size_t seg_len;
     uint64_t seg_base;   /* offset of seg[0] */
-    uint64_t line;       /* line of the current segment */
+    uint64_t lc_off;     /* the offset line... are counted up to */
+    uint64_t nl_next;    /* the first newline from there (segment end: none) */
+    uint64_t line;       /* line of lc_off */
     uint64_t line_start; /* offset where that line starts */
     uint64_t prev_line_start;
+    uint64_t seg_line, seg_line_start, seg_prev_line_start;
+    int seg_line_white;     /* line_white at the segment's start */
     uint64_t tok_prev_end;  /* offset just past the previous token */
     uint64_t tok_end;       /* offset just past the current token */
     uint64_t pending_start; /* start of a token cut at the segment end */
@@ -47,7 +54,8 @@ typedef struct nfb__json {
     uint64_t seg_tokens; /* tokens reported in the current segment */
     uint64_t nest;       /* open objects and arrays */
     uint64_t doc_line;   /* the line the open document began on */
-    int line_white;      /* the current line is white space so far */
+    int line_white;      /* the line is white space up to abs (between
+                            segments) or seg_base (in one) */
 
     /* After damage. skip: looking for the next '{' or '['; lines: a line
      * that starts with anything else is parsed (and reported) on its own.

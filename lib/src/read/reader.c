@@ -141,6 +141,7 @@ nfb_reader *nfb_reader_new(const nfb_reader_config *config, nfb_error *err)
     r->dg.on_diag = cfg->on_diag;
     r->dg.ctx = cfg->ctx;
     r->dg.max_diags = cfg->max_diags;
+    r->dg.no_warnings = (cfg->flags & NFB_READ_NO_WARNINGS) != 0;
     nfb__bytes_init(&r->bytes, &r->alloc, &r->dg);
     if (nfb__dec_init(&r->dec, &r->alloc, &r->dg, cfg) != 0 ||
         nfb__json_init(&r->json, &r->alloc, &r->dec, &r->dg, cfg->max_string) !=
