@@ -136,6 +136,8 @@ typedef struct input_jobs {
     const nfb_reader_config *cfg; /* the run's callbacks */
     int records;                  /* the run wants the records */
     nfb_reader_stats *acc;        /* gets the counts of files read by -j */
+    nfb_list_page_fn on_page;     /* the reader's list page callback, with */
+    void *page_ctx;               /* its ctx: -j reports the pages too */
 } input_jobs;
 int input_feed(nfb_reader *r, const char *path, const input_jobs *jobs,
                nfb_result *res);
@@ -191,7 +193,8 @@ int batch_make_parents(const char *path);
 
 /* parallel.c: -j N. Reads the file open on fd (named path) with jobs
  * threads, reporting through cfg's callbacks exactly what one reader
- * would (records only when records is set), and adds the reader's counts
+ * would (records only when records is set; list pages through on_page,
+ * with page_ctx, when it is not NULL), and adds the reader's counts
  * to acc. Returns PARALLEL_NO, having read nothing from fd's offset, when
  * the file cannot be read so (not a regular file, not larger than a
  * block, not JSON starting with '{' or '[': YAML or compressed), for one
@@ -199,6 +202,7 @@ int batch_make_parents(const char *path);
 enum { PARALLEL_NO = -2 };
 int parallel_feed(int fd, const char *path, int jobs,
                   const nfb_reader_config *cfg, int records,
+                  nfb_list_page_fn on_page, void *page_ctx,
                   nfb_reader_stats *acc, nfb_result *res);
 /* Adds the counts of s to acc. */
 void parallel_add_stats(nfb_reader_stats *acc, const nfb_reader_stats *s);
@@ -277,7 +281,9 @@ typedef struct stats_fig {
     char size_total[48], size_min[24], size_max[24]; /* "" when none */
     const char *first, *last; /* createdAt texts, NULL when none */
     size_t first_len, last_len;
-    char pct[4][48]; /* p50, p90, p99, max in seconds; "" when none */
+    char pct[4][48];     /* p50, p90, p99, max in seconds; "" when none */
+    int has_duplicates;  /* --unique: */
+    uint64_t duplicates; /* the records folded into a later one */
 } stats_fig;
 void extra_html(const stats_extra *x, const stats_fig *f, FILE *m);
 

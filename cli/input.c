@@ -56,7 +56,7 @@ int input_feed(nfb_reader *r, const char *path, const input_jobs *jobs,
     int rc = PARALLEL_NO;
     if (jobs && jobs->jobs > 1)
         rc = parallel_feed(fd, path, jobs->jobs, jobs->cfg, jobs->records,
-                           jobs->acc, res);
+                           jobs->on_page, jobs->page_ctx, jobs->acc, res);
     if (rc == PARALLEL_NO) {
 #ifdef POSIX_FADV_SEQUENTIAL
         posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);

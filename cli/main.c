@@ -459,20 +459,19 @@ static int open_sinks(job *j, both *ctx, output *out, const char *path)
     return usage_error("%s", err.text);
 }
 
-/* Reads every file, in parallel where -j allows. Returns 1 when an input
- * could not be read or memory ran out. */
+/* Reads every file, in parallel where -j allows; st (NULL: none) counts
+ * the list pages. Returns 1 when an input could not be read or memory ran
+ * out. */
 static int read_all(job *j, nfb_reader *r, const nfb_reader_config *cfg,
-                    batch *b, nfb_result *res, nfb_reader_stats *pst)
+                    batch *b, stats *st, nfb_result *res, nfb_reader_stats *pst)
 {
     int io_failed = 0;
     for (size_t i = 0; i < b->n; i++) {
         int c = batch_check(&b->in[i]);
         if (c == EXIT_IO) io_failed = 1;
         if (c) continue;
-        /* stats reads with one reader: the list pages (stats_page) come
-         * from it, in order, and -j's readers do not report them. */
-        input_jobs pj = {j->stats ? 1 : j->jobs, cfg, j->format || j->stats,
-                         pst};
+        input_jobs pj = {j->jobs, cfg, j->format || j->stats, pst, NULL, NULL};
+        if (st) pj.on_page = stats_page, pj.page_ctx = st;
         int f = input_feed(r, b->in[i].path, &pj, res);
         if (f == EXIT_IO) io_failed = 1;
         if (f < 0) break; /* stopped: the writer failed, or no memory */
@@ -624,7 +623,7 @@ static int read_each(job *j, both *ctx, nfb_reader *r,
         e.first_member = 1;
         if (each_open(&e, outs[i])) return EXIT_USAGE;
         if (!e.open) continue;
-        input_jobs pj = {j->jobs, cfg, 1, pst};
+        input_jobs pj = {j->jobs, cfg, 1, pst, NULL, NULL};
         int f = input_feed(r, b->in[i].path, &pj, res);
         if (e.usage) return EXIT_USAGE;
         /* An input not read to its end leaves its output as it was, as
@@ -817,7 +816,8 @@ static int run_job(job *j, batch *b)
     nfb_result res = NFB_OK;
     if (ctx.rn.st) { /* list pages, and the page's header */
         nfb_reader_on_list_page(r, stats_page, ctx.rn.st);
-        if (stats_describe(ctx.rn.st, &j->flt, paths, np) != 0)
+        if (stats_describe(ctx.rn.st, &j->flt, paths, np) != 0 ||
+            (j->unique && stats_applied(ctx.rn.st, "--unique") != 0))
             res = NFB_ENOMEM;
     }
     nfb_reader_stats pst = {0}; /* of the files read by -j */
@@ -830,7 +830,7 @@ static int run_job(job *j, batch *b)
     int io_failed =
         res != NFB_OK ? (report_errorf("out of memory"), 1)
         : outs ? read_each(j, &ctx, r, &cfg, b, outs, &res, &pst, &written)
-               : read_all(j, r, &cfg, b, &res, &pst);
+               : read_all(j, r, &cfg, b, ctx.rn.st, &res, &pst);
     progress_end();
     if (ctx.rn.uq && (res == NFB_OK || ctx.rn.uqres != NFB_OK)) {
         if (res == NFB_STOPPED) res = NFB_OK; /* stopped by uqres */
@@ -911,7 +911,7 @@ static int read_side(job *j, const char *path, unique **u,
     nfb_reader_stats pst = {0}, st;
     progress_begin(j->rp.quiet || j->rp.json ? PROGRESS_OFF : j->progress, 0,
                    paths, np);
-    int io_failed = read_all(j, r, &cfg, &b, &res, &pst);
+    int io_failed = read_all(j, r, &cfg, &b, NULL, &res, &pst);
     progress_end();
     nfb_reader_stats_get(r, &st);
     parallel_add_stats(&st, &pst);

@@ -6,9 +6,12 @@
  * so that it holds no BOM, no compressed data and is JSON to a new
  * reader. Each worker reads its block with its own reader, from offset 0
  * and line 1, and logs what the reader reports (diagnostics; records in
- * a compact copy) in memory. The merger (the calling thread) replays the
- * logs in block order through the run's own callbacks, adding to each
- * diagnostic the block's offset, the lines and the documents before it.
+ * a compact copy; list pages, when the run asks for them) in memory. The
+ * merger (the calling thread) replays the logs in block order through the
+ * run's own callbacks, adding to each diagnostic the block's offset, the
+ * lines and the documents before it, and to each list page the documents
+ * before it. A list page is one document and blocks are cut only between
+ * documents, so each page is reported whole by one reader.
  *
  * That is exact only when the reader that read the file from its start
  * would have been between documents where the block starts
@@ -89,7 +92,7 @@ static uint64_t get_u64(const unsigned char **p)
     return v;
 }
 
-enum { EV_DIAG = 'D', EV_RECORD = 'R' };
+enum { EV_DIAG = 'D', EV_RECORD = 'R', EV_PAGE = 'P' };
 #define NO_PTR UINT64_MAX /* the length logged for a NULL string */
 
 /* The strings of a record: nine of its own and two per destination. */
@@ -200,6 +203,19 @@ static void log_diag(buf *l, const nfb_diag *d, uint64_t errors)
     buf_add(l, d->message, ml);
 }
 
+/* A list page: its document and counts (its input is the file's). */
+static void log_page(buf *l, const nfb_list_page *p, uint64_t errors)
+{
+    unsigned char ev = EV_PAGE;
+    unsigned char h[2] = {(unsigned char)(p->has_pagination != 0),
+                          (unsigned char)(p->has_next_page != 0)};
+    buf_add(l, &ev, 1);
+    buf_u64(l, errors);
+    buf_u64(l, p->document);
+    buf_u64(l, p->backups);
+    buf_add(l, h, 2);
+}
+
 /* ---- one block ------------------------------------------------------- */
 
 /* Where a block's reports are rebased to the whole file: its offset, the
@@ -250,6 +266,8 @@ struct par {
     uint64_t nblocks;
     const nfb_reader_config *cfg; /* the run's */
     int records;                  /* the run wants the records */
+    nfb_list_page_fn on_page;     /* the run's, NULL: none */
+    void *page_ctx;
     size_t log_max;
 
     pthread_mutex_t mu;
@@ -311,6 +329,18 @@ static int tap_record(void *ctx, const nfb_backup *b)
     return t->log.over;
 }
 
+static int tap_page(void *ctx, const nfb_list_page *p)
+{
+    tap *t = ctx;
+    if (t->direct) {
+        nfb_list_page c = *p;
+        c.document += t->b.docs;
+        return t->pr->on_page(t->pr->page_ctx, &c);
+    }
+    log_page(&t->log, p, errors_now(t));
+    return t->log.over;
+}
+
 static void tap_free(tap *t)
 {
     if (!t) return;
@@ -340,6 +370,7 @@ static tap *tap_new(par *pr, uint64_t index, int direct, const base *b)
         tap_free(t);
         return NULL;
     }
+    if (pr->on_page) nfb_reader_on_list_page(t->r, tap_page, t);
     return t;
 }
 
@@ -584,6 +615,15 @@ static int replay(par *pr, const buf *log, const base *b, uint64_t *errors)
             p += strlen(d.message) + 1;
             rebase(b, &d);
             if (cfg->on_diag && cfg->on_diag(cfg->ctx, &d) != 0) return 1;
+        } else if (ev == EV_PAGE) {
+            nfb_list_page pg;
+            pg.input = pr->name;
+            pg.document = get_u64(&p) + b->docs;
+            pg.backups = get_u64(&p);
+            pg.has_pagination = p[0];
+            pg.has_next_page = p[1];
+            p += 2;
+            if (pr->on_page(pr->page_ctx, &pg) != 0) return 1;
         } else {
             nfb_backup rec;
             if (get_record(&p, &rec, &pr->dests, &pr->dcap) != 0) return -1;
@@ -803,6 +843,7 @@ static int splittable(int fd, const nfb_reader_config *cfg, uint64_t *bom)
 
 int parallel_feed(int fd, const char *path, int jobs,
                   const nfb_reader_config *cfg, int records,
+                  nfb_list_page_fn on_page, void *page_ctx,
                   nfb_reader_stats *acc, nfb_result *res)
 {
     if (jobs < 2) return PARALLEL_NO;
@@ -829,6 +870,8 @@ int parallel_feed(int fd, const char *path, int jobs,
     pr.nblocks = (pr.size + pr.block_size - 1) / pr.block_size;
     pr.cfg = cfg;
     pr.records = records;
+    pr.on_page = on_page;
+    pr.page_ctx = page_ctx;
     pr.window = (uint64_t)jobs * WINDOW;
     if (pr.window > pr.nblocks) pr.window = pr.nblocks;
     pr.slots = calloc((size_t)pr.window, sizeof *pr.slots);

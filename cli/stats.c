@@ -545,6 +545,7 @@ static void figures(const stats *s, const nfb_reader_stats *rs, stats_fig *f)
     f->rs = rs;
     f->records = s->records, f->durations = s->durations;
     f->restores = s->restores;
+    f->has_duplicates = s->has_duplicates, f->duplicates = s->duplicates;
     memcpy(f->status, s->status, sizeof f->status);
     memcpy(f->restore_status, s->restore_status, sizeof f->restore_status);
     memcpy(f->source, s->source, sizeof f->source);

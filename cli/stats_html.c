@@ -720,7 +720,8 @@ static const char style[] =
     "table.rows td,table.rows th{border-bottom:1px solid #f1f5f9;text-align:"
     "left}code{font-size:12px}";
 
-static void header(FILE *m, const stats_extra *x, uint64_t incomplete)
+static void header(FILE *m, const stats_extra *x, const stats_fig *f,
+                   uint64_t incomplete)
 {
     fputs("<header><h1>Backup audit</h1>\n<p class=\"meta\">nfbackup ", m);
     html(m, nfb_version());
@@ -743,6 +744,14 @@ static void header(FILE *m, const stats_extra *x, uint64_t incomplete)
         fputs("</code>", m);
     }
     fputs("</p>\n", m);
+    if (f->has_duplicates)
+        fprintf(m,
+                "<p><b>Duplicates</b>: <span data-key=\"duplicates\">%llu"
+                "</span> record%s folded into a later record of the same "
+                "id (<code>--unique</code>: the last one read is counted)"
+                "</p>\n",
+                (unsigned long long)f->duplicates,
+                f->duplicates == 1 ? "" : "s");
     if (incomplete) {
         fprintf(m,
                 "<p class=\"warn\" id=\"incomplete\"><b>Possibly "
@@ -774,7 +783,7 @@ void extra_html(const stats_extra *x, const stats_fig *f, FILE *m)
           m);
     fputs(style, m);
     fputs("</style></head><body>\n", m);
-    header(m, x, incomplete);
+    header(m, x, f, incomplete);
 
     fputs("<h2>Figures</h2>\n<div class=\"grid\"><table id=\"figures\">\n", m);
     figure_u(m, "records", "records", f->records);

@@ -4,8 +4,9 @@
 Each block runs with bash in a temporary folder that holds what the
 examples name, made from testdata: archive/*.json and saved/*.json (valid
 responses), x.json, evil.json (the formula guard's example),
-archive.ndjson and big.ndjson, and testdata itself; nfbackup is the
-program under test, first in PATH.
+archive.ndjson and big.ndjson, snapshots/ (the 30 daily list pages of
+testdata/series/snapshots, for the audit workflow) and testdata itself;
+nfbackup is the program under test, first in PATH.
 
 - A block with lines that start with "$ " is a transcript: each command
   runs and what it prints on stdout (on stderr when stdout is empty) must
@@ -66,6 +67,8 @@ def setup(tmp, invalid=False):
     os.mkdir(os.path.join(tmp, "bin"))
     os.symlink(BIN, os.path.join(tmp, "bin", "nfbackup"))
     os.symlink(os.path.join(SRC, "testdata"), os.path.join(tmp, "testdata"))
+    os.symlink(os.path.join(SRC, "testdata", "series", "snapshots"),
+               os.path.join(tmp, "snapshots"))
     for d in ("archive", "saved"):
         os.mkdir(os.path.join(tmp, d))
         for f in ("api.json", "list-page.json", "cli.json"):

@@ -13,8 +13,15 @@ views with a filter, and checks with html.parser that:
   - the page loads nothing (no script, no external reference) and the
     names from the input come back as the same text (escaped);
   - the header names the inputs, the filter and the incomplete input.
+The same on testdata/series with --unique: the header names --unique and
+shows the duplicates (records folded) of the JSON.
 
-usage: stats_html_test.py NFBACKUP"""
+stats -j 2 and -j 3 (blocks of a few bytes, NFBACKUP_JOBS_BLOCK, so that
+the small files are cut) give the same bytes as -j 1 in every view (text,
+json, html), with the list pages and the inputs that end on a page saying
+more follow, on these inputs and on testdata/series.
+
+usage: stats_html_test.py NFBACKUP SOURCE_DIR"""
 import html.parser
 import json
 import os
@@ -24,6 +31,7 @@ import sys
 import tempfile
 
 nfbackup = sys.argv[1]
+series = os.path.join(sys.argv[2], "testdata", "series", "snapshots")
 rnd = random.Random(7)
 STATUSES = ["scheduled", "in-progress", "completed", "aborting", "aborted",
             "failed", "not-supported"]
@@ -113,6 +121,39 @@ def check(what, cond, detail=""):
         failures.append("%s: %s" % (what, detail))
 
 
+def same_with_jobs(what, args):
+    """stats -j N against -j 1, byte for byte, in every view."""
+    env = dict(os.environ)
+    for view in ("text", "json", "html"):
+        cmd = [nfbackup, "stats", "--to", view] + args
+        one = subprocess.run(cmd + ["-j", "1"], capture_output=True, env=env)
+        for jobs, block in (("2", "7"), ("2", "64"), ("3", "150")):
+            env["NFBACKUP_JOBS_BLOCK"] = block
+            par = subprocess.run(cmd + ["-j", jobs], capture_output=True,
+                                 env=env)
+            check("%s: stats --to %s -j %s (blocks of %s bytes)"
+                  % (what, view, jobs, block),
+                  (par.returncode, par.stdout, par.stderr) ==
+                  (one.returncode, one.stdout, one.stderr),
+                  (par.returncode, one.returncode, par.stderr[-300:]))
+        env.pop("NFBACKUP_JOBS_BLOCK", None)
+
+
+def compare_figures(what, want, page, text):
+    """Every figure of the page is the JSON's, and every JSON figure is on
+    the page."""
+    flat = flatten(want)
+    for k, vals in page.figs.items():
+        if k in flat:
+            check(what + ": figure " + k, all(v == flat[k] for v in vals),
+                  "page %r, json %r" % (vals, flat[k]))
+    for k in flat:
+        if k.startswith("listPages.incomplete") and flat[k] == "0":
+            continue
+        check(what + ": on the page: " + k, k in page.figs)
+    return flat
+
+
 with tempfile.TemporaryDirectory() as tmp:
     paths, i = [], 0
     for f in range(3):
@@ -139,18 +180,34 @@ with tempfile.TemporaryDirectory() as tmp:
     want = json.loads(js.stdout)
     with open(out, encoding="utf-8") as fh:
         text = fh.read()
+    same_with_jobs("generated pages", args + paths)
+    same_with_jobs("generated pages, --unique", ["--unique"] + paths)
+
+    # --unique on the daily snapshots: named in the header, with the
+    # records it folded, as the JSON counts them.
+    uj = subprocess.run([nfbackup, "stats", "--unique", "--to", "json",
+                         series], capture_output=True)
+    uout = os.path.join(tmp, "unique.html")
+    uh = subprocess.run([nfbackup, "stats", "--unique", "--to", "html", "-o",
+                         uout, series], capture_output=True)
+    check("--unique: exit status", uj.returncode == uh.returncode == 0,
+          (uj.returncode, uh.returncode, uh.stderr[-500:]))
+    uwant = json.loads(uj.stdout)
+    with open(uout, encoding="utf-8") as fh:
+        upage = Page()
+        upage.feed(fh.read())
+    compare_figures("--unique", uwant, upage, text)
+    check("--unique: duplicates", uwant.get("duplicates", 0) > 0 and
+          upage.figs.get("duplicates") == [str(uwant["duplicates"])],
+          (uwant.get("duplicates"), upage.figs.get("duplicates")))
+    check("--unique in the header", upage.applied == ["--unique"],
+          upage.applied)
+    same_with_jobs("testdata/series", [series])
+    same_with_jobs("testdata/series, --unique", ["--unique", series])
 
 page = Page()
 page.feed(text)
-flat = flatten(want)
-for k, vals in page.figs.items():
-    if k in flat:
-        check("figure " + k, all(v == flat[k] for v in vals),
-              "page %r, json %r" % (vals, flat[k]))
-for k in flat:
-    if k.startswith("listPages.incomplete") and flat[k] == "0":
-        continue
-    check("on the page: " + k, k in page.figs)
+flat = compare_figures("generated pages", want, page, text)
 check("records from the chart",
       sum(int(b["data-count"]) for b in page.bars) == want["records"],
       page.bars[:3])
