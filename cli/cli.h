@@ -306,23 +306,32 @@ const char *unique_error(const unique *u); /* strerror of the failure */
  * NFB_OK, unique_error saying why. */
 int unique_replay(unique *u, const nfb_reader_config *limits, nfb_record_fn fn,
                   void *ctx, nfb_result *res);
-/* Orders the entries by id (byte order) for unique_line and unique_id.
- * -1: out of memory. */
-int unique_sort(unique *u);
-/* The i-th entry's id, and its latest record as one compact JSON line
- * (its '\n' included; valid until the next call; NULL on a read error). */
-const char *unique_id(const unique *u, size_t i, size_t *len);
-const char *unique_line(unique *u, size_t i, size_t *len);
+/* For diff: a set whose records are not folded as they come but
+ * partitioned by a hash of their id into UNIQUE_PARTS partitions of the
+ * spool (every record of an id in the same one, in input order); only the
+ * partitions' blocks in the making are held in memory. */
+enum { UNIQUE_PARTS = 256 };
+/* A temporary file in $TMPDIR (or /tmp) with no name, removed from the
+ * file system before anything is written to it: -1 with errno. */
+int temp_open(void);
+unique *unique_new_parts(void);
+/* Partition i's lines (each the compact JSON of one record, '\n'
+ * included), read into a new buffer (free it), *len bytes; NULL with
+ * unique_error saying why. */
+char *unique_part(unique *u, size_t i, size_t *len);
 
 /* diff.c: nfbackup diff, over two inputs read with --unique. */
 typedef struct diff_counts {
     uint64_t added, removed, changed, same;
 } diff_counts;
 /* Writes one JSON line (csv: one row per field) per backup that differs,
- * in the byte order of the ids, through write. Returns NFB_OK, NFB_EWRITE,
+ * in the byte order of the ids, through write; before and after made with
+ * unique_new_parts. Returns NFB_OK, NFB_EWRITE,
  * NFB_ENOMEM, or NFB_EIO (a temporary file could not be read back). */
 nfb_result diff_write(unique *before, unique *after, int csv, int guard,
                       nfb_write_fn write, void *ctx, diff_counts *c);
+/* Why diff_write returned NFB_EIO. */
+const char *diff_error(void);
 
 /* progress.c: the progress line on stderr while inputs are read. */
 enum { PROGRESS_OFF = 0, PROGRESS_ON = 1, PROGRESS_AUTO = 2 };

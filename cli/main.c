@@ -890,7 +890,7 @@ static int read_side(job *j, const char *path, unique **u,
     memset(&ctx, 0, sizeof ctx);
     ctx.rp = &j->rp;
     *u = NULL;
-    if (!(ctx.rn.uq = unique_new())) return 1;
+    if (!(ctx.rn.uq = unique_new_parts())) return 1;
     batch b;
     batch_init(&b);
     nfb_reader_config cfg;
@@ -953,7 +953,7 @@ static int run_diff(job *j, const char *old, const char *new)
         if (wres == NFB_ENOMEM) report_errorf("out of memory");
         if (wres == NFB_EIO)
             report_errorf("diff: cannot read a temporary file back: %s",
-                          unique_error(a));
+                          diff_error());
         if (wres == NFB_ENOMEM || wres == NFB_EIO) io_failed = 1;
     } else {
         io_failed = 1;

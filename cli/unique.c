@@ -15,9 +15,15 @@
  * of the entry at the head of the queue.
  *
  * At the end the entries are read back in the order their ids first
- * appeared (unique_replay) or in the byte order of their ids
- * (unique_sort, for diff), each line through a reader of its own so
- * that the rest of the run gets an nfb_backup as from any input. */
+ * appeared (unique_replay), each line through a reader of its own so that
+ * the rest of the run gets an nfb_backup as from any input.
+ *
+ * For diff (unique_new_parts) nothing is kept per id: each line goes to
+ * one of UNIQUE_PARTS partitions chosen by a hash of its record's id, so
+ * that every record of an id lands in the same partition, in input order.
+ * A partition fills a block of BLOCK bytes in memory; a full block is
+ * appended to the spool and its place noted, so the partitions share the
+ * one file. diff.c reads them back one at a time (unique_part). */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -35,7 +41,16 @@ typedef struct entry {
     uint64_t hash;
 } entry;
 
-enum { WINDOW = 256 * 1024 };
+enum { WINDOW = 256 * 1024, BLOCK = 16 * 1024 };
+
+/* A partition: its blocks in the spool, and the one being filled. */
+typedef struct part {
+    char *buf; /* BLOCK bytes, or NULL before its first byte */
+    size_t len;
+    uint64_t *at; /* where each block written lies in the spool */
+    uint32_t *n;  /* and its length */
+    size_t blocks, cap;
+} part;
 
 struct unique {
     int fd;           /* the spool */
@@ -51,9 +66,9 @@ struct unique {
     uint64_t ids_len, ids_cap;
     uint32_t *pending; /* a ring of entry indexes waiting for their line */
     size_t p_head, p_len, p_cap;
-    uint64_t seen;   /* records added */
-    uint32_t *order; /* unique_sort */
-    char *win;       /* the spool read back: a window of it */
+    uint64_t seen; /* records added */
+    part *parts;   /* unique_new_parts: [UNIQUE_PARTS]; NULL: --unique */
+    char *win;     /* the spool read back: a window of it */
     uint64_t win_off;
     size_t win_len;
     char *big; /* a line longer than the window */
@@ -88,10 +103,8 @@ static void lines_end(unique *u, const char *p, size_t len)
     }
 }
 
-static int spool_write(void *ctx, const void *data, size_t len)
+static int spool_raw(unique *u, const void *data, size_t len)
 {
-    unique *u = ctx;
-    lines_end(u, data, len);
     const char *p = data;
     size_t left = len;
     while (left) {
@@ -108,10 +121,72 @@ static int spool_write(void *ctx, const void *data, size_t len)
     return 0;
 }
 
+/* A partition's block appended to the spool. */
+static int part_flush(unique *u, part *pt)
+{
+    if (!pt->len) return 0;
+    if (pt->blocks == pt->cap) {
+        size_t cap = pt->cap ? pt->cap * 2 : 16;
+        uint64_t *at = realloc(pt->at, cap * sizeof *at);
+        if (at) pt->at = at;
+        uint32_t *n = at ? realloc(pt->n, cap * sizeof *n) : NULL;
+        if (!n) {
+            u->err = ENOMEM;
+            return -1;
+        }
+        pt->n = n, pt->cap = cap;
+    }
+    pt->at[pt->blocks] = u->written;
+    pt->n[pt->blocks++] = (uint32_t)pt->len;
+    size_t n = pt->len;
+    pt->len = 0;
+    return spool_raw(u, pt->buf, n);
+}
+
+/* unique_new_parts: the bytes up to each line end go to the partition of
+ * the record at the head of the pending queue (lines come in the order
+ * their records were written). */
+static int route(unique *u, const char *p, size_t len)
+{
+    while (len) {
+        if (!u->p_len) {
+            u->err = EIO; /* bytes with no record: never happens */
+            return -1;
+        }
+        part *pt = &u->parts[u->pending[u->p_head]];
+        const char *nl = memchr(p, '\n', len);
+        size_t n = nl ? (size_t)(nl + 1 - p) : len;
+        if (!pt->buf && !(pt->buf = malloc(BLOCK))) {
+            u->err = ENOMEM;
+            return -1;
+        }
+        for (size_t done = 0; done < n;) {
+            size_t k = BLOCK - pt->len < n - done ? BLOCK - pt->len : n - done;
+            memcpy(pt->buf + pt->len, p + done, k);
+            pt->len += k, done += k;
+            if (pt->len == BLOCK && part_flush(u, pt) != 0) return -1;
+        }
+        if (nl) {
+            u->p_head = (u->p_head + 1) % u->p_cap;
+            u->p_len--;
+        }
+        p += n, len -= n;
+    }
+    return 0;
+}
+
+static int spool_write(void *ctx, const void *data, size_t len)
+{
+    unique *u = ctx;
+    if (u->parts) return route(u, data, len);
+    lines_end(u, data, len);
+    return spool_raw(u, data, len);
+}
+
 /* A temporary file in $TMPDIR (or /tmp) with no name: O_TMPFILE where the
  * file system has it, else a name removed at once, with the signals that
  * end the run held off in between. */
-static int spool_open(void)
+int temp_open(void)
 {
     const char *dir = getenv("TMPDIR");
     if (!dir || !*dir) dir = "/tmp";
@@ -139,16 +214,23 @@ static int spool_open(void)
     return fd;
 }
 
-unique *unique_new(void)
+static unique *make(int parts)
 {
     unique *u = calloc(1, sizeof *u);
     if (!u) return NULL;
-    u->fd = spool_open();
+    if (parts && !(u->parts = calloc(UNIQUE_PARTS, sizeof *u->parts))) {
+        report_errorf("out of memory");
+        free(u);
+        return NULL;
+    }
+    u->fd = temp_open();
     if (u->fd < 0) {
         int e = errno;
         const char *dir = getenv("TMPDIR");
-        report_errorf("--unique: cannot create a temporary file in %s: %s",
-                      dir && *dir ? dir : "/tmp", strerror(e));
+        report_errorf("%s: cannot create a temporary file in %s: %s",
+                      parts ? "diff" : "--unique", dir && *dir ? dir : "/tmp",
+                      strerror(e));
+        free(u->parts);
         free(u);
         return NULL;
     }
@@ -165,16 +247,37 @@ unique *unique_new(void)
     return u;
 }
 
+unique *unique_new(void)
+{
+    return make(0);
+}
+
+unique *unique_new_parts(void)
+{
+    return make(1);
+}
+
+static void free_parts(unique *u)
+{
+    for (size_t i = 0; u->parts && i < UNIQUE_PARTS; i++) {
+        free(u->parts[i].buf);
+        free(u->parts[i].at);
+        free(u->parts[i].n);
+    }
+    free(u->parts);
+    u->parts = NULL;
+}
+
 void unique_free(unique *u)
 {
     if (!u) return;
+    free_parts(u);
     if (u->fd >= 0) close(u->fd);
     nfb_writer_free(u->w);
     free(u->e);
     free(u->table);
     free(u->ids);
     free(u->pending);
-    free(u->order);
     free(u->win);
     free(u->big);
     free(u);
@@ -240,7 +343,9 @@ static long long find_or_add(unique *u, const char *id, size_t len)
 
 int unique_add(unique *u, const nfb_backup *b)
 {
-    long long i = find_or_add(u, b->id.ptr, b->id.len);
+    long long i =
+        u->parts ? (long long)(hash_of(b->id.ptr, b->id.len) % UNIQUE_PARTS)
+                 : find_or_add(u, b->id.ptr, b->id.len);
     if (i < 0) return NFB_ENOMEM;
     if (u->p_len == u->p_cap) {
         size_t cap = u->p_cap ? u->p_cap * 2 : 256;
@@ -280,7 +385,48 @@ int unique_end(unique *u)
         if (!u->err) u->err = r == NFB_ENOMEM ? ENOMEM : EIO;
         return -1;
     }
+    for (size_t i = 0; u->parts && i < UNIQUE_PARTS; i++) {
+        if (part_flush(u, &u->parts[i]) != 0) return -1;
+        free(u->parts[i].buf);
+        u->parts[i].buf = NULL;
+    }
     return 0;
+}
+
+/* Reads n bytes at off of the spool into buf. */
+static int read_at(unique *u, char *buf, size_t n, uint64_t off)
+{
+    size_t got = 0;
+    while (got < n) {
+        ssize_t k = pread(u->fd, buf + got, n - got, (off_t)(off + got));
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) {
+            u->err = k < 0 ? errno : EIO;
+            return -1;
+        }
+        got += (size_t)k;
+    }
+    return 0;
+}
+
+char *unique_part(unique *u, size_t i, size_t *len)
+{
+    const part *pt = &u->parts[i];
+    size_t n = 0;
+    for (size_t b = 0; b < pt->blocks; b++)
+        n += pt->n[b];
+    char *buf = malloc(n ? n : 1);
+    if (!buf) {
+        u->err = ENOMEM;
+        return NULL;
+    }
+    for (size_t b = 0, at = 0; b < pt->blocks; at += pt->n[b++])
+        if (read_at(u, buf + at, pt->n[b], pt->at[b]) != 0) {
+            free(buf);
+            return NULL;
+        }
+    *len = n;
+    return buf;
 }
 
 /* The line of entry i, read back from the spool (valid until the next
@@ -330,44 +476,6 @@ static const char *line_of(unique *u, size_t i, size_t *len)
     return buf;
 }
 
-const char *unique_line(unique *u, size_t i, size_t *len)
-{
-    return line_of(u, u->order ? u->order[i] : i, len);
-}
-
-const char *unique_id(const unique *u, size_t i, size_t *len)
-{
-    const entry *e = &u->e[u->order ? u->order[i] : i];
-    *len = e->id_len;
-    return u->ids + e->id_at;
-}
-
-/* The set being sorted, for by_id (qsort has no context argument). */
-static const unique *sorting;
-
-static int by_id(const void *a, const void *b)
-{
-    const unique *u = sorting;
-    const entry *x = &u->e[*(const uint32_t *)a];
-    const entry *y = &u->e[*(const uint32_t *)b];
-    size_t n = x->id_len < y->id_len ? x->id_len : y->id_len;
-    int c = memcmp(u->ids + x->id_at, u->ids + y->id_at, n);
-    if (c) return c;
-    return (x->id_len > y->id_len) - (x->id_len < y->id_len);
-}
-
-int unique_sort(unique *u)
-{
-    u->order = malloc((u->n ? u->n : 1) * sizeof *u->order);
-    if (!u->order) return -1;
-    for (size_t i = 0; i < u->n; i++)
-        u->order[i] = (uint32_t)i;
-    sorting = u;
-    qsort(u->order, u->n, sizeof *u->order, by_id);
-    sorting = NULL;
-    return 0;
-}
-
 int unique_replay(unique *u, const nfb_reader_config *limits, nfb_record_fn fn,
                   void *ctx, nfb_result *res)
 {
@@ -385,7 +493,7 @@ int unique_replay(unique *u, const nfb_reader_config *limits, nfb_record_fn fn,
     nfb_result rr = nfb_reader_begin(r, "--unique");
     for (size_t i = 0; rr == NFB_OK && i < u->n; i++) {
         size_t len;
-        const char *line = unique_line(u, i, &len);
+        const char *line = line_of(u, i, &len);
         if (!line) break;
         rr = nfb_reader_feed(r, line, len);
     }

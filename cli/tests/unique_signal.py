@@ -34,7 +34,7 @@ def spool_fds(pid, tmpdir):
     return found
 
 
-def one(args, sig):
+def one(args, sig, records):
     tmpdir = tempfile.mkdtemp(prefix="nfb-unique-")
     try:
         env = dict(os.environ, TMPDIR=tmpdir, LC_ALL="C")
@@ -43,7 +43,7 @@ def one(args, sig):
                              stderr=subprocess.PIPE, env=env)
         # Records the run has read and spooled, and more on the way: the
         # signal comes while it waits for the rest of its input.
-        p.stdin.write("".join(RECORD % i for i in range(5000)).encode())
+        p.stdin.write("".join(RECORD % i for i in range(records)).encode())
         p.stdin.flush()
         deadline = time.time() + 30
         sizes = []
@@ -78,9 +78,12 @@ def one(args, sig):
 
 
 fails = 0
-for args in (["stats", "--unique", "-"], ["convert", "--unique", "--to",
-                                          "csv", "-"],
-             ["diff", "-", os.devnull]):
+# diff holds a block of 16 KiB of each of its 256 partitions in memory
+# before it writes it: enough records (about 10 MB) that blocks are
+# written while it reads.
+for args, records in ((["stats", "--unique", "-"], 5000),
+                      (["convert", "--unique", "--to", "csv", "-"], 5000),
+                      (["diff", "-", os.devnull], 60000)):
     for sig in (signal.SIGINT, signal.SIGTERM):
-        fails += one(args, sig)
+        fails += one(args, sig, records)
 sys.exit(1 if fails else 0)
