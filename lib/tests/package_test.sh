@@ -77,6 +77,14 @@ needed=$(find "$tmp/root" -type f \( -path '*/bin/nfbackup' -o -name 'libnfbacku
     -exec readelf -dW {} + | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' |
     grep -v '^libnfbackup[.]' | sort -u)
 [ -n "$needed" ] || fail "the packaged program and library need no library at all?"
+# ... and of each library it loads on first use (dlopen, by the sonames
+# written in it: libarchive's and libxlsxwriter's).
+lazy=$(find "$tmp/root" -type f -name 'libnfbackup.so.*' -exec strings {} + |
+    grep -oE 'lib[a-z0-9]+[.]so[.][0-9]+$' | grep -v '^libnfbackup[.]' | sort -u)
+for so in libarchive libxlsxwriter; do
+    grep -q "^$so[.]so[.]" <<<"$lazy" || fail "libnfbackup.so names no $so.so.N to load"
+done
+needed="$needed $lazy"
 for so in $needed; do
     # awk reads to the end: one that left early would kill ldconfig with
     # SIGPIPE, which pipefail and set -e make this script's exit.
@@ -109,6 +117,11 @@ for input in api.json.gz cli-get.yaml.zst list-page.json; do
     cmp -s "$tmp/got.json" "$tmp/want.json" ||
         fail "the installed nfbackup converts testdata/forms/$input otherwise than the build's"
 done
+
+# It writes a workbook (libxlsxwriter loaded from its package).
+env -u LD_LIBRARY_PATH nfbackup convert --to xlsx -o "$tmp/got.xlsx" "$src/testdata/forms/api.json" ||
+    fail "the installed nfbackup failed to write xlsx"
+[ "$(head -c 2 "$tmp/got.xlsx")" = PK ] || fail "the installed nfbackup's xlsx is no zip file"
 
 # man finds its page, pkg-config and CMake find the library.
 [ "$(man -w nfbackup 2>/dev/null)" = /usr/share/man/man1/nfbackup.1 ] ||

@@ -101,7 +101,8 @@ NFB_API const char *nfb_column_name(size_t i);
  * nfb_writer_options_init or a designated initializer with .size, or by a
  * later header than this library's, an unknown format or column (the text
  * lists the valid ones), a partial allocator), NFB_EIO (a file that cannot
- * be created), NFB_ENOMEM. On success err is NFB_OK and "". */
+ * be created; for xlsx, libxlsxwriter, loaded by the first xlsx writer,
+ * that cannot be loaded), NFB_ENOMEM. On success err is NFB_OK and "". */
 NFB_API nfb_writer *nfb_writer_new(const char *name,
                                    const nfb_writer_options *opts,
                                    nfb_error *err);

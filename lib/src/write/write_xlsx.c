@@ -58,6 +58,9 @@
  * text are each counted, and at the end one note per kind (how many, and
  * the first cell) goes to options.on_note: the library never prints.
  *
+ * libxlsxwriter is not linked: lx_load.c loads it when the first xlsx
+ * writer is made, so that the runs that write none do not load it.
+ *
  * Memory stays bounded: libxlsxwriter keeps only the current row (it
  * spills the rows to temporary files beside the output), and the writer
  * keeps one cell's text. libxlsxwriter allocates with malloc, not with the
@@ -105,6 +108,7 @@
 #include <xlsxwriter.h>
 #include <zlib.h>
 
+#include "lx_load.h"
 #include "writer_impl.h"
 
 enum {
@@ -137,6 +141,7 @@ typedef struct note {
 typedef struct xlsx_writer {
     nfb_writer base;
     nfb__columns cols; /* the columns, in output order */
+    const nfb__lx *lx; /* libxlsxwriter's functions */
     lxw_workbook *wb;
     lxw_worksheet *ws;
     lxw_format *bold, *date, *count;
@@ -195,6 +200,14 @@ static int init(nfb_writer *w, const nfb_writer_options *o, char *err,
                         : DEFAULT_SHEET_ROWS;
     int res = nfb__parse_columns(o->columns, &x->cols, err, errlen);
     if (res != NFB_OK) return res;
+    /* Before any file is made: without the library there is no workbook. */
+    const char *why = "";
+    x->lx = nfb__lx_load(&why);
+    if (!x->lx) {
+        snprintf(err, errlen, "cannot load libxlsxwriter to write xlsx: %s",
+                 why);
+        return NFB_EIO;
+    }
     if (o->path) {
         /* Fail here rather than when libxlsxwriter opens it at the end
          * (where it would print the reason itself). */
@@ -252,15 +265,15 @@ static int init(nfb_writer *w, const nfb_writer_options *o, char *err,
         }
     }
     lxw_workbook_options wo = {LXW_TRUE, x->tmpdir, LXW_FALSE};
-    x->wb = workbook_new_opt(x->path, &wo);
+    x->wb = x->lx->workbook_new_opt(x->path, &wo);
     if (!x->wb) return NFB_ENOMEM;
-    x->bold = workbook_add_format(x->wb);
-    x->date = workbook_add_format(x->wb);
-    x->count = workbook_add_format(x->wb);
+    x->bold = x->lx->workbook_add_format(x->wb);
+    x->date = x->lx->workbook_add_format(x->wb);
+    x->count = x->lx->workbook_add_format(x->wb);
     if (!x->bold || !x->date || !x->count) return NFB_ENOMEM;
-    format_set_bold(x->bold);
-    format_set_num_format(x->date, "yyyy-mm-dd hh:mm:ss.000");
-    format_set_num_format(x->count, "0");
+    x->lx->format_set_bold(x->bold);
+    x->lx->format_set_num_format(x->date, "yyyy-mm-dd hh:mm:ss.000");
+    x->lx->format_set_num_format(x->count, "0");
     return NFB_OK;
 }
 
@@ -283,16 +296,16 @@ static int finish_sheet(xlsx_writer *x)
 {
     for (unsigned i = 0; i < x->cols.n; i++) {
         uint32_t w = x->width[i] > MAX_WIDTH ? MAX_WIDTH : x->width[i];
-        int res = lxw_res(worksheet_set_column(
+        int res = lxw_res(x->lx->worksheet_set_column(
             x->ws, (lxw_col_t)i, (lxw_col_t)i, (double)w + 1, NULL));
         if (res != NFB_OK) return res;
     }
-    int res = lxw_res(worksheet_autofilter(x->ws, 0, 0, x->row - 1,
-                                           (lxw_col_t)(x->cols.n - 1)));
+    int res = lxw_res(x->lx->worksheet_autofilter(x->ws, 0, 0, x->row - 1,
+                                                  (lxw_col_t)(x->cols.n - 1)));
     if (res != NFB_OK) return res;
     /* The sheet's last row, which libxlsxwriter holds until the next one
      * or the end, written out now so that its write is checked too. */
-    lxw_worksheet_write_single_row(x->ws);
+    x->lx->lxw_worksheet_write_single_row(x->ws);
     FILE *f = x->ws->optimize_tmpfile;
     if (!f) return NFB_OK;
     if (ferror(f)) return io_error(errno);
@@ -328,7 +341,7 @@ static int new_sheet(xlsx_writer *x)
     char name[32] = "backups";
     if (x->sheet) snprintf(name, sizeof name, "backups-%u", x->sheet + 1);
     errno = 0;
-    x->ws = workbook_add_worksheet(x->wb, name);
+    x->ws = x->lx->workbook_add_worksheet(x->wb, name);
     /* NULL when memory or its rows' temporary file could not be had. */
     if (!x->ws) return errno && errno != ENOMEM ? io_error(errno) : NFB_ENOMEM;
     x->rows_bytes[x->sheet] = 0;
@@ -337,11 +350,11 @@ static int new_sheet(xlsx_writer *x)
         const char *n = x->cols.col[i].name;
         /* The autofilter's button takes about two characters. */
         x->width[i] = (uint32_t)strlen(n) + 2;
-        int res =
-            lxw_res(worksheet_write_string(x->ws, 0, (lxw_col_t)i, n, x->bold));
+        int res = lxw_res(
+            x->lx->worksheet_write_string(x->ws, 0, (lxw_col_t)i, n, x->bold));
         if (res != NFB_OK) return res;
     }
-    worksheet_freeze_panes(x->ws, 1, 0);
+    x->lx->worksheet_freeze_panes(x->ws, 1, 0);
     x->row = 1;
     return NFB_OK;
 }
@@ -417,7 +430,7 @@ static int text_cell(xlsx_writer *x, unsigned col, const char *s, size_t len)
     t[k] = 0;
     widen(x, col, n);
     return lxw_res(
-        worksheet_write_string(x->ws, x->row, (lxw_col_t)col, t, NULL));
+        x->lx->worksheet_write_string(x->ws, x->row, (lxw_col_t)col, t, NULL));
 }
 
 static int time_cell(xlsx_writer *x, unsigned col, const nfb_time *t)
@@ -436,8 +449,8 @@ static int time_cell(xlsx_writer *x, unsigned col, const nfb_time *t)
         (double)t->unix_seconds * 1000.0 + (double)(t->nanoseconds / 1000000u);
     double serial = EXCEL_DAY_OF_EPOCH + ms / 86400000.0;
     widen(x, col, sizeof "2021-01-20 11:19:53.175" - 1);
-    return lxw_res(
-        worksheet_write_number(x->ws, x->row, (lxw_col_t)col, serial, x->date));
+    return lxw_res(x->lx->worksheet_write_number(x->ws, x->row, (lxw_col_t)col,
+                                                 serial, x->date));
 }
 
 /* A size of field f of b: its digits s, its value at off2. */
@@ -451,8 +464,8 @@ static int size_cell(xlsx_writer *x, unsigned col, const nfb__field *f,
         return text_cell(x, col, s.ptr, s.len);
     }
     widen(x, col, (uint32_t)s.len);
-    return lxw_res(worksheet_write_number(x->ws, x->row, (lxw_col_t)col,
-                                          (double)v, x->count));
+    return lxw_res(x->lx->worksheet_write_number(x->ws, x->row, (lxw_col_t)col,
+                                                 (double)v, x->count));
 }
 
 /* Cell i of the row: date-times and sizes typed, the rest text, nothing
@@ -486,12 +499,13 @@ static int write_record(nfb_writer *w, const nfb_backup *b)
 }
 
 /* "backups-2!G12" */
-static void cell_name(const note *n, char *buf, size_t len)
+static void cell_name(const xlsx_writer *x, const note *n, char *buf,
+                      size_t len)
 {
     char sheet[32] = "backups";
     if (n->sheet > 1) snprintf(sheet, sizeof sheet, "backups-%u", n->sheet);
     char cell[LXW_MAX_CELL_NAME_LENGTH];
-    lxw_rowcol_to_cell(cell, n->row, n->col);
+    x->lx->lxw_rowcol_to_cell(cell, n->row, n->col);
     snprintf(buf, len, "%s!%s", sheet, cell);
 }
 
@@ -502,7 +516,7 @@ static void send_notes(xlsx_writer *x)
         const note *n = &x->notes[k];
         if (!n->count) continue;
         char where[48], msg[320];
-        cell_name(n, where, sizeof where);
+        cell_name(x, n, where, sizeof where);
         int m;
         if (k == NOTE_BIG_SIZE)
             m = snprintf(msg, sizeof msg,
@@ -837,7 +851,7 @@ static int end(nfb_writer *w)
     if (res != NFB_OK) return res;
     if ((res = room_for_copy(x)) != NFB_OK) return res;
     errno = 0;
-    lxw_error e = workbook_close(x->wb);
+    lxw_error e = x->lx->workbook_close(x->wb);
     int saved = errno;
     x->wb = NULL;
     if (e != LXW_NO_ERROR) return lxw_res(e);
@@ -853,7 +867,7 @@ static int end(nfb_writer *w)
 static void destroy(nfb_writer *w)
 {
     xlsx_writer *x = (xlsx_writer *)w;
-    if (x->wb) lxw_workbook_free(x->wb);
+    if (x->wb) x->lx->lxw_workbook_free(x->wb);
     if (x->spool_named && x->path && x->path[0]) unlink(x->path);
     if (x->spool_fd >= 0) close(x->spool_fd);
     nfb__free(&w->alloc, x->path);
