@@ -6,7 +6,11 @@
  * shows only what it showed before. Whatever else writes to stderr calls
  * progress_clear() first; the next chunk read draws the line again.
  *
- * The state is one static struct: there is one stderr. */
+ * The state is one static struct: there is one stderr.
+ *
+ * For tests, NFBACKUP_PROGRESS_CLOCK=N replaces the monotonic clock with
+ * one that reads N nanoseconds per byte read so far, so that when the line
+ * is drawn, and what it says, follow from the bytes alone. */
 #include <errno.h>
 #include <signal.h>
 #include <stdint.h>
@@ -29,10 +33,11 @@ static struct {
     /* A line is on the screen now; also read by progress_clear in a
      * signal handler (report_flush_on_signal). */
     volatile sig_atomic_t drawn;
-    uint64_t start; /* monotonic ns at progress_begin */
-    uint64_t last;  /* monotonic ns of the last draw */
-    uint64_t done;  /* bytes read so far, all inputs */
-    uint64_t total; /* sum of the inputs' sizes; 0: not known */
+    uint64_t start;       /* monotonic ns at progress_begin */
+    uint64_t last;        /* monotonic ns of the last draw */
+    uint64_t done;        /* bytes read so far, all inputs */
+    uint64_t total;       /* sum of the inputs' sizes; 0: not known */
+    uint64_t ns_per_byte; /* the test clock; 0: the real one */
 } pg;
 
 /* One write(2) for the whole sequence: the terminal never shows half a
@@ -52,6 +57,7 @@ static void put(const char *s, size_t n)
 
 static uint64_t now_ns(void)
 {
+    if (pg.ns_per_byte) return pg.done * pg.ns_per_byte;
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
@@ -70,6 +76,8 @@ void progress_begin(int mode, int writes_stdout, char **files, int nfiles)
         if (writes_stdout && isatty(STDOUT_FILENO)) return;
     }
     pg.on = 1;
+    const char *clock = getenv("NFBACKUP_PROGRESS_CLOCK"); /* for tests */
+    if (clock) pg.ns_per_byte = strtoull(clock, NULL, 10);
     pg.start = now_ns();
     /* The total is known when every input is a regular file (stdin too,
      * from its offset on, when it is redirected from one); a pipe or a
@@ -150,8 +158,10 @@ static void draw(const nfb_reader *r, uint64_t now)
         len > ws.ws_col)
         len = ws.ws_col; /* the \r and ws_col - 1 characters */
     memcpy(line + len, "\033[K", 3);
-    put(line, (size_t)len + 3);
+    /* Marked drawn first: a signal that ends the run during the write
+     * still erases the line (an erasure with no line is harmless). */
     pg.drawn = 1;
+    put(line, (size_t)len + 3);
     pg.last = now;
 }
 

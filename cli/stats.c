@@ -22,9 +22,7 @@
 #include <string.h>
 
 #include "cli.h"
-
-__extension__ typedef unsigned __int128 u128;
-__extension__ typedef __int128 i128;
+#include "wide.h"
 
 enum {
     N_STATUS = NFB_STATUS_COUNT,
@@ -52,11 +50,11 @@ struct stats {
     uint64_t status[N_STATUS];
     uint64_t source[N_SOURCE + 1]; /* the last: no source type */
     uint64_t compression[N_COMPRESSION + 1];
-    u128 size_total;
+    wide size_total;
     uint64_t size_min, size_max;
     instant first, last;
     uint64_t durations, zero;
-    i128 dmin, dmax;
+    wide dmin, dmax; /* signed */
     uint64_t pos[BUCKETS], neg[BUCKETS];
     uint64_t restores;
     uint64_t restore_status[N_STATUS];
@@ -130,39 +128,39 @@ static int after(const nfb_time *t, const instant *in)
            (t->unix_seconds == in->sec && t->nanoseconds > in->ns);
 }
 
-static int log2_u128(u128 m)
-{
-    uint64_t hi = (uint64_t)(m >> 64);
-    if (hi) return 127 - __builtin_clzll(hi);
-    return 63 - __builtin_clzll((uint64_t)m);
-}
-
 /* The bucket of a magnitude m >= 1. */
-static size_t bucket_of(u128 m)
+static size_t bucket_of(wide m)
 {
-    int k = log2_u128(m);
-    u128 rest = m - ((u128)1 << k);
-    size_t sub = k >= SUB_BITS ? (size_t)(rest >> (k - SUB_BITS))
-                               : (size_t)(rest << (SUB_BITS - k));
+    int k = wide_log2(m);
+    wide rest = wide_sub(m, wide_shl(wide_u64(1), k));
+    size_t sub = (size_t)wide_low(k >= SUB_BITS ? wide_shr(rest, k - SUB_BITS)
+                                                : wide_shl(rest, SUB_BITS - k));
     size_t i = (size_t)k * SUB + sub;
     return i < BUCKETS ? i : BUCKETS - 1;
 }
 
 /* The value a bucket stands for (see the top of the file). */
-static u128 bucket_value(size_t i)
+static wide bucket_value(size_t i)
 {
     int k = (int)(i / SUB);
     size_t sub = i % SUB;
-    if (k < SUB_BITS) return ((u128)1 << k) + (sub >> (SUB_BITS - k));
-    u128 w = (u128)1 << (k - SUB_BITS);
-    u128 lo = ((u128)1 << k) + sub * w, hi = lo + w, mid = lo + w / 2;
-    u128 best = mid;
+    wide one = wide_u64(1);
+    if (k < SUB_BITS)
+        return wide_add(wide_shl(one, k), wide_u64(sub >> (SUB_BITS - k)));
+    wide w = wide_shl(one, k - SUB_BITS);
+    wide lo = wide_add(wide_shl(one, k), wide_mul(wide_u64(sub), w));
+    wide hi = wide_add(lo, w), mid = wide_add(lo, wide_shr(w, 1));
+    wide best = mid, q = mid; /* q = floor(mid / p) */
     /* A bucket without a multiple of p has none of 10 p either. */
-    for (u128 p = 10; p <= hi; p *= 10) {
-        u128 c = (mid + p / 2) / p * p; /* the multiple nearest the middle */
-        if (c < lo) c += p;
-        if (c >= hi) c -= p;
-        if (c < lo || c >= hi) break;
+    for (wide p = wide_u64(10); wide_cmp(p, hi) <= 0;
+         p = wide_mul(p, wide_u64(10))) {
+        wide_divmod(&q, 10);
+        /* The multiple of p nearest the middle, then into [lo, hi). */
+        wide c = wide_mul(q, p);
+        if (wide_cmp(wide_shl(wide_sub(mid, c), 1), p) >= 0) c = wide_add(c, p);
+        if (wide_cmp(c, lo) < 0) c = wide_add(c, p);
+        if (wide_cmp(c, hi) >= 0) c = wide_sub(c, p);
+        if (wide_cmp(c, lo) < 0 || wide_cmp(c, hi) >= 0) break;
         best = c;
     }
     return best;
@@ -179,7 +177,7 @@ int stats_add(stats *s, const nfb_backup *b)
                        ? (int)b->config.compression_type
                        : N_COMPRESSION]++;
     uint64_t size = b->config.size;
-    s->size_total += size;
+    s->size_total = wide_add(s->size_total, wide_u64(size));
     if (s->records == 1 || size < s->size_min) s->size_min = size;
     if (s->records == 1 || size > s->size_max) s->size_max = size;
 
@@ -190,16 +188,19 @@ int stats_add(stats *s, const nfb_backup *b)
         if (keep(&s->last, c) != 0) return -1;
 
     if (b->has_completed_at) {
-        i128 d = (i128)(b->completed_at.unix_seconds - c->unix_seconds) *
-                     1000000000 +
-                 ((i128)b->completed_at.nanoseconds - c->nanoseconds);
-        if (s->durations == 0 || d < s->dmin) s->dmin = d;
-        if (s->durations == 0 || d > s->dmax) s->dmax = d;
+        /* Years 0000..9999 apart: seconds fit 64 bits, nanoseconds not. */
+        wide d = wide_add(
+            wide_mul(wide_i64(b->completed_at.unix_seconds - c->unix_seconds),
+                     wide_u64(1000000000)),
+            wide_i64((int64_t)b->completed_at.nanoseconds - c->nanoseconds));
+        if (s->durations == 0 || wide_scmp(d, s->dmin) < 0) s->dmin = d;
+        if (s->durations == 0 || wide_scmp(d, s->dmax) > 0) s->dmax = d;
         s->durations++;
-        if (d > 0)
-            s->pos[bucket_of((u128)d)]++;
-        else if (d < 0)
-            s->neg[bucket_of((u128)-d)]++;
+        int sign = wide_scmp(d, wide_u64(0));
+        if (sign > 0)
+            s->pos[bucket_of(d)]++;
+        else if (sign < 0)
+            s->neg[bucket_of(wide_neg(d))]++;
         else
             s->zero++;
     }
@@ -212,41 +213,32 @@ int stats_add(stats *s, const nfb_backup *b)
 
 /* The nearest-rank percentile p (0 < p <= 100), clamped to the exact
  * extremes. Only called when there are durations. */
-static i128 percentile(const stats *s, unsigned p)
+static wide percentile(const stats *s, unsigned p)
 {
-    u128 rank = ((u128)s->durations * p + 99) / 100, seen = 0;
-    i128 v = s->dmax;
+    /* ceil(n p / 100) without overflow: n = 100 a + b. */
+    uint64_t n = s->durations;
+    uint64_t rank = n / 100 * p + (n % 100 * p + 99) / 100, seen = 0;
+    wide v = s->dmax;
     int found = 0;
     for (size_t i = BUCKETS; i-- > 0 && !found;)
-        if ((seen += s->neg[i]) >= rank) v = -(i128)bucket_value(i), found = 1;
-    if (!found && (seen += s->zero) >= rank) v = 0, found = 1;
+        if ((seen += s->neg[i]) >= rank)
+            v = wide_neg(bucket_value(i)), found = 1;
+    if (!found && (seen += s->zero) >= rank) v = wide_u64(0), found = 1;
     for (size_t i = 0; i < BUCKETS && !found; i++)
-        if ((seen += s->pos[i]) >= rank) v = (i128)bucket_value(i), found = 1;
-    if (v < s->dmin) v = s->dmin;
-    if (v > s->dmax) v = s->dmax;
+        if ((seen += s->pos[i]) >= rank) v = bucket_value(i), found = 1;
+    if (wide_scmp(v, s->dmin) < 0) v = s->dmin;
+    if (wide_scmp(v, s->dmax) > 0) v = s->dmax;
     return v;
 }
 
-/* Decimal text of an unsigned 128-bit number into buf (>= 40 bytes). */
-static char *u128_text(u128 v, char *buf, size_t len)
-{
-    char *p = buf + len;
-    *--p = '\0';
-    do {
-        *--p = (char)('0' + (int)(v % 10));
-        v /= 10;
-    } while (v);
-    return p;
-}
-
 /* Nanoseconds as seconds: "-12.5", "3600", "0.000000001". */
-static void seconds_text(i128 ns, char *buf, size_t len)
+static void seconds_text(wide ns, char *buf, size_t len)
 {
-    u128 m = ns < 0 ? (u128)-ns : (u128)ns;
+    wide m = wide_abs(ns);
+    unsigned frac = (unsigned)wide_divmod(&m, 1000000000);
     char whole[48];
-    const char *w = u128_text(m / 1000000000, whole, sizeof whole);
-    unsigned frac = (unsigned)(m % 1000000000);
-    int n = snprintf(buf, len, "%s%s", ns < 0 ? "-" : "", w);
+    const char *w = wide_text(m, whole, sizeof whole);
+    int n = snprintf(buf, len, "%s%s", wide_negative(ns) ? "-" : "", w);
     if (frac && n > 0 && (size_t)n < len) {
         char f[16];
         snprintf(f, sizeof f, "%09u", frac);
@@ -304,7 +296,7 @@ static void write_json(const stats *s, const nfb_reader_stats *rs, FILE *m)
     fputs(",\"compressionType\":", m);
     json_counts(m, s->compression, N_COMPRESSION + 1, compression_name, "none");
     fprintf(m, ",\"size\":{\"total\":\"%s\"",
-            u128_text(s->size_total, a, sizeof a));
+            wide_text(s->size_total, a, sizeof a));
     if (s->records)
         fprintf(m, ",\"min\":\"%llu\",\"max\":\"%llu\"}",
                 (unsigned long long)s->size_min,
@@ -393,26 +385,27 @@ static void count_rows(table *t, const uint64_t *counts, int n,
 }
 
 /* Bytes for people: "1.5 GiB". */
-static void human_size(char *buf, size_t len, u128 v)
+static void human_size(char *buf, size_t len, wide v)
 {
     static const char *const units[] = {"B",   "KiB", "MiB", "GiB", "TiB",
                                         "PiB", "EiB", "ZiB", "YiB"};
-    double x = (double)v;
+    double x = wide_double(v);
     int u = 0;
     while (x >= 1024 && u < 8)
         x /= 1024, u++;
     if (u == 0)
-        snprintf(buf, len, "%d B", (int)v);
+        snprintf(buf, len, "%d B", (int)wide_low(v));
     else
         snprintf(buf, len, "%.1f %s", x, units[u]);
 }
 
 /* Seconds for people: "1h 02m 03s", "2d 04h 00m". */
-static void human_duration(char *buf, size_t len, i128 ns)
+static void human_duration(char *buf, size_t len, wide ns)
 {
-    u128 m = ns < 0 ? (u128)-ns : (u128)ns;
-    unsigned long long s = (unsigned long long)(m / 1000000000);
-    const char *sign = ns < 0 ? "-" : "";
+    wide m = wide_abs(ns);
+    wide_divmod(&m, 1000000000);
+    unsigned long long s = wide_low(m);
+    const char *sign = wide_negative(ns) ? "-" : "";
     if (s >= 86400)
         snprintf(buf, len, "%s%llud %02lluh %02llum", sign, s / 86400,
                  s % 86400 / 3600, s % 3600 / 60);
@@ -457,16 +450,16 @@ static void write_text(const stats *s, const nfb_reader_stats *rs, FILE *m)
         add_row(t, 0, "size (bytes)");
         r = add_row(t, 2, "total");
         snprintf(r->value, sizeof r->value, "%s",
-                 u128_text(s->size_total, buf, sizeof buf));
+                 wide_text(s->size_total, buf, sizeof buf));
         human_size(r->note, sizeof r->note, s->size_total);
         r = add_row(t, 2, "min");
         snprintf(r->value, sizeof r->value, "%llu",
                  (unsigned long long)s->size_min);
-        human_size(r->note, sizeof r->note, s->size_min);
+        human_size(r->note, sizeof r->note, wide_u64(s->size_min));
         r = add_row(t, 2, "max");
         snprintf(r->value, sizeof r->value, "%llu",
                  (unsigned long long)s->size_max);
-        human_size(r->note, sizeof r->note, s->size_max);
+        human_size(r->note, sizeof r->note, wide_u64(s->size_max));
 
         add_row(t, 0, "createdAt");
         r = add_row(t, 2, "first");
@@ -481,7 +474,7 @@ static void write_text(const stats *s, const nfb_reader_stats *rs, FILE *m)
                  (unsigned long long)s->durations);
         snprintf(r->note, sizeof r->note, "records with completedAt");
         for (int i = 0; i < 4; i++) {
-            i128 v = i < 3 ? percentile(s, pcts[i]) : s->dmax;
+            wide v = i < 3 ? percentile(s, pcts[i]) : s->dmax;
             r = add_row(t, 2, i < 3 ? names[i] : "max");
             seconds_text(v, r->value, sizeof r->value);
             human_duration(r->note, sizeof r->note, v);
@@ -552,7 +545,7 @@ static void figures(const stats *s, const nfb_reader_stats *rs, stats_fig *f)
     memcpy(f->compression, s->compression, sizeof f->compression);
     char buf[48];
     snprintf(f->size_total, sizeof f->size_total, "%s",
-             u128_text(s->size_total, buf, sizeof buf));
+             wide_text(s->size_total, buf, sizeof buf));
     if (s->records) {
         snprintf(f->size_min, sizeof f->size_min, "%llu",
                  (unsigned long long)s->size_min);

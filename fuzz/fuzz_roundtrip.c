@@ -24,6 +24,10 @@
  * (nfb__json_writer_use_yajl), compact and in the variant, whose outputs
  * equal the first read's.
  *
+ * Those bytes are the yajl's and libyaml's this runs with; the fast paths
+ * were matched to yajl 2.1.0 and libyaml 0.2.5 (CMake's minimums). The
+ * first input prints both versions on stderr.
+ *
  *   byte 0   bits 0-2: NFB_WRITE_PRETTY, _ENVELOPE, _ARRAY of the JSON
  *            read back; bit 3: the YAML is read back as NFB_READ_YAML
  *            rather than told from its first bytes; bits 4-7: chunk
@@ -37,6 +41,7 @@
 #include <string.h>
 
 #include <csv.h>
+#include <yajl/yajl_version.h>
 #include <yaml.h>
 
 #include <nfbackup/nfbackup.h>
@@ -471,6 +476,15 @@ static void check_csv(const mem *text, uint64_t records, unsigned flags)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    static bool named;
+    if (!named) {
+        int v = yajl_version();
+        fprintf(stderr,
+                "fast paths against yajl %d.%d.%d's generator and libyaml "
+                "%s's emitter (bytes matched to 2.1.0 and 0.2.5)\n",
+                v / 10000, v / 100 % 100, v % 100, yaml_get_version_string());
+        named = true;
+    }
     uint8_t h[HDR] = {0};
     size_t hn = size < HDR ? size : HDR;
     memcpy(h, data, hn);

@@ -10,12 +10,12 @@ import json
 import os
 import pty
 import re
-import select
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -189,16 +189,22 @@ try:
     p.stdin.write(WARN + b"\n")
     p.stdin.flush()
     got = b""
-    deadline = time.time() + 20
-    while b"[lint]" not in got and time.time() < deadline:
-        r, _, _ = select.select([master], [], [], 0.2)
-        if r:
-            try:
-                got += os.read(master, 4096)
-            except OSError:
-                break
+    # Reads until the warning shows; stdin stays open, so the run cannot end
+    # first. Should it never show, the watchdog kills the run and the read
+    # ends (EIO): no figure here depends on time.
+    watchdog = threading.Timer(60, p.kill)
+    watchdog.start()
+    while b"[lint]" not in got:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        got += chunk
     check(b"[lint]" in got and p.poll() is None,
           "terminal: the warning did not show while reading: %r" % got)
+    watchdog.cancel()
     p.stdin.close()
     p.wait()
     os.close(master)
@@ -207,9 +213,11 @@ try:
     # written, the temporary file of -o is gone, and the process dies by
     # the signal.
     def wait_blocked(pid, nbytes):
-        """Until pid has read nbytes and sleeps in its next read."""
-        deadline = time.time() + 20
-        while time.time() < deadline:
+        """Until pid has read nbytes and sleeps in its next read. The
+        deadline only ends a wait that would hang: the answer is the
+        process's state, never the time taken."""
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
             try:
                 with open("/proc/%d/io" % pid) as f:
                     io = dict(ln.split(": ") for ln in f.read().splitlines())

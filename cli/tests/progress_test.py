@@ -6,7 +6,11 @@ or a pipe fed in small pieces, or stdout read slowly so that a file is read
 slowly), captures everything the terminal received, and checks:
   - the line's format: bytes read (of the files' total, with a percentage
     and an ETA, when the input is a regular file), records, MB/s;
-  - at most 10 redraws a second, and never a line wider than the terminal;
+  - the redraw policy, on the test clock (NFBACKUP_PROGRESS_CLOCK: time
+    advances with the bytes read, so no figure depends on the machine's
+    speed): no line before half a second, then at most 10 redraws a
+    second; the rate shown is the clock's; never a line wider than the
+    terminal;
   - nothing else is written while a line is drawn (diagnostics are printed
     after the line is erased), the line is erased at the end, and the
     screen then shows exactly the diagnostics and the summary;
@@ -51,12 +55,19 @@ for i in bad:
 data = b"\n".join(lines) + b"\n"
 valid = records - len(bad)
 
-ENV = dict(os.environ, TERM="xterm", NO_COLOR="1", LC_ALL="C")
+# The test clock: 10 us per byte read, so 100 kB/s; the first line after
+# 50 kB (half a second), then one at least every 10 kB (a tenth).
+NS_PER_BYTE = 10000
+RATE = 1e9 / NS_PER_BYTE
+ENV = dict(os.environ, TERM="xterm", NO_COLOR="1", LC_ALL="C",
+           NFBACKUP_PROGRESS_CLOCK=str(NS_PER_BYTE))
 DRAW = re.compile(rb"\r([^\r\n\033]*)\033\[K")
 SIZE = r"\d+(?:\.\d+)? (?:B|kB|MB|GB)"
-UNKNOWN = re.compile(r"nfbackup: (%s), (\d+) records?, \d+\.\d MB/s$" % SIZE)
+UNKNOWN = re.compile(r"nfbackup: (%s), (\d+) records?, (\d+\.\d) MB/s$"
+                     % SIZE)
 KNOWN = re.compile(r"nfbackup: (%s) of (%s) \((\d+)%%\), (\d+) records?, "
-                   r"\d+\.\d MB/s(?:, ETA \d+:\d\d(?::\d\d)?)?$" % (SIZE, SIZE))
+                   r"(\d+\.\d) MB/s(?:, ETA \d+:\d\d(?::\d\d)?)?$"
+                   % (SIZE, SIZE))
 
 
 def fmt_bytes(n):
@@ -75,6 +86,32 @@ def to_bytes(s):
     return float(num) * {"B": 1, "kB": 1e3, "MB": 1e6, "GB": 1e9}[unit]
 
 
+def half_unit(s):
+    """Half the last digit of a size as shown: how far it may be from the
+    bytes it stands for."""
+    num, unit = s.split()
+    decimals = len(num.split(".")[1]) if "." in num else 0
+    return to_bytes("%s %s" % (0.5 / 10 ** decimals, unit))
+
+
+def check_policy(what, shown, rates):
+    """The redraw policy on the test clock, from the sizes the lines show:
+    the first after half a second's bytes, each next after a tenth's more;
+    and every line shows the clock's rate."""
+    check(all(r == "%.1f" % (RATE / 1e6) for r in rates),
+          "%s: rates %r, expected the test clock's %.1f MB/s"
+          % (what, sorted(set(rates)), RATE / 1e6))
+    if not shown:
+        return
+    check(to_bytes(shown[0]) + half_unit(shown[0]) >= 0.5 * RATE,
+          "%s: the first line, at %s, came before half a second (%d bytes)"
+          % (what, shown[0], 0.5 * RATE))
+    for a, b in zip(shown, shown[1:]):
+        gap = to_bytes(b) + half_unit(b) - (to_bytes(a) - half_unit(a))
+        check(gap >= 0.1 * RATE, "%s: lines at %s and %s, less than a tenth "
+              "of a second (%d bytes) apart" % (what, a, b, 0.1 * RATE))
+
+
 def feed_slowly(fd_or_file, piece=16384, pause=0.005):
     """Writes the data in pieces, about 0.8 s in all, then closes; stops
     early when the reader is gone."""
@@ -91,10 +128,9 @@ def feed_slowly(fd_or_file, piece=16384, pause=0.005):
 def run(args, stdin_slow=False, fifo=None, stdout_slow=False,
         stdout_tty=False, stderr_tty=True, cols=200, stdin_file=None,
         interrupt=False):
-    """Runs nfbackup; returns (stderr bytes, stdout bytes, status, seconds)."""
+    """Runs nfbackup; returns (stderr bytes, stdout bytes, status)."""
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, cols, 0, 0))
-    t0 = time.monotonic()
     p = subprocess.Popen(
         [nfbackup] + args, env=ENV,
         stdin=(subprocess.PIPE if stdin_slow else
@@ -106,16 +142,20 @@ def run(args, stdin_slow=False, fifo=None, stdout_slow=False,
     watchdog = threading.Timer(60, p.kill)
     watchdog.start()
     term = bytearray()
+    drawn = threading.Event()  # a line is up, or the terminal is closed
 
     def read_pty():
         while True:
             try:
                 chunk = os.read(master, 65536)
             except OSError:  # EIO: the last holder of the slave is gone
-                return
+                chunk = b""
             if not chunk:
+                drawn.set()
                 return
             term.extend(chunk)
+            if b"MB/s" in term:
+                drawn.set()
 
     reader = threading.Thread(target=read_pty)
     reader.start()
@@ -128,11 +168,8 @@ def run(args, stdin_slow=False, fifo=None, stdout_slow=False,
     for f in feeders:
         f.start()
     if interrupt:
-        # Ctrl-C once a line is up (or after 5 s, when none shows).
-        start = time.monotonic()
-        while (b"MB/s" not in term and p.poll() is None and
-               time.monotonic() - start < 5):
-            time.sleep(0.01)
+        # Ctrl-C once a line is up (the watchdog ends a run that hangs).
+        drawn.wait()
         p.send_signal(signal.SIGINT)
     out, err = bytearray(), bytearray()
 
@@ -158,9 +195,8 @@ def run(args, stdin_slow=False, fifo=None, stdout_slow=False,
     watchdog.cancel()
     reader.join()
     os.close(master)
-    secs = time.monotonic() - t0
     stderr = bytes(err) if not stderr_tty else bytes(term)
-    return stderr, bytes(out), p.returncode, secs
+    return stderr, bytes(out), p.returncode
 
 
 def draws(stderr):
@@ -230,22 +266,22 @@ with tempfile.TemporaryDirectory() as d:
     # total unknown, bytes so far.
     fifo = os.path.join(d, "fifo")
     os.mkfifo(fifo)
-    err, out, rc, secs = run(["validate", fifo], fifo=fifo)
+    err, out, rc = run(["validate", fifo], fifo=fifo)
     check(rc == 1, "fifo: exit status %d, expected 1" % rc)
     ds = draws(err)
-    print("fifo: %d draws in %.2f s; first %r, last %r"
-          % (len(ds), secs, ds[:1], ds[-1:]))
+    print("fifo: %d draws; first %r, last %r" % (len(ds), ds[:1], ds[-1:]))
     check(len(ds) >= 2, "fifo: %d progress lines drawn, expected some"
           % len(ds))
-    check(len(ds) <= 10 * secs + 1, "fifo: %d draws in %.2f s, more than 10 "
-          "a second" % (len(ds), secs))
-    seen = []
+    seen, shown, rates = [], [], []
     for line in ds:
         m = UNKNOWN.match(line)
         check(m is not None, "fifo: line %r not in the unknown-total format"
               % line)
         if m:
             seen.append((to_bytes(m.group(1)), int(m.group(2))))
+            shown.append(m.group(1))
+            rates.append(m.group(3))
+    check_policy("fifo", shown, rates)
     check(seen == sorted(seen), "fifo: bytes and records not increasing: %r"
           % seen)
     check(all(b <= len(data) * 1.001 and r <= valid for b, r in seen),
@@ -258,7 +294,7 @@ with tempfile.TemporaryDirectory() as d:
     # 2. --progress on a regular file, read slowly because stdout is read
     # slowly: the total, a percentage and an ETA; stdout is the records.
     # The file named, then stdin redirected from it.
-    def check_known(how, err, out, rc, secs):
+    def check_known(how, err, out, rc):
         """Checks a run over the data file, whose size is known."""
         def chk(cond, what):
             check(cond, "%s: %s" % (how, what))
@@ -268,11 +304,10 @@ with tempfile.TemporaryDirectory() as d:
         chk(b"\r" not in out and b"\033" not in out and b"MB/s" not in out,
             "progress bytes in stdout")
         ds = draws(err)
-        print("%s: %d draws in %.2f s; first %r, last %r"
-              % (how, len(ds), secs, ds[:1], ds[-1:]))
+        print("%s: %d draws; first %r, last %r"
+              % (how, len(ds), ds[:1], ds[-1:]))
         chk(len(ds) >= 2, "%d progress lines drawn, expected some" % len(ds))
-        chk(len(ds) <= 10 * secs + 1, "%d draws in %.2f s" % (len(ds), secs))
-        pcts = []
+        pcts, sizes, rates = [], [], []
         for line in ds:
             m = KNOWN.match(line)
             chk(m is not None, "line %r not in the known-total format" % line)
@@ -281,17 +316,17 @@ with tempfile.TemporaryDirectory() as d:
             chk(m.group(2) == fmt_bytes(len(data)), "total %r, expected %r"
                 % (m.group(2), fmt_bytes(len(data))))
             pct = int(m.group(3))
-            # The shown size is rounded to its last digit: half a unit of it.
-            shown, unit = m.group(1).split()
-            half = to_bytes("%s %s" % ("0.5" if "." not in shown else "0.05",
-                                       unit))
+            half = half_unit(m.group(1))
             done = to_bytes(m.group(1))
             chk(100 * (done - half) / len(data) - 1 <= pct <=
                 100 * (done + half) / len(data),
                 "%d%% for %s of %s" % (pct, m.group(1), m.group(2)))
             chk(pct == 100 or ", ETA " in line, "no ETA in %r" % line)
             pcts.append(pct)
+            sizes.append(m.group(1))
+            rates.append(m.group(5))
         chk(pcts == sorted(pcts), "percentages not increasing: %r" % pcts)
+        check_policy(how, sizes, rates)
         clean_protocol(err, how)
         shown = [ln.split(":", 1)[1] for ln in screen(err)]
         chk(shown == ref_diags[:-1], "the screen is not the diagnostics: %r"
@@ -300,17 +335,17 @@ with tempfile.TemporaryDirectory() as d:
     for how in ["file", "stdin"]:
         with open(path, "rb") as f:
             if how == "file":
-                err, out, rc, secs = run(
+                err, out, rc = run(
                     ["convert", "--to", "json", "--progress", path],
                     stdout_slow=True)
             else:
-                err, out, rc, secs = run(
+                err, out, rc = run(
                     ["convert", "--to", "json", "--progress"],
                     stdout_slow=True, stdin_file=f)
-        check_known(how, err, out, rc, secs)
+        check_known(how, err, out, rc)
 
     # 3. A narrow terminal: the line is cut to fit, never wraps.
-    err, out, rc, secs = run(["validate", "--progress", "-"],
+    err, out, rc = run(["validate", "--progress", "-"],
                              stdin_slow=True, cols=30)
     ds = draws(err)
     check(ds and all(len(x) <= 29 for x in ds) and
@@ -319,14 +354,14 @@ with tempfile.TemporaryDirectory() as d:
     clean_protocol(err, "narrow")
 
     # 4. --progress with stderr not a terminal still draws.
-    err, out, rc, secs = run(["validate", "--progress"], stdin_slow=True,
+    err, out, rc = run(["validate", "--progress"], stdin_slow=True,
                              stderr_tty=False)
     ds = draws(err)
     check(len(ds) >= 2 and all(UNKNOWN.match(x) for x in ds),
           "--progress to a pipe: %r" % ds[:3])
 
     # 5. Interrupted (SIGINT) while the line is up: erased all the same.
-    err, out, rc, secs = run(["validate"], stdin_slow=True, interrupt=True)
+    err, out, rc = run(["validate"], stdin_slow=True, interrupt=True)
     check(rc == -signal.SIGINT, "interrupted: status %d, expected death by "
           "SIGINT" % rc)
     check(draws(err), "interrupted: no line drawn")
@@ -339,7 +374,7 @@ with tempfile.TemporaryDirectory() as d:
             ("--no-progress", ["validate", "--no-progress"], {}),
             ("records to the terminal", ["convert", "--to", "csv"],
              {"stdout_tty": True})]:
-        err, out, rc, secs = run(args, stdin_slow=True, **kw)
+        err, out, rc = run(args, stdin_slow=True, **kw)
         check(not draws(err) and b"MB/s" not in err and b"\033[K" not in err,
               "%s: a progress line was drawn: %r" % (what, draws(err)[:2]))
         check(rc == 1, "%s: exit status %d" % (what, rc))

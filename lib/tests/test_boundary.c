@@ -37,6 +37,11 @@ typedef struct log_ {
 } log_;
 
 static void add(log_ *l, uint64_t offset, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+static void add(log_ *l, uint64_t offset, const char *fmt, ...)
 {
     if (l->n == l->cap) {
         l->cap = l->cap ? 2 * l->cap : 64;

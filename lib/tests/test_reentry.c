@@ -54,7 +54,7 @@ static ptrdiff_t read_backup(void *ctx, void *buf, size_t len)
 {
     size_t *at = ctx, left = strlen(BACKUP) - *at;
     size_t n = left < len ? left : len;
-    memcpy(buf, BACKUP + *at, n);
+    memcpy(buf, &BACKUP[*at], n);
     *at += n;
     return (ptrdiff_t)n;
 }
