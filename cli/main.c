@@ -204,9 +204,14 @@ enum {
     W_ANY = W_BATCH | W_DIFF
 };
 
-/* The formats of convert --to, in the order of their W_ bits. */
+/* The formats of convert --to, in the order of their W_ bits. A format of
+ * the library that is not here is written, but no option is checked
+ * against it (see lib/src/README.md, "add a format"). */
 static const char *const convert_formats[] = {"json", "yaml", "csv", "tsv",
                                               "xlsx"};
+enum { N_CONVERT_FORMATS = sizeof convert_formats / sizeof *convert_formats };
+_Static_assert(W_CONVERT == (W_JSON << N_CONVERT_FORMATS) - W_JSON,
+               "one W_ bit per convert format, from W_JSON on, in order");
 
 /* The one place that says which option applies where: an option given
  * where its row does not say so is a usage error (check_job). -h and -V
@@ -1228,9 +1233,9 @@ static void describe(unsigned mask, char *buf, size_t size)
         part[n++] = "convert";
     } else if (mask & W_CONVERT) {
         int k = 0, total = 0;
-        for (int i = 0; i < 5; i++)
+        for (int i = 0; i < N_CONVERT_FORMATS; i++)
             total += (mask & (W_JSON << i)) != 0;
-        for (int i = 0; i < 5; i++) {
+        for (int i = 0; i < N_CONVERT_FORMATS; i++) {
             if (!(mask & (W_JSON << i))) continue;
             if (k) strcat(fmts, k == total - 1 ? " or " : ", ");
             strcat(fmts, convert_formats[i]);
@@ -1297,7 +1302,7 @@ static int check_job(job *j, int validate, int convert, int audit, int diff)
                  : strcmp(j->format, "json") == 0 ? W_STATS_JSON
                  : strcmp(j->format, "html") == 0 ? W_STATS_HTML
                                                   : W_STATS_TEXT;
-    for (int i = 0; convert && j->format && i < 5; i++)
+    for (int i = 0; convert && j->format && i < N_CONVERT_FORMATS; i++)
         if (strcmp(j->format, convert_formats[i]) == 0) target = W_JSON << i;
     if (convert && !j->format) return usage_error("convert needs --to FORMAT");
     if (audit && j->format && strcmp(j->format, "text") &&

@@ -50,8 +50,9 @@ typedef struct nfb__field {
     int16_t off;     /* where the value goes in the kind's struct, or -1 */
     int16_t has_off; /* its bool presence flag, or -1 */
     int16_t off2;    /* NFB_T_SIZE: the uint64_t; NFB_T_NUMBER: a double */
-    /* Members below are the writers' (walk.c); rows name every member they
-     * set, so a new member goes here, at the end. */
+    /* Members below are the writers' (write/: walk.c, columns.c,
+     * check_record.c); rows name every member they set, so a new member
+     * goes here, at the end. */
     const char *column; /* the csv/tsv/xlsx column ("config.size"), or NULL
                            for none (objects: their fields have columns) */
     int16_t count_off;  /* NFB_T_ARRAY: the size_t count; off is the
