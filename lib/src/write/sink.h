@@ -43,6 +43,24 @@ static inline int nfb__sink_put(nfb__sink *s, const void *p, size_t n)
     return nfb__sink_put_slow(s, p, n);
 }
 
+/* Where the next n bytes go (n at most the block's size): the end of the
+ * block, handed to the write function first when they do not fit. The
+ * writer writes them there and moves the end with nfb__sink_commit: one
+ * bounds check for a token instead of one per piece. */
+static inline unsigned char *nfb__sink_reserve(nfb__sink *s, size_t n)
+{
+    if (NFB_LIKELY(n <= s->cap - s->len)) return s->buf + s->len;
+    /* After a failed write every byte is dropped: start the block again. */
+    if (nfb__sink_flush(s) != 0) s->len = 0;
+    return s->buf;
+}
+
+/* The block now ends at end, which nfb__sink_reserve gave room for. */
+static inline void nfb__sink_commit(nfb__sink *s, unsigned char *end)
+{
+    s->len = (size_t)(end - s->buf);
+}
+
 /* A growable byte buffer: a writer keeps one per use and reuses it for
  * each value. */
 typedef struct nfb__buf {

@@ -45,27 +45,70 @@ static inline uint64_t has_byte(uint64_t v, uint64_t b)
     return (x - BYTES8(1)) & ~x & BYTES8(0x80);
 }
 
-static inline uint64_t special(const csv_writer *c, const unsigned char *p)
+/* Bytes of v below 0x2D: the delimiter (comma or tab), '"', CR and LF all
+ * are, so a word with none needs no closer look. */
+static inline uint64_t below_2d(uint64_t v)
 {
-    uint64_t v;
-    memcpy(&v, p, 8);
+    return (v - BYTES8(0x2d)) & ~v & BYTES8(0x80);
+}
+
+/* Has v a byte that makes a field quoted? */
+static inline uint64_t special(const csv_writer *c, uint64_t v)
+{
+    if (NFB_LIKELY(!below_2d(v))) return 0;
     return has_byte(v, c->delim8) | has_byte(v, BYTES8('"')) |
            has_byte(v, BYTES8('\r')) | has_byte(v, BYTES8('\n'));
 }
 
-/* Does s need quoting? Eight bytes at a time; the last word overlaps the
- * one before it rather than going byte by byte. */
+/* Copies s[0..len) to o, which has room for len + 8 bytes, and says
+ * whether s needs quoting (what was copied is then not used). Eight bytes
+ * at a time, the last word overlapping the one before it; a shorter s in
+ * two overlapping halves, or byte by byte. */
+static int copy_plain(const csv_writer *c, unsigned char *o,
+                      const unsigned char *s, size_t len)
+{
+    uint64_t v, hit = 0;
+    if (len >= 8) {
+        for (size_t i = 0; i + 8 < len; i += 8) {
+            memcpy(&v, s + i, 8);
+            memcpy(o + i, &v, 8);
+            hit |= special(c, v);
+        }
+        memcpy(&v, s + len - 8, 8);
+        memcpy(o + len - 8, &v, 8);
+        return (hit | special(c, v)) != 0;
+    }
+    if (len >= 4) {
+        uint32_t x, y;
+        memcpy(&x, s, 4);
+        memcpy(&y, s + len - 4, 4);
+        memcpy(o, &x, 4);
+        memcpy(o + len - 4, &y, 4);
+        return special(c, (uint64_t)x << 32 | y) != 0;
+    }
+    for (size_t i = 0; i < len; i++) {
+        o[i] = s[i];
+        hit |= c->quote_if[s[i]];
+    }
+    return hit != 0;
+}
+
+/* Does s need quoting? */
 static int needs_quoting(const csv_writer *c, const unsigned char *s,
                          size_t len)
 {
+    uint64_t v;
     if (len < 8) {
         for (size_t i = 0; i < len; i++)
             if (c->quote_if[s[i]]) return 1;
         return 0;
     }
-    for (size_t i = 0; i + 8 < len; i += 8)
-        if (special(c, s + i)) return 1;
-    return special(c, s + len - 8) != 0;
+    for (size_t i = 0; i + 8 < len; i += 8) {
+        memcpy(&v, s + i, 8);
+        if (special(c, v)) return 1;
+    }
+    memcpy(&v, s + len - 8, 8);
+    return special(c, v) != 0;
 }
 
 /* The first bytes of a cell that the formula guard escapes: formula
@@ -115,20 +158,14 @@ static int begin(nfb_writer *w)
     return NFB_OK;
 }
 
-/* One field. Quoting goes through csv_write2; a guarded cell is quoted
- * with its ' inside the quotes. */
-static int field(csv_writer *c, const char *s, size_t len)
+/* A field that is quoted, or longer than FAST_MAX. Quoting goes through
+ * csv_write2; a guarded cell is quoted with its ' inside the quotes. */
+static int field_slow(csv_writer *c, const char *s, size_t len)
 {
     nfb__sink *sk = &c->base.sink;
     const unsigned char *u = (const unsigned char *)s;
     int guard = c->guard && len && guarded(u[0]);
-    if (NFB_LIKELY(!needs_quoting(c, u, len))) {
-        if (len == 0 && c->cols.n == 1) {
-            /* A row of one empty cell would be an empty line, which
-             * readers skip: quote it. */
-            nfb__sink_put(sk, "\"\"", 2);
-            return NFB_OK;
-        }
+    if (!needs_quoting(c, u, len)) {
         if (guard) nfb__sink_put(sk, "'", 1);
         nfb__sink_put(sk, s, len);
         return NFB_OK;
@@ -151,21 +188,61 @@ static int field(csv_writer *c, const char *s, size_t len)
     return NFB_OK;
 }
 
-/* The cell of column col: empty when the value is absent. */
-static int cell(csv_writer *c, const nfb__column *col, const nfb_backup *b)
+/* The longest field written straight into the sink's block. */
+enum { FAST_MAX = 4096 };
+
+/* One field, after the delimiter when sep. Most fields need no quotes:
+ * they are copied into the sink's block while they are looked at, and
+ * the copy is dropped for field_slow when they do need them. */
+static int field(csv_writer *c, const char *s, size_t len, int sep)
 {
-    if (!nfb__column_present(col, b)) return field(c, "", 0);
+    nfb__sink *sk = &c->base.sink;
+    const unsigned char *u = (const unsigned char *)s;
+    if (NFB_LIKELY(len <= FAST_MAX)) {
+        /* the delimiter, the guard's ', the text and what the copy may
+         * write past it, or the two quotes of an empty field */
+        unsigned char *o = nfb__sink_reserve(sk, len + 10);
+        *o = c->delim;
+        o += sep;
+        if (c->guard && len && guarded(u[0])) *o++ = '\'';
+        if (NFB_LIKELY(!copy_plain(c, o, u, len))) {
+            if (len == 0 && c->cols.n == 1) {
+                /* A row of one empty cell would be an empty line, which
+                 * readers skip: quote it. */
+                *o++ = '"';
+                *o++ = '"';
+            }
+            nfb__sink_commit(sk, o + len);
+            return NFB_OK;
+        }
+    }
+    if (sep) nfb__sink_put(sk, &c->delim, 1);
+    return field_slow(c, s, len);
+}
+
+/* The cell of column col, after the delimiter when sep: empty when the
+ * value is absent. */
+static int cell(csv_writer *c, const nfb__column *col, const nfb_backup *b,
+                int sep)
+{
+    nfb__sink *sk = &c->base.sink;
+    if (!nfb__column_present(col, b)) {
+        if (!sep) return field(c, "", 0, sep);
+        unsigned char *o = nfb__sink_reserve(sk, 1);
+        *o = c->delim;
+        nfb__sink_commit(sk, o + 1);
+        return NFB_OK;
+    }
     nfb_str v;
     int res = nfb__column_text(col, b, &c->json, &c->base.alloc, &v);
-    return res != NFB_OK ? res : field(c, v.ptr, v.len);
+    return res != NFB_OK ? res : field(c, v.ptr, v.len, sep);
 }
 
 static int write_record(nfb_writer *w, const nfb_backup *b)
 {
     csv_writer *c = (csv_writer *)w;
     for (unsigned i = 0; i < c->cols.n; i++) {
-        if (i) nfb__sink_put(&w->sink, &c->delim, 1);
-        int res = cell(c, &c->cols.col[i], b);
+        int res = cell(c, &c->cols.col[i], b, i != 0);
         if (res != NFB_OK) return res;
     }
     nfb__sink_put(&w->sink, c->eol, c->eol_len);

@@ -76,23 +76,6 @@ static const char indentation[] = INDENT INDENT INDENT INDENT INDENT INDENT
 _Static_assert(sizeof indentation - 1 == MAX_DEPTH * (sizeof INDENT - 1),
                "one indentation per level");
 
-/* Where the next n bytes go (n at most a block): the end of the sink's
- * block, handed to the write function first if they do not fit. The
- * writer then moves the end with commit. One bounds check for a token
- * instead of one per piece. */
-static unsigned char *reserve(nfb__sink *sk, size_t n)
-{
-    if (NFB_LIKELY(n <= sk->cap - sk->len)) return sk->buf + sk->len;
-    /* After a failed write every byte is dropped: start the block again. */
-    if (nfb__sink_flush(sk) != 0) sk->len = 0;
-    return sk->buf;
-}
-
-static void commit(nfb__sink *sk, unsigned char *end)
-{
-    sk->len = (size_t)(end - sk->buf);
-}
-
 /* Writes the indentation of the current level at p; returns the end. */
 static unsigned char *indent(const json_writer *j, unsigned char *p)
 {
@@ -170,21 +153,21 @@ static unsigned char *copy_short(unsigned char *d, const char *s, size_t n)
 static void put_word(json_writer *j, const char *s, size_t len)
 {
     nfb__sink *sk = &j->base.sink;
-    unsigned char *p = separator(j, reserve(sk, MAX_SEP + len + 2));
+    unsigned char *p = separator(j, nfb__sink_reserve(sk, MAX_SEP + len + 2));
     *p++ = '"';
     p = copy_short(p, s, len);
     appended(j);
-    commit(sk, value_end(j, p, '"'));
+    nfb__sink_commit(sk, value_end(j, p, '"'));
 }
 
 static int fast_open(json_writer *j, char bracket)
 {
     nfb__sink *sk = &j->base.sink;
     if (j->depth + 1 >= MAX_DEPTH) return NFB_EINVAL;
-    unsigned char *p = separator(j, reserve(sk, MAX_SEP + 2));
+    unsigned char *p = separator(j, nfb__sink_reserve(sk, MAX_SEP + 2));
     *p++ = (unsigned char)bracket;
     if (j->pretty) *p++ = '\n';
-    commit(sk, p);
+    nfb__sink_commit(sk, p);
     j->state[++j->depth] = bracket == '{' ? GEN_MAP_START : GEN_ARRAY_START;
     return NFB_OK;
 }
@@ -196,12 +179,12 @@ static int fast_close(json_writer *j, char bracket)
     nfb__sink *sk = &j->base.sink;
     if (j->depth == 0) return NFB_EINVAL;
     j->depth--;
-    unsigned char *p = reserve(sk, MAX_SEP + 3);
+    unsigned char *p = nfb__sink_reserve(sk, MAX_SEP + 3);
     if (j->pretty) *p++ = '\n';
     appended(j);
     /* INSERT_WHITESPACE, after the state of the level that goes on. */
     if (j->pretty && j->state[j->depth] != GEN_MAP_VAL) p = indent(j, p);
-    commit(sk, value_end(j, p, bracket));
+    nfb__sink_commit(sk, value_end(j, p, bracket));
     return NFB_OK;
 }
 
@@ -220,8 +203,8 @@ static unsigned char *put_quoted(nfb__sink *sk, unsigned char *p, size_t most,
         s += n, len -= n;
         if (NFB_LIKELY(!len)) break;
         /* A string longer than a block: the next piece in the next. */
-        commit(sk, p);
-        p = reserve(sk, 2 + 6 * (len < most ? len : most));
+        nfb__sink_commit(sk, p);
+        p = nfb__sink_reserve(sk, 2 + 6 * (len < most ? len : most));
     }
     *p++ = '"';
     return p;
@@ -327,10 +310,10 @@ static int put_open(json_writer *j, char bracket, unsigned depth)
 {
     nfb__sink *sk = &j->base.sink;
     if (depth >= MAX_DEPTH) return NFB_EINVAL;
-    unsigned char *p = reserve(sk, 2);
+    unsigned char *p = nfb__sink_reserve(sk, 2);
     *p++ = (unsigned char)bracket;
     if (j->pretty) *p++ = '\n';
-    commit(sk, p);
+    nfb__sink_commit(sk, p);
     return NFB_OK;
 }
 
@@ -339,14 +322,14 @@ static int put_open(json_writer *j, char bracket, unsigned depth)
 static void put_close(json_writer *j, char bracket, unsigned depth)
 {
     nfb__sink *sk = &j->base.sink;
-    unsigned char *p = reserve(sk, MAX_SEP + 1);
+    unsigned char *p = nfb__sink_reserve(sk, MAX_SEP + 1);
     if (j->pretty) {
         *p++ = '\n';
         memcpy(p, indentation, MAX_DEPTH * (sizeof INDENT - 1));
         p += (sizeof INDENT - 1) * (depth - 1);
     }
     *p++ = (unsigned char)bracket;
-    commit(sk, p);
+    nfb__sink_commit(sk, p);
 }
 
 static int put_object(json_writer *j, nfb__kind k, const char *base,
@@ -364,7 +347,8 @@ static int put_array(json_writer *j, const nfb__field *f, const char *base,
     size_t n = *NFB__AT(size_t, base, f->count_off);
     TRY(put_open(j, '[', depth));
     for (size_t i = 0; i < n; i++) {
-        commit(sk, item_sep(j, i, depth, reserve(sk, MAX_SEP)));
+        nfb__sink_commit(sk,
+                         item_sep(j, i, depth, nfb__sink_reserve(sk, MAX_SEP)));
         TRY(put_object(j, (nfb__kind)f->kind, items + i * f->elem_size,
                        depth + 1));
     }
@@ -395,36 +379,41 @@ static int put_field(json_writer *j, const json_row *r, int first,
         v = *NFB__AT(nfb_str, base, f->off);
         if (NFB_UNLIKELY(v.len > sk->cap - room)) {
             /* A number longer than a block, from a caller's record. */
-            commit(sk, put_key(pretty, r, first, depth, reserve(sk, room)));
+            nfb__sink_commit(sk, put_key(pretty, r, first, depth,
+                                         nfb__sink_reserve(sk, room)));
             nfb__sink_put(sk, v.ptr, v.len);
             return NFB_OK;
         }
-        p = put_key(pretty, r, first, depth, reserve(sk, room + v.len));
-        commit(sk, copy_short(p, v.ptr, v.len));
+        p = put_key(pretty, r, first, depth,
+                    nfb__sink_reserve(sk, room + v.len));
+        nfb__sink_commit(sk, copy_short(p, v.ptr, v.len));
         return NFB_OK;
     case NFB_T_ENUM:
         /* A fixed ASCII word, nothing to escape (the unit test compares
          * every one with yajl's bytes). */
         v = nfb__enum_name(f, base);
         if (!v.ptr) return NFB_EINVAL;
-        p = put_key(pretty, r, first, depth, reserve(sk, room + v.len + 2));
+        p = put_key(pretty, r, first, depth,
+                    nfb__sink_reserve(sk, room + v.len + 2));
         *p++ = '"';
         p = copy_short(p, v.ptr, v.len);
         *p++ = '"';
-        commit(sk, p);
+        nfb__sink_commit(sk, p);
         return NFB_OK;
     case NFB_T_OBJECT:
-        commit(sk, put_key(pretty, r, first, depth, reserve(sk, room)));
+        nfb__sink_commit(
+            sk, put_key(pretty, r, first, depth, nfb__sink_reserve(sk, room)));
         return put_object(j, (nfb__kind)f->kind, base, depth + 1);
     case NFB_T_ARRAY:
-        commit(sk, put_key(pretty, r, first, depth, reserve(sk, room)));
+        nfb__sink_commit(
+            sk, put_key(pretty, r, first, depth, nfb__sink_reserve(sk, room)));
         return put_array(j, f, base, depth + 1);
     default:
         return NFB_EINVAL;
     }
-    p = reserve(sk, room + 2 + 6 * (v.len < most ? v.len : most));
+    p = nfb__sink_reserve(sk, room + 2 + 6 * (v.len < most ? v.len : most));
     p = put_key(pretty, r, first, depth, p);
-    commit(sk, put_quoted(sk, p, most, v));
+    nfb__sink_commit(sk, put_quoted(sk, p, most, v));
     return NFB_OK;
 }
 
@@ -449,10 +438,10 @@ static int put_object(json_writer *j, nfb__kind k, const char *base,
 static int fast_record(json_writer *j, const nfb_backup *b)
 {
     nfb__sink *sk = &j->base.sink;
-    commit(sk, separator(j, reserve(sk, MAX_SEP)));
+    nfb__sink_commit(sk, separator(j, nfb__sink_reserve(sk, MAX_SEP)));
     TRY(put_object(j, NFB_K_BACKUP, (const char *)b, j->depth + 1));
     appended(j);
-    commit(sk, value_end(j, reserve(sk, 2), 0));
+    nfb__sink_commit(sk, value_end(j, nfb__sink_reserve(sk, 2), 0));
     return NFB_OK;
 }
 

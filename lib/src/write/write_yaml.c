@@ -160,9 +160,30 @@ static int field(const unsigned char *s, size_t *i, size_t n, size_t min,
     return *i < n && s[(*i)++] == sep;
 }
 
+/* Is s[0..19) "DDDD-DD-DDTDD:DD:DD" (T or t) with no digit after it: the
+ * shape of the date-times of a record, which date_like would take to the
+ * same point one field at a time. */
+static int date_time_prefix(const unsigned char *s, size_t n)
+{
+    static const char shape[] = "dddd-dd-ddTdd:dd:dd";
+    if (n < 19 || (n > 19 && is_digit(s[19]))) return 0;
+    unsigned bad = 0;
+    for (size_t i = 0; i < 19; i++) {
+        unsigned c = s[i];
+        bad |= shape[i] == 'd'   ? c - '0' > 9u
+               : shape[i] == 'T' ? (c | 0x20) != 't'
+                                 : c != (unsigned char)shape[i];
+    }
+    return !bad;
+}
+
 static int date_like(const unsigned char *s, size_t n)
 {
     size_t i = 0;
+    if (date_time_prefix(s, n)) {
+        i = 19;
+        goto seconds_read;
+    }
     if (!field(s, &i, n, 4, 4, '-') || !field(s, &i, n, 1, 2, '-') ||
         !field(s, &i, n, 1, 2, 0))
         return 0;
@@ -176,6 +197,7 @@ static int date_like(const unsigned char *s, size_t n)
     if (!field(s, &i, n, 1, 2, ':') || !field(s, &i, n, 1, 2, ':') ||
         !field(s, &i, n, 1, 2, 0))
         return 0;
+seconds_read:
     if (i < n && s[i] == '.') i = skip(s, i + 1, n, is_digit);
     i = skip(s, i, n, is_blank);
     if (i == n) return 1;
@@ -644,6 +666,31 @@ static int line(yaml_writer *y, size_t indent, const char *s, size_t n)
     return NFB_OK;
 }
 
+/* Spaces, for an indentation of at most SPACES in one move. */
+enum { SPACES = 32 };
+static const char spaces[SPACES + 1] = "                                ";
+_Static_assert(sizeof spaces == SPACES + 1, "SPACES spaces");
+
+/* memcpy for the few bytes of a key or a word, without a call: two
+ * overlapping moves of a fixed size cover 4 to 16 bytes. Returns the end. */
+static unsigned char *copy_short(unsigned char *d, const void *src, size_t n)
+{
+    const unsigned char *s = src;
+    if (n > 16) {
+        memcpy(d, s, n);
+    } else if (n >= 8) {
+        memcpy(d, s, 8);
+        memcpy(d + n - 8, s + n - 8, 8);
+    } else if (n >= 4) {
+        memcpy(d, s, 4);
+        memcpy(d + n - 4, s + n - 4, 4);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            d[i] = s[i];
+    }
+    return d + n;
+}
+
 static int push(yaml_writer *y, frame f)
 {
     if (y->depth + 1 >= MAX_FRAMES) return REDO;
@@ -705,12 +752,15 @@ static int fast_key(void *ctx, const char *s, size_t n)
     /* The first key of an item follows its '-' and a space. */
     int on_dash = top->count++ == 0 && top->item;
     size_t indent = on_dash ? 0 : top->indent;
-    unsigned char *o = room(y, 1 + indent + n + 1), *start = o;
+    /* the spaces copied as a fixed SPACES bytes when they are fewer */
+    unsigned char *o = room(y, 1 + SPACES + indent + n + 1), *start = o;
     if (!o) return NFB_ENOMEM;
     *o++ = on_dash ? ' ' : '\n';
-    for (size_t i = 0; i < indent; i++)
-        *o++ = ' ';
-    memcpy(o, s, n), o += n;
+    if (NFB_LIKELY(indent <= SPACES))
+        memcpy(o, spaces, SPACES);
+    else
+        memset(o, ' ', indent);
+    o = copy_short(o + indent, s, n);
     *o++ = ':';
     y->text.len += (size_t)(o - start);
     return NFB_OK;
@@ -727,7 +777,7 @@ static int value(yaml_writer *y, const char *s, size_t n, nfb__yaml_style st)
     if (!o) return NFB_ENOMEM;
     o[0] = ' ';
     if (st == NFB__YAML_PLAIN) {
-        memcpy(o + 1, s, n);
+        copy_short(o + 1, s, n);
         y->text.len += 1 + n;
         return NFB_OK;
     }
