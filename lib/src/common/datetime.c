@@ -324,7 +324,7 @@ static NFB_ALWAYS_INLINE bool parse_fast(const char *s, size_t len,
     /* 'T' or 't' in byte 2 of time (0x20 makes both 't'). */
     uint64_t bad =
         not_digits(date, UINT64_C(0x00ffff00ffffffff)) |
-        ((date & UINT64_C(0xff000000ff000000)) ^ UINT64_C(0x2d0000002d000000)) |
+        ((date & UINT64_C(0xff0000ff00000000)) ^ UINT64_C(0x2d00002d00000000)) |
         not_digits(time, UINT64_C(0xffff00ffff00ffff)) |
         (((time | 0x200000) & UINT64_C(0x0000ff0000ff0000)) ^
          UINT64_C(0x00003a0000740000)) |
