@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <nfbackup/text.h>
 
@@ -241,31 +242,94 @@ static NFB_ALWAYS_INLINE int64_t days_from_civil(int64_t y, int m, int d)
     return era * 146097 + doe - 719468;
 }
 
-static bool digits(const char *s, int n)
-{
-    for (int i = 0; i < n; i++)
-        if ((unsigned)(s[i] - '0') > 9) return false;
-    return true;
-}
-
 static int num2(const char *s)
 {
     return (s[0] - '0') * 10 + (s[1] - '0');
 }
 
-/* The common shape, checked at fixed positions: most timestamps in the
- * data are valid and this costs a fraction of the general parser. Anything
+/* Eight bytes at s as a word whose low byte is s[0], whatever the
+ * machine's byte order. */
+static NFB_ALWAYS_INLINE uint64_t load8(const char *s)
+{
+    uint64_t w;
+    memcpy(&w, s, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    w = __builtin_bswap64(w);
+#endif
+    return w;
+}
+
+#define ONES UINT64_C(0x0101010101010101)
+
+/* Nonzero when a byte of w selected by the mask m (0xff bytes) is not an
+ * ASCII digit: its high nibble is not 3, or adding 6 carries out of its
+ * low nibble (':' to '?'). A carry out of a byte that is not a digit
+ * can spoil the next byte's answer; the callers also check those bytes,
+ * so their answer stands. */
+static NFB_ALWAYS_INLINE uint64_t not_digits(uint64_t w, uint64_t m)
+{
+    uint64_t hi = 0xf0 * ONES & m, want = 0x30 * ONES & m;
+    return ((w & hi) ^ want) | (((w + 6 * ONES) & hi) ^ want);
+}
+
+/* The value of eight ASCII digits, the first in w's low byte. */
+static NFB_ALWAYS_INLINE uint32_t value8(uint64_t w)
+{
+    w = ((w & 0x0f * ONES) * 2561) >> 8;
+    w = ((w & UINT64_C(0x00ff00ff00ff00ff)) * 6553601) >> 16;
+    return (uint32_t)(((w & UINT64_C(0x0000ffff0000ffff)) * 42949672960001) >>
+                      32);
+}
+
+/* The fraction's n digits at s (n >= 1, as nanoseconds: digits after the
+ * ninth are checked and dropped), read eight at a time. s[n - 8 .. n)
+ * must be readable. False when one is not a digit. */
+static NFB_ALWAYS_INLINE bool fraction(const char *s, size_t n, uint32_t *ns)
+{
+    static const uint32_t scale[9] = {
+        1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
+    if (n < 8) {
+        /* The eight bytes that end with the fraction, those before it
+         * read as '0'. */
+        uint64_t before = ~UINT64_C(0) >> (8 * n);
+        uint64_t w = (load8(s + n - 8) & ~before) | (0x30 * ONES & before);
+        if (not_digits(w, ~UINT64_C(0))) return false;
+        *ns = value8(w) * scale[9 - n];
+        return true;
+    }
+    uint64_t w = load8(s);
+    if (not_digits(w, ~UINT64_C(0))) return false;
+    uint32_t v = value8(w) * 10;
+    for (size_t i = 8; i < n; i++) {
+        if ((unsigned)(s[i] - '0') > 9) return false;
+        if (i == 8) v += (uint32_t)(s[i] - '0');
+    }
+    *ns = v;
+    return true;
+}
+
+/* The common shape, checked a word at a time at fixed positions: most
+ * timestamps in the data are valid and this costs a fraction of the
+ * general parser. "YYYY-MM-" and "DDThh:mm" are one word each, ":ss" a
+ * third; the time zone is at the end (the last byte 'Z', or the last six
+ * "+hh:mm"), and between the seconds and it the fraction, if any. Anything
  * unusual (errors, second 60) is left to the general parser, which also
  * says what is wrong. Returns true when s is valid and out is filled.
  * Always inline: it runs for every date-time read. */
 static NFB_ALWAYS_INLINE bool parse_fast(const char *s, size_t len,
                                          nfb_time *out)
 {
-    if (len < 20 || !digits(s, 4) || s[4] != '-' || !digits(s + 5, 2) ||
-        s[7] != '-' || !digits(s + 8, 2) || (s[10] != 'T' && s[10] != 't') ||
-        !digits(s + 11, 2) || s[13] != ':' || !digits(s + 14, 2) ||
-        s[16] != ':' || !digits(s + 17, 2))
-        return false;
+    if (len < 20) return false;
+    uint64_t date = load8(s), time = load8(s + 8), secs = load8(s + 12) >> 32;
+    /* 'T' or 't' in byte 2 of time (0x20 makes both 't'). */
+    uint64_t bad =
+        not_digits(date, UINT64_C(0x00ffff00ffffffff)) |
+        ((date & UINT64_C(0xff0000ff00000000)) ^ UINT64_C(0x2d00002d00000000)) |
+        not_digits(time, UINT64_C(0xffff00ffff00ffff)) |
+        (((time | 0x200000) & UINT64_C(0x0000ff0000ff0000)) ^
+         UINT64_C(0x00003a0000740000)) |
+        not_digits(secs, 0xffff00) | ((secs & 0xff) ^ 0x3a);
+    if (bad) return false;
     int year = num2(s) * 100 + num2(s + 2), month = num2(s + 5);
     int day = num2(s + 8), hour = num2(s + 11), minute = num2(s + 14);
     int second = num2(s + 17);
@@ -273,30 +337,26 @@ static NFB_ALWAYS_INLINE bool parse_fast(const char *s, size_t len,
         day > days_in_month(year, month) || hour > 23 || minute > 59 ||
         second > 59)
         return false;
-    size_t i = 19;
-    uint32_t ns = 0;
-    if (s[i] == '.') {
-        size_t start = ++i;
-        int nd = 0;
-        for (; i < len && (unsigned)(s[i] - '0') <= 9; i++)
-            if (nd < 9) ns = ns * 10 + (uint32_t)(s[i] - '0'), nd++;
-        if (i == start) return false;
-        for (; nd < 9; nd++)
-            ns *= 10;
-    }
     int offset = 0;
-    if (i + 1 == len && (s[i] == 'Z' || s[i] == 'z')) {
-        i++;
-    } else if (i + 6 == len && (s[i] == '+' || s[i] == '-') &&
-               digits(s + i + 1, 2) && s[i + 3] == ':' &&
-               digits(s + i + 4, 2)) {
-        int oh = num2(s + i + 1), om = num2(s + i + 4);
-        if (oh > 23 || om > 59) return false;
-        offset = (s[i] == '-' ? -1 : 1) * (oh * 60 + om);
-        i += 6;
+    size_t zone;
+    if ((s[len - 1] | 0x20) == 'z') {
+        zone = len - 1;
     } else {
-        return false;
+        if (len < 25) return false;
+        zone = len - 6;
+        const char *z = s + zone;
+        if ((z[0] != '+' && z[0] != '-') || (unsigned)(z[1] - '0') > 9 ||
+            (unsigned)(z[2] - '0') > 9 || z[3] != ':' ||
+            (unsigned)(z[4] - '0') > 9 || (unsigned)(z[5] - '0') > 9)
+            return false;
+        int oh = num2(z + 1), om = num2(z + 4);
+        if (oh > 23 || om > 59) return false;
+        offset = (z[0] == '-' ? -1 : 1) * (oh * 60 + om);
     }
+    uint32_t ns = 0;
+    if (zone != 19 &&
+        (s[19] != '.' || zone == 20 || !fraction(s + 20, zone - 20, &ns)))
+        return false;
     if (out != NULL) {
         out->text.ptr = s;
         out->text.len = len;

@@ -151,6 +151,47 @@ static const nfb__field *frame_field(const nfb__frame *f)
     return o && f->field >= 0 ? &o->fields[f->field] : NULL;
 }
 
+/* ---- keys -------------------------------------------------------------- */
+
+/* A key's slot in its kind's table (nfb__dec.keys): a hash of its length
+ * and its first and last bytes, which tells the schema's names apart
+ * within each kind; names that share a slot are searched in the rows. */
+enum { KEY_NONE = -1, KEY_MANY = -2 };
+
+static NFB_ALWAYS_INLINE unsigned key_slot(const char *k, size_t len)
+{
+    return (2u * (unsigned)len + (unsigned char)k[0] +
+            3u * (unsigned char)k[len - 1]) &
+           63u;
+}
+
+static NFB_ALWAYS_INLINE int same_bytes(const char *a, const char *b, size_t n)
+{
+    for (; n >= 8; a += 8, b += 8, n -= 8) {
+        uint64_t x, y;
+        memcpy(&x, a, 8);
+        memcpy(&y, b, 8);
+        if (x != y) return 0;
+    }
+    for (; n; a++, b++, n--)
+        if (*a != *b) return 0;
+    return 1;
+}
+
+/* The field of kind k (one with a table) named k[0..len), or -1. */
+static NFB_ALWAYS_INLINE int find_key(const nfb__dec *r, int k, const char *s,
+                                      size_t len)
+{
+    if (NFB_UNLIKELY(len == 0)) return -1;
+    int i = r->keys[k][key_slot(s, len)];
+    if (NFB_LIKELY(i >= 0)) {
+        const nfb__field *fd = &nfb__objects[k].fields[i];
+        return fd->len == len && same_bytes(fd->name, s, len) ? i : -1;
+    }
+    if (i == KEY_NONE) return -1;
+    return nfb__schema_find(nfb__schema((nfb__kind)k), s, len);
+}
+
 /* The path of the value the decoder is at, into r->path. With key, the path
  * of that key in the top frame; with whole_top, the path of the top frame
  * itself rather than of its current member. */
@@ -392,7 +433,6 @@ static int push(nfb__dec *r, nfb__kind kind, void *base, nfb__pos pos)
     f->kind = (uint8_t)kind;
     f->elem = 0;
     f->field = -1;
-    f->next = 0;
     f->seen = f->present = 0;
     f->index = 0;
     f->base = base;
@@ -499,8 +539,13 @@ int nfb__dec_init(nfb__dec *r, const nfb_allocator *a, nfb__diags *dg,
     r->c_locale = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
     for (int k = 0; k < NFB_K_COUNT; k++) {
         const nfb__object *o = nfb__schema((nfb__kind)k);
-        for (int i = 0; o && i < o->count; i++)
+        memset(r->keys[k], KEY_NONE, sizeof r->keys[k]);
+        for (int i = 0; o && i < o->count; i++) {
             if (o->fields[i].required) r->required[k] |= 1u << i;
+            int8_t *slot =
+                &r->keys[k][key_slot(o->fields[i].name, o->fields[i].len)];
+            *slot = *slot == KEY_NONE ? (int8_t)i : KEY_MANY;
+        }
     }
     return r->frames && r->c_locale ? 0 : -1;
 }
@@ -551,17 +596,15 @@ static int arena_failed(nfb__dec *r, nfb__pos pos)
 enum { WATCH_NONE = 0xff }; /* no object fits */
 
 /* Whether an object of kind k can have key s first. */
-static int key_fits(int k, const char *s, size_t len)
+static int key_fits(const nfb__dec *r, int k, const char *s, size_t len)
 {
     if (k == WATCH_NONE) return 0;
     if (k == NFB_K_TOP || k == NFB_K_DATA) {
-        return nfb__schema_find(nfb__schema(NFB_K_BACKUP), s, len) >= 0 ||
-               nfb__schema_find(nfb__schema(NFB_K_LIST), s, len) >= 0 ||
-               (k == NFB_K_TOP &&
-                nfb__schema_find(nfb__schema(NFB_K_WRAPPER), s, len) >= 0);
+        return find_key(r, NFB_K_BACKUP, s, len) >= 0 ||
+               find_key(r, NFB_K_LIST, s, len) >= 0 ||
+               (k == NFB_K_TOP && find_key(r, NFB_K_WRAPPER, s, len) >= 0);
     }
-    const nfb__object *o = nfb__schema((nfb__kind)k);
-    return !o || nfb__schema_find(o, s, len) >= 0;
+    return !nfb__schema((nfb__kind)k) || find_key(r, k, s, len) >= 0;
 }
 
 static void watch_begin(nfb__dec *r, int kind, int is_map)
@@ -642,7 +685,7 @@ static int watched_key(nfb__dec *r, const char *s, size_t len)
 {
     r->watch = NFB__WATCH_OFF;
     int starts =
-        key_fits(NFB_K_TOP, s, len) && !key_fits(r->watch_kind, s, len);
+        key_fits(r, NFB_K_TOP, s, len) && !key_fits(r, r->watch_kind, s, len);
     if (!starts) return !watched_wrong_type(r);
     /* The front end reports the document cut short: it knows the lines. */
     nfb__dec_reset(r);
@@ -958,33 +1001,27 @@ int nfb__dec_array_end(nfb__dec *r, nfb__pos at)
 }
 
 /* Decides the form of an undecided object from its key. */
-static int resolve_key(nfb__frame *f, const char *k, size_t len)
+static int resolve_key(const nfb__dec *r, nfb__frame *f, const char *k,
+                       size_t len)
 {
     int i;
     if (f->kind == NFB_K_TOP || f->kind == NFB_K_DATA) {
-        if ((i = nfb__schema_find(nfb__schema(NFB_K_BACKUP), k, len)) >= 0) {
+        if ((i = find_key(r, NFB_K_BACKUP, k, len)) >= 0) {
             f->kind = NFB_K_BACKUP;
             return i;
         }
-        if ((i = nfb__schema_find(nfb__schema(NFB_K_LIST), k, len)) >= 0) {
+        if ((i = find_key(r, NFB_K_LIST, k, len)) >= 0) {
             f->kind = NFB_K_LIST;
             return i;
         }
         if (f->kind == NFB_K_TOP &&
-            (i = nfb__schema_find(nfb__schema(NFB_K_WRAPPER), k, len)) >= 0) {
+            (i = find_key(r, NFB_K_WRAPPER, k, len)) >= 0) {
             f->kind = NFB_K_WRAPPER;
             return i;
         }
         return -1;
     }
-    /* Responses list their fields in the schema's order, so the field
-     * after the last one is tried first. */
-    const nfb__object *o = nfb__schema((nfb__kind)f->kind);
-    if (f->next < o->count) {
-        const nfb__field *fd = &o->fields[f->next];
-        if (fd->len == len && memcmp(fd->name, k, len) == 0) return f->next;
-    }
-    return nfb__schema_find(o, k, len);
+    return find_key(r, f->kind, k, len);
 }
 
 /* Reports text the front end found unusable (nfb__dec_bad_text) for the
@@ -1102,7 +1139,7 @@ int nfb__dec_map_key(nfb__dec *r, nfb__pos at, const char *s, size_t len)
     f->field = -1;
     r->skip = NFB__SKIP_VALUE;
     if (NFB_UNLIKELY(f->kind == NFB_K_HEADERS)) return header_name(r, s, len);
-    int i = len ? resolve_key(f, s, len) : -1;
+    int i = len ? resolve_key(r, f, s, len) : -1;
     if (i < 0 && f->kind == NFB_K_REQUEST) {
         /* The client's own (url, method, body...): not the schema's. */
         check_text(r, s, len, 1, s, len);
@@ -1139,7 +1176,6 @@ int nfb__dec_map_key(nfb__dec *r, nfb__pos at, const char *s, size_t len)
     }
     f->seen |= 1u << i;
     f->field = (int8_t)i;
-    f->next = (int8_t)(i + 1);
     r->skip = NFB__SKIP_NONE;
     return 1;
 }

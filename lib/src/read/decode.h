@@ -48,7 +48,6 @@ typedef struct nfb__frame {
     uint8_t kind;     /* nfb__kind */
     uint8_t elem;     /* NFB_K_ARRAY: the kind of its elements */
     int8_t field;     /* objects: field whose value is awaited, -1: none */
-    int8_t next;      /* objects: the field likely to come next */
     uint32_t seen;    /* objects: fields met (duplicates, required) */
     uint32_t present; /* objects: fields met with a non-null value */
     uint64_t index;   /* arrays: elements begun so far */
@@ -85,6 +84,10 @@ struct nfb__dec {
     uint64_t form_errors; /* errors when the current response began */
 
     uint32_t required[NFB_K_COUNT]; /* each kind's required fields */
+    /* Each kind's fields by a hash of the key (key_slot in decode.c), made
+     * from the schema's rows: the field to compare the key with, or
+     * KEY_NONE (no field has that hash) or KEY_MANY (more than one). */
+    int8_t keys[NFB_K_COUNT][64];
     nfb__frame *frames;
     size_t depth; /* frames in use */
     nfb__skip skip;
