@@ -299,31 +299,38 @@ static void mb_vf(const char *fmt, va_list ap)
     mb.buf[mb.len] = 0;
 }
 
+static void report_vmsg(const char *what, const char *fmt, va_list ap)
+    CLI_PRINTF(2, 0);
+
+/* One message of the program, of severity what, from fmt's arguments. */
+static void report_vmsg(const char *what, const char *fmt, va_list ap)
+{
+    mb_vf(fmt, ap);
+    put_message(what, NULL, NULL, NULL);
+}
+
 void report_errorf(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    mb_vf(fmt, ap);
+    report_vmsg("error", fmt, ap);
     va_end(ap);
-    put_message("error", NULL, NULL, NULL);
 }
 
 void report_warnf(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    mb_vf(fmt, ap);
+    report_vmsg("warning", fmt, ap);
     va_end(ap);
-    put_message("warning", NULL, NULL, NULL);
 }
 
 void report_notef(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    mb_vf(fmt, ap);
+    report_vmsg("note", fmt, ap);
     va_end(ap);
-    put_message("note", NULL, NULL, NULL);
 }
 
 void report_set_json(int json)
