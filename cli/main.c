@@ -1237,8 +1237,10 @@ static void describe(unsigned mask, char *buf, size_t size)
             total += (mask & (W_JSON << i)) != 0;
         for (int i = 0; i < N_CONVERT_FORMATS; i++) {
             if (!(mask & (W_JSON << i))) continue;
-            if (k) strcat(fmts, k == total - 1 ? " or " : ", ");
-            strcat(fmts, convert_formats[i]);
+            if (k)
+                strncat(fmts, k == total - 1 ? " or " : ", ",
+                        sizeof fmts - strlen(fmts) - 1);
+            strncat(fmts, convert_formats[i], sizeof fmts - strlen(fmts) - 1);
             k++;
         }
         part[n++] = fmts;
