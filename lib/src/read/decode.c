@@ -1124,9 +1124,11 @@ static int header_name(nfb__dec *r, const char *s, size_t len)
                      here(r), r->msg);
 }
 
-int nfb__dec_map_key(nfb__dec *r, nfb__pos at, const char *s, size_t len)
+/* A key off the common path (nfb__dec_map_key): a watch, a skipped tree,
+ * bad text, an undecided or a client's object, an unknown or a repeated
+ * key. */
+static NFB_NOINLINE int map_key_slow(nfb__dec *r, const char *s, size_t len)
 {
-    r->at = at;
     if (NFB_UNLIKELY(r->watch) && watched_key(r, s, len))
         return 0; /* a new document, or the user asked to stop */
     if (r->skip == NFB__SKIP_TREE) {
@@ -1178,6 +1180,30 @@ int nfb__dec_map_key(nfb__dec *r, nfb__pos at, const char *s, size_t len)
     f->field = (int8_t)i;
     r->skip = NFB__SKIP_NONE;
     return 1;
+}
+
+/* The common case first: a known key met once in an object of a schema
+ * kind, with nothing unusual going on; the rest is map_key_slow's, which
+ * does the same for that case. */
+int nfb__dec_map_key(nfb__dec *r, nfb__pos at, const char *s, size_t len)
+{
+    r->at = at;
+    if (NFB_LIKELY(!r->watch && r->skip != NFB__SKIP_TREE && !r->bad_why &&
+                   len)) {
+        nfb__frame *f = &r->frames[r->depth - 1];
+        int k = f->kind;
+        if (k != NFB_K_TOP && k != NFB_K_DATA && k != NFB_K_HEADERS &&
+            k != NFB_K_REQUEST) {
+            int i = find_key(r, k, s, len);
+            if (NFB_LIKELY(i >= 0 && !(f->seen & (1u << i)))) {
+                f->seen |= 1u << i;
+                f->field = (int8_t)i;
+                r->skip = NFB__SKIP_NONE;
+                return 1;
+            }
+        }
+    }
+    return map_key_slow(r, s, len);
 }
 
 /* Copies a checked string into the arena. NULL when it is not valid (and
@@ -1395,7 +1421,7 @@ static int wants_string(const nfb__field *fd)
 }
 
 /* A scalar value: string (J_STRING), number text (J_NUMBER), bool or null. */
-static int scalar(nfb__dec *r, int jt, const char *s, size_t len)
+static NFB_NOINLINE int scalar(nfb__dec *r, int jt, const char *s, size_t len)
 {
     /* A YAML plain scalar as written (nfb__dec_plain): what diagnostics
      * show of a number, and the string where one is wanted. */
@@ -1455,16 +1481,43 @@ static int scalar(nfb__dec *r, int jt, const char *s, size_t len)
     return 1;
 }
 
+/* The common case of a string or number first: the value of a scalar
+ * field of the schema, with nothing unusual going on (no YAML plain text,
+ * watch, skip or bad text); scalar does the same for that case and all
+ * the rest. */
+static NFB_ALWAYS_INLINE int scalar_fast(nfb__dec *r, int jt, const char *s,
+                                         size_t len)
+{
+    if (NFB_UNLIKELY(r->plain || r->watch || r->skip != NFB__SKIP_NONE ||
+                     r->bad_why || !r->depth))
+        return scalar(r, jt, s, len);
+    nfb__frame *f = &r->frames[r->depth - 1];
+    const nfb__field *fd = f->kind != NFB_K_ARRAY ? frame_field(f) : NULL;
+    store_fn store = fd && fd->type < sizeof stores / sizeof stores[0]
+                         ? stores[fd->type]
+                         : NULL;
+    if (NFB_UNLIKELY(!store ||
+                     (fd->kind == NFB_K_APIERR && f->kind == NFB_K_WRAPPER)))
+        return scalar(r, jt, s, len);
+    int res = store(r, f, fd, jt, s, len);
+    if (res == WRONG)
+        return wrong_type_f(r, fd, nfb__type_expect(fd), jt, s, len);
+    if (res != STORED) return res;
+    f->present |= 1u << f->field;
+    set_has(f, fd, 1);
+    return 1;
+}
+
 int nfb__dec_string(nfb__dec *r, nfb__pos at, const char *s, size_t len)
 {
     r->at = at;
-    return scalar(r, J_STRING, s, len);
+    return scalar_fast(r, J_STRING, s, len);
 }
 
 int nfb__dec_number(nfb__dec *r, nfb__pos at, const char *s, size_t len)
 {
     r->at = at;
-    return scalar(r, J_NUMBER, s, len);
+    return scalar_fast(r, J_NUMBER, s, len);
 }
 
 int nfb__dec_bool(nfb__dec *r, nfb__pos at, int value)
