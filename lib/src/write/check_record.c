@@ -139,10 +139,7 @@ static void plan(nfb__kind k, const int16_t *path, int depth, nfb__check *c)
     for (int i = 0; i < o->count; i++) {
         const nfb__field *f = &o->fields[i];
         int16_t p[NFB__MAX_PATH];
-        int d = depth;
-        for (int j = 0; j < NFB__MAX_PATH; j++)
-            p[j] = j < depth ? path[j] : -1;
-        if (f->has_off >= 0 && d < NFB__MAX_PATH) p[d++] = f->has_off;
+        int d = nfb__field_path(f, path, depth, p);
         switch (f->type) {
         case NFB_T_STRING:
         case NFB_T_SIZE:

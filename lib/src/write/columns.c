@@ -16,10 +16,7 @@ static void collect(nfb__kind k, const int16_t *path, int depth,
     for (int i = 0; i < o->count; i++) {
         const nfb__field *f = &o->fields[i];
         int16_t p[NFB__MAX_PATH];
-        int d = depth;
-        for (int j = 0; j < NFB__MAX_PATH; j++)
-            p[j] = j < depth ? path[j] : -1;
-        if (f->has_off >= 0 && d < NFB__MAX_PATH) p[d++] = f->has_off;
+        int d = nfb__field_path(f, path, depth, p);
         if (f->column && out->n < NFB__MAX_COLUMNS) {
             nfb__column *c = &out->col[out->n++];
             c->name = f->column;

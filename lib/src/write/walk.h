@@ -46,6 +46,18 @@ int nfb__walk_value(const nfb__field *f, const void *base,
 /* The most columns, and the most presence flags on a field's path. */
 enum { NFB__MAX_COLUMNS = 32, NFB__MAX_PATH = 4 };
 
+/* The presence flags on the path of field f, whose object's are
+ * path[0..depth) (the record's own fields: depth 0): those, then f's own
+ * flag if it is optional, into p, -1 past them. Returns p's depth. */
+static inline int nfb__field_path(const nfb__field *f, const int16_t *path,
+                                  int depth, int16_t p[NFB__MAX_PATH])
+{
+    for (int j = 0; j < NFB__MAX_PATH; j++)
+        p[j] = j < depth ? path[j] : -1;
+    if (f->has_off >= 0 && depth < NFB__MAX_PATH) p[depth++] = f->has_off;
+    return depth;
+}
+
 /* The member at offset off of the struct at base. */
 #define NFB__AT(T, base, off) ((const T *)((const char *)(base) + (off)))
 
