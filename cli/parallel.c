@@ -10,18 +10,33 @@
  * merger (the calling thread) replays the logs in block order through the
  * run's own callbacks, adding to each diagnostic the block's offset, the
  * lines and the documents before it, and to each list page the documents
- * before it. A list page is one document and blocks are cut only between
- * documents, so each page is reported whole by one reader.
+ * before it.
+ *
+ * A list page on one line is one document of many blocks. When the file
+ * begins {"data":{"backups":[ or {"backups":[ (LIST_API, LIST_CLI), a
+ * range with no start of a document is cut inside that array, before the
+ * '{' of a `},{` (an element's, preferably one that begins {"id":), and
+ * the block's worker feeds its reader those first bytes of the file
+ * before the block (the prefix): the reader is then where the reader of
+ * the whole file is at that element, but for the element indexes, which
+ * the merger adds to the diagnostics' paths and to the page's count of
+ * backups, and the page's document, counted once.
  *
  * That is exact only when the reader that read the file from its start
- * would have been between documents where the block starts
- * (nfb_reader_between_documents): the worker of the block before asks its
- * reader at the block's end. When it was not (a document spans the cut,
+ * would have been between documents where the block starts, or, for a
+ * cut inside the list, before an element of the file's first list
+ * (nfb_reader_before_list_element, which also says how many elements came
+ * before): the worker of the block before asks its reader at the block's
+ * end. When it was not (a document spans the cut,
  * or damage is being skipped across it), the merger takes over that
  * worker's reader, still in the state where the block ended, and feeds it
  * the next blocks itself, reporting straight through the callbacks,
- * until a block ends between documents again; the workers' logs for
- * those blocks are dropped. A block whose log would grow past LOG_MAX
+ * until a block ends between documents again (or before an element where
+ * the next block starts inside the list); the workers' logs for those
+ * blocks are dropped. A reader caps the diagnostics it shows per document
+ * (max_diags): a block inside the list is taken from its log only while
+ * the list's errors and warnings so far, its own included, stay under
+ * that cap. A block whose log would grow past LOG_MAX
  * (or whose worker ran out of memory or could not read) is read the same
  * way by the merger. At most WINDOW blocks per worker are read ahead of
  * the merger, so memory stays bounded per worker. */
@@ -45,6 +60,12 @@ enum {
     LOOKAHEAD = 4,  /* ranges a worker looks through for its block's end */
     STACK = 1 << 20 /* bytes of a worker's stack */
 };
+
+/* The first bytes of a file that is one list (nfb_reader_before_list_element
+ * names the two forms 1 and 2), and the path of an element in it. */
+static const char LIST_API[] = "{\"data\":{\"backups\":[";
+static const char LIST_CLI[] = "{\"backups\":[";
+static const char *const LIST_PATH[] = {"", "data.backups[", "backups["};
 
 /* ---- the log --------------------------------------------------------- */
 
@@ -241,6 +262,10 @@ typedef struct tap {
     buf log;
     int direct;
     base b;
+    size_t pre;     /* bytes of the list's prefix fed before the block, or
+                       0: it starts between documents */
+    uint64_t elems; /* with pre: the list's elements before the block */
+    int chain;      /* it started at the file's start or inside its list */
 } tap;
 
 typedef struct block {
@@ -252,6 +277,8 @@ typedef struct block {
                             merger finds its start and reads it */
     int err;             /* its start or end could not be read: errno, or
                             SHRANK */
+    int elem;            /* it starts inside the list, before an element */
+    int next_elem;       /* ... and the block after it does */
     lines lines;         /* of [start, end) */
     tap *t;              /* its reader is kept when ok, not last and not between
                             documents at the end */
@@ -282,7 +309,39 @@ struct par {
     nfb_destination *dests;
     size_t dcap;
     int stopped; /* a callback asked to stop */
+
+    int list;       /* 1 or 2: the file begins LIST_API or LIST_CLI; 0 */
+    size_t pre_len; /* its bytes */
+    /* The errors and warnings counted by the readers of the list that the
+     * merger is done with (tap.chain). */
+    uint64_t chain_errors, chain_warnings;
+    char path[1024]; /* the merger's: a path with the list's index */
 };
+
+/* The path of a diagnostic of the list a reader started inside (its
+ * document 1): the index of the element in the reader made the list's. */
+static const char *list_path(par *pr, const char *path, uint64_t elems)
+{
+    const char *pre = LIST_PATH[pr->list];
+    size_t n = strlen(pre);
+    char *end;
+    if (strncmp(path, pre, n) != 0 || path[n] < '0' || path[n] > '9')
+        return path;
+    unsigned long long i = strtoull(path + n, &end, 10);
+    if (*end != ']') return path;
+    snprintf(pr->path, sizeof pr->path, "%s%llu%s", pre,
+             i + (unsigned long long)elems, end);
+    return pr->path;
+}
+
+/* A reader's counts as the file's: one fed the list's prefix counted its
+ * bytes and the list's document, counted by the reader before it. */
+static void unprefix(nfb_reader_stats *st, size_t pre)
+{
+    if (!pre) return;
+    st->documents--;
+    st->bytes -= pre;
+}
 
 static void rebase(const base *b, nfb_diag *d)
 {
@@ -314,6 +373,8 @@ static int tap_diag(void *ctx, const nfb_diag *d)
     tap *t = ctx;
     if (t->direct) {
         nfb_diag c = *d;
+        if (t->pre && c.document == 1)
+            c.path = list_path(t->pr, c.path, t->elems);
         rebase(&t->b, &c);
         return t->pr->cfg->on_diag(t->pr->cfg->ctx, &c);
     }
@@ -334,6 +395,7 @@ static int tap_page(void *ctx, const nfb_list_page *p)
     tap *t = ctx;
     if (t->direct) {
         nfb_list_page c = *p;
+        if (t->pre && c.document == 1) c.backups += t->elems;
         c.document += t->b.docs;
         return t->pr->on_page(t->pr->page_ctx, &c);
     }
@@ -349,8 +411,10 @@ static void tap_free(tap *t)
     free(t);
 }
 
-/* A reader for the block index, from its start. NULL: out of memory. */
-static tap *tap_new(par *pr, uint64_t index, int direct, const base *b)
+/* A reader for the block index, from its start, which is inside the list
+ * when elem. NULL: out of memory. */
+static tap *tap_new(par *pr, uint64_t index, int elem, int direct,
+                    const base *b)
 {
     tap *t = calloc(1, sizeof *t);
     if (!t) return NULL;
@@ -371,6 +435,16 @@ static tap *tap_new(par *pr, uint64_t index, int direct, const base *b)
         return NULL;
     }
     if (pr->on_page) nfb_reader_on_list_page(t->r, tap_page, t);
+    t->chain = index == 0 || elem;
+    if (elem) {
+        /* The reader goes where the file's reader is at an element. */
+        t->pre = pr->pre_len;
+        if (nfb_reader_feed(t->r, pr->list == 1 ? LIST_API : LIST_CLI,
+                            t->pre) != NFB_OK) {
+            tap_free(t);
+            return NULL;
+        }
+    }
     return t;
 }
 
@@ -448,15 +522,36 @@ static size_t find_after(const unsigned char *p, size_t n, int c,
     return n;
 }
 
-static uint64_t range_start(par *pr, uint64_t j, unsigned char *chunk, int *err)
+/* In a file that is one list, when the range has no other candidate: the
+ * first '{' of a `},{`, preferably one that goes on `"id":` (the first key
+ * of the generated and the API's backups, which a destination lacks), and
+ * *elem is set. */
+static void find_cut(const unsigned char *p, size_t n, uint64_t from,
+                     uint64_t *cut, uint64_t *cut_id)
 {
+    for (const unsigned char *q = p + 2, *e = p + n;
+         q < e && (q = memchr(q, '{', (size_t)(e - q))) != NULL; q++) {
+        if (q[-1] != ',' || q[-2] != '}') continue;
+        uint64_t at = from + (uint64_t)(q - p);
+        if (*cut == NONE) *cut = at;
+        if (e - q >= 6 && memcmp(q, "{\"id\":", 6) == 0) {
+            *cut_id = at;
+            return;
+        }
+    }
+}
+
+static uint64_t range_start(par *pr, uint64_t j, unsigned char *chunk, int *err,
+                            int *elem)
+{
+    *elem = 0;
     if (j == 0) return 0;
     uint64_t lo = j * pr->block_size;
     if (lo >= pr->size) return NONE;
     uint64_t hi =
         lo + pr->block_size < pr->size ? lo + pr->block_size : pr->size;
     /* Each read starts at the byte before the first it looks at. */
-    uint64_t from = lo - 1, other = NONE;
+    uint64_t from = lo - 1, other = NONE, cut = NONE, cut_id = NONE;
     while (from + 1 < hi) {
         size_t want = hi - from < CHUNK ? (size_t)(hi - from) : CHUNK;
         ssize_t got = read_at(pr->fd, chunk, want, from);
@@ -475,9 +570,12 @@ static uint64_t range_start(par *pr, uint64_t j, unsigned char *chunk, int *err)
             if (k < i) i = k;
             if (i < n) other = from + i;
         }
+        if (pr->list && cut_id == NONE) find_cut(chunk, n, from, &cut, &cut_id);
         from += n - 1;
     }
-    return other;
+    if (other != NONE) return other;
+    *elem = cut != NONE;
+    return cut_id != NONE ? cut_id : cut;
 }
 
 /* The end of the range j (the file's size past the last). */
@@ -492,11 +590,13 @@ static uint64_t range_end(const par *pr, uint64_t j)
  * block is long (one long line, such as a list page on one line), and the
  * merger reads it range by range (LONG). */
 #define LONG (UINT64_MAX - 2)
-static uint64_t block_end(par *pr, uint64_t j, unsigned char *chunk, int *err)
+static uint64_t block_end(par *pr, uint64_t j, unsigned char *chunk, int *err,
+                          int *elem)
 {
+    *elem = 0;
     for (uint64_t i = j + 1; i <= j + LOOKAHEAD; i++) {
         if (i >= pr->nblocks) return pr->size;
-        uint64_t s = range_start(pr, i, chunk, err);
+        uint64_t s = range_start(pr, i, chunk, err, elem);
         if (s != NONE) return s;
     }
     return LONG;
@@ -519,12 +619,12 @@ static void count_lines(lines *c, const unsigned char *p, size_t n)
  * end of the file, which may have grown. */
 static int read_block(par *pr, block *k, uint64_t index, unsigned char *chunk)
 {
-    k->start = range_start(pr, index, chunk, &k->err);
+    k->start = range_start(pr, index, chunk, &k->err, &k->elem);
     if (k->start == UINT64_MAX || k->start == NONE) return 0;
-    k->end = block_end(pr, index, chunk, &k->err);
+    k->end = block_end(pr, index, chunk, &k->err, &k->next_elem);
     if (k->end == UINT64_MAX || k->end == LONG) return 0;
     k->last = k->end == pr->size;
-    k->t = tap_new(pr, index, 0, NULL);
+    k->t = tap_new(pr, index, k->elem, 0, NULL);
     if (!k->t) return -1;
     nfb_result res = NFB_OK;
     nfb_reader *r = k->t->r;
@@ -533,7 +633,10 @@ static int read_block(par *pr, block *k, uint64_t index, unsigned char *chunk)
         feed_range(pr->fd, r, k->start, k->end, chunk, &k->lines, &res, &err);
     nfb_reader_stats_get(r, &k->st);
     k->ok = f == 0 && res == NFB_OK && !k->t->log.over;
-    if (!k->ok || (!k->last && nfb_reader_between_documents(r))) {
+    /* Before a block inside the list, the reader is kept: the merger asks
+     * it where it is, with the file's count of diagnostics at hand. */
+    if (!k->ok ||
+        (!k->last && !k->next_elem && nfb_reader_between_documents(r))) {
         nfb_reader_free(r);
         k->t->r = NULL;
     }
@@ -588,11 +691,12 @@ static void *worker(void *arg)
 
 /* ---- merging --------------------------------------------------------- */
 
-/* Replays a block's log through the run's callbacks, rebased by b.
- * Returns 0, or 1 when a callback asked to stop (*errors is then the
- * block's count of errors at that point, as the single reader had it), or
- * -1 when out of memory. */
-static int replay(par *pr, const buf *log, const base *b, uint64_t *errors)
+/* Replays a block's log, read by t, through the run's callbacks, rebased
+ * by b (and the list's indexes of t). Returns 0, or 1 when a callback asked to
+ * stop (*errors is then the block's count of errors at that point, as the
+ * single reader had it), or -1 when out of memory. */
+static int replay(par *pr, const buf *log, const base *b, const tap *t,
+                  uint64_t *errors)
 {
     const nfb_reader_config *cfg = pr->cfg;
     const unsigned char *p = log->p, *e = p + log->len;
@@ -613,13 +717,17 @@ static int replay(par *pr, const buf *log, const base *b, uint64_t *errors)
             p += strlen(d.path) + 1;
             d.message = (const char *)p;
             p += strlen(d.message) + 1;
+            if (t->pre && d.document == 1)
+                d.path = list_path(pr, d.path, t->elems);
             rebase(b, &d);
             if (cfg->on_diag && cfg->on_diag(cfg->ctx, &d) != 0) return 1;
         } else if (ev == EV_PAGE) {
             nfb_list_page pg;
             pg.input = pr->name;
-            pg.document = get_u64(&p) + b->docs;
+            pg.document = get_u64(&p);
             pg.backups = get_u64(&p);
+            if (t->pre && pg.document == 1) pg.backups += t->elems;
+            pg.document += b->docs;
             pg.has_pagination = p[0];
             pg.has_next_page = p[1];
             p += 2;
@@ -695,15 +803,55 @@ static int cont_feed(par *pr, cont *c, uint64_t to, nfb_result *res,
 }
 
 /* Adds c's counts to acc, frees its reader and returns the base after it. */
-static base cont_end(cont *c, nfb_reader_stats *acc)
+static base cont_end(par *pr, cont *c, nfb_reader_stats *acc)
 {
     nfb_reader_stats st;
     nfb_reader_stats_get(c->t->r, &st);
-    parallel_add_stats(acc, &st);
+    if (c->t->chain) {
+        pr->chain_errors += st.errors;
+        pr->chain_warnings += st.warnings;
+    }
     base b = base_after(&c->t->b, &c->ln, st.documents);
+    if (c->t->pre && c->ln.n == 0) b.col += c->t->pre; /* see list_base */
+    unprefix(&st, c->t->pre);
+    parallel_add_stats(acc, &st);
     tap_free(c->t);
     c->t = NULL;
     return b;
+}
+
+/* The base of a block that starts inside the list, at at, for its
+ * reader, which was fed the list's prefix first: its offsets and the
+ * columns of its first line count the prefix, and its document 1 is the
+ * list's, counted in at already. The offsets may wrap below 0 for a
+ * moment: the prefix's bytes are added back to each. */
+static base list_base(const par *pr, base at)
+{
+    at.offset -= pr->pre_len;
+    at.col -= pr->pre_len;
+    at.docs -= 1;
+    return at;
+}
+
+/* Whether c's reader, at block k's start, is where the block's worker
+ * began: between documents, or before an element of the file's list
+ * (*elems: the elements before it) with the block's log to take (a block
+ * inside the list is never read by the merger from its start) and the
+ * list's diagnostics under the reader's cap. */
+static int fits(par *pr, const tap *t, const block *k, uint64_t *elems)
+{
+    if (!k->elem) return nfb_reader_between_documents(t->r);
+    nfb_reader_stats st, mine = k->st;
+    uint64_t n = 0, max = pr->cfg->max_diags;
+    nfb_reader_stats_get(t->r, &st);
+    if (!k->ok || !t->chain || st.documents != 1 ||
+        nfb_reader_before_list_element(t->r, &n) != pr->list)
+        return 0;
+    if (pr->chain_errors + st.errors + mine.errors > max ||
+        pr->chain_warnings + st.warnings + mine.warnings > max)
+        return 0;
+    *elems = t->elems + n;
+    return 1;
 }
 
 /* Merges every block in order into acc, reading with chunk (CHUNK
@@ -729,7 +877,8 @@ static int merge(par *pr, nfb_reader_stats *acc, nfb_result *res,
             pthread_cond_wait(&pr->cv, &pr->mu);
         pthread_mutex_unlock(&pr->mu);
 
-        if (k->skipped) k->start = range_start(pr, index, chunk, &k->err);
+        if (k->skipped)
+            k->start = range_start(pr, index, chunk, &k->err, &k->elem);
         if (k->err) {
             report_read_error(pr, k->err);
             rc = EXIT_IO;
@@ -738,19 +887,27 @@ static int merge(par *pr, nfb_reader_stats *acc, nfb_result *res,
              * before, read by a worker up to its end or fed here. */
             if (c.t) rc = cont_feed(pr, &c, range_end(pr, index), res, chunk);
         } else {
+            uint64_t elems = 0;
+            int took = 0; /* a block inside the list fits c's reader */
             if (c.t) {
                 rc = cont_feed(pr, &c, k->start, res, chunk);
-                if (rc == 0 && nfb_reader_between_documents(c.t->r)) {
-                    at = cont_end(&c, acc);
+                if (rc == 0 && fits(pr, c.t, k, &elems)) {
+                    took = k->elem;
+                    at = cont_end(pr, &c, acc);
                     at.offset = k->start - pr->bom;
                 }
             } else if (index > 0) {
                 at.offset = k->start - pr->bom; /* block 0's: 0 */
             }
+            /* A block inside the list always has c's reader before it:
+             * the worker of the block before keeps its reader, or the
+             * merger read that block. */
+            base kb = k->elem ? list_base(pr, at) : at;
             if (rc != 0) {
-            } else if (!c.t && k->ok) {
+            } else if (!c.t && k->ok && (!k->elem || took)) {
                 uint64_t errors = 0;
-                int st = replay(pr, &k->t->log, &at, &errors);
+                k->t->elems = elems;
+                int st = replay(pr, &k->t->log, &kb, k->t, &errors);
                 if (st != 0) {
                     acc->errors += errors;
                     *res = st > 0 ? NFB_STOPPED : NFB_ENOMEM;
@@ -761,12 +918,13 @@ static int merge(par *pr, nfb_reader_stats *acc, nfb_result *res,
                      * stopped, and its counts are taken when it is done. */
                     c.t = k->t, k->t = NULL;
                     c.t->direct = 1;
-                    c.t->b = at;
+                    c.t->b = kb;
                     free(c.t->log.p);
                     memset(&c.t->log, 0, sizeof c.t->log);
                     c.pos = k->end;
                     c.ln = k->lines;
                 } else {
+                    unprefix(&k->st, k->t->pre);
                     parallel_add_stats(acc, &k->st);
                     at = base_after(&at, &k->lines, k->st.documents);
                     at.offset = k->end - pr->bom;
@@ -775,7 +933,7 @@ static int merge(par *pr, nfb_reader_stats *acc, nfb_result *res,
                 if (!c.t) {
                     /* The worker's log is of no use, or there is none:
                      * the block is read here. */
-                    c.t = tap_new(pr, index, 1, &at);
+                    c.t = tap_new(pr, index, k->elem, 1, &kb);
                     c.pos = k->start;
                     c.ln.n = c.ln.tail = 0;
                     if (!c.t) {
@@ -808,7 +966,7 @@ static int merge(par *pr, nfb_reader_stats *acc, nfb_result *res,
         }
     }
     /* Its counts: at the end, or so far when stopped or failed. */
-    if (c.t) cont_end(&c, acc);
+    if (c.t) cont_end(pr, &c, acc);
     return rc;
 }
 
@@ -825,7 +983,8 @@ static uint64_t env_size(const char *name, uint64_t dflt)
 /* The file may be read in parallel: it starts (after a BOM and white
  * space) with '{' or '[', so it is neither compressed nor YAML. *bom is
  * set to the BOM's length. */
-static int splittable(int fd, const nfb_reader_config *cfg, uint64_t *bom)
+static int splittable(int fd, const nfb_reader_config *cfg, uint64_t *bom,
+                      int *list)
 {
     unsigned char p[4096];
     if (cfg->flags & (NFB_READ_YAML | NFB_READ_NO_DECOMPRESS)) return 0;
@@ -835,6 +994,15 @@ static int splittable(int fd, const nfb_reader_config *cfg, uint64_t *bom)
     if (n >= 262 && memcmp(p + 257, "ustar", 5) == 0) return 0;
     ssize_t i = n >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF ? 3 : 0;
     *bom = (uint64_t)i;
+    /* One list, its first bytes as the reader is fed them before a block
+     * inside it (tap_new). */
+    *list = (size_t)(n - i) >= sizeof LIST_API - 1 &&
+                    memcmp(p + i, LIST_API, sizeof LIST_API - 1) == 0
+                ? 1
+            : (size_t)(n - i) >= sizeof LIST_CLI - 1 &&
+                    memcmp(p + i, LIST_CLI, sizeof LIST_CLI - 1) == 0
+                ? 2
+                : 0;
     while (i < n &&
            (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n'))
         i++;
@@ -862,7 +1030,8 @@ int parallel_feed(int fd, const char *path, int jobs,
     /* Only a regular file is read at offsets (pread), never a FIFO or a
      * device, whose bytes come once. */
     if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) ||
-        (uint64_t)sb.st_size <= pr.block_size || !splittable(fd, cfg, &pr.bom))
+        (uint64_t)sb.st_size <= pr.block_size ||
+        !splittable(fd, cfg, &pr.bom, &pr.list))
         return PARALLEL_NO;
     pr.fd = fd;
     pr.name = path;
@@ -872,6 +1041,9 @@ int parallel_feed(int fd, const char *path, int jobs,
     pr.records = records;
     pr.on_page = on_page;
     pr.page_ctx = page_ctx;
+    pr.pre_len = pr.list == 1   ? sizeof LIST_API - 1
+                 : pr.list == 2 ? sizeof LIST_CLI - 1
+                                : 0;
     pr.window = (uint64_t)jobs * WINDOW;
     if (pr.window > pr.nblocks) pr.window = pr.nblocks;
     pr.slots = calloc((size_t)pr.window, sizeof *pr.slots);

@@ -272,6 +272,20 @@ NFB_API void nfb_reader_free(nfb_reader *r);
  * of the body after one, no input begun, out of memory, stopped). */
 NFB_API int nfb_reader_between_documents(const nfb_reader *r);
 
+/* Inside a list page, what lets a caller read its elements in parallel:
+ * 1 when the current JSON input began {"data":{"backups":[ (an API list
+ * page), 2 when it began {"backups":[ (a CLI list), with no other key
+ * before, and the last bytes fed were an element of that array and the
+ * ',' after it, no damage being skipped, no token or byte held back. The
+ * bytes fed from here on, when they begin with the next element, are then
+ * read as a new reader would read them after being fed those 20 (or 12)
+ * bytes, apart from the positions, the document index, the elements'
+ * indexes (paths such as data.backups[N]; *elements, when not NULL, is
+ * set to the elements before the next one) and the diagnostics shown per
+ * document (max_diags). 0 otherwise, as nfb_reader_between_documents. */
+NFB_API int nfb_reader_before_list_element(const nfb_reader *r,
+                                           uint64_t *elements);
+
 #ifdef __cplusplus
 }
 #endif

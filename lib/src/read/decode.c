@@ -506,6 +506,32 @@ int nfb__dec_between_documents(const nfb__dec *r)
            !r->bad_why && !r->plain;
 }
 
+/* A list page read from an element on (-j): the frames that the bytes
+ * {"data":{"backups":[ (1) or {"backups":[ (2) leave, with the elements
+ * before the next one in *elements; 0 when the decoder is anywhere else. */
+int nfb__dec_before_element(const nfb__dec *r, uint64_t *elements)
+{
+    const nfb__frame *f = r->frames;
+    if (r->doc != NFB__DOC_READING || r->watch != NFB__WATCH_OFF ||
+        r->skip != NFB__SKIP_NONE || r->skip_depth || r->bad_why || r->plain ||
+        r->http || r->page_list || r->page_in)
+        return 0;
+    int form = 0;
+    if (r->depth == 3 && f[0].kind == NFB_K_WRAPPER &&
+        f[0].seen == 1u << WRAP_DATA && f[0].present == f[0].seen)
+        form = 1;
+    else if (r->depth == 2)
+        form = 2;
+    if (!form) return 0;
+    const nfb__frame *list = &f[r->depth - 2], *a = &f[r->depth - 1];
+    /* "backups" is the list's one field. */
+    if (list->kind != NFB_K_LIST || list->seen != 1u || list->present != 1u ||
+        a->kind != NFB_K_ARRAY || a->elem != NFB_K_BACKUP)
+        return 0;
+    *elements = a->index;
+    return form;
+}
+
 void nfb__dec_reset(nfb__dec *r)
 {
     r->depth = 0;

@@ -140,4 +140,10 @@ void nfb__dec_unwatch(nfb__dec *d);
  * events from here on are decoded as a new decoder would decode them. */
 int nfb__dec_between_documents(const nfb__dec *d);
 
+/* 1 (an API list page, {"data":{"backups":[) or 2 (a CLI list,
+ * {"backups":[) when the decoder is in the frames those bytes leave it in,
+ * no other key met, between two elements of the array; *elements: the
+ * elements before the next one. 0 anywhere else. */
+int nfb__dec_before_element(const nfb__dec *d, uint64_t *elements);
+
 #endif

@@ -191,6 +191,16 @@ int nfb__json_between_documents(const nfb__json *j)
            !j->head_match && !j->head_try && !j->http_state;
 }
 
+int nfb__json_before_element(const nfb__json *j, uint64_t nest)
+{
+    /* The last token ended one byte before the end, and that byte was a
+     * ',' (seg_last): nothing of the next value has been fed. */
+    return !j->skip && !j->drop && !j->has_pending && !j->gather &&
+           j->esc_n == 0 && j->bad_esc_n == 0 && j->nest == nest && !j->head &&
+           !j->head_match && !j->head_try && !j->http_state &&
+           j->tok_end + 1 == j->abs && j->seg_last == ',';
+}
+
 nfb__pos nfb__json_end_pos(const nfb__json *j)
 {
     /* Between segments the lines are counted up to abs. */

@@ -170,6 +170,12 @@ nfb_result nfb__json_finish(nfb__json *j);
  * What the decoder holds is its own to say (nfb__dec_between_documents). */
 int nfb__json_between_documents(const nfb__json *j);
 
+/* 1 when the input so far ends with a value inside nest open objects and
+ * arrays and the ',' after it, nothing else held: the next value of that
+ * array is due (what the decoder holds is its own to say,
+ * nfb__dec_before_element). */
+int nfb__json_before_element(const nfb__json *j, uint64_t nest);
+
 /* The position at the end of what was fed. */
 nfb__pos nfb__json_end_pos(const nfb__json *j);
 

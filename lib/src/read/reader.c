@@ -716,3 +716,17 @@ int nfb_reader_between_documents(const nfb_reader *r)
            nfb__json_between_documents(&r->json) &&
            nfb__dec_between_documents(&r->dec);
 }
+
+int nfb_reader_before_list_element(const nfb_reader *r, uint64_t *elements)
+{
+    uint64_t n = 0;
+    if (!r || !r->begun || r->dg.failed || r->dg.stopped || r->skip ||
+        r->format != FMT_JSON || r->bom >= 0 ||
+        !nfb__bytes_passing(&r->bytes) || !nfb__transcode_passing(&r->tc))
+        return 0;
+    int form = nfb__dec_before_element(&r->dec, &n);
+    if (!form || !nfb__json_before_element(&r->json, form == 1 ? 3 : 2))
+        return 0;
+    if (elements) *elements = n;
+    return form;
+}
