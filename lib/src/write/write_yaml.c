@@ -816,14 +816,14 @@ static unsigned char *copy_short(unsigned char *d, const void *src, size_t n)
     return d + n;
 }
 
-/* A line break and indent spaces, or, for the first key of a sequence
- * item (on_dash), the space after its '-'; then text[0..n), from which
- * KEY_COPY bytes may be read. */
-static int put_line(yaml_writer *y, const unsigned char *text, size_t n,
-                    size_t indent, int on_dash)
+/* Writes at o a line break and indent spaces, or, for the first key of a
+ * sequence item (on_dash), the space after its '-'; then text[0..n), from
+ * which KEY_COPY bytes may be read. Returns the end; at most LINE_ROOM
+ * bytes are written past o. */
+#define LINE_ROOM(indent, n) (1 + SPACES + (indent) + KEY_COPY + (n))
+static unsigned char *line_at(unsigned char *o, const unsigned char *text,
+                              size_t n, size_t indent, int on_dash)
 {
-    unsigned char *o = room(y, 1 + SPACES + indent + KEY_COPY + n), *start = o;
-    if (!o) return NFB_ENOMEM;
     if (on_dash) {
         *o++ = ' ';
     } else {
@@ -838,65 +838,85 @@ static int put_line(yaml_writer *y, const unsigned char *text, size_t n,
         memcpy(o, text, KEY_COPY);
     else
         memcpy(o, text, n);
-    y->text.len += (size_t)(o + n - start);
+    return o + n;
+}
+
+static int put_line(yaml_writer *y, const unsigned char *text, size_t n,
+                    size_t indent, int on_dash)
+{
+    unsigned char *o = room(y, LINE_ROOM(indent, n));
+    if (!o) return NFB_ENOMEM;
+    y->text.len += (size_t)(line_at(o, text, n, indent, on_dash) - o);
     return NFB_OK;
 }
 
-/* A scalar value after its key's ':' and a space, written as it is: plain,
- * or between double quotes when quoted (then it has nothing to escape). */
-static int put_as_is(yaml_writer *y, const char *s, size_t n, int quoted)
+/* How a scalar value is written after its key's ':' and a space. */
+typedef enum scalar_form {
+    AS_IS,  /* plain: the text as it is */
+    QUOTED, /* the text between double quotes, with nothing to escape */
+    ESCAPED /* double-quoted and escaped as the emitter does */
+} scalar_form;
+
+/* At most how many bytes scalar_at writes for n bytes of text. */
+static size_t scalar_max(size_t n, scalar_form form)
 {
-    if (n > INT_MAX) return NFB_EINVAL; /* as the emitter path says */
-    unsigned char *o = room(y, n + 3);
-    if (!o) return NFB_ENOMEM;
-    o[0] = ' ';
-    o[1] = '"'; /* the opening quote, or overwritten by the text */
-    o = copy_short(o + 1 + quoted, s, n);
+    return 1 + (form == ESCAPED ? nfb__yaml_quoted_max(n) : n + 2);
+}
+
+/* Writes at o a space and the scalar v in form. Returns the end, or NULL
+ * when v is not UTF-8 (the emitter's error: the caller's REDO). */
+static unsigned char *scalar_at(unsigned char *o, nfb_str v, scalar_form form)
+{
+    *o++ = ' ';
+    if (form == ESCAPED) {
+        size_t len = nfb__yaml_quote(o, (const unsigned char *)v.ptr, v.len);
+        return len ? o + len : NULL;
+    }
+    int quoted = form == QUOTED;
+    *o = '"'; /* the opening quote, or overwritten by the text */
+    o = copy_short(o + quoted, v.ptr, v.len);
     *o = '"'; /* the closing quote, or past the text */
-    y->text.len += n + 1 + 2 * (size_t)quoted;
+    return o + quoted;
+}
+
+/* The line of a row's key (line_at) and its scalar value v in form, with
+ * one look at the room left. */
+static int put_key_scalar(yaml_writer *y, const yaml_row *r, size_t indent,
+                          int on_dash, nfb_str v, scalar_form form)
+{
+    if (v.len > INT_MAX) return NFB_EINVAL; /* as the emitter path says */
+    unsigned char *start =
+        room(y, LINE_ROOM(indent, r->key_len) + scalar_max(v.len, form));
+    if (!start) return NFB_ENOMEM;
+    unsigned char *o = line_at(start, r->key, r->key_len, indent, on_dash);
+    if (!(o = scalar_at(o, v, form))) return REDO;
+    y->text.len += (size_t)(o - start);
     return NFB_OK;
 }
 
-/* A scalar value after its key's ':' and a space, double-quoted and
- * escaped as the emitter does. */
-static int put_quoted(yaml_writer *y, const char *s, size_t n)
+/* The form of a string: needs_quotes also quotes what the emitter cannot
+ * write plain. */
+static scalar_form string_form(nfb_str v)
 {
-    if (n > INT_MAX) return NFB_EINVAL;
-    unsigned char *o = room(y, 1 + nfb__yaml_quoted_max(n));
-    if (!o) return NFB_ENOMEM;
-    o[0] = ' ';
-    size_t len = nfb__yaml_quote(o + 1, (const unsigned char *)s, n);
-    if (!len) return REDO; /* not UTF-8: the emitter's error */
-    y->text.len += 1 + len;
-    return NFB_OK;
-}
-
-/* needs_quotes also quotes what the emitter cannot write plain. */
-static int put_string(yaml_writer *y, nfb_str v)
-{
-    if (needs_quotes((const unsigned char *)v.ptr, v.len))
-        return put_quoted(y, v.ptr, v.len);
-    return put_as_is(y, v.ptr, v.len, 0);
+    return needs_quotes((const unsigned char *)v.ptr, v.len) ? ESCAPED : AS_IS;
 }
 
 /* A date-time as the reader takes it is quoted by needs_quotes (date_like)
- * with nothing to escape (rfc3339_text): put_string's text, without the
- * scan. Any other text goes to put_string. */
-static int put_date_time(yaml_writer *y, nfb_str v)
+ * with nothing to escape (rfc3339_text): string_form's text, without the
+ * scan. Any other text takes string_form. */
+static scalar_form date_time_form(nfb_str v)
 {
-    if (rfc3339_text((const unsigned char *)v.ptr, v.len))
-        return put_as_is(y, v.ptr, v.len, 1);
-    return put_string(y, v);
+    if (rfc3339_text((const unsigned char *)v.ptr, v.len)) return QUOTED;
+    return string_form(v);
 }
 
 /* A size as the reader takes it, digits, is quoted by needs_quotes
- * (number_like), with nothing to escape: put_string's text, without the
- * scan. Any other text goes to put_string. */
-static int put_size(yaml_writer *y, nfb_str v)
+ * (number_like), with nothing to escape. Any other text takes
+ * string_form. */
+static scalar_form size_form(nfb_str v)
 {
-    if (all_digits((const unsigned char *)v.ptr, v.len))
-        return put_as_is(y, v.ptr, v.len, 1);
-    return put_string(y, v);
+    if (all_digits((const unsigned char *)v.ptr, v.len)) return QUOTED;
+    return string_form(v);
 }
 
 /* A number's text (number_text_make) in the style the emitter gives it
@@ -906,23 +926,35 @@ static int put_number(yaml_writer *y, nfb_str v)
     number_text t;
     int res = number_text_make(&t, v, &y->base.alloc);
     if (res != NFB_OK) return res;
+    nfb_str text = {t.ptr, t.len};
+    scalar_form form = AS_IS;
     switch (nfb__yaml_plain_style((const unsigned char *)t.ptr, t.len, 0)) {
     case NFB__YAML_PLAIN:
-        res = put_as_is(y, t.ptr, t.len, 0);
         break;
     case NFB__YAML_DOUBLE:
-        res = put_quoted(y, t.ptr, t.len);
+        form = ESCAPED;
         break;
     default:
         res = REDO;
         break;
     }
+    unsigned char *o = NULL;
+    if (res == NFB_OK && t.len > INT_MAX) res = NFB_EINVAL;
+    if (res == NFB_OK && !(o = room(y, scalar_max(t.len, form))))
+        res = NFB_ENOMEM;
+    if (res == NFB_OK) {
+        unsigned char *end = scalar_at(o, text, form);
+        if (end)
+            y->text.len += (size_t)(end - o);
+        else
+            res = REDO;
+    }
     number_text_free(&t, &y->base.alloc);
     return res;
 }
 
-static int put_value(yaml_writer *y, const nfb__field *f, const char *base,
-                     size_t indent);
+static int put_node(yaml_writer *y, const nfb__field *f, const char *base,
+                    size_t indent);
 
 /* The present fields of the object of kind k at base, in the order of its
  * rows, its keys at indent; item: it is a sequence item (its first key
@@ -935,9 +967,34 @@ static int put_object(yaml_writer *y, nfb__kind k, const char *base,
     for (; r != end; r++) {
         const nfb__field *f = r->f;
         if (f->has_off >= 0 && !*NFB__AT(bool, base, f->has_off)) continue;
-        TRY(put_line(y, r->key, r->key_len, indent, first && item));
+        int on_dash = first && item;
         first = 0;
-        TRY(put_value(y, f, base, indent));
+        nfb_str v;
+        scalar_form form;
+        switch (f->type) {
+        case NFB_T_STRING:
+            v = *NFB__AT(nfb_str, base, f->off);
+            form = string_form(v);
+            break;
+        case NFB_T_SIZE:
+            v = *NFB__AT(nfb_str, base, f->off);
+            form = size_form(v);
+            break;
+        case NFB_T_DATETIME:
+            v = NFB__AT(nfb_time, base, f->off)->text;
+            form = date_time_form(v);
+            break;
+        case NFB_T_ENUM:
+            v = nfb__enum_name(f, base);
+            if (!v.ptr) return NFB_EINVAL;
+            form = AS_IS; /* a schema word, plain (init) */
+            break;
+        default:
+            TRY(put_line(y, r->key, r->key_len, indent, on_dash));
+            TRY(put_node(y, f, base, indent));
+            continue;
+        }
+        TRY(put_key_scalar(y, r, indent, on_dash, v, form));
     }
     return first ? put(y, " {}", 3) : NFB_OK;
 }
@@ -958,23 +1015,15 @@ static int put_array(yaml_writer *y, const nfb__field *f, const char *base,
     return NFB_OK;
 }
 
-/* The value of field f of the struct at base, after its key at indent. */
-static int put_value(yaml_writer *y, const nfb__field *f, const char *base,
-                     size_t indent)
+/* The value of field f of the struct at base that is not a string, a
+ * date-time, a size or an enum (put_object writes those), after its key at
+ * indent. */
+static int put_node(yaml_writer *y, const nfb__field *f, const char *base,
+                    size_t indent)
 {
-    nfb_str v;
     switch (f->type) {
-    case NFB_T_STRING:
-        return put_string(y, *NFB__AT(nfb_str, base, f->off));
-    case NFB_T_SIZE:
-        return put_size(y, *NFB__AT(nfb_str, base, f->off));
-    case NFB_T_DATETIME:
-        return put_date_time(y, NFB__AT(nfb_time, base, f->off)->text);
     case NFB_T_NUMBER:
         return put_number(y, *NFB__AT(nfb_str, base, f->off));
-    case NFB_T_ENUM:
-        v = nfb__enum_name(f, base);
-        return v.ptr ? put_as_is(y, v.ptr, v.len, 0) : NFB_EINVAL;
     case NFB_T_OBJECT:
         return put_object(y, (nfb__kind)f->kind, base, indent + 2, 0);
     case NFB_T_ARRAY:
