@@ -160,21 +160,43 @@ static int field(const unsigned char *s, size_t *i, size_t n, size_t min,
     return *i < n && s[(*i)++] == sep;
 }
 
+/* The bytes of v that mask (0xFF or 0 a byte) selects and that are above
+ * 9. A byte past 0x89 carries into the next one, which may then be found
+ * too: "none" is exact, which is all the callers ask. */
+static inline uint64_t above_9(uint64_t v, uint64_t mask)
+{
+    v &= mask;
+    return ((v + NFB__ONES * (0x80 - 10)) | v) & mask & NFB__HIGH;
+}
+
+/* The shape of the date-times of a record, its first 19 bytes: the
+ * separators and '0' where a digit goes, where the digits go (0xFF), and
+ * the bit that makes 'T' and 't' alike. Read eight bytes at a time, in
+ * memory order like the text. */
+static const unsigned char dt_shape[19] = "0000-00-00t00:00:00";
+static const unsigned char dt_digit[19] = {
+    0xff, 0xff, 0xff, 0xff, 0,    0xff, 0xff, 0,    0xff, 0xff,
+    0,    0xff, 0xff, 0,    0xff, 0xff, 0,    0xff, 0xff};
+static const unsigned char dt_case[19] = {[10] = 0x20};
+
+/* Do the eight bytes of s at off miss the shape? */
+static inline uint64_t dt_mismatch8(const unsigned char *s, size_t off)
+{
+    uint64_t digit = nfb__load8(dt_digit + off);
+    /* 0 for a separator in its place, a digit's value where one goes */
+    uint64_t d = (nfb__load8(s + off) | nfb__load8(dt_case + off)) ^
+                 nfb__load8(dt_shape + off);
+    return (d & ~digit) | above_9(d, digit);
+}
+
 /* Is s[0..19) "DDDD-DD-DDTDD:DD:DD" (T or t) with no digit after it: the
  * shape of the date-times of a record, which date_like would take to the
- * same point one field at a time. */
+ * same point one field at a time. Three words of eight bytes, the last two
+ * overlapping. */
 static int date_time_prefix(const unsigned char *s, size_t n)
 {
-    static const char shape[] = "dddd-dd-ddTdd:dd:dd";
     if (n < 19 || (n > 19 && is_digit(s[19]))) return 0;
-    unsigned bad = 0;
-    for (size_t i = 0; i < 19; i++) {
-        unsigned c = s[i];
-        bad |= shape[i] == 'd'   ? c - '0' > 9u
-               : shape[i] == 'T' ? (c | 0x20) != 't'
-                                 : c != (unsigned char)shape[i];
-    }
-    return !bad;
+    return !(dt_mismatch8(s, 0) | dt_mismatch8(s, 8) | dt_mismatch8(s, 11));
 }
 
 static int date_like(const unsigned char *s, size_t n)
@@ -212,52 +234,83 @@ seconds_read:
     return i == n;
 }
 
-/* Would a loader resolve plain s as a non-string? */
-static int resolves_to_non_string(const unsigned char *s, size_t n)
+/* What the first byte of a text tells needs_quotes. */
+enum {
+    F_QUOTE = 1,  /* quoted whatever follows: a space, or a YAML indicator
+                     that may not begin a plain scalar (or NUL) */
+    F_WORD = 2,   /* may begin one of the resolver's words */
+    F_NUMBER = 4, /* may begin a number, a date-time or "..." */
+};
+
+#define QUOTE_(c) [c] = F_QUOTE
+#define WORD_(c) [c] = F_WORD, [c - 'a' + 'A'] = F_WORD
+static const unsigned char first_class[256] = {
+    QUOTE_(0),        QUOTE_(' '),      QUOTE_('-'),      QUOTE_('?'),
+    QUOTE_(':'),      QUOTE_(','),      QUOTE_('['),      QUOTE_(']'),
+    QUOTE_('{'),      QUOTE_('}'),      QUOTE_('#'),      QUOTE_('&'),
+    QUOTE_('*'),      QUOTE_('!'),      QUOTE_('|'),      QUOTE_('>'),
+    QUOTE_('\''),     QUOTE_('"'),      QUOTE_('%'),      QUOTE_('@'),
+    QUOTE_('`'),      WORD_('n'),       WORD_('y'),       WORD_('o'),
+    WORD_('t'),       WORD_('f'),       ['~'] = F_WORD,   ['<'] = F_WORD,
+    ['='] = F_WORD,   ['0'] = F_NUMBER, ['1'] = F_NUMBER, ['2'] = F_NUMBER,
+    ['3'] = F_NUMBER, ['4'] = F_NUMBER, ['5'] = F_NUMBER, ['6'] = F_NUMBER,
+    ['7'] = F_NUMBER, ['8'] = F_NUMBER, ['9'] = F_NUMBER, ['+'] = F_NUMBER,
+    ['.'] = F_NUMBER, ['e'] = F_NUMBER, ['E'] = F_NUMBER};
+#undef QUOTE_
+#undef WORD_
+
+/* Would a loader resolve plain s as a non-string? cls: first_class of its
+ * first byte, F_WORD or F_NUMBER ('-', the other sign, is an indicator). */
+static int resolves_to_non_string(unsigned cls, const unsigned char *s,
+                                  size_t n)
 {
     /* null, bool (YAML 1.1's among them), merge and value, in any case */
     static const char *const words[] = {"~",    "null",  "yes", "no",
                                         "on",   "off",   "y",   "n",
                                         "true", "false", "<<",  "="};
-    int c = s[0] | 0x20; /* lower case for letters */
-    if (n <= 5 && strchr("~nyotf<=", c))
-        for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
-            if (word_is(s, n, words[i])) return 1;
-    c = s[0];
-    if (!is_digit(c) && c != '-' && c != '+' && c != '.' && c != 'e' &&
-        c != 'E')
+    if (cls & F_WORD) {
+        if (n <= 5)
+            for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+                if (word_is(s, n, words[i])) return 1;
         return 0;
+    }
+    /* "..." closes a document. */
+    if (n >= 3 && s[0] == '.' && s[1] == '.' && s[2] == '.') return 1;
     return number_like(s, n) || date_like(s, n);
 }
 
-/* A YAML indicator that may not begin a plain scalar (or NUL). */
-static int indicator(int c)
+/* Has x a byte that the scan of needs_quotes must look at: a control, DEL,
+ * a byte of a multi-byte character, ':' or '#'? A space alone needs no
+ * look, ": " and " #" having the other byte. Where the bytes of x stand
+ * does not matter. */
+static inline uint64_t closer8(uint64_t x)
 {
-    switch (c) {
-    case 0:
-    case '-':
-    case '?':
-    case ':':
-    case ',':
-    case '[':
-    case ']':
-    case '{':
-    case '}':
-    case '#':
-    case '&':
-    case '*':
-    case '!':
-    case '|':
-    case '>':
-    case '\'':
-    case '"':
-    case '%':
-    case '@':
-    case '`':
-        return 1;
-    default:
-        return 0;
+    return nfb__bytes_lt_or_high(x, 0x20) | nfb__bytes_eq(x, 0x7f) |
+           nfb__bytes_eq(x, ':') | nfb__bytes_eq(x, '#');
+}
+
+static inline uint32_t load4(const unsigned char *p)
+{
+    uint32_t x;
+    memcpy(&x, p, sizeof x);
+    return x;
+}
+
+/* Has s[0..n) a byte that the scan must look at (closer8)? Most strings
+ * have none: eight bytes at a time, the last eight overlapping, or two
+ * overlapping halves of fewer than eight. */
+static int closer_look(const unsigned char *s, size_t n)
+{
+    if (n >= 8) {
+        for (size_t i = 0; i + 8 < n; i += 8)
+            if (closer8(nfb__load8(s + i))) return 1;
+        return closer8(nfb__load8(s + n - 8)) != 0;
     }
+    if (n >= 4)
+        return closer8(load4(s) | (uint64_t)load4(s + n - 4) << 32) != 0;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < 0x20 || s[i] >= 0x7f || s[i] == ':' || s[i] == '#') return 1;
+    return 0;
 }
 
 /* Has x, the 8 bytes at s, a byte that needs_quotes looks at: a control,
@@ -276,6 +329,46 @@ static int looked_at8(const unsigned char *s, size_t n)
     return (odd | pairs) != 0;
 }
 
+/* ---- texts known by their field's type ----
+ *
+ * The fast path writes the reader's date-times and sizes without
+ * needs_quotes: each test below holds of a subset of the texts that
+ * needs_quotes quotes, with nothing that double quotes escape. */
+
+/* Is s[0..n) a date-time as RFC 3339 writes it: date_time_prefix, then an
+ * optional fraction, then Z, a "+hh:mm" or "-hh:mm" offset or nothing?
+ * date_like holds of it (with its blanks left out), and its bytes are
+ * digits, "-:.+TtZ". */
+static int rfc3339_text(const unsigned char *s, size_t n)
+{
+    if (!date_time_prefix(s, n)) return 0;
+    size_t i = 19;
+    if (i < n && s[i] == '.') i = skip(s, i + 1, n, is_digit);
+    if (i == n) return 1;
+    if (s[i] == 'Z') return i + 1 == n;
+    return n - i == 6 && (s[i] == '+' || s[i] == '-') && is_digit(s[i + 1]) &&
+           is_digit(s[i + 2]) && s[i + 3] == ':' && is_digit(s[i + 4]) &&
+           is_digit(s[i + 5]);
+}
+
+/* Is s[0..n) one or more ASCII digits? number_like holds of it. Eight
+ * bytes at a time like closer_look. */
+static int all_digits(const unsigned char *s, size_t n)
+{
+    const uint64_t all = ~(uint64_t)0, zeros = NFB__ONES * '0';
+    if (n >= 8) {
+        for (size_t i = 0; i + 8 < n; i += 8)
+            if (above_9(nfb__load8(s + i) ^ zeros, all)) return 0;
+        return !above_9(nfb__load8(s + n - 8) ^ zeros, all);
+    }
+    if (n >= 4)
+        return !above_9((load4(s) | (uint64_t)load4(s + n - 4) << 32) ^ zeros,
+                        all);
+    for (size_t i = 0; i < n; i++)
+        if (!is_digit(s[i])) return 0;
+    return n > 0;
+}
+
 /* Returns 1 when s must be double-quoted, 0 when it may be plain. s is
  * strict UTF-8: needs_quotes is called on a string field's text only, as
  * the walk gives it (ops.string), and nfb_writer_record walks no record
@@ -284,15 +377,16 @@ static int looked_at8(const unsigned char *s, size_t n)
  * array elements included, with the same UTF-8 rule (utf8.c). */
 static int needs_quotes(const unsigned char *s, size_t n)
 {
-    if (n == 0 || s[0] == ' ' || s[n - 1] == ' ' || s[n - 1] == ':') return 1;
-    if (indicator(s[0])) return 1;
-    /* "---" and "..." open and close documents. */
-    if (n >= 3 && (s[0] == '-' || s[0] == '.') && s[1] == s[0] && s[2] == s[0])
-        return 1;
+    if (n == 0) return 1;
+    /* "---" opens a document: '-' is an indicator. */
+    unsigned cls = first_class[s[0]];
+    if ((cls & F_QUOTE) || s[n - 1] == ' ' || s[n - 1] == ':') return 1;
     /* The resolver's words and patterns are ASCII, so a match is valid
      * UTF-8 and quoted whatever the scan below would find: dates and
      * numbers skip it. */
-    if (resolves_to_non_string(s, n)) return 1;
+    if ((cls & (F_WORD | F_NUMBER)) && resolves_to_non_string(cls, s, n))
+        return 1;
+    if (!closer_look(s, n)) return 0;
     int quote = 0;
     for (size_t i = 0, stop = 0; i < n;) {
         /* Most bytes: printable ASCII, with no ": " or " #". Eight such
@@ -584,7 +678,10 @@ static int ref_end(emitter *e, unsigned flags)
  *
  * A record is written into the writer's text buffer, then into the sink in
  * one piece, with the bytes the emitter would write (yaml_text.h for the
- * scalars). The layout, from emitter.c's block states with indent 2:
+ * scalars). Like the json writer's fast path, it reads the record through
+ * the schema's rows itself, each row's key made into its text once
+ * (make_rows), with no call per token. The layout, from emitter.c's block
+ * states with indent 2:
  *
  *   - a mapping's keys sit at its indent, each on a new line; a mapping
  *     that is a key's value is indented 2 more than that key;
@@ -600,10 +697,14 @@ static int ref_end(emitter *e, unsigned flags)
  * ends, which is why a record's text starts with one and the stream's last
  * line break comes from the end of the document.
  *
- * Anything else (a scalar the emitter would single-quote, a key it would
- * write after "? ", a shape the walk does not make, nesting deeper than the
- * frames) stops the walk with REDO, and the record is written again by the
- * emitter (redo_record). */
+ * The keys and enum names are the schema's words, which init found plain.
+ * A string is plain or double-quoted as needs_quotes says; date-times and
+ * sizes as the reader makes them are known to be quoted with nothing to
+ * escape and skip it (put_date_time, put_size). What the fast path does
+ * not write (a number text the emitter would single-quote and text that is
+ * not UTF-8, neither of which the record check lets through, or a schema
+ * word that is not plain) returns REDO, and the record is written again by
+ * the emitter (redo_record). */
 
 /* A step of the fast path returns NFB_OK, the nfb_result of an error,
  * or REDO: a value of its own type, outside nfb_result's range (not
@@ -611,16 +712,25 @@ static int ref_end(emitter *e, unsigned flags)
  * nor escape as one (write_record turns it into the emitter's result). */
 typedef enum fast_redo { REDO = 0x100 } fast_redo;
 
-enum { MAX_FRAMES = 16 };
+/* A line's text is copied as a fixed KEY_COPY bytes when it is no longer,
+ * and its indentation as a fixed SPACES spaces when it is no deeper: one
+ * or two moves each instead of a call to memcpy or memset. */
+enum { KEY_COPY = 32, SPACES = 32 };
+static const char spaces[SPACES + 1] = "                                ";
+_Static_assert(sizeof spaces == SPACES + 1, "SPACES spaces");
 
-typedef enum frame_kind { DOC, MAP, SEQ } frame_kind;
+/* Lines of the layout that are not a row's key, readable for KEY_COPY. */
+static const unsigned char dash_line[KEY_COPY] = "-";
+static const unsigned char data_line[KEY_COPY] = "data:";
 
-typedef struct frame {
-    frame_kind kind;
-    int item;      /* a mapping that is a sequence item */
-    size_t indent; /* the column of its keys or of its '-' */
-    size_t count;  /* keys or items so far */
-} frame;
+/* A row of the schema as the fast path reads it, made once per writer
+ * (make_rows): its field and its key's text, "name:", from which KEY_COPY
+ * bytes may be read. */
+typedef struct yaml_row {
+    const nfb__field *f;
+    const unsigned char *key;
+    size_t key_len;
+} yaml_row;
 
 typedef struct yaml_writer {
     nfb_writer base;
@@ -628,11 +738,42 @@ typedef struct yaml_writer {
     emitter ref;     /* its emitter */
     nfb__buf text;   /* the fast path: the text of a record */
     int text_oom;    /* the emitter's output into text ran out of memory */
-    frame stack[MAX_FRAMES];
-    int depth;
-    int words_plain;  /* the schema's keys and enum names are all plain */
+    int words_plain; /* the schema's keys and enum names are all plain */
+    yaml_row *rows;  /* the rows of kind k: row[k] to row[k + 1] */
+    const yaml_row *row[NFB_K_COUNT + 1];
     uint64_t emitted; /* records written by an emitter */
 } yaml_writer;
+
+/* Makes the rows of every kind, in the order of its table. */
+static int make_rows(yaml_writer *y)
+{
+    const nfb_allocator *a = &y->base.alloc;
+    size_t rows = 0, text = 0;
+    for (int k = 0; k < NFB_K_COUNT; k++)
+        for (int i = 0; i < nfb__objects[k].count; i++, rows++)
+            text += nfb__objects[k].fields[i].len + 1u;
+    /* The copy of the last key may read KEY_COPY bytes from its first. */
+    size_t size = rows * sizeof(yaml_row) + text + KEY_COPY;
+    yaml_row *r = nfb__malloc(a, size);
+    if (!r) return NFB_ENOMEM;
+    memset(r, 0, size);
+    y->rows = r;
+    unsigned char *t = (unsigned char *)(r + rows);
+    for (int k = 0; k < NFB_K_COUNT; k++) {
+        y->row[k] = r;
+        for (int i = 0; i < nfb__objects[k].count; i++, r++) {
+            const nfb__field *f = &nfb__objects[k].fields[i];
+            r->f = f;
+            r->key = t;
+            r->key_len = f->len + 1u;
+            memcpy(t, f->name, f->len);
+            t += f->len;
+            *t++ = ':';
+        }
+    }
+    y->row[NFB_K_COUNT] = r;
+    return NFB_OK;
+}
 
 /* Room for n more bytes of text: where to write them, or NULL when out of
  * memory. */
@@ -654,25 +795,9 @@ static int put(yaml_writer *y, const void *s, size_t n)
     return NFB_OK;
 }
 
-/* A line break and indent spaces, then s[0..n). */
-static int line(yaml_writer *y, size_t indent, const char *s, size_t n)
-{
-    unsigned char *o = room(y, 1 + indent + n);
-    if (!o) return NFB_ENOMEM;
-    o[0] = '\n';
-    memset(o + 1, ' ', indent);
-    memcpy(o + 1 + indent, s, n);
-    y->text.len += 1 + indent + n;
-    return NFB_OK;
-}
-
-/* Spaces, for an indentation of at most SPACES in one move. */
-enum { SPACES = 32 };
-static const char spaces[SPACES + 1] = "                                ";
-_Static_assert(sizeof spaces == SPACES + 1, "SPACES spaces");
-
-/* memcpy for the few bytes of a key or a word, without a call: two
- * overlapping moves of a fixed size cover 4 to 16 bytes. Returns the end. */
+/* memcpy for the few bytes of a word or a short string, without a call:
+ * two overlapping moves of a fixed size cover 4 to 16 bytes. Returns the
+ * end. */
 static unsigned char *copy_short(unsigned char *d, const void *src, size_t n)
 {
     const unsigned char *s = src;
@@ -691,161 +816,245 @@ static unsigned char *copy_short(unsigned char *d, const void *src, size_t n)
     return d + n;
 }
 
-static int push(yaml_writer *y, frame f)
+/* Writes at o a line break and indent spaces, or, for the first key of a
+ * sequence item (on_dash), the space after its '-'; then text[0..n), from
+ * which KEY_COPY bytes may be read. Returns the end; at most LINE_ROOM
+ * bytes are written past o. */
+#define LINE_ROOM(indent, n) (1 + SPACES + (indent) + KEY_COPY + (n))
+static unsigned char *line_at(unsigned char *o, const unsigned char *text,
+                              size_t n, size_t indent, int on_dash)
 {
-    if (y->depth + 1 >= MAX_FRAMES) return REDO;
-    y->stack[++y->depth] = f;
+    if (on_dash) {
+        *o++ = ' ';
+    } else {
+        *o++ = '\n';
+        if (NFB_LIKELY(indent <= SPACES))
+            memcpy(o, spaces, SPACES);
+        else
+            memset(o, ' ', indent);
+        o += indent;
+    }
+    if (NFB_LIKELY(n <= KEY_COPY))
+        memcpy(o, text, KEY_COPY);
+    else
+        memcpy(o, text, n);
+    return o + n;
+}
+
+static int put_line(yaml_writer *y, const unsigned char *text, size_t n,
+                    size_t indent, int on_dash)
+{
+    unsigned char *o = room(y, LINE_ROOM(indent, n));
+    if (!o) return NFB_ENOMEM;
+    y->text.len += (size_t)(line_at(o, text, n, indent, on_dash) - o);
     return NFB_OK;
 }
 
-/* A mapping or sequence in the place of the next value: after a key, as
- * a sequence item, or at the root of a document. */
-static int open_node(yaml_writer *y, frame_kind kind)
+/* How a scalar value is written after its key's ':' and a space. */
+typedef enum scalar_form {
+    AS_IS,  /* plain: the text as it is */
+    QUOTED, /* the text between double quotes, with nothing to escape */
+    ESCAPED /* double-quoted and escaped as the emitter does */
+} scalar_form;
+
+/* At most how many bytes scalar_at writes for n bytes of text. */
+static size_t scalar_max(size_t n, scalar_form form)
 {
-    frame *top = &y->stack[y->depth];
-    frame f = {kind, 0, 0, 0};
-    if (top->kind == SEQ) {
-        if (kind != MAP) return REDO;
-        TRY(line(y, top->indent, "-", 1));
-        top->count++;
-        f.indent = top->indent + 2;
-        f.item = 1;
-    } else if (top->kind == MAP) {
-        f.indent = kind == MAP ? top->indent + 2 : top->indent;
-    } else {
-        if (kind != MAP || top->count++) return REDO;
+    return 1 + (form == ESCAPED ? nfb__yaml_quoted_max(n) : n + 2);
+}
+
+/* Writes at o a space and the scalar v in form. Returns the end, or NULL
+ * when v is not UTF-8 (the emitter's error: the caller's REDO). */
+static unsigned char *scalar_at(unsigned char *o, nfb_str v, scalar_form form)
+{
+    *o++ = ' ';
+    if (form == ESCAPED) {
+        size_t len = nfb__yaml_quote(o, (const unsigned char *)v.ptr, v.len);
+        return len ? o + len : NULL;
     }
-    return push(y, f);
+    int quoted = form == QUOTED;
+    *o = '"'; /* the opening quote, or overwritten by the text */
+    o = copy_short(o + quoted, v.ptr, v.len);
+    *o = '"'; /* the closing quote, or past the text */
+    return o + quoted;
 }
 
-/* The end of the mapping or sequence on top: "{}" or "[]" when empty. */
-static int close_node(yaml_writer *y)
+/* The line of a row's key (line_at) and its scalar value v in form, with
+ * one look at the room left. */
+static int put_key_scalar(yaml_writer *y, const yaml_row *r, size_t indent,
+                          int on_dash, nfb_str v, scalar_form form)
 {
-    frame *top = &y->stack[y->depth--];
-    if (top->count) return NFB_OK;
-    return put(y, top->kind == MAP ? " {}" : " []", 3);
-}
-
-static int fast_begin_object(void *ctx)
-{
-    return open_node(ctx, MAP);
-}
-
-static int fast_begin_array(void *ctx)
-{
-    return open_node(ctx, SEQ);
-}
-
-static int fast_end(void *ctx)
-{
-    return close_node(ctx);
-}
-
-static int fast_key(void *ctx, const char *s, size_t n)
-{
-    yaml_writer *y = ctx;
-    frame *top = &y->stack[y->depth];
-    if (top->kind != MAP) return REDO;
-    if (!y->words_plain && nfb__yaml_plain_style((const unsigned char *)s, n,
-                                                 1) != NFB__YAML_PLAIN)
-        return REDO;
-    /* The first key of an item follows its '-' and a space. */
-    int on_dash = top->count++ == 0 && top->item;
-    size_t indent = on_dash ? 0 : top->indent;
-    /* the spaces copied as a fixed SPACES bytes when they are fewer */
-    unsigned char *o = room(y, 1 + SPACES + indent + n + 1), *start = o;
-    if (!o) return NFB_ENOMEM;
-    *o++ = on_dash ? ' ' : '\n';
-    if (NFB_LIKELY(indent <= SPACES))
-        memcpy(o, spaces, SPACES);
-    else
-        memset(o, ' ', indent);
-    o = copy_short(o + indent, s, n);
-    *o++ = ':';
+    if (v.len > INT_MAX) return NFB_EINVAL; /* as the emitter path says */
+    unsigned char *start =
+        room(y, LINE_ROOM(indent, r->key_len) + scalar_max(v.len, form));
+    if (!start) return NFB_ENOMEM;
+    unsigned char *o = line_at(start, r->key, r->key_len, indent, on_dash);
+    if (!(o = scalar_at(o, v, form))) return REDO;
     y->text.len += (size_t)(o - start);
     return NFB_OK;
 }
 
-/* A scalar value after its key's ':', in the style st. */
-static int value(yaml_writer *y, const char *s, size_t n, nfb__yaml_style st)
+/* The form of a string: needs_quotes also quotes what the emitter cannot
+ * write plain. */
+static scalar_form string_form(nfb_str v)
 {
-    if (y->stack[y->depth].kind != MAP || st == NFB__YAML_OTHER) return REDO;
-    if (n > INT_MAX) return NFB_EINVAL; /* as the emitter path says */
-    const unsigned char *u = (const unsigned char *)s;
-    size_t max = 1 + (st == NFB__YAML_PLAIN ? n : nfb__yaml_quoted_max(n));
-    unsigned char *o = room(y, max);
-    if (!o) return NFB_ENOMEM;
-    o[0] = ' ';
-    if (st == NFB__YAML_PLAIN) {
-        copy_short(o + 1, s, n);
-        y->text.len += 1 + n;
-        return NFB_OK;
-    }
-    size_t len = nfb__yaml_quote(o + 1, u, n);
-    if (!len) return REDO; /* not UTF-8: the emitter's error */
-    y->text.len += 1 + len;
-    return NFB_OK;
+    return needs_quotes((const unsigned char *)v.ptr, v.len) ? ESCAPED : AS_IS;
 }
 
-/* A word asked for plain (an enum name, a number's text). */
-static int fast_plain(yaml_writer *y, const char *s, size_t n)
+/* A date-time as the reader takes it is quoted by needs_quotes (date_like)
+ * with nothing to escape (rfc3339_text): string_form's text, without the
+ * scan. Any other text takes string_form. */
+static scalar_form date_time_form(nfb_str v)
 {
-    return value(y, s, n,
-                 nfb__yaml_plain_style((const unsigned char *)s, n, 0));
+    if (rfc3339_text((const unsigned char *)v.ptr, v.len)) return QUOTED;
+    return string_form(v);
 }
 
-static int fast_name(void *ctx, nfb_str s)
+/* A size as the reader takes it, digits, is quoted by needs_quotes
+ * (number_like), with nothing to escape. Any other text takes
+ * string_form. */
+static scalar_form size_form(nfb_str v)
 {
-    yaml_writer *y = ctx;
-    if (y->words_plain) return value(y, s.ptr, s.len, NFB__YAML_PLAIN);
-    return fast_plain(y, s.ptr, s.len);
+    if (all_digits((const unsigned char *)v.ptr, v.len)) return QUOTED;
+    return string_form(v);
 }
 
-static int fast_number(void *ctx, nfb_str v)
+/* A number's text (number_text_make) in the style the emitter gives it
+ * when asked for plain, which for a JSON number is plain. */
+static int put_number(yaml_writer *y, nfb_str v)
 {
-    yaml_writer *y = ctx;
     number_text t;
     int res = number_text_make(&t, v, &y->base.alloc);
     if (res != NFB_OK) return res;
-    res = fast_plain(y, t.ptr, t.len);
+    nfb_str text = {t.ptr, t.len};
+    scalar_form form = AS_IS;
+    switch (nfb__yaml_plain_style((const unsigned char *)t.ptr, t.len, 0)) {
+    case NFB__YAML_PLAIN:
+        break;
+    case NFB__YAML_DOUBLE:
+        form = ESCAPED;
+        break;
+    default:
+        res = REDO;
+        break;
+    }
+    unsigned char *o = NULL;
+    if (res == NFB_OK && t.len > INT_MAX) res = NFB_EINVAL;
+    if (res == NFB_OK && !(o = room(y, scalar_max(t.len, form))))
+        res = NFB_ENOMEM;
+    if (res == NFB_OK) {
+        unsigned char *end = scalar_at(o, text, form);
+        if (end)
+            y->text.len += (size_t)(end - o);
+        else
+            res = REDO;
+    }
     number_text_free(&t, &y->base.alloc);
     return res;
 }
 
-static int fast_string(void *ctx, nfb_str v)
+static int put_node(yaml_writer *y, const nfb__field *f, const char *base,
+                    size_t indent);
+
+/* The present fields of the object of kind k at base, in the order of its
+ * rows, its keys at indent; item: it is a sequence item (its first key
+ * follows the '-'). An object with none is "{}". */
+static int put_object(yaml_writer *y, nfb__kind k, const char *base,
+                      size_t indent, int item)
 {
-    /* needs_quotes also quotes what the emitter cannot write plain. */
-    int q = needs_quotes((const unsigned char *)v.ptr, v.len);
-    return value(ctx, v.ptr, v.len, q ? NFB__YAML_DOUBLE : NFB__YAML_PLAIN);
+    const yaml_row *r = y->row[k], *end = y->row[k + 1];
+    int first = 1;
+    for (; r != end; r++) {
+        const nfb__field *f = r->f;
+        if (f->has_off >= 0 && !*NFB__AT(bool, base, f->has_off)) continue;
+        int on_dash = first && item;
+        first = 0;
+        nfb_str v;
+        scalar_form form;
+        switch (f->type) {
+        case NFB_T_STRING:
+            v = *NFB__AT(nfb_str, base, f->off);
+            form = string_form(v);
+            break;
+        case NFB_T_SIZE:
+            v = *NFB__AT(nfb_str, base, f->off);
+            form = size_form(v);
+            break;
+        case NFB_T_DATETIME:
+            v = NFB__AT(nfb_time, base, f->off)->text;
+            form = date_time_form(v);
+            break;
+        case NFB_T_ENUM:
+            v = nfb__enum_name(f, base);
+            if (!v.ptr) return NFB_EINVAL;
+            form = AS_IS; /* a schema word, plain (init) */
+            break;
+        default:
+            TRY(put_line(y, r->key, r->key_len, indent, on_dash));
+            TRY(put_node(y, f, base, indent));
+            continue;
+        }
+        TRY(put_key_scalar(y, r, indent, on_dash, v, form));
+    }
+    return first ? put(y, " {}", 3) : NFB_OK;
 }
 
-static const nfb__walk_ops fast_ops = {.begin_object = fast_begin_object,
-                                       .end_object = fast_end,
-                                       .begin_array = fast_begin_array,
-                                       .end_array = fast_end,
-                                       .key = fast_key,
-                                       .string = fast_string,
-                                       .number = fast_number,
-                                       .name = fast_name};
+/* Array field f of the struct at base, its key at indent: its items'
+ * '-' at the key's column, or "[]". */
+static int put_array(yaml_writer *y, const nfb__field *f, const char *base,
+                     size_t indent)
+{
+    size_t n;
+    const char *items = nfb__array_items(f, base, &n);
+    if (!n) return put(y, " []", 3);
+    for (size_t i = 0; i < n; i++) {
+        TRY(put_line(y, dash_line, 1, indent, 0));
+        TRY(put_object(y, (nfb__kind)f->kind, items + i * f->elem_size,
+                       indent + 2, 1));
+    }
+    return NFB_OK;
+}
+
+/* The value of field f of the struct at base that is not a string, a
+ * date-time, a size or an enum (put_object writes those), after its key at
+ * indent. */
+static int put_node(yaml_writer *y, const nfb__field *f, const char *base,
+                    size_t indent)
+{
+    switch (f->type) {
+    case NFB_T_NUMBER:
+        return put_number(y, *NFB__AT(nfb_str, base, f->off));
+    case NFB_T_OBJECT:
+        return put_object(y, (nfb__kind)f->kind, base, indent + 2, 0);
+    case NFB_T_ARRAY:
+        return put_array(y, f, base, indent);
+    default:
+        return NFB_EINVAL;
+    }
+}
 
 /* The text of record b into y->text: NFB_OK, an error, or REDO. */
 static int fast_record(yaml_writer *y, const nfb_backup *b)
 {
     unsigned flags = y->base.flags;
-    int array = (flags & NFB_WRITE_ARRAY) != 0;
+    size_t indent = 0;
+    int item = 0;
     y->text.len = 0;
-    y->depth = 0;
-    /* In a sequence, the record is an item of the root sequence, whose
-     * "---" and last line break begin() and end() write. */
-    y->stack[0] = (frame){array ? SEQ : DOC, 0, 0, 0};
-    if (!array) TRY(put(y, "---", 3));
-    if (flags & NFB_WRITE_ENVELOPE) {
-        TRY(fast_begin_object(y));
-        TRY(fast_key(y, "data", 4));
+    if (!y->words_plain) return REDO;
+    if (flags & NFB_WRITE_ARRAY) {
+        /* An item of the root sequence, whose "---" and last line break
+         * begin() and end() write. */
+        TRY(put_line(y, dash_line, 1, 0, 0));
+        indent = 2, item = 1;
+    } else {
+        TRY(put(y, "---", 3));
     }
-    TRY(nfb__walk(b, &fast_ops, y));
-    if (flags & NFB_WRITE_ENVELOPE) TRY(close_node(y));
-    if (!array) TRY(put(y, "\n", 1));
+    if (flags & NFB_WRITE_ENVELOPE) {
+        TRY(put_line(y, data_line, 5, indent, item));
+        indent += 2, item = 0;
+    }
+    TRY(put_object(y, NFB_K_BACKUP, (const char *)b, indent, item));
+    if (!(flags & NFB_WRITE_ARRAY)) TRY(put(y, "\n", 1));
     return NFB_OK;
 }
 
@@ -934,8 +1143,9 @@ static int init(nfb_writer *w, const nfb_writer_options *o, char *err,
                 size_t errlen)
 {
     (void)o, (void)err, (void)errlen;
-    ((yaml_writer *)w)->words_plain = schema_words_plain();
-    return NFB_OK;
+    yaml_writer *y = (yaml_writer *)w;
+    y->words_plain = schema_words_plain();
+    return make_rows(y);
 }
 
 static int sink_put(nfb_writer *w, const void *s, size_t n)
@@ -984,6 +1194,7 @@ static void destroy(nfb_writer *w)
     yaml_writer *y = (yaml_writer *)w;
     emitter_close(&y->ref);
     nfb__buf_free(&y->text, &w->alloc);
+    nfb__free(&w->alloc, y->rows);
 }
 
 const nfb__writer_class nfb__yaml_writer = {
