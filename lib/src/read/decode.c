@@ -447,9 +447,8 @@ static nfb__frame *top(nfb__dec *r)
 
 /* Nesting beyond max_depth: the document is dropped, since yajl's own
  * stack would otherwise grow without bound. */
-static int depth_ok(nfb__dec *r)
+static NFB_NOINLINE int too_deep(nfb__dec *r)
 {
-    if (r->depth + r->skip_depth < r->max_depth) return 1;
     nfb__report(r->dg, NFB_ERROR, NFB_CODE_LIMIT, path_of(r, NULL, 0, 0),
                 here(r),
                 "expected at most %zu levels of nesting, found more; the "
@@ -457,6 +456,12 @@ static int depth_ok(nfb__dec *r)
                 r->max_depth);
     r->doc = NFB__DOC_DROPPED;
     return 0;
+}
+
+static NFB_ALWAYS_INLINE int depth_ok(nfb__dec *r)
+{
+    if (NFB_LIKELY(r->depth + r->skip_depth < r->max_depth)) return 1;
+    return too_deep(r);
 }
 
 static void begin_document(nfb__dec *r)
@@ -684,13 +689,24 @@ static int watch_end(nfb__dec *r)
 static int watched_key(nfb__dec *r, const char *s, size_t len)
 {
     r->watch = NFB__WATCH_OFF;
+    /* The watched kind's own rows first: its first key is nearly always
+     * one of them. */
     int starts =
-        key_fits(r, NFB_K_TOP, s, len) && !key_fits(r, r->watch_kind, s, len);
+        !key_fits(r, r->watch_kind, s, len) && key_fits(r, NFB_K_TOP, s, len);
     if (!starts) return !watched_wrong_type(r);
     /* The front end reports the document cut short: it knows the lines. */
     nfb__dec_reset(r);
     r->doc = NFB__DOC_RESTART;
     return 1;
+}
+
+/* Whether the watch is on the top object, watched as an object of its own
+ * kind k (a field's value or an array's element, of the schema): then its
+ * first key, when it is one of k's, begins no new document (watched_key)
+ * and ends the watch with no word. */
+static NFB_ALWAYS_INLINE int watch_own(const nfb__dec *r, int k)
+{
+    return r->watch == NFB__WATCH_OBJECT && r->watch_kind == k;
 }
 
 /* An object or array begins while a value is watched: the first element
@@ -816,10 +832,44 @@ static int begin_container(nfb__dec *r, int is_map)
     return begin_field(r, parent, fd, is_map, pos);
 }
 
+/* An object begins. The common case first, on a straight path: the value
+ * of an object field of the schema (config, source, lastRestore, "data",
+ * an API error) or an element of an array of backups or destinations,
+ * with no watch or skip going on and room below max_depth. It does what
+ * begin_container does there: the object is watched (watch_start: a kind
+ * of the schema, never NFB_K_TOP, fits there) and pushed. Everything else
+ * (a top-level value, a skipped tree, a field that is not the schema's or
+ * wants another type, a top-level array's element) is begin_container's. */
 int nfb__dec_map_start(nfb__dec *r, nfb__pos at)
 {
     r->at = at;
-    return begin_container(r, 1);
+    if (NFB_UNLIKELY(r->watch || r->skip != NFB__SKIP_NONE || !r->depth ||
+                     r->depth + r->skip_depth >= r->max_depth))
+        return begin_container(r, 1);
+    nfb__frame *parent = &r->frames[r->depth - 1];
+    int kind;
+    void *base;
+    if (parent->kind == NFB_K_ARRAY) {
+        kind = parent->elem;
+        if (kind != NFB_K_BACKUP && kind != NFB_K_DEST)
+            return begin_container(r, 1);
+        parent->index++;
+        base = &r->rec;
+    } else {
+        const nfb__field *fd = frame_field(parent);
+        if (!fd || fd->type != NFB_T_OBJECT) return begin_container(r, 1);
+        kind = fd->kind;
+        parent->present |= 1u << parent->field;
+        set_has(parent, fd, 1);
+        /* The wrapper's own object began the record already; only what an
+         * "error" before "data" stored needs clearing. */
+        if (kind == NFB_K_DATA && r->arena.total) record_begin(r);
+        base = kind == NFB_K_APIERR ? &r->apierr : parent->base;
+    }
+    if (r->can_restart) watch_begin(r, kind, 1);
+    if (kind == NFB_K_DEST) return begin_destination(r, at);
+    if (kind == NFB_K_BACKUP && parent->kind == NFB_K_ARRAY) record_begin(r);
+    return push(r, (nfb__kind)kind, base, at);
 }
 
 int nfb__dec_array_start(nfb__dec *r, nfb__pos at)
@@ -828,11 +878,9 @@ int nfb__dec_array_start(nfb__dec *r, nfb__pos at)
     return begin_container(r, 0);
 }
 
-/* Required fields missing from the object that ends. */
-static int check_required(nfb__dec *r, nfb__frame *f)
+/* Required fields missing from the object that ends: reported. */
+static NFB_NOINLINE int missing_fields(nfb__dec *r, nfb__frame *f)
 {
-    uint32_t required = r->required[f->kind];
-    if (NFB_LIKELY((f->seen & required) == required)) return 1;
     const nfb__object *o = nfb__schema((nfb__kind)f->kind);
     int ok = 1;
     for (int i = 0; i < o->count; i++) {
@@ -844,6 +892,13 @@ static int check_required(nfb__dec *r, nfb__frame *f)
                           o->fields[i].name, o->what);
     }
     return ok;
+}
+
+static NFB_ALWAYS_INLINE int check_required(nfb__dec *r, nfb__frame *f)
+{
+    uint32_t required = r->required[f->kind];
+    if (NFB_LIKELY((f->seen & required) == required)) return 1;
+    return missing_fields(r, f);
 }
 
 /* A top-level object with a numeric "status" and none of a backup's own
@@ -975,9 +1030,24 @@ static int skip_end(nfb__dec *r)
     return 1;
 }
 
+/* An object ends. The common case first: an object of a kind that only
+ * has its required fields checked (config, source, a destination,
+ * lastRestore), whole, with no watch or skip going on; end_object does
+ * the same for it, and all the rest. */
 int nfb__dec_map_end(nfb__dec *r, nfb__pos at)
 {
     r->at = at;
+    if (NFB_LIKELY(!r->watch && r->skip == NFB__SKIP_NONE)) {
+        const nfb__frame *f = &r->frames[r->depth - 1];
+        unsigned k = f->kind;
+        uint32_t required = r->required[k];
+        if (NFB_LIKELY(k - NFB_K_CONFIG <= NFB_K_RESTORE - NFB_K_CONFIG &&
+                       (f->seen & required) == required)) {
+            r->depth--;
+            return 1;
+        }
+        return end_object(r);
+    }
     if (NFB_UNLIKELY(r->watch) && !watch_end(r)) return 0;
     if (r->skip != NFB__SKIP_NONE) return skip_end(r);
     return end_object(r);
@@ -1188,17 +1258,17 @@ static NFB_NOINLINE int map_key_slow(nfb__dec *r, const char *s, size_t len)
 int nfb__dec_map_key(nfb__dec *r, nfb__pos at, const char *s, size_t len)
 {
     r->at = at;
-    if (NFB_LIKELY(!r->watch && r->skip != NFB__SKIP_TREE && !r->bad_why &&
-                   len)) {
+    if (NFB_LIKELY(r->skip != NFB__SKIP_TREE && !r->bad_why && len)) {
         nfb__frame *f = &r->frames[r->depth - 1];
         int k = f->kind;
         if (k != NFB_K_TOP && k != NFB_K_DATA && k != NFB_K_HEADERS &&
-            k != NFB_K_REQUEST) {
+            k != NFB_K_REQUEST && (!r->watch || watch_own(r, k))) {
             int i = find_key(r, k, s, len);
             if (NFB_LIKELY(i >= 0 && !(f->seen & (1u << i)))) {
                 f->seen |= 1u << i;
                 f->field = (int8_t)i;
                 r->skip = NFB__SKIP_NONE;
+                r->watch = NFB__WATCH_OFF; /* a key of its own kind */
                 return 1;
             }
         }

@@ -518,17 +518,33 @@ static void bad_escapes(nfb__json *j)
 }
 
 /* An object or array begins: if the decoder watches it (decode.h), its
- * bytes are kept from the '{' or '[' until the first key. */
-static void watch_bytes(nfb__json *j, nfb__pos at)
+ * bytes are kept from the '{' or '[' until the first key. Whether only
+ * white space comes before it on its line (line_white_before) is seen
+ * from the bytes before it, back to a newline or the segment's start;
+ * its line's starts are worked out only when it does (cut_short uses
+ * them then alone). */
+static void watch_bytes(nfb__json *j, uint64_t off)
 {
     j->cap_len = 0;
-    j->cap_off = at.offset;
-    j->cap_pos = at;
-    line_info li = line_at(j, at.offset);
-    j->cap_line_start = li.start;
-    j->cap_prev_line_start = li.prev_start;
-    j->cap_line_white =
-        at.offset >= j->seg_base && line_white_before(j, at.offset);
+    j->cap_off = off;
+    int white = 0;
+    if (off >= j->seg_base) {
+        uint64_t i = off;
+        unsigned char c;
+        while (i > j->seg_base && (c = j->seg[i - 1 - j->seg_base]) != '\n' &&
+               is_white(c))
+            i--;
+        if (i > j->seg_base) /* a newline, or a byte that is not white */
+            white = j->seg[i - 1 - j->seg_base] == '\n';
+        else /* the line began at the segment's start, or before */
+            white = j->seg_line_start >= j->seg_base || j->seg_line_white;
+    }
+    j->cap_line_white = white;
+    if (white) {
+        line_info li = line_at(j, off);
+        j->cap_line_start = li.start;
+        j->cap_prev_line_start = li.prev_start;
+    }
 }
 
 #define J ((nfb__json *)ctx)
@@ -589,7 +605,7 @@ static int container(nfb__json *j, int start, int map)
     /* A watch that begins here (it goes on into an array's first
      * element). */
     if (j->dec->watch && j->dec->restart_at.offset == at.offset)
-        watch_bytes(j, at);
+        watch_bytes(j, at.offset);
     return go;
 }
 static int cb_map_start(void *ctx)

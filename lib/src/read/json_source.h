@@ -70,7 +70,6 @@ typedef struct nfb__json {
     unsigned char cap[NFB__CAP_MAX];
     size_t cap_len;
     uint64_t cap_off;
-    nfb__pos cap_pos;
     uint64_t cap_line_start, cap_prev_line_start;
     int cap_line_white;       /* only white space before its '{' on its line */
     unsigned char *replay[2]; /* NFB__CAP_MAX + NFB__SEG_MAX bytes each */
