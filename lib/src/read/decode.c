@@ -221,12 +221,34 @@ static const char *path_of(nfb__dec *r, const char *key, size_t keylen,
 
 /* ---- reporting --------------------------------------------------------- */
 
-/* Where the current event's token begins (see NFB__POS_LATER). */
+/* A position whole: one known by its offset only (NFB__POS_AT, line 0)
+ * or not yet (NFB__POS_LATER) is asked of the front end. */
+static NFB_NOINLINE nfb__pos whole_pos(nfb__dec *r, nfb__pos p)
+{
+    if (p.offset == UINT64_MAX) return r->locate(r->locate_ctx);
+    return r->resolve(r->locate_ctx, p.offset);
+}
+
+/* Where the current event's token begins. */
 static nfb__pos here(nfb__dec *r)
 {
-    if (NFB_UNLIKELY(r->at.offset == UINT64_MAX))
-        r->at = r->locate(r->locate_ctx);
+    if (NFB_UNLIKELY(r->at.line == 0)) r->at = whole_pos(r, r->at);
     return r->at;
+}
+
+/* The current event's position, to keep: one known by its offset stays
+ * so (frame_pos, and the front end before its segment goes, work out its
+ * line). */
+static nfb__pos kept_pos(nfb__dec *r)
+{
+    return r->at.offset == UINT64_MAX ? here(r) : r->at;
+}
+
+/* Where the value of frame f begins. */
+static nfb__pos frame_pos(nfb__dec *r, nfb__frame *f)
+{
+    if (f->pos.line == 0) f->pos = whole_pos(r, f->pos);
+    return f->pos;
 }
 
 static int report_at(nfb__dec *r, nfb_severity sev, nfb_code code,
@@ -319,7 +341,7 @@ static int before(const nfb_time *a, const nfb_time *b)
 }
 
 /* The consistency checks of one status/start/end triple. */
-static int lint_times(nfb__dec *r, nfb__pos pos, const char *prefix,
+static int lint_times(nfb__dec *r, nfb__frame *f, const char *prefix,
                       nfb_status st, const nfb_time *start,
                       const char *start_name, int has_end, const nfb_time *end)
 {
@@ -336,8 +358,8 @@ static int lint_times(nfb__dec *r, nfb__pos pos, const char *prefix,
         const char *rec_ = path_of(r, NULL, 0, 1);                             \
         snprintf(path, sizeof path, "%s%s%s" field, rec_, *rec_ ? "." : "",    \
                  prefix);                                                      \
-        ok &= nfb__report(r->dg, NFB_WARNING, NFB_CODE_LINT, path, pos,        \
-                          __VA_ARGS__);                                        \
+        ok &= nfb__report(r->dg, NFB_WARNING, NFB_CODE_LINT, path,             \
+                          frame_pos(r, f), __VA_ARGS__);                       \
     } while (0)
     if (has_end && before(end, start))
         LINT("completedAt",
@@ -360,18 +382,17 @@ static int deliver(nfb__dec *r);
 /* Indexes of the wrapper's fields (schema.c). */
 enum { WRAP_DATA = 0, WRAP_ERROR = 1 };
 
-static int record_end(nfb__dec *r, const nfb__frame *f)
+static int record_end(nfb__dec *r, nfb__frame *f)
 {
     const nfb_backup *b = &r->rec;
-    nfb__pos pos = f->pos;
     int ok = 1;
     /* Lints only make sense on a record whose fields are all there. */
     if (r->dg->stats.errors == r->rec_errors) {
-        ok &= lint_times(r, pos, "", b->status, &b->created_at, "createdAt",
+        ok &= lint_times(r, f, "", b->status, &b->created_at, "createdAt",
                          b->has_completed_at, &b->completed_at);
         if (b->has_last_restore) {
             ok &=
-                lint_times(r, pos, "lastRestore.", b->last_restore.status,
+                lint_times(r, f, "lastRestore.", b->last_restore.status,
                            &b->last_restore.restore_timestamp,
                            "restoreTimestamp", b->last_restore.has_completed_at,
                            &b->last_restore.completed_at);
@@ -570,6 +591,7 @@ void nfb__dec_free(nfb__dec *r)
  * or memory ran out. Either way the document is dropped. Returns 0. */
 static int arena_failed(nfb__dec *r, nfb__pos pos)
 {
+    if (pos.line == 0) pos = whole_pos(r, pos);
     if (r->arena.over_limit) {
         nfb__report(r->dg, NFB_ERROR, NFB_CODE_LIMIT, path_of(r, NULL, 0, 0),
                     pos,
@@ -617,7 +639,7 @@ static void watch_begin(nfb__dec *r, int kind, int is_map)
     r->watch = is_map ? NFB__WATCH_OBJECT : NFB__WATCH_ARRAY;
     r->watch_kind = (uint8_t)kind;
     r->watch_expected = NULL;
-    r->restart_at = here(r);
+    r->restart_at = kept_pos(r);
 }
 
 /* A value that the schema does not describe begins: watched when it
@@ -822,7 +844,7 @@ static int begin_container(nfb__dec *r, int is_map)
     if (NFB_UNLIKELY(r->watch) && !watch_container(r, is_map)) return 0;
     if (r->skip != NFB__SKIP_NONE) return skip_container(r, is_map);
     if (!depth_ok(r)) return 0;
-    nfb__pos pos = here(r);
+    nfb__pos pos = kept_pos(r);
     nfb__frame *parent = top(r);
     if (!parent) return begin_top(r, is_map, pos);
     int elem;
@@ -885,9 +907,8 @@ static NFB_NOINLINE int missing_fields(nfb__dec *r, nfb__frame *f)
     int ok = 1;
     for (int i = 0; i < o->count; i++) {
         if (!o->fields[i].required || (f->seen & (1u << i))) continue;
-        nfb__pos pos = f->pos;
         ok &= nfb__report(r->dg, NFB_ERROR, NFB_CODE_MISSING_FIELD,
-                          path_of(r, NULL, 0, 1), pos,
+                          path_of(r, NULL, 0, 1), frame_pos(r, f),
                           "expected field \"%s\" in %s, found none",
                           o->fields[i].name, o->what);
     }
@@ -906,7 +927,7 @@ static NFB_ALWAYS_INLINE int check_required(nfb__dec *r, nfb__frame *f)
  * ({"name":"NorthflankApiCallError","status":404,"id":"backup-not-found"}):
  * reported as an API error. Otherwise the status is reported as the wrong
  * type it is, and the object is a backup. Returns 1 when it was an error. */
-static int thrown_error(nfb__dec *r, const nfb__frame *f)
+static int thrown_error(nfb__dec *r, nfb__frame *f)
 {
     const nfb__object *o = nfb__schema(NFB_K_BACKUP);
     uint32_t own = 0;
@@ -925,7 +946,8 @@ static int thrown_error(nfb__dec *r, const nfb__frame *f)
             put_quoted(&b, r->rec.id.ptr, r->rec.id.len, 100);
         }
         puts_(&b, ")");
-        report_at(r, NFB_ERROR, NFB_CODE_API_ERROR, "", f->pos, r->msg);
+        report_at(r, NFB_ERROR, NFB_CODE_API_ERROR, "", frame_pos(r, f),
+                  r->msg);
         return 1;
     }
     puts_(&b, "expected ");
@@ -940,18 +962,18 @@ static int thrown_error(nfb__dec *r, const nfb__frame *f)
 static int end_object(nfb__dec *r)
 {
     nfb__frame *f = top(r);
-    nfb__pos pos = f->pos;
     int ok = 1;
     switch (f->kind) {
     case NFB_K_TOP:
-        ok = nfb__report(r->dg, NFB_ERROR, NFB_CODE_MISSING_FIELD, "", pos,
+        ok = nfb__report(r->dg, NFB_ERROR, NFB_CODE_MISSING_FIELD, "",
+                         frame_pos(r, f),
                          "expected a backup, an API response (\"data\" or "
                          "\"error\") or a list (\"backups\"), found an object "
                          "with none of their fields");
         break;
     case NFB_K_DATA:
         ok = nfb__report(r->dg, NFB_ERROR, NFB_CODE_MISSING_FIELD,
-                         path_of(r, NULL, 0, 1), pos,
+                         path_of(r, NULL, 0, 1), frame_pos(r, f),
                          "expected a backup or \"backups\", found an object "
                          "with neither");
         break;
@@ -960,7 +982,8 @@ static int end_object(nfb__dec *r)
          * is its own error); "error" only as an object. */
         if (!(f->seen & (1u << WRAP_DATA)) &&
             !(f->present & (1u << WRAP_ERROR)))
-            ok = nfb__report(r->dg, NFB_ERROR, NFB_CODE_MISSING_FIELD, "", pos,
+            ok = nfb__report(r->dg, NFB_ERROR, NFB_CODE_MISSING_FIELD, "",
+                             frame_pos(r, f),
                              "expected field \"data\" or \"error\" in an API "
                              "response, found neither");
         if (ok && r->doc == NFB__DOC_HELD) {
@@ -990,7 +1013,8 @@ static int end_object(nfb__dec *r)
             r->http_used = 1;
         }
         /* The response as a whole is the error: no path. */
-        ok = report_at(r, NFB_ERROR, NFB_CODE_API_ERROR, "", pos, r->msg);
+        ok = report_at(r, NFB_ERROR, NFB_CODE_API_ERROR, "", frame_pos(r, f),
+                       r->msg);
         break;
     }
     case NFB_K_BACKUP:

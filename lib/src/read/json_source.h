@@ -53,7 +53,6 @@ typedef struct nfb__json {
     int seg_esc0;        /* where in an escape a string cut before seg[0] is */
     uint64_t seg_tokens; /* tokens reported in the current segment */
     uint64_t nest;       /* open objects and arrays */
-    uint64_t doc_line;   /* the line the open document began on */
     int line_white;      /* the line is white space up to abs (between
                             segments) or seg_base (in one) */
 
