@@ -221,12 +221,34 @@ static const char *path_of(nfb__dec *r, const char *key, size_t keylen,
 
 /* ---- reporting --------------------------------------------------------- */
 
-/* Where the current event's token begins (see NFB__POS_LATER). */
+/* A position whole: one known by its offset only (NFB__POS_AT, line 0)
+ * or not yet (NFB__POS_LATER) is asked of the front end. */
+static NFB_NOINLINE nfb__pos whole_pos(nfb__dec *r, nfb__pos p)
+{
+    if (p.offset == UINT64_MAX) return r->locate(r->locate_ctx);
+    return r->resolve(r->locate_ctx, p.offset);
+}
+
+/* Where the current event's token begins. */
 static nfb__pos here(nfb__dec *r)
 {
-    if (NFB_UNLIKELY(r->at.offset == UINT64_MAX))
-        r->at = r->locate(r->locate_ctx);
+    if (NFB_UNLIKELY(r->at.line == 0)) r->at = whole_pos(r, r->at);
     return r->at;
+}
+
+/* The current event's position, to keep: one known by its offset stays
+ * so (frame_pos, and the front end before its segment goes, work out its
+ * line). */
+static nfb__pos kept_pos(nfb__dec *r)
+{
+    return r->at.offset == UINT64_MAX ? here(r) : r->at;
+}
+
+/* Where the value of frame f begins. */
+static nfb__pos frame_pos(nfb__dec *r, nfb__frame *f)
+{
+    if (f->pos.line == 0) f->pos = whole_pos(r, f->pos);
+    return f->pos;
 }
 
 static int report_at(nfb__dec *r, nfb_severity sev, nfb_code code,
@@ -319,7 +341,7 @@ static int before(const nfb_time *a, const nfb_time *b)
 }
 
 /* The consistency checks of one status/start/end triple. */
-static int lint_times(nfb__dec *r, nfb__pos pos, const char *prefix,
+static int lint_times(nfb__dec *r, nfb__frame *f, const char *prefix,
                       nfb_status st, const nfb_time *start,
                       const char *start_name, int has_end, const nfb_time *end)
 {
@@ -336,8 +358,8 @@ static int lint_times(nfb__dec *r, nfb__pos pos, const char *prefix,
         const char *rec_ = path_of(r, NULL, 0, 1);                             \
         snprintf(path, sizeof path, "%s%s%s" field, rec_, *rec_ ? "." : "",    \
                  prefix);                                                      \
-        ok &= nfb__report(r->dg, NFB_WARNING, NFB_CODE_LINT, path, pos,        \
-                          __VA_ARGS__);                                        \
+        ok &= nfb__report(r->dg, NFB_WARNING, NFB_CODE_LINT, path,             \
+                          frame_pos(r, f), __VA_ARGS__);                       \
     } while (0)
     if (has_end && before(end, start))
         LINT("completedAt",
@@ -360,18 +382,17 @@ static int deliver(nfb__dec *r);
 /* Indexes of the wrapper's fields (schema.c). */
 enum { WRAP_DATA = 0, WRAP_ERROR = 1 };
 
-static int record_end(nfb__dec *r, const nfb__frame *f)
+static int record_end(nfb__dec *r, nfb__frame *f)
 {
     const nfb_backup *b = &r->rec;
-    nfb__pos pos = f->pos;
     int ok = 1;
     /* Lints only make sense on a record whose fields are all there. */
     if (r->dg->stats.errors == r->rec_errors) {
-        ok &= lint_times(r, pos, "", b->status, &b->created_at, "createdAt",
+        ok &= lint_times(r, f, "", b->status, &b->created_at, "createdAt",
                          b->has_completed_at, &b->completed_at);
         if (b->has_last_restore) {
             ok &=
-                lint_times(r, pos, "lastRestore.", b->last_restore.status,
+                lint_times(r, f, "lastRestore.", b->last_restore.status,
                            &b->last_restore.restore_timestamp,
                            "restoreTimestamp", b->last_restore.has_completed_at,
                            &b->last_restore.completed_at);
@@ -447,9 +468,8 @@ static nfb__frame *top(nfb__dec *r)
 
 /* Nesting beyond max_depth: the document is dropped, since yajl's own
  * stack would otherwise grow without bound. */
-static int depth_ok(nfb__dec *r)
+static NFB_NOINLINE int too_deep(nfb__dec *r)
 {
-    if (r->depth + r->skip_depth < r->max_depth) return 1;
     nfb__report(r->dg, NFB_ERROR, NFB_CODE_LIMIT, path_of(r, NULL, 0, 0),
                 here(r),
                 "expected at most %zu levels of nesting, found more; the "
@@ -457,6 +477,12 @@ static int depth_ok(nfb__dec *r)
                 r->max_depth);
     r->doc = NFB__DOC_DROPPED;
     return 0;
+}
+
+static NFB_ALWAYS_INLINE int depth_ok(nfb__dec *r)
+{
+    if (NFB_LIKELY(r->depth + r->skip_depth < r->max_depth)) return 1;
+    return too_deep(r);
 }
 
 static void begin_document(nfb__dec *r)
@@ -591,6 +617,7 @@ void nfb__dec_free(nfb__dec *r)
  * or memory ran out. Either way the document is dropped. Returns 0. */
 static int arena_failed(nfb__dec *r, nfb__pos pos)
 {
+    if (pos.line == 0) pos = whole_pos(r, pos);
     if (r->arena.over_limit) {
         nfb__report(r->dg, NFB_ERROR, NFB_CODE_LIMIT, path_of(r, NULL, 0, 0),
                     pos,
@@ -638,7 +665,7 @@ static void watch_begin(nfb__dec *r, int kind, int is_map)
     r->watch = is_map ? NFB__WATCH_OBJECT : NFB__WATCH_ARRAY;
     r->watch_kind = (uint8_t)kind;
     r->watch_expected = NULL;
-    r->restart_at = here(r);
+    r->restart_at = kept_pos(r);
 }
 
 /* A value that the schema does not describe begins: watched when it
@@ -710,13 +737,24 @@ static int watch_end(nfb__dec *r)
 static int watched_key(nfb__dec *r, const char *s, size_t len)
 {
     r->watch = NFB__WATCH_OFF;
+    /* The watched kind's own rows first: its first key is nearly always
+     * one of them. */
     int starts =
-        key_fits(r, NFB_K_TOP, s, len) && !key_fits(r, r->watch_kind, s, len);
+        !key_fits(r, r->watch_kind, s, len) && key_fits(r, NFB_K_TOP, s, len);
     if (!starts) return !watched_wrong_type(r);
     /* The front end reports the document cut short: it knows the lines. */
     nfb__dec_reset(r);
     r->doc = NFB__DOC_RESTART;
     return 1;
+}
+
+/* Whether the watch is on the top object, watched as an object of its own
+ * kind k (a field's value or an array's element, of the schema): then its
+ * first key, when it is one of k's, begins no new document (watched_key)
+ * and ends the watch with no word. */
+static NFB_ALWAYS_INLINE int watch_own(const nfb__dec *r, int k)
+{
+    return r->watch == NFB__WATCH_OBJECT && r->watch_kind == k;
 }
 
 /* An object or array begins while a value is watched: the first element
@@ -832,7 +870,7 @@ static int begin_container(nfb__dec *r, int is_map)
     if (NFB_UNLIKELY(r->watch) && !watch_container(r, is_map)) return 0;
     if (r->skip != NFB__SKIP_NONE) return skip_container(r, is_map);
     if (!depth_ok(r)) return 0;
-    nfb__pos pos = here(r);
+    nfb__pos pos = kept_pos(r);
     nfb__frame *parent = top(r);
     if (!parent) return begin_top(r, is_map, pos);
     int elem;
@@ -842,10 +880,44 @@ static int begin_container(nfb__dec *r, int is_map)
     return begin_field(r, parent, fd, is_map, pos);
 }
 
+/* An object begins. The common case first, on a straight path: the value
+ * of an object field of the schema (config, source, lastRestore, "data",
+ * an API error) or an element of an array of backups or destinations,
+ * with no watch or skip going on and room below max_depth. It does what
+ * begin_container does there: the object is watched (watch_start: a kind
+ * of the schema, never NFB_K_TOP, fits there) and pushed. Everything else
+ * (a top-level value, a skipped tree, a field that is not the schema's or
+ * wants another type, a top-level array's element) is begin_container's. */
 int nfb__dec_map_start(nfb__dec *r, nfb__pos at)
 {
     r->at = at;
-    return begin_container(r, 1);
+    if (NFB_UNLIKELY(r->watch || r->skip != NFB__SKIP_NONE || !r->depth ||
+                     r->depth + r->skip_depth >= r->max_depth))
+        return begin_container(r, 1);
+    nfb__frame *parent = &r->frames[r->depth - 1];
+    int kind;
+    void *base;
+    if (parent->kind == NFB_K_ARRAY) {
+        kind = parent->elem;
+        if (kind != NFB_K_BACKUP && kind != NFB_K_DEST)
+            return begin_container(r, 1);
+        parent->index++;
+        base = &r->rec;
+    } else {
+        const nfb__field *fd = frame_field(parent);
+        if (!fd || fd->type != NFB_T_OBJECT) return begin_container(r, 1);
+        kind = fd->kind;
+        parent->present |= 1u << parent->field;
+        set_has(parent, fd, 1);
+        /* The wrapper's own object began the record already; only what an
+         * "error" before "data" stored needs clearing. */
+        if (kind == NFB_K_DATA && r->arena.total) record_begin(r);
+        base = kind == NFB_K_APIERR ? &r->apierr : parent->base;
+    }
+    if (r->can_restart) watch_begin(r, kind, 1);
+    if (kind == NFB_K_DEST) return begin_destination(r, at);
+    if (kind == NFB_K_BACKUP && parent->kind == NFB_K_ARRAY) record_begin(r);
+    return push(r, (nfb__kind)kind, base, at);
 }
 
 int nfb__dec_array_start(nfb__dec *r, nfb__pos at)
@@ -854,22 +926,26 @@ int nfb__dec_array_start(nfb__dec *r, nfb__pos at)
     return begin_container(r, 0);
 }
 
-/* Required fields missing from the object that ends. */
-static int check_required(nfb__dec *r, nfb__frame *f)
+/* Required fields missing from the object that ends: reported. */
+static NFB_NOINLINE int missing_fields(nfb__dec *r, nfb__frame *f)
 {
-    uint32_t required = r->required[f->kind];
-    if (NFB_LIKELY((f->seen & required) == required)) return 1;
     const nfb__object *o = nfb__schema((nfb__kind)f->kind);
     int ok = 1;
     for (int i = 0; i < o->count; i++) {
         if (!o->fields[i].required || (f->seen & (1u << i))) continue;
-        nfb__pos pos = f->pos;
         ok &= nfb__report(r->dg, NFB_ERROR, NFB_CODE_MISSING_FIELD,
-                          path_of(r, NULL, 0, 1), pos,
+                          path_of(r, NULL, 0, 1), frame_pos(r, f),
                           "expected field \"%s\" in %s, found none",
                           o->fields[i].name, o->what);
     }
     return ok;
+}
+
+static NFB_ALWAYS_INLINE int check_required(nfb__dec *r, nfb__frame *f)
+{
+    uint32_t required = r->required[f->kind];
+    if (NFB_LIKELY((f->seen & required) == required)) return 1;
+    return missing_fields(r, f);
 }
 
 /* A top-level object with a numeric "status" and none of a backup's own
@@ -877,7 +953,7 @@ static int check_required(nfb__dec *r, nfb__frame *f)
  * ({"name":"NorthflankApiCallError","status":404,"id":"backup-not-found"}):
  * reported as an API error. Otherwise the status is reported as the wrong
  * type it is, and the object is a backup. Returns 1 when it was an error. */
-static int thrown_error(nfb__dec *r, const nfb__frame *f)
+static int thrown_error(nfb__dec *r, nfb__frame *f)
 {
     const nfb__object *o = nfb__schema(NFB_K_BACKUP);
     uint32_t own = 0;
@@ -896,7 +972,8 @@ static int thrown_error(nfb__dec *r, const nfb__frame *f)
             put_quoted(&b, r->rec.id.ptr, r->rec.id.len, 100);
         }
         puts_(&b, ")");
-        report_at(r, NFB_ERROR, NFB_CODE_API_ERROR, "", f->pos, r->msg);
+        report_at(r, NFB_ERROR, NFB_CODE_API_ERROR, "", frame_pos(r, f),
+                  r->msg);
         return 1;
     }
     puts_(&b, "expected ");
@@ -911,18 +988,18 @@ static int thrown_error(nfb__dec *r, const nfb__frame *f)
 static int end_object(nfb__dec *r)
 {
     nfb__frame *f = top(r);
-    nfb__pos pos = f->pos;
     int ok = 1;
     switch (f->kind) {
     case NFB_K_TOP:
-        ok = nfb__report(r->dg, NFB_ERROR, NFB_CODE_MISSING_FIELD, "", pos,
+        ok = nfb__report(r->dg, NFB_ERROR, NFB_CODE_MISSING_FIELD, "",
+                         frame_pos(r, f),
                          "expected a backup, an API response (\"data\" or "
                          "\"error\") or a list (\"backups\"), found an object "
                          "with none of their fields");
         break;
     case NFB_K_DATA:
         ok = nfb__report(r->dg, NFB_ERROR, NFB_CODE_MISSING_FIELD,
-                         path_of(r, NULL, 0, 1), pos,
+                         path_of(r, NULL, 0, 1), frame_pos(r, f),
                          "expected a backup or \"backups\", found an object "
                          "with neither");
         break;
@@ -931,7 +1008,8 @@ static int end_object(nfb__dec *r)
          * is its own error); "error" only as an object. */
         if (!(f->seen & (1u << WRAP_DATA)) &&
             !(f->present & (1u << WRAP_ERROR)))
-            ok = nfb__report(r->dg, NFB_ERROR, NFB_CODE_MISSING_FIELD, "", pos,
+            ok = nfb__report(r->dg, NFB_ERROR, NFB_CODE_MISSING_FIELD, "",
+                             frame_pos(r, f),
                              "expected field \"data\" or \"error\" in an API "
                              "response, found neither");
         if (ok && r->doc == NFB__DOC_HELD) {
@@ -961,7 +1039,8 @@ static int end_object(nfb__dec *r)
             r->http_used = 1;
         }
         /* The response as a whole is the error: no path. */
-        ok = report_at(r, NFB_ERROR, NFB_CODE_API_ERROR, "", pos, r->msg);
+        ok = report_at(r, NFB_ERROR, NFB_CODE_API_ERROR, "", frame_pos(r, f),
+                       r->msg);
         break;
     }
     case NFB_K_BACKUP:
@@ -1001,9 +1080,24 @@ static int skip_end(nfb__dec *r)
     return 1;
 }
 
+/* An object ends. The common case first: an object of a kind that only
+ * has its required fields checked (config, source, a destination,
+ * lastRestore), whole, with no watch or skip going on; end_object does
+ * the same for it, and all the rest. */
 int nfb__dec_map_end(nfb__dec *r, nfb__pos at)
 {
     r->at = at;
+    if (NFB_LIKELY(!r->watch && r->skip == NFB__SKIP_NONE)) {
+        const nfb__frame *f = &r->frames[r->depth - 1];
+        unsigned k = f->kind;
+        uint32_t required = r->required[k];
+        if (NFB_LIKELY(k - NFB_K_CONFIG <= NFB_K_RESTORE - NFB_K_CONFIG &&
+                       (f->seen & required) == required)) {
+            r->depth--;
+            return 1;
+        }
+        return end_object(r);
+    }
     if (NFB_UNLIKELY(r->watch) && !watch_end(r)) return 0;
     if (r->skip != NFB__SKIP_NONE) return skip_end(r);
     return end_object(r);
@@ -1214,17 +1308,17 @@ static NFB_NOINLINE int map_key_slow(nfb__dec *r, const char *s, size_t len)
 int nfb__dec_map_key(nfb__dec *r, nfb__pos at, const char *s, size_t len)
 {
     r->at = at;
-    if (NFB_LIKELY(!r->watch && r->skip != NFB__SKIP_TREE && !r->bad_why &&
-                   len)) {
+    if (NFB_LIKELY(r->skip != NFB__SKIP_TREE && !r->bad_why && len)) {
         nfb__frame *f = &r->frames[r->depth - 1];
         int k = f->kind;
         if (k != NFB_K_TOP && k != NFB_K_DATA && k != NFB_K_HEADERS &&
-            k != NFB_K_REQUEST) {
+            k != NFB_K_REQUEST && (!r->watch || watch_own(r, k))) {
             int i = find_key(r, k, s, len);
             if (NFB_LIKELY(i >= 0 && !(f->seen & (1u << i)))) {
                 f->seen |= 1u << i;
                 f->field = (int8_t)i;
                 r->skip = NFB__SKIP_NONE;
+                r->watch = NFB__WATCH_OFF; /* a key of its own kind */
                 return 1;
             }
         }

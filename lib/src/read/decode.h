@@ -52,7 +52,7 @@ typedef struct nfb__frame {
     uint32_t present; /* objects: fields met with a non-null value */
     uint64_t index;   /* arrays: elements begun so far */
     void *base;       /* objects: the struct their fields are stored in */
-    nfb__pos pos;     /* where the value begins */
+    nfb__pos pos;     /* where the value begins (NFB__POS_AT: frame_pos) */
 } nfb__frame;
 
 struct nfb__dec {
@@ -95,8 +95,10 @@ struct nfb__dec {
     uint64_t doc_errors; /* dg->stats.errors when the document began */
     uint64_t rec_errors; /* dg->stats.errors when the record began */
     nfb__pos at;         /* where the current event's token begins, or
-                            NFB__POS_LATER: ask locate (here() in decode.c) */
+                            NFB__POS_LATER: ask locate (here() in decode.c),
+                            or NFB__POS_AT: ask resolve */
     nfb__pos (*locate)(void *ctx); /* the front end's, for NFB__POS_LATER */
+    nfb__pos (*resolve)(void *ctx, uint64_t off); /* ... for NFB__POS_AT */
     void *locate_ctx;
     const char *plain; /* the next value's text as written, or NULL */
     size_t plain_len;

@@ -18,6 +18,14 @@ typedef struct nfb__dec nfb__dec;
  * costs a scan that most tokens, which draw no diagnostic, never need. */
 #define NFB__POS_LATER ((nfb__pos){UINT64_MAX, 0, 0})
 
+/* The position of a token known by its offset alone (line 0: lines are
+ * counted from 1): the front end works out its line and column only when
+ * asked (dec->resolve), and before the bytes of the segment it is in go,
+ * for the positions the decoder keeps (its frames' and restart_at). An
+ * object's or array's '{', '[', '}' or ']' comes so: most never need a
+ * line. */
+#define NFB__POS_AT(off) ((nfb__pos){(off), 0, 0})
+
 int nfb__dec_map_start(nfb__dec *d, nfb__pos at);
 int nfb__dec_map_key(nfb__dec *d, nfb__pos at, const char *s, size_t len);
 int nfb__dec_map_end(nfb__dec *d, nfb__pos at);

@@ -229,6 +229,27 @@ static nfb__pos locate(void *ctx)
     return token_start(ctx);
 }
 
+/* The decoder's resolve (NFB__POS_AT): the position of offset off of the
+ * current segment. */
+static nfb__pos resolve(void *ctx, uint64_t off)
+{
+    return pos_at(ctx, off);
+}
+
+/* The positions the decoder keeps that are known by their offset alone
+ * (NFB__POS_AT: its frames' and restart_at, those in the segment just
+ * parsed) are worked out before its bytes go, in the order of their
+ * offsets: the line count moves on through the segment once. */
+static void resolve_kept(nfb__json *j)
+{
+    nfb__dec *d = j->dec;
+    for (size_t i = 0; i < d->depth; i++)
+        if (d->frames[i].pos.line == 0)
+            d->frames[i].pos = pos_at(j, d->frames[i].pos.offset);
+    if ((d->watch || d->doc == NFB__DOC_RESTART) && d->restart_at.line == 0)
+        d->restart_at = pos_at(j, d->restart_at.offset);
+}
+
 /* Where a number is in JSON's number grammar (RFC 8259 section 6) after
  * its bytes so far, as yajl's lexer reads it: a number ends at the first
  * byte that cannot continue it (N_DONE), so "1.5.0" is the number "1.5"
@@ -528,17 +549,33 @@ static void bad_escapes(nfb__json *j)
 }
 
 /* An object or array begins: if the decoder watches it (decode.h), its
- * bytes are kept from the '{' or '[' until the first key. */
-static void watch_bytes(nfb__json *j, nfb__pos at)
+ * bytes are kept from the '{' or '[' until the first key. Whether only
+ * white space comes before it on its line (line_white_before) is seen
+ * from the bytes before it, back to a newline or the segment's start;
+ * its line's starts are worked out only when it does (cut_short uses
+ * them then alone). */
+static void watch_bytes(nfb__json *j, uint64_t off)
 {
     j->cap_len = 0;
-    j->cap_off = at.offset;
-    j->cap_pos = at;
-    line_info li = line_at(j, at.offset);
-    j->cap_line_start = li.start;
-    j->cap_prev_line_start = li.prev_start;
-    j->cap_line_white =
-        at.offset >= j->seg_base && line_white_before(j, at.offset);
+    j->cap_off = off;
+    int white = 0;
+    if (off >= j->seg_base) {
+        uint64_t i = off;
+        unsigned char c;
+        while (i > j->seg_base && (c = j->seg[i - 1 - j->seg_base]) != '\n' &&
+               is_white(c))
+            i--;
+        if (i > j->seg_base) /* a newline, or a byte that is not white */
+            white = j->seg[i - 1 - j->seg_base] == '\n';
+        else /* the line began at the segment's start, or before */
+            white = j->seg_line_start >= j->seg_base || j->seg_line_white;
+    }
+    j->cap_line_white = white;
+    if (white) {
+        line_info li = line_at(j, off);
+        j->cap_line_start = li.start;
+        j->cap_prev_line_start = li.prev_start;
+    }
 }
 
 #define J ((nfb__json *)ctx)
@@ -573,7 +610,7 @@ static int http_check(nfb__json *j, const char *found);
 static int container(nfb__json *j, int start, int map)
 {
     (void)tok(j);
-    nfb__pos at = pos_at(j, j->tok_end - 1);
+    nfb__pos at = NFB__POS_AT(j->tok_end - 1);
     if (!start) {
         j->nest--;
         int go =
@@ -584,7 +621,6 @@ static int container(nfb__json *j, int start, int map)
         return go;
     }
     if (!nfb__dec_open(j->dec)) {
-        j->doc_line = j->line;
         if (j->http_state == 2 && !http_check(j, "a body that is not one"))
             return 0;
         if (j->http_state == 1) { /* the body of an HTTP response */
@@ -599,7 +635,7 @@ static int container(nfb__json *j, int start, int map)
     /* A watch that begins here (it goes on into an array's first
      * element). */
     if (j->dec->watch && j->dec->restart_at.offset == at.offset)
-        watch_bytes(j, at);
+        watch_bytes(j, at.offset);
     return go;
 }
 static int cb_map_start(void *ctx)
@@ -834,6 +870,7 @@ int nfb__json_init(nfb__json *j, const nfb_allocator *a, nfb__dec *dec,
     j->dg = dg;
     j->max_string = max_string;
     dec->locate = locate;
+    dec->resolve = resolve;
     dec->locate_ctx = j;
     if (ya_reserve_init(j, dec->max_depth) != 0) return -1;
     for (int i = 0; i < 2; i++) {
@@ -1315,6 +1352,7 @@ static nfb_result parse_segment(nfb__json *j, const unsigned char *p, size_t n,
     if (j->has_pending && j->pending_start < j->seg_base)
         j->reread += j->seg_base - j->pending_start;
     yajl_status st = yajl_parse(j->yajl, p, len);
+    resolve_kept(j);
     if (j->dg->failed) return NFB_ENOMEM;
     if (st == yajl_status_client_canceled)
         return decoder_ended(j, used, restart);

@@ -53,7 +53,6 @@ typedef struct nfb__json {
     int seg_esc0;        /* where in an escape a string cut before seg[0] is */
     uint64_t seg_tokens; /* tokens reported in the current segment */
     uint64_t nest;       /* open objects and arrays */
-    uint64_t doc_line;   /* the line the open document began on */
     int line_white;      /* the line is white space up to abs (between
                             segments) or seg_base (in one) */
 
@@ -70,7 +69,6 @@ typedef struct nfb__json {
     unsigned char cap[NFB__CAP_MAX];
     size_t cap_len;
     uint64_t cap_off;
-    nfb__pos cap_pos;
     uint64_t cap_line_start, cap_prev_line_start;
     int cap_line_white;       /* only white space before its '{' on its line */
     unsigned char *replay[2]; /* NFB__CAP_MAX + NFB__SEG_MAX bytes each */
