@@ -14,6 +14,11 @@
  * - after nfb_writer_end, a record or a second end returns NFB_ESTATE and
  *   the write function is not called again;
  * - NULL handles are NFB_EINVAL;
+ * - inside a reader's record callback, the reader's record is written,
+ *   and a copy of it changed in some of the ways above is refused as any
+ *   other record is (the writer does not check the reader's own record
+ *   again: the copy must not pass for it), also from a reader run inside
+ *   another reader's callback, and after it;
  * - nfb_column_name lists the columns of csv's header, in its order, and
  *   each name is one the columns option takes alone. */
 #include <setjmp.h>
@@ -355,6 +360,93 @@ static void null_handles(void **state)
     free(o.p);
 }
 
+/* A reader whose records go to writer w, each followed by changed copies
+ * of it; inner, when set, is read from inside the first
+ * record's callback by a second reader with the same callback. */
+typedef struct from_reader {
+    nfb_writer *w;
+    const char *inner;
+    int records;
+} from_reader;
+
+static void read_text(from_reader *fr, const char *text);
+
+static int on_read(void *ctx, const nfb_backup *b)
+{
+    from_reader *fr = ctx;
+    fr->records++;
+    assert_int_equal(nfb_writer_record(fr->w, b), NFB_OK);
+    if (fr->inner) {
+        const char *inner = fr->inner;
+        fr->inner = NULL;
+        read_text(fr, inner);
+    }
+    /* A copy of the reader's record, changed in one of the ways above. */
+    for (int k = 0; k < 5; k++) {
+        nfb_backup x = *b;
+        switch (k) {
+        case 0:
+            x.status = (nfb_status)99;
+            break;
+        case 1:
+            x.name = S("A \xff"); /* a byte that is never UTF-8 */
+            break;
+        case 2:
+            x.id = (nfb_str){NULL, 1};
+            break;
+        case 3:
+            x.created_at.text = S("2021-01-20T11:19:53\xc0\xafZ");
+            break;
+        default:
+            x.has_last_restore = true;
+            x.last_restore.status = (nfb_status)99;
+            break;
+        }
+        if (nfb_writer_record(fr->w, &x) != NFB_EINVAL)
+            fail_msg("a copy of the reader's record with change %d was "
+                     "taken",
+                     k);
+    }
+    assert_int_equal(nfb_writer_record(fr->w, b), NFB_OK);
+    return 0;
+}
+
+static void read_text(from_reader *fr, const char *text)
+{
+    nfb_reader_config cfg;
+    nfb_reader_config_init(&cfg);
+    cfg.on_record = on_read;
+    cfg.ctx = fr;
+    nfb_reader *r = nfb_reader_new(&cfg, NULL);
+    assert_non_null(r);
+    assert_int_equal(nfb_reader_begin(r, "test"), NFB_OK);
+    assert_int_equal(nfb_reader_feed(r, text, strlen(text)), NFB_OK);
+    assert_int_equal(nfb_reader_finish(r), NFB_OK);
+    nfb_reader_free(r);
+}
+
+static void reader_records_changed_are_refused(void **state)
+{
+    (void)state;
+    static const char one[] =
+        "{\"id\":\"a\",\"name\":\"A\",\"status\":\"completed\","
+        "\"createdAt\":\"2021-01-20T11:19:53Z\",\"config\":{\"size\":\"1\"}}\n";
+    for (size_t i = 0; nfb_format_get(i); i++) {
+        const char *format = nfb_format_get(i)->name;
+        out o = {0};
+        from_reader fr = {make(format, &o, 0), one, 0};
+        read_text(&fr, one);
+        assert_int_equal(fr.records, 2);
+        /* after the reader: its record copied and changed */
+        nfb_backup g = good(), b = bad(0);
+        assert_int_equal(nfb_writer_record(fr.w, &b), NFB_EINVAL);
+        assert_int_equal(nfb_writer_record(fr.w, &g), NFB_OK);
+        assert_int_equal(nfb_writer_end(fr.w), NFB_OK);
+        nfb_writer_free(fr.w);
+        free(o.p);
+    }
+}
+
 static void column_names_are_the_header(void **state)
 {
     (void)state;
@@ -392,6 +484,7 @@ int main(void)
         cmocka_unit_test(absent_fields_are_not_checked),
         cmocka_unit_test(nothing_after_end),
         cmocka_unit_test(null_handles),
+        cmocka_unit_test(reader_records_changed_are_refused),
         cmocka_unit_test(column_names_are_the_header),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

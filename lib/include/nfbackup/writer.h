@@ -107,7 +107,10 @@ NFB_API nfb_writer *nfb_writer_new(const char *name,
                                    const nfb_writer_options *opts,
                                    nfb_error *err);
 
-/* Writes one record. The record is not kept after the call. Returns
+/* Writes one record. The record is not kept after the call. The record a
+ * reader is handing its record callback is not checked again (the reader
+ * checked it while reading): pass it unchanged, or change a copy, which is
+ * checked as below. Returns
  * - NFB_OK;
  * - NFB_EINVAL, writing nothing, for a record no writer can write: an enum
  *   out of range (status, config.source.type when has_source_type,

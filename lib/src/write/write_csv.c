@@ -26,16 +26,83 @@ typedef struct csv_writer {
     nfb_writer base;
     unsigned char delim;
     nfb__columns cols; /* the columns, in output order */
-    int guard;
+    /* Where column i's text is, when it is an nfb_str of the record
+     * (strings, sizes, numbers, a date-time's text): its offset in
+     * nfb_backup; -1 for an enum or an array, whose text
+     * nfb__column_text makes. */
+    int16_t str[NFB__MAX_COLUMNS];
     const char *eol;
     size_t eol_len;
     nfb__buf quoted;             /* a quoted field */
     nfb__buf json;               /* an array's cell as JSON */
-    uint64_t delim8;             /* delim in every byte of a word */
     unsigned char quote_if[256]; /* bytes that make a field quoted */
+    unsigned char guard_if[256]; /* first bytes the formula guard escapes
+                                    (none without the guard) */
 } csv_writer;
 
 #define BYTES8(c) (0x0101010101010101u * (uint64_t)(unsigned char)(c))
+
+#if defined(NFB_HAVE_VECTORS)
+/* 16 bytes as one vector (GNU C): one comparison tests them all. */
+typedef signed char bytes16 __attribute__((vector_size(16)));
+
+/* The delimiter as the scans below want it: in every byte of a vector. */
+typedef bytes16 delims;
+
+static inline delims delims_of(const csv_writer *c)
+{
+    return (bytes16){0} + (signed char)c->delim;
+}
+
+/* Has v a byte that makes a field quoted: the delimiter, '"', CR or LF?
+ * Exact. */
+static inline int special16(delims d, bytes16 v)
+{
+    bytes16 t = (v == d) | (v == '"') | (v == '\r') | (v == '\n');
+    uint64_t half[2];
+    memcpy(half, &t, sizeof half);
+    return (half[0] | half[1]) != 0;
+}
+
+/* The same of the 16 bytes of a and b. */
+static inline int special_pair(delims d, uint64_t a, uint64_t b)
+{
+    uint64_t half[2] = {a, b};
+    bytes16 v;
+    memcpy(&v, half, sizeof v);
+    return special16(d, v);
+}
+
+/* The same of the 16 bytes at s. */
+static inline int special_at(delims d, const unsigned char *s)
+{
+    bytes16 v;
+    memcpy(&v, s, sizeof v);
+    return special16(d, v);
+}
+
+/* The same of the 16 bytes at s and the 16 at t, in one test. */
+static inline int special_two(delims d, const unsigned char *s,
+                              const unsigned char *t)
+{
+    bytes16 v, w;
+    memcpy(&v, s, sizeof v);
+    memcpy(&w, t, sizeof w);
+    bytes16 x = (v == d) | (v == '"') | (v == '\r') | (v == '\n') | (w == d) |
+                (w == '"') | (w == '\r') | (w == '\n');
+    uint64_t half[2];
+    memcpy(half, &x, sizeof half);
+    return (half[0] | half[1]) != 0;
+}
+#else
+/* Without GNU vectors: eight bytes at a time in a word, the delimiter in
+ * every byte of one. */
+typedef uint64_t delims;
+
+static inline delims delims_of(const csv_writer *c)
+{
+    return BYTES8(c->delim);
+}
 
 /* Non-zero when a byte of v equals the byte repeated in b (exact as to
  * whether there is one; the flag bits above the first match may be off). */
@@ -53,30 +120,62 @@ static inline uint64_t below_2d(uint64_t v)
 }
 
 /* Has v a byte that makes a field quoted? */
-static inline uint64_t special(const csv_writer *c, uint64_t v)
+static inline uint64_t special(delims d, uint64_t v)
 {
     if (NFB_LIKELY(!below_2d(v))) return 0;
-    return has_byte(v, c->delim8) | has_byte(v, BYTES8('"')) |
+    return has_byte(v, d) | has_byte(v, BYTES8('"')) |
            has_byte(v, BYTES8('\r')) | has_byte(v, BYTES8('\n'));
 }
 
-/* Copies s[0..len) to o, which has room for len + 8 bytes, and says
- * whether s needs quoting (what was copied is then not used). Eight bytes
- * at a time, the last word overlapping the one before it; a shorter s in
- * two overlapping halves, or byte by byte. */
-static int copy_plain(const csv_writer *c, unsigned char *o,
-                      const unsigned char *s, size_t len)
+static inline int special_pair(delims d, uint64_t a, uint64_t b)
 {
-    uint64_t v, hit = 0;
-    if (len >= 8) {
-        for (size_t i = 0; i + 8 < len; i += 8) {
-            memcpy(&v, s + i, 8);
-            memcpy(o + i, &v, 8);
-            hit |= special(c, v);
+    return (special(d, a) | special(d, b)) != 0;
+}
+
+static inline int special_at(delims d, const unsigned char *s)
+{
+    uint64_t a, b;
+    memcpy(&a, s, 8);
+    memcpy(&b, s + 8, 8);
+    return special_pair(d, a, b);
+}
+
+static inline int special_two(delims d, const unsigned char *s,
+                              const unsigned char *t)
+{
+    return special_at(d, s) | special_at(d, t);
+}
+#endif
+
+/* Copies s[0..len) to o, which has room for len + 8 bytes, and says
+ * whether s needs quoting (what was copied is then not used). Sixteen
+ * bytes at a time, the last 32 as two blocks of 16 that may overlap,
+ * tested at once; a shorter s
+ * in two overlapping words (8 to 15 bytes, or 4 to 7), or its first,
+ * middle and last byte (1 to 3), tested at once. No byte outside s is
+ * read. Zero bytes fill the test's spare lanes: none is special. */
+static NFB_ALWAYS_INLINE int copy_plain(delims d, unsigned char *o,
+                                        const unsigned char *s, size_t len)
+{
+    if (len >= 16) {
+        int hit = 0;
+        size_t i = 0;
+        for (; i + 32 < len; i += 16) {
+            memcpy(o + i, s + i, 16);
+            hit |= special_at(d, s + i);
         }
-        memcpy(&v, s + len - 8, 8);
-        memcpy(o + len - 8, &v, 8);
-        return (hit | special(c, v)) != 0;
+        /* 16 to 32 bytes left: two blocks of 16, which may overlap */
+        memcpy(o + i, s + i, 16);
+        memcpy(o + len - 16, s + len - 16, 16);
+        return hit | special_two(d, s + i, s + len - 16);
+    }
+    if (len >= 8) {
+        uint64_t a, b;
+        memcpy(&a, s, 8);
+        memcpy(&b, s + len - 8, 8);
+        memcpy(o, &a, 8);
+        memcpy(o + len - 8, &b, 8);
+        return special_pair(d, a, b);
     }
     if (len >= 4) {
         uint32_t x, y;
@@ -84,31 +183,29 @@ static int copy_plain(const csv_writer *c, unsigned char *o,
         memcpy(&y, s + len - 4, 4);
         memcpy(o, &x, 4);
         memcpy(o + len - 4, &y, 4);
-        return special(c, (uint64_t)x << 32 | y) != 0;
+        return special_pair(d, x, y);
     }
-    for (size_t i = 0; i < len; i++) {
-        o[i] = s[i];
-        hit |= c->quote_if[s[i]];
-    }
-    return hit != 0;
+    if (len == 0) return 0;
+    unsigned char f = s[0], m = s[len / 2], l = s[len - 1];
+    o[0] = f;
+    o[len / 2] = m;
+    o[len - 1] = l;
+    return special_pair(d, f | (uint32_t)m << 8 | (uint32_t)l << 16, 0);
 }
 
 /* Does s need quoting? */
 static int needs_quoting(const csv_writer *c, const unsigned char *s,
                          size_t len)
 {
-    uint64_t v;
-    if (len < 8) {
+    delims d = delims_of(c);
+    if (len < 16) {
         for (size_t i = 0; i < len; i++)
             if (c->quote_if[s[i]]) return 1;
         return 0;
     }
-    for (size_t i = 0; i + 8 < len; i += 8) {
-        memcpy(&v, s + i, 8);
-        if (special(c, v)) return 1;
-    }
-    memcpy(&v, s + len - 8, 8);
-    return special(c, v) != 0;
+    for (size_t i = 0; i + 16 < len; i += 16)
+        if (special_at(d, s + i)) return 1;
+    return special_at(d, s + len - 16);
 }
 
 /* The first bytes of a cell that the formula guard escapes: formula
@@ -124,13 +221,24 @@ static int init_common(nfb_writer *w, const nfb_writer_options *o, char *err,
 {
     csv_writer *c = (csv_writer *)w;
     c->delim = delim;
-    c->delim8 = BYTES8(delim);
-    c->guard = !(w->flags & NFB_WRITE_NO_FORMULA_GUARD);
     c->eol = (w->flags & NFB_WRITE_CRLF) ? "\r\n" : "\n";
     c->eol_len = strlen(c->eol);
     c->quote_if[delim] = c->quote_if['"'] = 1;
     c->quote_if['\r'] = c->quote_if['\n'] = 1;
-    return nfb__parse_columns(o->columns, &c->cols, err, errlen);
+    if (!(w->flags & NFB_WRITE_NO_FORMULA_GUARD))
+        for (int i = 0; i < 256; i++)
+            c->guard_if[i] = (unsigned char)guarded((unsigned char)i);
+    int res = nfb__parse_columns(o->columns, &c->cols, err, errlen);
+    for (unsigned i = 0; i < c->cols.n; i++) {
+        const nfb__field *f = c->cols.col[i].field;
+        c->str[i] = -1;
+        if (f->type == NFB_T_STRING || f->type == NFB_T_SIZE ||
+            f->type == NFB_T_NUMBER)
+            c->str[i] = f->off;
+        else if (f->type == NFB_T_DATETIME)
+            c->str[i] = (int16_t)(f->off + (int16_t)offsetof(nfb_time, text));
+    }
+    return res;
 }
 
 static int init_csv(nfb_writer *w, const nfb_writer_options *o, char *err,
@@ -158,13 +266,14 @@ static int begin(nfb_writer *w)
     return NFB_OK;
 }
 
-/* A field that is quoted, or longer than FAST_MAX. Quoting goes through
- * csv_write2; a guarded cell is quoted with its ' inside the quotes. */
-static int field_slow(csv_writer *c, const char *s, size_t len)
+/* A field that is quoted, or longer than FAST_MAX (after the delimiter,
+ * which is written). Quoting goes through csv_write2; a guarded cell is
+ * quoted with its ' inside the quotes. */
+static NFB_NOINLINE int field_slow(csv_writer *c, const char *s, size_t len)
 {
     nfb__sink *sk = &c->base.sink;
     const unsigned char *u = (const unsigned char *)s;
-    int guard = c->guard && len && guarded(u[0]);
+    int guard = len && c->guard_if[u[0]];
     if (!needs_quoting(c, u, len)) {
         if (guard) nfb__sink_put(sk, "'", 1);
         nfb__sink_put(sk, s, len);
@@ -191,62 +300,102 @@ static int field_slow(csv_writer *c, const char *s, size_t len)
 /* The longest field written straight into the sink's block. */
 enum { FAST_MAX = 4096 };
 
-/* One field, after the delimiter when sep. Most fields need no quotes:
- * they are copied into the sink's block while they are looked at, and
- * the copy is dropped for field_slow when they do need them. */
-static int field(csv_writer *c, const char *s, size_t len, int sep)
+/* The row is written straight into the sink's block: o is where its next
+ * byte goes, room how many bytes the block has left. */
+typedef struct row {
+    unsigned char *o;
+    size_t room;
+} row;
+
+/* Makes room for n bytes (at most the block's size): the block handed to
+ * the write function first when they do not fit. */
+static NFB_NOINLINE void row_refill(nfb__sink *sk, row *r, size_t n)
+{
+    nfb__sink_commit(sk, r->o);
+    r->o = nfb__sink_reserve(sk, n);
+    r->room = sk->cap - (size_t)(r->o - sk->buf);
+}
+
+/* A field that goes through field_slow: the row's bytes committed to the
+ * sink first, and taken up again after. */
+static NFB_NOINLINE int row_slow(csv_writer *c, row *r, const char *s,
+                                 size_t len, int sep)
 {
     nfb__sink *sk = &c->base.sink;
-    const unsigned char *u = (const unsigned char *)s;
-    if (NFB_LIKELY(len <= FAST_MAX)) {
-        /* the delimiter, the guard's ', the text and what the copy may
-         * write past it, or the two quotes of an empty field */
-        unsigned char *o = nfb__sink_reserve(sk, len + 10);
-        *o = c->delim;
-        o += sep;
-        if (c->guard && len && guarded(u[0])) *o++ = '\'';
-        if (NFB_LIKELY(!copy_plain(c, o, u, len))) {
-            if (len == 0 && c->cols.n == 1) {
-                /* A row of one empty cell would be an empty line, which
-                 * readers skip: quote it. */
-                *o++ = '"';
-                *o++ = '"';
-            }
-            nfb__sink_commit(sk, o + len);
+    nfb__sink_commit(sk, r->o);
+    if (sep) nfb__sink_put(sk, &c->delim, 1);
+    int res = field_slow(c, s, len);
+    r->o = sk->buf + sk->len;
+    r->room = sk->cap - sk->len;
+    return res;
+}
+
+/* The cell of column i, after the delimiter when sep (a constant: the
+ * first column is written before the loop over the others). An absent
+ * value is an empty cell. Most fields need no quotes: they are copied
+ * into the sink's block while they are looked at, and the copy is dropped
+ * for field_slow when they do need them, or when they are longer than
+ * FAST_MAX. Inline: it runs for every cell. */
+static NFB_ALWAYS_INLINE int cell(csv_writer *c, delims d, row *r,
+                                  const nfb_backup *b, unsigned i, int sep)
+{
+    const nfb__column *col = &c->cols.col[i];
+    const unsigned char delim = c->delim;
+    nfb_str v = {"", 0};
+    if (!nfb__column_present(col, b)) {
+        if (sep) {
+            if (NFB_UNLIKELY(!r->room)) row_refill(&c->base.sink, r, 1);
+            *r->o++ = delim;
+            r->room--;
             return NFB_OK;
         }
+    } else if (c->str[i] >= 0) {
+        v = *NFB__AT(nfb_str, b, c->str[i]);
+    } else {
+        int res = nfb__column_text(col, b, &c->json, &c->base.alloc, &v);
+        if (res != NFB_OK) return res;
     }
-    if (sep) nfb__sink_put(sk, &c->delim, 1);
-    return field_slow(c, s, len);
+    const unsigned char *u = (const unsigned char *)v.ptr;
+    size_t len = v.len;
+    /* the delimiter, the guard's ', the text and what the copy may write
+     * past it, or the two quotes of an empty field */
+    if (NFB_UNLIKELY(len + 10 > r->room)) {
+        if (len > FAST_MAX) return row_slow(c, r, v.ptr, len, sep);
+        row_refill(&c->base.sink, r, len + 10);
+    }
+    unsigned char *o = r->o;
+    if (sep) *o++ = delim;
+    if (len && c->guard_if[u[0]]) *o++ = '\'';
+    if (NFB_UNLIKELY(copy_plain(d, o, u, len)))
+        return row_slow(c, r, v.ptr, len, sep);
+    if (NFB_UNLIKELY(len == 0 && c->cols.n == 1)) {
+        /* A row of one empty cell would be an empty line, which readers
+         * skip: quote it. */
+        *o++ = '"';
+        *o++ = '"';
+    }
+    o += len;
+    r->room -= (size_t)(o - r->o);
+    r->o = o;
+    return NFB_OK;
 }
 
-/* The cell of column col, after the delimiter when sep: empty when the
- * value is absent. */
-static int cell(csv_writer *c, const nfb__column *col, const nfb_backup *b,
-                int sep)
-{
-    nfb__sink *sk = &c->base.sink;
-    if (!nfb__column_present(col, b)) {
-        if (!sep) return field(c, "", 0, sep);
-        unsigned char *o = nfb__sink_reserve(sk, 1);
-        *o = c->delim;
-        nfb__sink_commit(sk, o + 1);
-        return NFB_OK;
-    }
-    nfb_str v;
-    int res = nfb__column_text(col, b, &c->json, &c->base.alloc, &v);
-    return res != NFB_OK ? res : field(c, v.ptr, v.len, sep);
-}
-
+/* A row: its cells, then the line end. A string's text is read straight
+ * from the record (c->str), an enum's or an array's from
+ * nfb__column_text. */
 static int write_record(nfb_writer *w, const nfb_backup *b)
 {
     csv_writer *c = (csv_writer *)w;
-    for (unsigned i = 0; i < c->cols.n; i++) {
-        int res = cell(c, &c->cols.col[i], b, i != 0);
-        if (res != NFB_OK) return res;
-    }
-    nfb__sink_put(&w->sink, c->eol, c->eol_len);
-    return NFB_OK;
+    nfb__sink *sk = &w->sink;
+    const delims d = delims_of(c);
+    const unsigned n = c->cols.n;
+    row r = {sk->buf + sk->len, sk->cap - sk->len};
+    int res = n ? cell(c, d, &r, b, 0, 0) : NFB_OK;
+    for (unsigned i = 1; i < n && res == NFB_OK; i++)
+        res = cell(c, d, &r, b, i, 1);
+    nfb__sink_commit(sk, r.o);
+    if (res == NFB_OK) nfb__sink_put(sk, c->eol, c->eol_len);
+    return res;
 }
 
 static void destroy(nfb_writer *w)
