@@ -34,16 +34,24 @@ const char *nfb__parse_size(const char *s, size_t len, uint64_t *out)
 
     if (len == 0) return "empty";
     if (s[0] == '+' || s[0] == '-') return "sign not allowed";
-    /* Every byte is looked at before the value, so that "99...9kB" is
-     * reported for its 'k' rather than for its size. */
+    /* Every byte is looked at before the value is judged, so that
+     * "99...9kB" is reported for its 'k' rather than for its size; the
+     * value of up to 19 digits, which cannot overflow, is summed on the
+     * way (the common case: one pass). */
     for (size_t i = 0; i < len; i++) {
-        if (s[i] < '0' || s[i] > '9') return not_digit((unsigned char)s[i]);
+        unsigned d = (unsigned)((unsigned char)s[i] - '0');
+        if (d > 9) return not_digit((unsigned char)s[i]);
+        v = v * 10 + d;
     }
     if (s[0] == '0' && len > 1) return "leading zero";
-    for (size_t i = 0; i < len; i++) {
-        unsigned d = (unsigned)(s[i] - '0');
-        if (v > (UINT64_MAX - d) / 10) return "more than 18446744073709551615";
-        v = v * 10 + d;
+    if (len > 19) {
+        v = 0;
+        for (size_t i = 0; i < len; i++) {
+            unsigned d = (unsigned)(s[i] - '0');
+            if (v > (UINT64_MAX - d) / 10)
+                return "more than 18446744073709551615";
+            v = v * 10 + d;
+        }
     }
     *out = v;
     return NULL;

@@ -166,17 +166,40 @@ static NFB_ALWAYS_INLINE unsigned key_slot(const char *k, size_t len)
            63u;
 }
 
+/* Whether a[0..n) and b[0..n) are the same bytes: a word at a time, the
+ * last word overlapping the one before it, so that a key or an enum name
+ * (mostly 2 to 16 bytes) takes one or two comparisons and no byte loop.
+ * No byte outside [0, n) is read. */
 static NFB_ALWAYS_INLINE int same_bytes(const char *a, const char *b, size_t n)
 {
-    for (; n >= 8; a += 8, b += 8, n -= 8) {
+    if (n >= 8) {
         uint64_t x, y;
-        memcpy(&x, a, 8);
-        memcpy(&y, b, 8);
-        if (x != y) return 0;
+        for (size_t i = 0; i + 8 < n; i += 8) {
+            memcpy(&x, a + i, 8);
+            memcpy(&y, b + i, 8);
+            if (x != y) return 0;
+        }
+        memcpy(&x, a + n - 8, 8);
+        memcpy(&y, b + n - 8, 8);
+        return x == y;
     }
-    for (; n; a++, b++, n--)
-        if (*a != *b) return 0;
-    return 1;
+    if (n >= 4) {
+        uint32_t x0, y0, x1, y1;
+        memcpy(&x0, a, 4);
+        memcpy(&y0, b, 4);
+        memcpy(&x1, a + n - 4, 4);
+        memcpy(&y1, b + n - 4, 4);
+        return ((x0 ^ y0) | (x1 ^ y1)) == 0;
+    }
+    if (n >= 2) {
+        uint16_t x0, y0, x1, y1;
+        memcpy(&x0, a, 2);
+        memcpy(&y0, b, 2);
+        memcpy(&x1, a + n - 2, 2);
+        memcpy(&y1, b + n - 2, 2);
+        return ((x0 ^ y0) | (x1 ^ y1)) == 0;
+    }
+    return n == 0 || a[0] == b[0];
 }
 
 /* The field of kind k (one with a table) named k[0..len), or -1. */
@@ -756,15 +779,6 @@ static int watched_key(nfb__dec *r, const char *s, size_t len)
     return 1;
 }
 
-/* Whether the watch is on the top object, watched as an object of its own
- * kind k (a field's value or an array's element, of the schema): then its
- * first key, when it is one of k's, begins no new document (watched_key)
- * and ends the watch with no word. */
-static NFB_ALWAYS_INLINE int watch_own(const nfb__dec *r, int k)
-{
-    return r->watch == NFB__WATCH_OBJECT && r->watch_kind == k;
-}
-
 /* An object or array begins while a value is watched: the first element
  * of a watched array goes on being watched, anything else ends it. */
 static int watch_container(nfb__dec *r, int is_map)
@@ -1312,34 +1326,101 @@ static NFB_NOINLINE int map_key_slow(nfb__dec *r, const char *s, size_t len)
 
 /* The common case first: a known key met once in an object of a schema
  * kind, with nothing unusual going on; the rest is map_key_slow's, which
- * does the same for that case. */
-int nfb__dec_map_key(nfb__dec *r, nfb__pos at, const char *s, size_t len)
+ * does the same for that case. Two cases that map_key_slow once took are
+ * common enough to be here too: the first key of an undecided object
+ * (resolve_key: a document's "data", a backup's first key), and the first
+ * key of a watched object when it is a field of the kind expected there,
+ * which therefore begins no new document (watched_key, key_fits). Every
+ * other watch, and an unknown or repeated key, goes to map_key_slow before
+ * anything is changed. */
+static NFB_ALWAYS_INLINE int map_key(nfb__dec *r, const char *s, size_t len)
 {
-    r->at = at;
     if (NFB_LIKELY(r->skip != NFB__SKIP_TREE && !r->bad_why && len)) {
         nfb__frame *f = &r->frames[r->depth - 1];
-        int k = f->kind;
-        if (k != NFB_K_TOP && k != NFB_K_DATA && k != NFB_K_HEADERS &&
-            k != NFB_K_REQUEST && (!r->watch || watch_own(r, k))) {
-            int i = find_key(r, k, s, len);
-            if (NFB_LIKELY(i >= 0 && !(f->seen & (1u << i)))) {
-                f->seen |= 1u << i;
-                f->field = (int8_t)i;
-                r->skip = NFB__SKIP_NONE;
-                r->watch = NFB__WATCH_OFF; /* a key of its own kind */
-                return 1;
+        int k = f->kind, kind = k, i;
+        if (NFB_LIKELY(k != NFB_K_TOP && k != NFB_K_DATA)) {
+            if (NFB_UNLIKELY(k == NFB_K_HEADERS || k == NFB_K_REQUEST))
+                return map_key_slow(r, s, len);
+            i = find_key(r, k, s, len);
+        } else if ((i = find_key(r, NFB_K_BACKUP, s, len)) >= 0) {
+            kind = NFB_K_BACKUP;
+        } else if ((i = find_key(r, NFB_K_LIST, s, len)) >= 0) {
+            kind = NFB_K_LIST;
+        } else if (k == NFB_K_TOP &&
+                   (i = find_key(r, NFB_K_WRAPPER, s, len)) >= 0) {
+            kind = NFB_K_WRAPPER;
+        }
+        if (NFB_LIKELY(i >= 0 && !(f->seen & (1u << i)))) {
+            if (NFB_UNLIKELY(r->watch)) {
+                /* A field of the kind the watch expects fits it: the
+                 * watch ends with nothing to say (watched_key). */
+                if (r->watch_kind != k || r->watch_expected)
+                    return map_key_slow(r, s, len);
+                r->watch = NFB__WATCH_OFF;
             }
+            f->kind = (uint8_t)kind;
+            f->seen |= 1u << i;
+            f->field = (int8_t)i;
+            r->skip = NFB__SKIP_NONE;
+            return 1;
         }
     }
     return map_key_slow(r, s, len);
 }
 
-/* Copies a checked string into the arena. NULL when it is not valid (and
- * reported) or the arena is full (the document DROPPED). */
-static const char *store_text(nfb__dec *r, const char *s, size_t len, int nul)
+int nfb__dec_map_key(nfb__dec *r, nfb__pos at, const char *s, size_t len)
 {
-    if (bad_text(r, NULL, 0)) return NULL;
-    char *dst = nfb__arena_alloc(&r->arena, len + (size_t)nul);
+    r->at = at;
+    return map_key(r, s, len);
+}
+
+/* The position NFB__POS_LATER: its offset says so, and its line 0 that
+ * it is not whole (here); the column is not looked at. */
+#define AT_LATER(r) ((r)->at.offset = UINT64_MAX, (r)->at.line = 0)
+
+int nfb__dec_map_key_later(nfb__dec *r, const char *s, size_t len)
+{
+    AT_LATER(r);
+    return map_key(r, s, len);
+}
+
+/* Copies s[0..len) to dst a word at a time (the last word overlapping the
+ * one before), and says whether every byte was ASCII: the common string,
+ * which then needs no UTF-8 check. No byte outside [0, len) is read or
+ * written. */
+static NFB_ALWAYS_INLINE int copy_ascii(char *dst, const char *s, size_t len)
+{
+    const uint64_t high = UINT64_C(0x8080808080808080);
+    uint64_t w, all = 0;
+    if (len >= 8) {
+        for (size_t i = 0; i + 8 < len; i += 8) {
+            memcpy(&w, s + i, 8);
+            memcpy(dst + i, &w, 8);
+            all |= w;
+        }
+        memcpy(&w, s + len - 8, 8);
+        memcpy(dst + len - 8, &w, 8);
+        return !((all | w) & high);
+    }
+    if (len >= 4) {
+        uint32_t x, y;
+        memcpy(&x, s, 4);
+        memcpy(&y, s + len - 4, 4);
+        memcpy(dst, &x, 4);
+        memcpy(dst + len - 4, &y, 4);
+        return !((x | y) & (uint32_t)high);
+    }
+    unsigned char any = 0;
+    for (size_t i = 0; i < len; i++)
+        any |= (unsigned char)(dst[i] = s[i]);
+    return any < 0x80;
+}
+
+/* store_text's rare ends: the arena refused, or the text is not all ASCII
+ * (then checked as UTF-8, and copied again). */
+static NFB_NOINLINE const char *
+store_text_slow(nfb__dec *r, char *dst, const char *s, size_t len, int nul)
+{
     if (!dst) {
         arena_failed(r, here(r));
         return NULL;
@@ -1356,17 +1437,32 @@ static const char *store_text(nfb__dec *r, const char *s, size_t len, int nul)
     return dst;
 }
 
+/* Copies a checked string into the arena. NULL when it is not valid (and
+ * reported) or the arena is full (the document DROPPED). ASCII text, the
+ * common case, is copied and checked in one pass. */
+static NFB_ALWAYS_INLINE const char *store_text(nfb__dec *r, const char *s,
+                                                size_t len, int nul)
+{
+    if (bad_text(r, NULL, 0)) return NULL;
+    char *dst = nfb__arena_alloc(&r->arena, len + (size_t)nul);
+    if (NFB_UNLIKELY(!dst || !copy_ascii(dst, s, len)))
+        return store_text_slow(r, dst, s, len, nul);
+    if (nul) dst[len] = 0;
+    return dst;
+}
+
 /* Copies text that a parser has accepted, and so is ASCII, into the
  * arena: store_text without the UTF-8 check. */
-static const char *store_parsed(nfb__dec *r, const char *s, size_t len)
+static NFB_ALWAYS_INLINE const char *store_parsed(nfb__dec *r, const char *s,
+                                                  size_t len)
 {
     if (bad_text(r, NULL, 0)) return NULL;
     char *dst = nfb__arena_alloc(&r->arena, len);
-    if (!dst) {
+    if (NFB_UNLIKELY(!dst)) {
         arena_failed(r, here(r));
         return NULL;
     }
-    memcpy(dst, s, len);
+    (void)copy_ascii(dst, s, len);
     return dst;
 }
 
@@ -1374,7 +1470,7 @@ static int enum_value(const nfb__field *fd, const char *s, size_t len)
 {
     for (int i = 0; i < fd->nenums; i++)
         if (fd->enums[i].len == len && len && fd->enums[i].ptr[0] == s[0] &&
-            memcmp(fd->enums[i].ptr, s, len) == 0)
+            same_bytes(fd->enums[i].ptr, s, len))
             return i;
     return -1;
 }
@@ -1406,8 +1502,9 @@ enum { STORED = 2, WRONG = 3 };
 typedef int (*store_fn)(nfb__dec *r, nfb__frame *f, const nfb__field *fd,
                         int jt, const char *s, size_t len);
 
-static int store_string(nfb__dec *r, nfb__frame *f, const nfb__field *fd,
-                        int jt, const char *s, size_t len)
+static NFB_ALWAYS_INLINE int store_string(nfb__dec *r, nfb__frame *f,
+                                          const nfb__field *fd, int jt,
+                                          const char *s, size_t len)
 {
     if (jt != J_STRING) return WRONG;
     const char *t = store_text(r, s, len, 0);
@@ -1621,13 +1718,31 @@ static NFB_ALWAYS_INLINE int scalar_fast(nfb__dec *r, int jt, const char *s,
         return scalar(r, jt, s, len);
     nfb__frame *f = &r->frames[r->depth - 1];
     const nfb__field *fd = f->kind != NFB_K_ARRAY ? frame_field(f) : NULL;
-    store_fn store = fd && fd->type < sizeof stores / sizeof stores[0]
-                         ? stores[fd->type]
-                         : NULL;
-    if (NFB_UNLIKELY(!store ||
+    if (NFB_UNLIKELY(!fd ||
                      (fd->kind == NFB_K_APIERR && f->kind == NFB_K_WRAPPER)))
         return scalar(r, jt, s, len);
-    int res = store(r, f, fd, jt, s, len);
+    /* The store functions by a switch rather than the table, so that the
+     * commonest, a plain string, is inlined here. */
+    int res;
+    switch (fd->type) {
+    case NFB_T_STRING:
+        res = store_string(r, f, fd, jt, s, len);
+        break;
+    case NFB_T_ENUM:
+        res = store_enum(r, f, fd, jt, s, len);
+        break;
+    case NFB_T_DATETIME:
+        res = store_datetime(r, f, fd, jt, s, len);
+        break;
+    case NFB_T_SIZE:
+        res = store_size(r, f, fd, jt, s, len);
+        break;
+    case NFB_T_NUMBER:
+        res = store_number(r, f, fd, jt, s, len);
+        break;
+    default:
+        return scalar(r, jt, s, len);
+    }
     if (res == WRONG)
         return wrong_type_f(r, fd, nfb__type_expect(fd), jt, s, len);
     if (res != STORED) return res;
@@ -1657,5 +1772,29 @@ int nfb__dec_bool(nfb__dec *r, nfb__pos at, int value)
 int nfb__dec_null(nfb__dec *r, nfb__pos at)
 {
     r->at = at;
+    return scalar(r, J_NULL, NULL, 0);
+}
+
+int nfb__dec_string_later(nfb__dec *r, const char *s, size_t len)
+{
+    AT_LATER(r);
+    return scalar_fast(r, J_STRING, s, len);
+}
+
+int nfb__dec_number_later(nfb__dec *r, const char *s, size_t len)
+{
+    AT_LATER(r);
+    return scalar_fast(r, J_NUMBER, s, len);
+}
+
+int nfb__dec_bool_later(nfb__dec *r, int value)
+{
+    AT_LATER(r);
+    return scalar(r, J_BOOL, NULL, (size_t)(value != 0));
+}
+
+int nfb__dec_null_later(nfb__dec *r)
+{
+    AT_LATER(r);
     return scalar(r, J_NULL, NULL, 0);
 }

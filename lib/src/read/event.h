@@ -39,6 +39,15 @@ int nfb__dec_number(nfb__dec *d, nfb__pos at, const char *s, size_t len);
 int nfb__dec_bool(nfb__dec *d, nfb__pos at, int value);
 int nfb__dec_null(nfb__dec *d, nfb__pos at);
 
+/* The same events at NFB__POS_LATER, for a front end that finds a
+ * token's start only when asked (json_source.c): no position is passed
+ * or copied on the way. */
+int nfb__dec_map_key_later(nfb__dec *d, const char *s, size_t len);
+int nfb__dec_string_later(nfb__dec *d, const char *s, size_t len);
+int nfb__dec_number_later(nfb__dec *d, const char *s, size_t len);
+int nfb__dec_bool_later(nfb__dec *d, int value);
+int nfb__dec_null_later(nfb__dec *d);
+
 /* The next key or string event's text is unusable, as the message why
  * says ("expected ..., found ..."; a static string), found at at: the
  * decoder reports it as a syntax error at that value's path and treats the

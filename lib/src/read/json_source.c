@@ -581,27 +581,27 @@ static void watch_bytes(nfb__json *j, uint64_t off)
 #define J ((nfb__json *)ctx)
 static int cb_null(void *ctx)
 {
-    return tok(J) && nfb__dec_null(J->dec, NFB__POS_LATER);
+    return tok(J) && nfb__dec_null_later(J->dec);
 }
 static int cb_bool(void *ctx, int v)
 {
-    return tok(J) && nfb__dec_bool(J->dec, NFB__POS_LATER, v);
+    return tok(J) && nfb__dec_bool_later(J->dec, v);
 }
 static int cb_number(void *ctx, const char *s, size_t len)
 {
-    return tok(J) && nfb__dec_number(J->dec, NFB__POS_LATER, s, len);
+    return tok(J) && nfb__dec_number_later(J->dec, s, len);
 }
 static int cb_string(void *ctx, const unsigned char *s, size_t len)
 {
     if (!tok(J)) return 0;
-    if (J->bad_esc_n) bad_escapes(J);
-    return nfb__dec_string(J->dec, NFB__POS_LATER, (const char *)s, len);
+    if (NFB_UNLIKELY(J->bad_esc_n)) bad_escapes(J);
+    return nfb__dec_string_later(J->dec, (const char *)s, len);
 }
 static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
 {
     if (!tok(J)) return 0;
-    if (J->bad_esc_n) bad_escapes(J);
-    return nfb__dec_map_key(J->dec, NFB__POS_LATER, (const char *)s, len);
+    if (NFB_UNLIKELY(J->bad_esc_n)) bad_escapes(J);
+    return nfb__dec_map_key_later(J->dec, (const char *)s, len);
 }
 static int http_check(nfb__json *j, const char *found);
 
