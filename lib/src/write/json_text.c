@@ -77,24 +77,9 @@ static uint64_t load_8(const unsigned char *s)
     return w;
 }
 
-/* Has any byte of the word w to be looked at: a control character, '"',
- * '\\', or a byte of 0x80 or more (a line end is made of those)? Such a
- * byte sets its high bit in one of the terms: below 0x20 it borrows in
- * the first subtraction, '"' and '\\' are 0 after their xor and borrow in
- * theirs. A byte that needs no look borrows in none of them, so the bytes
- * above the first that needs a look, which may borrow, do not change the
- * answer: it is exact, with no test per byte. */
-static int look_8(uint64_t w)
-{
-    const uint64_t ones = 0x0101010101010101u;
-    uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
-    return (((w - ones * 0x20) | (q - ones) | (b - ones) | w) & ones * 0x80) !=
-           0;
-}
-
 /* Does any of the 8 bytes at s need escaping or a look for a line end?
- * For the words that look_8 sends here: most hold UTF-8 text, which is
- * copied as it is. */
+ * For the words that nfb__json_look_8 sends here: most hold UTF-8 text, which
+ * is copied as it is. */
 static int any_special_8(const unsigned char *s)
 {
     return (byte_class[s[0]] | byte_class[s[1]] | byte_class[s[2]] |
@@ -109,24 +94,20 @@ unsigned char *nfb__json_escape_from(unsigned char *out, const unsigned char *s,
                                      size_t i, size_t len)
 {
     if (len < 8) {
-        /* i is 0: two overlapping 4-byte words test and copy 4 to 7. */
-        uint32_t lo, hi;
-        if (len >= 4) {
-            memcpy(&lo, s, 4);
-            memcpy(&hi, s + len - 4, 4);
-            if (!look_8(lo | (uint64_t)hi << 32)) {
-                memcpy(out, &lo, 4);
-                memcpy(out + len - 4, &hi, 4);
-                return out + len;
-            }
+        /* i is 0, and nfb__json_escape found something to look at (or
+         * the string is shorter than 4 bytes): byte by byte, the bytes
+         * that are copied as they are without a call. */
+        while (i < len) {
+            if (byte_class[s[i]] == RAW)
+                *out++ = s[i++];
+            else
+                out = put_byte(s, &i, len, out);
         }
-        while (i < len)
-            out = put_byte(s, &i, len, out);
         return out;
     }
     while (len - i >= 8) {
         uint64_t w = load_8(s + i);
-        if (!look_8(w) || !any_special_8(s + i)) {
+        if (!nfb__json_look_8(w) || !any_special_8(s + i)) {
             memcpy(out, &w, 8);
             out += 8, i += 8;
             continue;
@@ -135,7 +116,7 @@ unsigned char *nfb__json_escape_from(unsigned char *out, const unsigned char *s,
         for (size_t stop = i + 8; i < stop;)
             out = put_byte(s, &i, len, out);
     }
-    if (i < len && !look_8(load_8(s + len - 8))) {
+    if (i < len && !nfb__json_look_8(load_8(s + len - 8))) {
         /* The last 8 bytes are ASCII with nothing to escape, and those of
          * them before i were written as they are, just before out: no
          * line end, escaped, takes in a byte below 0x80. */
