@@ -145,8 +145,8 @@ unsigned char *nfb__json_escape_from(unsigned char *out, const unsigned char *s,
  * the first wrote; past 32, 16 bytes at a time and the end of the string
  * as its last 16. A string with something to look at goes on in
  * nfb__json_escape_from (8 bytes at a time, and a word that has a byte to
- * escape or a line end byte by byte), as does one of fewer than 4
- * bytes. */
+ * escape or a line end byte by byte); one of fewer than 4 bytes is
+ * tested as its first, middle and last byte. */
 static inline unsigned char *
 nfb__json_escape(unsigned char *out, const unsigned char *s, size_t len)
 {
@@ -188,6 +188,17 @@ nfb__json_escape(unsigned char *out, const unsigned char *s, size_t len)
             memcpy(out + len - 4, &b, 4);
             return out + len;
         }
+    } else if (len) {
+        /* 1 to 3 bytes: s[0], s[len / 2] and s[len - 1] are all of them,
+         * tested as one word ('a' above them needs no look). */
+        unsigned char x = s[0], y = s[len / 2], z = s[len - 1];
+        if (!nfb__json_look_8(x | (uint64_t)y << 8 | (uint64_t)z << 16 |
+                              UINT64_C(0x6161616161) << 24)) {
+            out[0] = x, out[len / 2] = y, out[len - 1] = z;
+            return out + len;
+        }
+    } else {
+        return out;
     }
     return nfb__json_escape_from(out, s, i, len);
 }
