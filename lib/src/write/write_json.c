@@ -5,7 +5,9 @@
  *
  * Two paths write the same bytes. The fast path reads the record through
  * the schema's rows itself (each row's key made into its output text once
- * per writer) and writes the text straight into the sink; the reference
+ * per writer) and writes the text straight into the sink: compact output
+ * through a flat program made of the rows (run), pretty output through
+ * put_object, which follows the rows level by level; the reference
  * path is a receiver of the record's walk (walk.h) on yajl's generator,
  * which the fast path copies byte for byte (its separators, its pretty
  * layout and its string escapes): nfb__json_writer_use_yajl (write_json.h)
