@@ -51,23 +51,32 @@ static unsigned char *escape(unsigned char c, unsigned char *out)
     return out;
 }
 
-/* Writes s[*i] escaped at out, or all of a line end that begins there;
- * returns the end and moves *i past what it wrote. */
-static unsigned char *put_byte(const unsigned char *s, size_t *i, size_t len,
-                               unsigned char *out)
+/* Writes s[*i..stop) at out, escaped, and all of a line end that begins
+ * before stop; returns the end and moves *i past what it wrote. The bytes
+ * copied as they are go without a call. */
+static unsigned char *put_bytes(const unsigned char *s, size_t *ip, size_t stop,
+                                size_t len, unsigned char *out)
 {
-    unsigned char c = s[*i];
-    size_t n =
-        byte_class[c] == LINE_END ? nfb__json_line_end_at(s, *i, len) : 0;
-    if (n) {
-        memcpy(out, nfb__json_line_end_escape(s + *i), 6);
-        *i += n;
-        return out + 6;
+    size_t i = *ip, n;
+    while (i < stop) {
+        unsigned char c = s[i];
+        if (byte_class[c] == RAW) {
+            *out++ = c;
+            i++;
+        } else if (byte_class[c] == LINE_END &&
+                   (n = nfb__json_line_end_at(s, i, len)) != 0) {
+            memcpy(out, nfb__json_line_end_escape(s + i), 6);
+            out += 6, i += n;
+        } else if (byte_class[c] == ESCAPE) {
+            out = escape(c, out);
+            i++;
+        } else {
+            *out++ = c; /* the lead byte of another character */
+            i++;
+        }
     }
-    *i += 1;
-    if (byte_class[c] == ESCAPE) return escape(c, out);
-    *out = c;
-    return out + 1;
+    *ip = i;
+    return out;
 }
 
 static uint64_t load_8(const unsigned char *s)
@@ -77,24 +86,9 @@ static uint64_t load_8(const unsigned char *s)
     return w;
 }
 
-/* Has any byte of the word w to be looked at: a control character, '"',
- * '\\', or a byte of 0x80 or more (a line end is made of those)? Such a
- * byte sets its high bit in one of the terms: below 0x20 it borrows in
- * the first subtraction, '"' and '\\' are 0 after their xor and borrow in
- * theirs. A byte that needs no look borrows in none of them, so the bytes
- * above the first that needs a look, which may borrow, do not change the
- * answer: it is exact, with no test per byte. */
-static int look_8(uint64_t w)
-{
-    const uint64_t ones = 0x0101010101010101u;
-    uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
-    return (((w - ones * 0x20) | (q - ones) | (b - ones) | w) & ones * 0x80) !=
-           0;
-}
-
 /* Does any of the 8 bytes at s need escaping or a look for a line end?
- * For the words that look_8 sends here: most hold UTF-8 text, which is
- * copied as it is. */
+ * For the words that nfb__json_look_8 sends here: most hold UTF-8 text, which
+ * is copied as it is. */
 static int any_special_8(const unsigned char *s)
 {
     return (byte_class[s[0]] | byte_class[s[1]] | byte_class[s[2]] |
@@ -108,43 +102,28 @@ static int any_special_8(const unsigned char *s)
 unsigned char *nfb__json_escape_from(unsigned char *out, const unsigned char *s,
                                      size_t i, size_t len)
 {
-    if (len < 8) {
-        /* i is 0: two overlapping 4-byte words test and copy 4 to 7. */
-        uint32_t lo, hi;
-        if (len >= 4) {
-            memcpy(&lo, s, 4);
-            memcpy(&hi, s + len - 4, 4);
-            if (!look_8(lo | (uint64_t)hi << 32)) {
-                memcpy(out, &lo, 4);
-                memcpy(out + len - 4, &hi, 4);
-                return out + len;
-            }
-        }
-        while (i < len)
-            out = put_byte(s, &i, len, out);
-        return out;
-    }
+    /* i is 0 when len < 8: nfb__json_escape found something to look
+     * at. */
+    if (len < 8) return put_bytes(s, &i, len, len, out);
     while (len - i >= 8) {
         uint64_t w = load_8(s + i);
-        if (!look_8(w) || !any_special_8(s + i)) {
+        if (!nfb__json_look_8(w) || !any_special_8(s + i)) {
             memcpy(out, &w, 8);
             out += 8, i += 8;
             continue;
         }
         /* A line end that begins in the word may end past it. */
-        for (size_t stop = i + 8; i < stop;)
-            out = put_byte(s, &i, len, out);
+        out = put_bytes(s, &i, i + 8, len, out);
     }
-    if (i < len && !look_8(load_8(s + len - 8))) {
-        /* The last 8 bytes are ASCII with nothing to escape, and those of
-         * them before i were written as they are, just before out: no
-         * line end, escaped, takes in a byte below 0x80. */
+    if (i < len && !any_special_8(s + len - 8) && (s[len - 8] & 0xc0) != 0x80) {
+        /* The last 8 bytes have nothing to escape, and the first of them
+         * begins a character, so that no line end from before takes
+         * them in: those of them before i were written as they are, just
+         * before out. */
         memcpy(out - (8 - (len - i)), s + len - 8, 8);
         return out + (len - i);
     }
-    while (i < len)
-        out = put_byte(s, &i, len, out);
-    return out;
+    return put_bytes(s, &i, len, len, out);
 }
 
 size_t nfb__json_cut(const unsigned char *s, size_t n)

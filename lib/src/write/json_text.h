@@ -35,22 +35,78 @@ static inline const char *nfb__json_line_end_escape(const unsigned char *s)
     return s[0] == 0xc2 ? "\\u0085" : s[2] == 0xa8 ? "\\u2028" : "\\u2029";
 }
 
+/* Has any byte of the word w to be looked at: a control character, '"',
+ * '\\', or a byte of 0x80 or more (a line end is made of those)? Such a
+ * byte sets its high bit in one of the terms: below 0x20 it borrows in
+ * the first subtraction, '"' and '\\' are 0 after their xor and borrow in
+ * theirs. A byte that needs no look borrows in none of them, so the bytes
+ * above the first that needs a look, which may borrow, do not change the
+ * answer: it is exact, with no test per byte. */
+static inline int nfb__json_look_8(uint64_t w)
+{
+    const uint64_t ones = 0x0101010101010101u;
+    uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
+    return (((w - ones * 0x20) | (q - ones) | (b - ones) | w) & ones * 0x80) !=
+           0;
+}
+
 #if defined(NFB_HAVE_VECTORS)
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 /* 16 bytes as one vector of signed bytes (GNU C): a comparison tests
  * them all at once. */
 typedef signed char nfb__bytes_16 __attribute__((vector_size(16)));
 
-/* Has any of the 16 bytes at s to be looked at: a control character,
- * '"', '\\', or a byte of 0x80 or more (a line end is made of those)?
+/* The bytes of v to be looked at (as nfb__json_look_8), as 0xff each.
  * Signed, a byte of 0x80 or more is below 0x20 too. */
-static inline int nfb__json_look_16(const unsigned char *s)
+static inline nfb__bytes_16 nfb__json_look_mask(nfb__bytes_16 v)
 {
-    nfb__bytes_16 v, t;
+    return (v < 0x20) | (v == '"') | (v == '\\');
+}
+
+/* Is any byte of mask t set? With SSE2 one instruction gathers the top
+ * bits; elsewhere the two halves are OR-ed. */
+static inline int nfb__json_any(nfb__bytes_16 t)
+{
+#if defined(__SSE2__)
+    return _mm_movemask_epi8((__m128i)t) != 0;
+#else
     uint64_t half[2];
-    memcpy(&v, s, sizeof v);
-    t = (v < 0x20) | (v == '"') | (v == '\\');
     memcpy(half, &t, sizeof half);
     return (half[0] | half[1]) != 0;
+#endif
+}
+
+static inline nfb__bytes_16 nfb__json_load_16(const unsigned char *s)
+{
+    nfb__bytes_16 v;
+    memcpy(&v, s, sizeof v);
+    return v;
+}
+
+/* Has any of the 16 bytes at s to be looked at? */
+static inline int nfb__json_look_16(const unsigned char *s)
+{
+    return nfb__json_any(nfb__json_look_mask(nfb__json_load_16(s)));
+}
+
+/* The same for the 16 bytes at a and the 16 at b: one test of both. */
+static inline int nfb__json_look_2x16(const unsigned char *a,
+                                      const unsigned char *b)
+{
+    return nfb__json_any(nfb__json_look_mask(nfb__json_load_16(a)) |
+                         nfb__json_look_mask(nfb__json_load_16(b)));
+}
+
+/* The same for the two words a and b. */
+static inline int nfb__json_look_2x8(uint64_t a, uint64_t b)
+{
+    uint64_t w[2] = {a, b};
+    nfb__bytes_16 v;
+    memcpy(&v, w, sizeof v);
+    return nfb__json_any(nfb__json_look_mask(v));
 }
 #else
 /* Has any of the 16 bytes at s to be looked at (as above), one at a time
@@ -62,6 +118,17 @@ static inline int nfb__json_look_16(const unsigned char *s)
             return 1;
     return 0;
 }
+
+static inline int nfb__json_look_2x16(const unsigned char *a,
+                                      const unsigned char *b)
+{
+    return nfb__json_look_16(a) || nfb__json_look_16(b);
+}
+
+static inline int nfb__json_look_2x8(uint64_t a, uint64_t b)
+{
+    return nfb__json_look_8(a) || nfb__json_look_8(b);
+}
 #endif
 
 /* Writes s[from..len) escaped at out, s[0..from) having been copied as it
@@ -72,27 +139,66 @@ unsigned char *nfb__json_escape_from(unsigned char *out, const unsigned char *s,
 /* Writes the body of string s[0..len) (no quotes) at out as
  * NFB_JSON_RECORD escapes it; out has room for 6 bytes per byte of s.
  * Returns the end. Inline: it runs for every string the json writer
- * writes. Most strings have nothing to
- * escape: 16 bytes are tested (nfb__json_look_16) and copied at once, and the
- * end of the string is its last 16 bytes copied again over what is already out.
- * Shorter strings and the rest of one that has something to look at go 8
- * bytes at a time, and a word that has a byte to escape or a line end byte
- * by byte. */
+ * writes. Most strings have nothing to escape, and are tested and copied
+ * in a few wide moves: from 4 to 32 bytes as two pieces that overlap (the
+ * first and the last 16, 8 or 4 bytes), the last copied again over what
+ * the first wrote; past 32, 16 bytes at a time and the end of the string
+ * as its last 16. A string with something to look at goes on in
+ * nfb__json_escape_from (8 bytes at a time, and a word that has a byte to
+ * escape or a line end byte by byte); one of fewer than 4 bytes is
+ * tested as its first, middle and last byte. */
 static inline unsigned char *
 nfb__json_escape(unsigned char *out, const unsigned char *s, size_t len)
 {
     size_t i = 0;
-    while (len - i >= 16) {
-        if (nfb__json_look_16(s + i))
-            return nfb__json_escape_from(out, s, i, len);
-        memcpy(out, s + i, 16);
-        out += 16, i += 16;
-    }
-    if (i == len) return out;
-    if (len >= 16 && !nfb__json_look_16(s + len - 16)) {
-        /* As for the last 8 bytes in escape_from. */
-        memcpy(out - (16 - (len - i)), s + len - 16, 16);
-        return out + (len - i);
+    if (len > 32) {
+        do {
+            if (nfb__json_look_16(s + i))
+                return nfb__json_escape_from(out, s, i, len);
+            memcpy(out, s + i, 16);
+            out += 16, i += 16;
+        } while (len - i >= 16);
+        if (i == len) return out;
+        if (!nfb__json_look_16(s + len - 16)) {
+            /* As for the last 8 bytes in escape_from. */
+            memcpy(out - (16 - (len - i)), s + len - 16, 16);
+            return out + (len - i);
+        }
+    } else if (len >= 16) {
+        if (!nfb__json_look_2x16(s, s + len - 16)) {
+            memcpy(out, s, 16);
+            memcpy(out + len - 16, s + len - 16, 16);
+            return out + len;
+        }
+    } else if (len >= 8) {
+        uint64_t a, b;
+        memcpy(&a, s, 8);
+        memcpy(&b, s + len - 8, 8);
+        if (!nfb__json_look_2x8(a, b)) {
+            memcpy(out, &a, 8);
+            memcpy(out + len - 8, &b, 8);
+            return out + len;
+        }
+    } else if (len >= 4) {
+        uint32_t a, b;
+        memcpy(&a, s, 4);
+        memcpy(&b, s + len - 4, 4);
+        if (!nfb__json_look_8(a | (uint64_t)b << 32)) {
+            memcpy(out, &a, 4);
+            memcpy(out + len - 4, &b, 4);
+            return out + len;
+        }
+    } else if (len) {
+        /* 1 to 3 bytes: s[0], s[len / 2] and s[len - 1] are all of them,
+         * tested as one word ('a' above them needs no look). */
+        unsigned char x = s[0], y = s[len / 2], z = s[len - 1];
+        if (!nfb__json_look_8(x | (uint64_t)y << 8 | (uint64_t)z << 16 |
+                              UINT64_C(0x6161616161) << 24)) {
+            out[0] = x, out[len / 2] = y, out[len - 1] = z;
+            return out + len;
+        }
+    } else {
+        return out;
     }
     return nfb__json_escape_from(out, s, i, len);
 }

@@ -5,7 +5,9 @@
  *
  * Two paths write the same bytes. The fast path reads the record through
  * the schema's rows itself (each row's key made into its output text once
- * per writer) and writes the text straight into the sink; the reference
+ * per writer) and writes the text straight into the sink: compact output
+ * through a flat program made of the rows (run), pretty output through
+ * put_object, which follows the rows level by level; the reference
  * path is a receiver of the record's walk (walk.h) on yajl's generator,
  * which the fast path copies byte for byte (its separators, its pretty
  * layout and its string escapes): nfb__json_writer_use_yajl (write_json.h)
@@ -52,6 +54,29 @@ enum { MAX_DEPTH = 16 };
 
 typedef struct json_row json_row;
 
+/* A key's text, with its value for an enum, and the compact record's
+ * program of the rows (see compile): room for the rows of a backup, its
+ * objects' brackets and the names of its enums. */
+enum { KEY_COPY = 32, MAX_OPS = 64, MAX_LITS = 64 };
+
+typedef struct json_lit {
+    /* ',"name":' or ',"name":"value"', copied as KEY_COPY bytes at once
+     * (what is past len being overwritten after), the comma then replaced
+     * by what goes before the key. Read from its second byte too. */
+    unsigned char text[KEY_COPY + 8];
+    size_t len;
+} json_lit;
+
+typedef struct json_op {
+    unsigned char op;    /* json_op_code */
+    unsigned char nlit;  /* OP_ENUM: the values, a lit each */
+    int16_t off;         /* the value's member; OP_ENUM: -1 for its one value */
+    int16_t has_off;     /* the presence flag, or -1 */
+    uint16_t skip;       /* OP_OPEN, OP_ARRAY: the ops after it that are its */
+    const json_lit *lit; /* the key (every op but OP_CLOSE and OP_END) */
+    const nfb__field *f; /* OP_ARRAY: the row */
+} json_op;
+
 typedef struct json_writer {
     nfb_writer base;
     int pretty;
@@ -61,6 +86,10 @@ typedef struct json_writer {
     json_row *rows; /* the schema's rows and their keys (make_rows) */
     const json_row *row[NFB_K_COUNT + 1];
     size_t most; /* the most bytes of a string escaped into one block */
+    /* the compact record's program (compile), or nops 0 for none */
+    json_op ops[MAX_OPS];
+    json_lit lits[MAX_LITS];
+    unsigned nops, nlits;
     /* the reference path */
     yajl_gen g;
     int line_ends; /* the string being written holds a line end to escape */
@@ -213,8 +242,7 @@ static unsigned char *put_quoted(nfb__sink *sk, unsigned char *p, size_t most,
 /* ---- the fast path's record: the schema's rows read straight ---- */
 
 /* A key's text is copied as a fixed KEY_COPY bytes when it is no longer:
- * one or two moves instead of a call to memcpy. */
-enum { KEY_COPY = 32 };
+ * one or two moves instead of a call to memcpy (KEY_COPY is above). */
 
 /* A row of the schema as the record writer reads it, made once per writer
  * (make_rows) from the schema's tables. */
@@ -434,12 +462,248 @@ static int put_object(json_writer *j, nfb__kind k, const char *base,
     return NFB_OK;
 }
 
+/* ---- the compact record: a program of the rows ---- */
+
+/* Compact output, which nearly every conversion writes, has no
+ * indentation: a field's bytes do not depend on its depth, and the
+ * rows of a backup are made once per writer (compile) into a flat
+ * program that writes a record in one loop, without a call per field or
+ * object. Each op writes its key and value after one check for room;
+ * an object is an OP_OPEN, its fields' ops and an OP_CLOSE, and an
+ * absent object is skipped whole. The only call left is for the
+ * elements of an array (the destinations), whose ops follow its
+ * OP_ARRAY. Pretty output goes through put_object above. */
+enum json_op_code {
+    OP_STRING, /* a string (a date-time's text, a size's digits too) */
+    OP_NUMBER, /* a number's text, as it is */
+    OP_ENUM,   /* the key and the value's name, in one lit per value */
+    OP_OPEN,   /* the key of an object; its fields' ops follow */
+    OP_CLOSE,  /* the end of an object */
+    OP_ARRAY,  /* the key of an array; its element's ops follow */
+    OP_END     /* the end of the program's object: OP_CLOSE, and return */
+};
+
+/* A new lit: ',"name":' and then value (when not NULL) in quotes. NULL
+ * when the lits are all taken or the text is longer than KEY_COPY. */
+static json_lit *new_lit(json_writer *j, const nfb__field *f,
+                         const nfb_str *value)
+{
+    size_t len = f->len + 4u + (value ? value->len + 2 : 0);
+    if (j->nlits == MAX_LITS || len > KEY_COPY) return NULL;
+    json_lit *l = &j->lits[j->nlits++];
+    unsigned char *t = l->text;
+    *t++ = ',';
+    *t++ = '"';
+    memcpy(t, f->name, f->len);
+    t += f->len;
+    *t++ = '"';
+    *t++ = ':';
+    if (value) {
+        *t++ = '"';
+        memcpy(t, value->ptr, value->len);
+        t += value->len;
+        *t++ = '"';
+    }
+    l->len = len;
+    return l;
+}
+
+/* Appends an op with no value and no presence flag (OP_CLOSE, OP_END).
+ * 0, or -1 when the program is full. */
+static int add_op(json_writer *j, enum json_op_code code)
+{
+    if (j->nops == MAX_OPS) return -1;
+    j->ops[j->nops++] = (json_op){.op = code, .off = -1, .has_off = -1};
+    return 0;
+}
+
+/* Appends the ops of kind k's rows and its close, end (OP_END: the
+ * object is the program's) or OP_CLOSE. 0, or -1 when the
+ * program cannot hold them (no room, a key too long, a type without an
+ * op): the writer then writes every record through put_object. */
+static int compile(json_writer *j, nfb__kind k, enum json_op_code end)
+{
+    const nfb__object *o = &nfb__objects[k];
+    for (int i = 0; i < o->count; i++) {
+        const nfb__field *f = &o->fields[i];
+        if (j->nops == MAX_OPS) return -1;
+        unsigned at = j->nops++;
+        json_op *op = &j->ops[at];
+        op->off = f->off;
+        op->has_off = f->has_off;
+        op->f = f;
+        switch (f->type) {
+        case NFB_T_DATETIME:
+            op->off = (int16_t)(f->off + (int16_t)offsetof(nfb_time, text));
+            /* fall through */
+        case NFB_T_STRING:
+        case NFB_T_SIZE:
+            op->op = OP_STRING;
+            break;
+        case NFB_T_NUMBER:
+            op->op = OP_NUMBER;
+            break;
+        case NFB_T_ENUM:
+            /* Fixed ASCII words, nothing to escape (the unit test
+             * compares every one with yajl's bytes). */
+            op->op = OP_ENUM;
+            op->nlit = f->nenums;
+            for (int v = 0; v < f->nenums; v++) {
+                const json_lit *l = new_lit(j, f, &f->enums[v]);
+                if (!l) return -1;
+                if (v == 0) op->lit = l;
+            }
+            if (!f->nenums) return -1;
+            continue;
+        case NFB_T_OBJECT:
+        case NFB_T_ARRAY:
+            op->op = f->type == NFB_T_OBJECT ? OP_OPEN : OP_ARRAY;
+            if (!(op->lit = new_lit(j, f, NULL))) return -1;
+            if (compile(j, (nfb__kind)f->kind,
+                        f->type == NFB_T_ARRAY ? OP_END : OP_CLOSE) != 0)
+                return -1;
+            j->ops[at].skip = (uint16_t)(j->nops - at - 1);
+            continue;
+        default:
+            return -1;
+        }
+        if (!(op->lit = new_lit(j, f, NULL))) return -1;
+    }
+    return add_op(j, end);
+}
+
+/* The compact record's program, or none (nops 0). */
+static void make_program(json_writer *j)
+{
+    j->nops = j->nlits = 0;
+    if (j->pretty || compile(j, NFB_K_BACKUP, OP_END) != 0) j->nops = 0;
+}
+
+/* p, when it has room for n more bytes before lim (the end of the
+ * block); or else the start of the next block, this one handed on. */
+static inline unsigned char *room(nfb__sink *sk, unsigned char *p,
+                                  const unsigned char *lim, size_t n)
+{
+    if (NFB_LIKELY(n <= (size_t)(lim - p))) return p;
+    nfb__sink_commit(sk, p);
+    return nfb__sink_reserve(sk, n);
+}
+
+/* Writes lit l at p, lead (',', or '{' for an object's first field) in
+ * place of its comma; p has room for KEY_COPY. Returns the end. */
+static inline unsigned char *put_lit(unsigned char *p, const json_lit *l,
+                                     unsigned char lead)
+{
+    memcpy(p, l->text, KEY_COPY);
+    *p = lead;
+    return p + l->len;
+}
+
+/* Runs the program from op (up to its OP_END) on the struct at base: the
+ * object's fields and brackets, or its '{' and '}' alone when it has
+ * none, from p, where the sink's block ends. Returns the block's new end,
+ * or NULL for an enum out of range. */
+static unsigned char *run(json_writer *j, const json_op *op, const char *base,
+                          unsigned char *p)
+{
+    nfb__sink *sk = &j->base.sink;
+    const unsigned char *lim = sk->buf + sk->cap;
+    const size_t most = j->most;
+    /* What goes before the next key: '{' for an object's first. */
+    unsigned char lead = '{';
+    nfb_str v;
+    int e;
+    for (;; op++) {
+        if (op->has_off >= 0 && !*NFB__AT(bool, base, op->has_off)) {
+            op += op->skip; /* an absent object's or array's ops too */
+            continue;
+        }
+        switch ((enum json_op_code)op->op) {
+        case OP_STRING:
+            v = *NFB__AT(nfb_str, base, op->off);
+            if (NFB_UNLIKELY(v.len > most)) {
+                /* Longer than a block: escaped in pieces. */
+                p = put_lit(room(sk, p, lim, KEY_COPY + 2 + 6 * most), op->lit,
+                            lead);
+                p = put_quoted(sk, p, most, v);
+                break;
+            }
+            p = put_lit(room(sk, p, lim, KEY_COPY + 2 + 6 * v.len), op->lit,
+                        lead);
+            *p++ = '"';
+            p = nfb__json_escape(p, (const unsigned char *)v.ptr, v.len);
+            *p++ = '"';
+            break;
+        case OP_NUMBER:
+            v = *NFB__AT(nfb_str, base, op->off);
+            if (NFB_UNLIKELY(v.len > sk->cap - KEY_COPY)) {
+                /* A number longer than a block, from a caller's record. */
+                p = put_lit(room(sk, p, lim, KEY_COPY), op->lit, lead);
+                nfb__sink_commit(sk, p);
+                nfb__sink_put(sk, v.ptr, v.len);
+                p = sk->buf + sk->len;
+                break;
+            }
+            p = put_lit(room(sk, p, lim, KEY_COPY + v.len), op->lit, lead);
+            p = copy_short(p, v.ptr, v.len);
+            break;
+        case OP_ENUM:
+            e = op->off >= 0 ? *NFB__AT(int, base, op->off) : 0;
+            if ((unsigned)e >= op->nlit) return NULL;
+            p = put_lit(room(sk, p, lim, KEY_COPY), op->lit + e, lead);
+            break;
+        case OP_OPEN:
+            p = put_lit(room(sk, p, lim, KEY_COPY), op->lit, lead);
+            lead = '{'; /* its first field's */
+            continue;
+        case OP_CLOSE:
+        case OP_END:
+            p = room(sk, p, lim, 2);
+            if (lead == '{') *p++ = '{'; /* an object with no field */
+            *p++ = '}';
+            if (op->op == OP_END) return p;
+            break;
+        case OP_ARRAY: {
+            const char *items;
+            memcpy(&items, base + op->off, sizeof items);
+            size_t n = *NFB__AT(size_t, base, op->f->count_off);
+            p = put_lit(room(sk, p, lim, KEY_COPY + 1), op->lit, lead);
+            *p++ = '[';
+            for (size_t i = 0; i < n; i++) {
+                if (i) {
+                    p = room(sk, p, lim, 1);
+                    *p++ = ',';
+                }
+                p = run(j, op + 1, items + i * op->f->elem_size, p);
+                if (!p) return NULL;
+            }
+            p = room(sk, p, lim, 1);
+            *p++ = ']';
+            op += op->skip;
+            break;
+        }
+        }
+        lead = ',';
+    }
+}
+
+/* Writes record b through the program at the end of the sink's block. */
+static int run_record(json_writer *j, const nfb_backup *b)
+{
+    nfb__sink *sk = &j->base.sink;
+    unsigned char *p = run(j, j->ops, (const char *)b, sk->buf + sk->len);
+    if (!p) return NFB_EINVAL;
+    nfb__sink_commit(sk, p);
+    return NFB_OK;
+}
+
 /* Writes record b as the next value of the current level. */
 static int fast_record(json_writer *j, const nfb_backup *b)
 {
     nfb__sink *sk = &j->base.sink;
     nfb__sink_commit(sk, separator(j, nfb__sink_reserve(sk, MAX_SEP)));
-    TRY(put_object(j, NFB_K_BACKUP, (const char *)b, j->depth + 1));
+    TRY(j->nops ? run_record(j, b)
+                : put_object(j, NFB_K_BACKUP, (const char *)b, j->depth + 1));
     appended(j);
     nfb__sink_commit(sk, value_end(j, nfb__sink_reserve(sk, 2), 0));
     return NFB_OK;
@@ -577,6 +841,7 @@ static int init(nfb_writer *w, const nfb_writer_options *o, char *err,
     j->pretty = (w->flags & NFB_WRITE_PRETTY) != 0;
     /* After the longest key a row can have (its length is a uint8_t). */
     j->most = (w->sink.cap - (MAX_SEP + UINT8_MAX + 4 + KEY_COPY) - 2) / 6;
+    make_program(j);
     return make_rows(j, &w->alloc);
 }
 
@@ -625,6 +890,17 @@ static int write_record(nfb_writer *w, const nfb_backup *b)
 {
     json_writer *j = (json_writer *)w;
     int env = (w->flags & NFB_WRITE_ENVELOPE) != 0;
+    if (j->nops && !j->g &&
+        !(w->flags & (NFB_WRITE_ENVELOPE | NFB_WRITE_ARRAY))) {
+        /* Compact records one per line, the common case: the record and
+         * its newline, which is all the steps below come to (the state
+         * goes from GEN_START back to it). */
+        TRY(run_record(j, b));
+        unsigned char *p = nfb__sink_reserve(&w->sink, 1);
+        *p++ = '\n';
+        nfb__sink_commit(&w->sink, p);
+        return NFB_OK;
+    }
     if (env) {
         TRY(open_level(j, '{'));
         if (j->g)
