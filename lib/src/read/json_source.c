@@ -6,8 +6,10 @@
  * Positions are byte offsets; lines and columns are worked out only when
  * a position is asked for (a diagnostic, or the decoder storing where an
  * object begins): the newlines of the segment are counted up to it, each
- * once (one memchr a line reached), so that a segment of many lines costs
- * one yajl_parse call and about nothing more. After damage, the bytes up
+ * once, over the whole gap at a time (count_newlines: 64 bytes a step),
+ * and only the last line start or two are looked for, backwards from it;
+ * so a segment of many lines costs one yajl_parse call and about nothing
+ * more. After damage, the bytes up
  * to where a document may start are scanned line by line, so that a line
  * that starts afresh is parsed on its own and a line cut short is told
  * apart from the good line after it.
@@ -87,39 +89,132 @@ typedef struct line_info {
     uint64_t line, start, prev_start;
 } line_info;
 
-/* Where the next newline after lc_off in the segment is (its end when
- * none): found with one memchr a line. Outside a segment it is
- * UINT64_MAX: positions are then asked for at abs, where the count is. */
-static void find_newline(nfb__json *j, uint64_t from)
+/* Newlines are counted over the whole gap between two offsets at once,
+ * and only the last one or two of them are looked for (from the far end,
+ * backwards): a position needs its line's number and start and the start
+ * of the line before, nothing of the lines between. */
+
+/* The newlines of the 8 bytes of w, whatever their order: a byte XORed
+ * with '\n' is 0 for a newline; (b & 0x7f) + 0x7f sets bit 7 of every
+ * byte but 0 and 0x80 without a carry out of the byte, and | b adds
+ * 0x80. */
+static inline size_t newlines_in_word(uint64_t w)
 {
-    uint64_t end = j->seg_base + j->seg_len;
-    const unsigned char *nl = from < end ? memchr(j->seg + (from - j->seg_base),
-                                                  '\n', (size_t)(end - from))
-                                         : NULL;
-    j->nl_next = nl ? j->seg_base + (uint64_t)(nl - j->seg) : end;
+    const uint64_t low7 = 0x7f7f7f7f7f7f7f7fu;
+    uint64_t x = w ^ 0x0a0a0a0a0a0a0a0au;
+    uint64_t zero = ~(((x & low7) + low7) | x) & ~low7; /* 0x80 a newline */
+    return (size_t)(((zero >> 7) * 0x0101010101010101u) >> 56);
 }
 
-/* Moves the line count on to offset off in the current segment (or its
- * end): each newline between is counted once. */
+#if defined(NFB_HAVE_VECTORS)
+typedef signed char nl_bytes_16 __attribute__((vector_size(16)));
+
+/* The sum of the 16 byte counters of acc (each at most 255). */
+static inline size_t sum_bytes_16(nl_bytes_16 acc)
+{
+    const uint64_t even = 0x00ff00ff00ff00ffu;
+    uint64_t half[2];
+    memcpy(half, &acc, sizeof half);
+    size_t sum = 0;
+    for (int i = 0; i < 2; i++) {
+        uint64_t x = (half[i] & even) + ((half[i] >> 8) & even);
+        sum += (size_t)((x * 0x0001000100010001u) >> 48);
+    }
+    return sum;
+}
+#endif
+
+/* The newlines in p[0..n). With GNU vectors, 64 bytes a step: a
+ * comparison is -1 in each byte that is a newline, and each byte of acc
+ * counts those of its place, at most 4 a step, so that it is summed
+ * before it can pass 255 (every 63 steps). The rest (and all of it
+ * without vectors) 8 bytes at a time, then byte by byte. */
+static size_t count_newlines(const unsigned char *p, size_t n)
+{
+    size_t count = 0;
+#if defined(NFB_HAVE_VECTORS)
+    while (n >= 64) {
+        size_t steps = n / 64 < 63 ? n / 64 : 63;
+        nl_bytes_16 acc = {0};
+        for (size_t s = 0; s < steps; s++, p += 64) {
+            nl_bytes_16 v[4];
+            memcpy(v, p, sizeof v);
+            acc -= (v[0] == '\n') + (v[1] == '\n') + (v[2] == '\n') +
+                   (v[3] == '\n');
+        }
+        n -= steps * 64;
+        count += sum_bytes_16(acc);
+    }
+#endif
+    for (; n >= 8; p += 8, n -= 8) {
+        uint64_t w;
+        memcpy(&w, p, sizeof w);
+        count += newlines_in_word(w);
+    }
+    for (; n; p++, n--)
+        count += *p == '\n';
+    return count;
+}
+
+/* The last newline in p[0..n), or NULL: 8 bytes at a time from the end,
+ * then byte by byte in the word that holds one. Lines are short next to
+ * a gap of many: this goes back one line. */
+static const unsigned char *last_newline(const unsigned char *p, size_t n)
+{
+    const unsigned char *q = p + n;
+    while (q - p >= 8) {
+        uint64_t w;
+        memcpy(&w, q - 8, sizeof w);
+        if (newlines_in_word(w)) break;
+        q -= 8;
+    }
+    while (q > p)
+        if (*--q == '\n') return q;
+    return NULL;
+}
+
+/* Moves li, the line of offset from, on to offset off (from <= off, both
+ * in the current segment): the last newline between them starts off's
+ * line, the one before it (or li's start) the line before, and the
+ * newlines before that are only counted. */
+static line_info lines_between(const nfb__json *j, line_info li, uint64_t from,
+                               uint64_t off)
+{
+    const unsigned char *a = j->seg + (from - j->seg_base);
+    const unsigned char *nl = last_newline(a, (size_t)(off - from));
+    if (!nl) return li;
+    size_t before = (size_t)(nl - a);
+    const unsigned char *prev = last_newline(a, before);
+    li.prev_start = li.start;
+    if (prev) {
+        li.prev_start = j->seg_base + (uint64_t)(prev - j->seg) + 1;
+        li.line += count_newlines(a, (size_t)(prev - a)) + 1;
+    }
+    li.line++;
+    li.start = j->seg_base + (uint64_t)(nl - j->seg) + 1;
+    return li;
+}
+
+/* Moves the line count on to offset off, or to lc_end (the segment's end;
+ * outside a segment lc_off itself: nothing to count). */
 static void count_lines_to(nfb__json *j, uint64_t off)
 {
-    uint64_t end = j->seg_base + j->seg_len;
-    if (off > end) off = end;
-    while (off > j->nl_next) { /* a newline at nl_next, before off */
-        j->line++;
-        j->prev_line_start = j->line_start;
-        j->line_start = j->nl_next + 1;
-        find_newline(j, j->line_start);
-    }
-    if (off > j->lc_off) j->lc_off = off;
+    if (off > j->lc_end) off = j->lc_end;
+    if (off <= j->lc_off) return;
+    line_info li = {j->line, j->line_start, j->prev_line_start};
+    li = lines_between(j, li, j->lc_off, off);
+    j->line = li.line;
+    j->line_start = li.start;
+    j->prev_line_start = li.prev_start;
+    j->lc_off = off;
 }
 
 /* The line of offset off: the current segment's bytes up to it are
  * counted (once: the count moves on). An offset behind the count is on
- * its line, or recounted from the segment's start (only for diagnostics
- * after damage); one before the segment is on the line the segment
- * begins on, or the one before. */
-static line_info line_at_slow(nfb__json *j, uint64_t off)
+ * its line, or counted again from the segment's start (only for
+ * diagnostics after damage); one before the segment is on the line the
+ * segment begins on, or the one before. */
+static NFB_NOINLINE line_info line_at_slow(nfb__json *j, uint64_t off)
 {
     if (off >= j->lc_off) count_lines_to(j, off);
     if (off >= j->line_start)
@@ -132,24 +227,14 @@ static line_info line_at_slow(nfb__json *j, uint64_t off)
             li = (line_info){li.line - 1, li.prev_start, li.prev_start};
         return li;
     }
-    const unsigned char *p = j->seg, *q = j->seg + (off - j->seg_base);
-    const unsigned char *nl;
-    while ((nl = memchr(p, '\n', (size_t)(q - p))) != NULL) {
-        li.line++;
-        li.prev_start = li.start;
-        li.start = j->seg_base + (uint64_t)(nl - j->seg) + 1;
-        p = nl + 1;
-    }
-    return li;
+    return lines_between(j, li, j->seg_base, off);
 }
 
 static inline line_info line_at(nfb__json *j, uint64_t off)
 {
-    /* No newline between the count and off: its line. */
-    if (NFB_LIKELY(off >= j->line_start && off <= j->nl_next)) {
-        if (off > j->lc_off) j->lc_off = off;
+    /* Counted up to off, or past it on its line: no newline between. */
+    if (NFB_LIKELY(off >= j->line_start && off <= j->lc_off))
         return (line_info){j->line, j->line_start, j->prev_line_start};
-    }
     return line_at_slow(j, off);
 }
 
@@ -901,7 +986,7 @@ nfb_result nfb__json_begin(nfb__json *j)
     j->gather = 0;
     j->hold_len = 0;
     j->abs = j->lc_off = 0;
-    j->nl_next = UINT64_MAX;
+    j->lc_end = j->lc_off;
     j->line = 1;
     j->line_white = 1;
     j->line_start = j->prev_line_start = 0;
@@ -924,7 +1009,7 @@ void nfb__json_skip_white(nfb__json *j, uint64_t off, uint64_t line,
                           uint64_t line_start, uint64_t prev_line_start)
 {
     j->abs = j->lc_off = j->tok_end = j->tok_prev_end = off;
-    j->nl_next = UINT64_MAX;
+    j->lc_end = j->lc_off;
     j->line = line;
     j->line_start = line_start;
     j->prev_line_start = prev_line_start;
@@ -1174,7 +1259,7 @@ static void advance(nfb__json *j, const unsigned char *p, size_t n, int newline)
 {
     j->abs += n;
     j->lc_off = j->abs;
-    j->nl_next = UINT64_MAX;
+    j->lc_end = j->lc_off;
     if (newline) {
         j->line++;
         j->prev_line_start = j->line_start;
@@ -1196,7 +1281,6 @@ static void advance_seg(nfb__json *j, size_t n)
         j->line = j->seg_line;
         j->line_start = j->seg_line_start;
         j->prev_line_start = j->seg_prev_line_start;
-        find_newline(j, j->seg_base);
     }
     count_lines_to(j, end);
     uint64_t i = j->seg_base;
@@ -1206,7 +1290,7 @@ static void advance_seg(nfb__json *j, size_t n)
         white = is_white(j->seg[i - j->seg_base]);
     j->line_white = white;
     j->abs = end;
-    j->nl_next = UINT64_MAX;
+    j->lc_end = j->lc_off;
 }
 
 /* Keeps the bytes of the current segment that belong to a watched object
@@ -1342,7 +1426,7 @@ static nfb_result parse_segment(nfb__json *j, const unsigned char *p, size_t n,
     j->seg_line_start = j->line_start;
     j->seg_prev_line_start = j->prev_line_start;
     j->seg_line_white = j->line_white;
-    find_newline(j, j->seg_base);
+    j->lc_end = j->seg_base + n;
     j->seg_tokens = 0;
     *used = n;
     size_t len = before_ff_vt(p, n);
@@ -1552,7 +1636,7 @@ static size_t head_start(nfb__json *j, const unsigned char *p, size_t n,
         j->head_col = 6;
         j->abs += 6;
         j->lc_off = j->abs;
-        j->nl_next = UINT64_MAX;
+        j->lc_end = j->lc_off;
         j->line_white = 0;
         return k;
     }
@@ -1860,7 +1944,7 @@ static nfb_result replay(nfb__json *j)
         if (j->dg->stopped) return NFB_STOPPED;
         j->dec->doc = NFB__DOC_READING;
         j->abs = j->lc_off = at.offset;
-        j->nl_next = UINT64_MAX;
+        j->lc_end = j->lc_off;
         j->line = at.line;
         j->line_start = j->prev_line_start = at.offset - (at.column - 1);
         if (!parser_reset(j)) return NFB_ENOMEM;

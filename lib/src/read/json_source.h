@@ -36,7 +36,7 @@ typedef struct nfb__json {
     size_t seg_len;
     uint64_t seg_base;   /* offset of seg[0] */
     uint64_t lc_off;     /* the offset line... are counted up to */
-    uint64_t nl_next;    /* the first newline from there (segment end: none) */
+    uint64_t lc_end;     /* how far it may go: the segment's end, or lc_off */
     uint64_t line;       /* line of lc_off */
     uint64_t line_start; /* offset where that line starts */
     uint64_t prev_line_start;
