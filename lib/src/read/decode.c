@@ -146,10 +146,17 @@ static void put_index(buf *b, uint64_t i)
     put(b, t, (size_t)n);
 }
 
+/* The row of the field whose value the frame awaits, kept beside its
+ * index where a key sets it (map_key): NULL in an array, or when none. */
 static const nfb__field *frame_field(const nfb__frame *f)
 {
-    const nfb__object *o = nfb__schema((nfb__kind)f->kind);
-    return o && f->field >= 0 ? &o->fields[f->field] : NULL;
+    return f->fd;
+}
+
+/* plain or bad_why was cleared: odd_text says whether either is left. */
+static void text_done(nfb__dec *r)
+{
+    r->odd_text = r->plain || r->bad_why;
 }
 
 /* ---- keys -------------------------------------------------------------- */
@@ -485,6 +492,7 @@ static int push(nfb__dec *r, nfb__kind kind, void *base, nfb__pos pos)
     f->kind = (uint8_t)kind;
     f->elem = 0;
     f->field = -1;
+    f->fd = NULL;
     f->seen = f->present = 0;
     f->index = 0;
     f->base = base;
@@ -599,6 +607,7 @@ void nfb__dec_reset(nfb__dec *r)
     r->watch_expected = NULL;
     r->bad_why = NULL;
     r->plain = NULL;
+    r->odd_text = 0;
     r->page_in = r->page_key = 0;
 }
 
@@ -913,7 +922,7 @@ static int begin_container(nfb__dec *r, int is_map)
 int nfb__dec_map_start(nfb__dec *r, nfb__pos at)
 {
     r->at = at;
-    if (NFB_UNLIKELY(r->watch || r->skip != NFB__SKIP_NONE || !r->depth ||
+    if (NFB_UNLIKELY(r->watch_skip || !r->depth ||
                      r->depth + r->skip_depth >= r->max_depth))
         return begin_container(r, 1);
     nfb__frame *parent = &r->frames[r->depth - 1];
@@ -1109,7 +1118,7 @@ static int skip_end(nfb__dec *r)
 int nfb__dec_map_end(nfb__dec *r, nfb__pos at)
 {
     r->at = at;
-    if (NFB_LIKELY(!r->watch && r->skip == NFB__SKIP_NONE)) {
+    if (NFB_LIKELY(!r->watch_skip)) { /* no watch, no skip */
         const nfb__frame *f = &r->frames[r->depth - 1];
         unsigned k = f->kind;
         uint32_t required = r->required[k];
@@ -1173,6 +1182,7 @@ static int bad_text(nfb__dec *r, const char *key, size_t keylen)
     const char *why = r->bad_why;
     if (NFB_LIKELY(!why)) return 0;
     r->bad_why = NULL;
+    text_done(r);
     nfb__report(r->dg, NFB_ERROR, NFB_CODE_SYNTAX,
                 key ? path_of(r, key, keylen, 0) : path_of(r, NULL, 0, 0),
                 r->bad_at, "%s", why);
@@ -1184,11 +1194,13 @@ void nfb__dec_bad_text(nfb__dec *r, nfb__pos at, const char *why)
     if (r->bad_why) return; /* one per token: the first */
     r->bad_at = at;
     r->bad_why = why;
+    r->odd_text = 1;
 }
 
 void nfb__dec_plain(nfb__dec *r, const char *s, size_t len, int string)
 {
     r->plain = s;
+    r->odd_text = 1;
     r->plain_len = len;
     r->plain_string = string;
 }
@@ -1281,6 +1293,7 @@ static NFB_NOINLINE int map_key_slow(nfb__dec *r, const char *s, size_t len)
     }
     nfb__frame *f = top(r);
     f->field = -1;
+    f->fd = NULL;
     r->skip = NFB__SKIP_VALUE;
     if (NFB_UNLIKELY(f->kind == NFB_K_HEADERS)) return header_name(r, s, len);
     int i = len ? resolve_key(r, f, s, len) : -1;
@@ -1320,6 +1333,7 @@ static NFB_NOINLINE int map_key_slow(nfb__dec *r, const char *s, size_t len)
     }
     f->seen |= 1u << i;
     f->field = (int8_t)i;
+    f->fd = &nfb__objects[f->kind].fields[i];
     r->skip = NFB__SKIP_NONE;
     return 1;
 }
@@ -1361,6 +1375,7 @@ static NFB_ALWAYS_INLINE int map_key(nfb__dec *r, const char *s, size_t len)
             f->kind = (uint8_t)kind;
             f->seen |= 1u << i;
             f->field = (int8_t)i;
+            f->fd = &nfb__objects[kind].fields[i];
             r->skip = NFB__SKIP_NONE;
             return 1;
         }
@@ -1655,6 +1670,7 @@ static NFB_NOINLINE int scalar(nfb__dec *r, int jt, const char *s, size_t len)
     const char *plain = r->plain;
     if (NFB_UNLIKELY(plain)) {
         r->plain = NULL;
+        text_done(r);
         if (jt == J_NUMBER) {
             shown = plain;
             shown_len = r->plain_len;
@@ -1675,6 +1691,7 @@ static NFB_NOINLINE int scalar(nfb__dec *r, int jt, const char *s, size_t len)
     if (NFB_UNLIKELY(plain) && r->plain_string && f && elem < 0 && fd &&
         wants_string(fd)) {
         r->bad_why = NULL; /* about the core schema's value, not taken */
+        text_done(r);
         jt = J_STRING;
         s = shown = plain;
         len = shown_len = r->plain_len;
@@ -1713,11 +1730,9 @@ static NFB_NOINLINE int scalar(nfb__dec *r, int jt, const char *s, size_t len)
 static NFB_ALWAYS_INLINE int scalar_fast(nfb__dec *r, int jt, const char *s,
                                          size_t len)
 {
-    if (NFB_UNLIKELY(r->plain || r->watch || r->skip != NFB__SKIP_NONE ||
-                     r->bad_why || !r->depth))
-        return scalar(r, jt, s, len);
+    if (NFB_UNLIKELY(r->unusual || !r->depth)) return scalar(r, jt, s, len);
     nfb__frame *f = &r->frames[r->depth - 1];
-    const nfb__field *fd = f->kind != NFB_K_ARRAY ? frame_field(f) : NULL;
+    const nfb__field *fd = frame_field(f); /* NULL in an array */
     if (NFB_UNLIKELY(!fd ||
                      (fd->kind == NFB_K_APIERR && f->kind == NFB_K_WRAPPER)))
         return scalar(r, jt, s, len);
