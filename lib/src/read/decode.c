@@ -209,18 +209,31 @@ static NFB_ALWAYS_INLINE int same_bytes(const char *a, const char *b, size_t n)
     return n == 0 || a[0] == b[0];
 }
 
-/* The field of kind k (one with a table) named k[0..len), or -1. */
-static NFB_ALWAYS_INLINE int find_key(const nfb__dec *r, int k, const char *s,
-                                      size_t len)
+/* The field of kind k (one with a table) named k[0..len), or -1; when
+ * found, its row in *row. */
+static NFB_ALWAYS_INLINE int find_key_row(const nfb__dec *r, int k,
+                                          const char *s, size_t len,
+                                          const nfb__field **row)
 {
     if (NFB_UNLIKELY(len == 0)) return -1;
     int i = r->keys[k][key_slot(s, len)];
+    const nfb__field *fields = nfb__objects[k].fields;
     if (NFB_LIKELY(i >= 0)) {
-        const nfb__field *fd = &nfb__objects[k].fields[i];
+        const nfb__field *fd = &fields[i];
+        *row = fd;
         return fd->len == len && same_bytes(fd->name, s, len) ? i : -1;
     }
     if (i == KEY_NONE) return -1;
-    return nfb__schema_find(nfb__schema((nfb__kind)k), s, len);
+    i = nfb__schema_find(nfb__schema((nfb__kind)k), s, len);
+    if (i >= 0) *row = &fields[i];
+    return i;
+}
+
+static NFB_ALWAYS_INLINE int find_key(const nfb__dec *r, int k, const char *s,
+                                      size_t len)
+{
+    const nfb__field *row;
+    return find_key_row(r, k, s, len, &row);
 }
 
 /* The path of the value the decoder is at, into r->path. With key, the path
@@ -1352,16 +1365,17 @@ static NFB_ALWAYS_INLINE int map_key(nfb__dec *r, const char *s, size_t len)
     if (NFB_LIKELY(r->skip != NFB__SKIP_TREE && !r->bad_why && len)) {
         nfb__frame *f = &r->frames[r->depth - 1];
         int k = f->kind, kind = k, i;
+        const nfb__field *fd = NULL;
         if (NFB_LIKELY(k != NFB_K_TOP && k != NFB_K_DATA)) {
             if (NFB_UNLIKELY(k == NFB_K_HEADERS || k == NFB_K_REQUEST))
                 return map_key_slow(r, s, len);
-            i = find_key(r, k, s, len);
-        } else if ((i = find_key(r, NFB_K_BACKUP, s, len)) >= 0) {
+            i = find_key_row(r, k, s, len, &fd);
+        } else if ((i = find_key_row(r, NFB_K_BACKUP, s, len, &fd)) >= 0) {
             kind = NFB_K_BACKUP;
-        } else if ((i = find_key(r, NFB_K_LIST, s, len)) >= 0) {
+        } else if ((i = find_key_row(r, NFB_K_LIST, s, len, &fd)) >= 0) {
             kind = NFB_K_LIST;
         } else if (k == NFB_K_TOP &&
-                   (i = find_key(r, NFB_K_WRAPPER, s, len)) >= 0) {
+                   (i = find_key_row(r, NFB_K_WRAPPER, s, len, &fd)) >= 0) {
             kind = NFB_K_WRAPPER;
         }
         if (NFB_LIKELY(i >= 0 && !(f->seen & (1u << i)))) {
@@ -1375,7 +1389,7 @@ static NFB_ALWAYS_INLINE int map_key(nfb__dec *r, const char *s, size_t len)
             f->kind = (uint8_t)kind;
             f->seen |= 1u << i;
             f->field = (int8_t)i;
-            f->fd = &nfb__objects[kind].fields[i];
+            f->fd = fd;
             r->skip = NFB__SKIP_NONE;
             return 1;
         }
