@@ -1495,11 +1495,14 @@ static NFB_ALWAYS_INLINE const char *store_parsed(nfb__dec *r, const char *s,
     return dst;
 }
 
-static int enum_value(const nfb__field *fd, const char *s, size_t len)
+static NFB_ALWAYS_INLINE int enum_value(const nfb__field *fd, const char *s,
+                                        size_t len)
 {
-    for (int i = 0; i < fd->nenums; i++)
-        if (fd->enums[i].len == len && len && fd->enums[i].ptr[0] == s[0] &&
-            same_bytes(fd->enums[i].ptr, s, len))
+    if (NFB_UNLIKELY(len == 0)) return -1; /* no name is empty */
+    const nfb_str *e = fd->enums;
+    for (int i = 0, n = fd->nenums; i < n; i++)
+        if (e[i].len == len && e[i].ptr[0] == s[0] &&
+            same_bytes(e[i].ptr, s, len))
             return i;
     return -1;
 }
@@ -1554,23 +1557,32 @@ static int numeric_status(nfb__dec *r, const char *s, size_t len)
     return 1;
 }
 
+/* A string that is none of the field's names: reported. */
+static NFB_NOINLINE int bad_enum(nfb__dec *r, const nfb__field *fd,
+                                 const char *s, size_t len)
+{
+    buf b = {r->msg, 0, sizeof r->msg};
+    puts_(&b, "expected ");
+    put_enums(&b, fd);
+    puts_(&b, ", ");
+    put_found(&b, J_STRING, s, len);
+    return report_at(r, NFB_ERROR, NFB_CODE_BAD_ENUM, path_of(r, NULL, 0, 0),
+                     here(r), r->msg);
+}
+
+/* The common case, one of the names, on a straight path; a number (a
+ * top-level object's status) and a string that is no name off it. */
 static int store_enum(nfb__dec *r, nfb__frame *f, const nfb__field *fd, int jt,
                       const char *s, size_t len)
 {
-    if (jt == J_NUMBER && r->depth == 1 && f->kind == NFB_K_BACKUP &&
-        fd->off == (int16_t)offsetof(nfb_backup, status))
-        return numeric_status(r, s, len);
-    if (jt != J_STRING) return WRONG;
-    int v = enum_value(fd, s, len);
-    if (v < 0) {
-        buf b = {r->msg, 0, sizeof r->msg};
-        puts_(&b, "expected ");
-        put_enums(&b, fd);
-        puts_(&b, ", ");
-        put_found(&b, J_STRING, s, len);
-        return report_at(r, NFB_ERROR, NFB_CODE_BAD_ENUM,
-                         path_of(r, NULL, 0, 0), here(r), r->msg);
+    if (NFB_UNLIKELY(jt != J_STRING)) {
+        if (jt == J_NUMBER && r->depth == 1 && f->kind == NFB_K_BACKUP &&
+            fd->off == (int16_t)offsetof(nfb_backup, status))
+            return numeric_status(r, s, len);
+        return WRONG;
     }
+    int v = enum_value(fd, s, len);
+    if (NFB_UNLIKELY(v < 0)) return bad_enum(r, fd, s, len);
     if (fd->off >= 0) *AT(f, fd, int) = v;
     return STORED;
 }
