@@ -932,9 +932,8 @@ static int begin_container(nfb__dec *r, int is_map)
  * of the schema, never NFB_K_TOP, fits there) and pushed. Everything else
  * (a top-level value, a skipped tree, a field that is not the schema's or
  * wants another type, a top-level array's element) is begin_container's. */
-int nfb__dec_map_start(nfb__dec *r, nfb__pos at)
+static NFB_ALWAYS_INLINE int map_start(nfb__dec *r)
 {
-    r->at = at;
     if (NFB_UNLIKELY(r->watch_skip || !r->depth ||
                      r->depth + r->skip_depth >= r->max_depth))
         return begin_container(r, 1);
@@ -959,14 +958,34 @@ int nfb__dec_map_start(nfb__dec *r, nfb__pos at)
         base = kind == NFB_K_APIERR ? &r->apierr : parent->base;
     }
     if (r->can_restart) watch_begin(r, kind, 1);
-    if (kind == NFB_K_DEST) return begin_destination(r, at);
+    if (kind == NFB_K_DEST) return begin_destination(r, r->at);
     if (kind == NFB_K_BACKUP && parent->kind == NFB_K_ARRAY) record_begin(r);
-    return push(r, (nfb__kind)kind, base, at);
+    return push(r, (nfb__kind)kind, base, r->at);
+}
+
+int nfb__dec_map_start(nfb__dec *r, nfb__pos at)
+{
+    r->at = at;
+    return map_start(r);
 }
 
 int nfb__dec_array_start(nfb__dec *r, nfb__pos at)
 {
     r->at = at;
+    return begin_container(r, 0);
+}
+
+/* The events of a '{' or '[' at offset off (NFB__POS_AT), without a
+ * position to pass and copy. */
+int nfb__dec_map_start_at(nfb__dec *r, uint64_t off)
+{
+    r->at = NFB__POS_AT(off);
+    return map_start(r);
+}
+
+int nfb__dec_array_start_at(nfb__dec *r, uint64_t off)
+{
+    r->at = NFB__POS_AT(off);
     return begin_container(r, 0);
 }
 
@@ -1128,9 +1147,8 @@ static int skip_end(nfb__dec *r)
  * has its required fields checked (config, source, a destination,
  * lastRestore), whole, with no watch or skip going on; end_object does
  * the same for it, and all the rest. */
-int nfb__dec_map_end(nfb__dec *r, nfb__pos at)
+static NFB_ALWAYS_INLINE int map_end(nfb__dec *r)
 {
-    r->at = at;
     if (NFB_LIKELY(!r->watch_skip)) { /* no watch, no skip */
         const nfb__frame *f = &r->frames[r->depth - 1];
         unsigned k = f->kind;
@@ -1147,9 +1165,20 @@ int nfb__dec_map_end(nfb__dec *r, nfb__pos at)
     return end_object(r);
 }
 
-int nfb__dec_array_end(nfb__dec *r, nfb__pos at)
+int nfb__dec_map_end(nfb__dec *r, nfb__pos at)
 {
     r->at = at;
+    return map_end(r);
+}
+
+int nfb__dec_map_end_at(nfb__dec *r, uint64_t off)
+{
+    r->at = NFB__POS_AT(off);
+    return map_end(r);
+}
+
+static int array_end(nfb__dec *r)
+{
     if (NFB_UNLIKELY(r->watch) && !watch_end(r)) return 0;
     if (r->skip != NFB__SKIP_NONE) return skip_end(r);
     nfb__frame *f = top(r);
@@ -1162,6 +1191,18 @@ int nfb__dec_array_end(nfb__dec *r, nfb__pos at)
         r->page_backups = f->index;
     r->depth--;
     return 1;
+}
+
+int nfb__dec_array_end(nfb__dec *r, nfb__pos at)
+{
+    r->at = at;
+    return array_end(r);
+}
+
+int nfb__dec_array_end_at(nfb__dec *r, uint64_t off)
+{
+    r->at = NFB__POS_AT(off);
+    return array_end(r);
 }
 
 /* Decides the form of an undecided object from its key. */

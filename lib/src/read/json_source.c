@@ -631,11 +631,11 @@ static int http_check(nfb__json *j, const char *found);
 static int container(nfb__json *j, int start, int map)
 {
     (void)tok(j);
-    nfb__pos at = NFB__POS_AT(j->tok_end - 1);
+    uint64_t at = j->tok_end - 1;
     if (!start) {
         j->nest--;
-        int go =
-            map ? nfb__dec_map_end(j->dec, at) : nfb__dec_array_end(j->dec, at);
+        int go = map ? nfb__dec_map_end_at(j->dec, at)
+                     : nfb__dec_array_end_at(j->dec, at);
         /* The body of an HTTP response ends. */
         if (go && j->nest == 0 && j->http_state == 2)
             go = http_check(j, "a body that is not one");
@@ -651,12 +651,11 @@ static int container(nfb__json *j, int start, int map)
         }
     }
     j->nest++;
-    int go =
-        map ? nfb__dec_map_start(j->dec, at) : nfb__dec_array_start(j->dec, at);
+    int go = map ? nfb__dec_map_start_at(j->dec, at)
+                 : nfb__dec_array_start_at(j->dec, at);
     /* A watch that begins here (it goes on into an array's first
      * element). */
-    if (j->dec->watch && j->dec->restart_at.offset == at.offset)
-        watch_bytes(j, at.offset);
+    if (j->dec->watch && j->dec->restart_at.offset == at) watch_bytes(j, at);
     return go;
 }
 static int cb_map_start(void *ctx)
