@@ -146,10 +146,17 @@ static void put_index(buf *b, uint64_t i)
     put(b, t, (size_t)n);
 }
 
+/* The row of the field whose value the frame awaits, kept beside its
+ * index where a key sets it (map_key): NULL in an array, or when none. */
 static const nfb__field *frame_field(const nfb__frame *f)
 {
-    const nfb__object *o = nfb__schema((nfb__kind)f->kind);
-    return o && f->field >= 0 ? &o->fields[f->field] : NULL;
+    return f->fd;
+}
+
+/* plain or bad_why was cleared: odd_text says whether either is left. */
+static void text_done(nfb__dec *r)
+{
+    r->odd_text = r->plain || r->bad_why;
 }
 
 /* ---- keys -------------------------------------------------------------- */
@@ -202,18 +209,31 @@ static NFB_ALWAYS_INLINE int same_bytes(const char *a, const char *b, size_t n)
     return n == 0 || a[0] == b[0];
 }
 
-/* The field of kind k (one with a table) named k[0..len), or -1. */
-static NFB_ALWAYS_INLINE int find_key(const nfb__dec *r, int k, const char *s,
-                                      size_t len)
+/* The field of kind k (one with a table) named k[0..len), or -1; when
+ * found, its row in *row. */
+static NFB_ALWAYS_INLINE int find_key_row(const nfb__dec *r, int k,
+                                          const char *s, size_t len,
+                                          const nfb__field **row)
 {
     if (NFB_UNLIKELY(len == 0)) return -1;
     int i = r->keys[k][key_slot(s, len)];
+    const nfb__field *fields = nfb__objects[k].fields;
     if (NFB_LIKELY(i >= 0)) {
-        const nfb__field *fd = &nfb__objects[k].fields[i];
+        const nfb__field *fd = &fields[i];
+        *row = fd;
         return fd->len == len && same_bytes(fd->name, s, len) ? i : -1;
     }
     if (i == KEY_NONE) return -1;
-    return nfb__schema_find(nfb__schema((nfb__kind)k), s, len);
+    i = nfb__schema_find(nfb__schema((nfb__kind)k), s, len);
+    if (i >= 0) *row = &fields[i];
+    return i;
+}
+
+static NFB_ALWAYS_INLINE int find_key(const nfb__dec *r, int k, const char *s,
+                                      size_t len)
+{
+    const nfb__field *row;
+    return find_key_row(r, k, s, len, &row);
 }
 
 /* The path of the value the decoder is at, into r->path. With key, the path
@@ -485,6 +505,7 @@ static int push(nfb__dec *r, nfb__kind kind, void *base, nfb__pos pos)
     f->kind = (uint8_t)kind;
     f->elem = 0;
     f->field = -1;
+    f->fd = NULL;
     f->seen = f->present = 0;
     f->index = 0;
     f->base = base;
@@ -599,6 +620,7 @@ void nfb__dec_reset(nfb__dec *r)
     r->watch_expected = NULL;
     r->bad_why = NULL;
     r->plain = NULL;
+    r->odd_text = 0;
     r->page_in = r->page_key = 0;
 }
 
@@ -910,10 +932,9 @@ static int begin_container(nfb__dec *r, int is_map)
  * of the schema, never NFB_K_TOP, fits there) and pushed. Everything else
  * (a top-level value, a skipped tree, a field that is not the schema's or
  * wants another type, a top-level array's element) is begin_container's. */
-int nfb__dec_map_start(nfb__dec *r, nfb__pos at)
+static NFB_ALWAYS_INLINE int map_start(nfb__dec *r)
 {
-    r->at = at;
-    if (NFB_UNLIKELY(r->watch || r->skip != NFB__SKIP_NONE || !r->depth ||
+    if (NFB_UNLIKELY(r->watch_skip || !r->depth ||
                      r->depth + r->skip_depth >= r->max_depth))
         return begin_container(r, 1);
     nfb__frame *parent = &r->frames[r->depth - 1];
@@ -937,14 +958,34 @@ int nfb__dec_map_start(nfb__dec *r, nfb__pos at)
         base = kind == NFB_K_APIERR ? &r->apierr : parent->base;
     }
     if (r->can_restart) watch_begin(r, kind, 1);
-    if (kind == NFB_K_DEST) return begin_destination(r, at);
+    if (kind == NFB_K_DEST) return begin_destination(r, r->at);
     if (kind == NFB_K_BACKUP && parent->kind == NFB_K_ARRAY) record_begin(r);
-    return push(r, (nfb__kind)kind, base, at);
+    return push(r, (nfb__kind)kind, base, r->at);
+}
+
+int nfb__dec_map_start(nfb__dec *r, nfb__pos at)
+{
+    r->at = at;
+    return map_start(r);
 }
 
 int nfb__dec_array_start(nfb__dec *r, nfb__pos at)
 {
     r->at = at;
+    return begin_container(r, 0);
+}
+
+/* The events of a '{' or '[' at offset off (NFB__POS_AT), without a
+ * position to pass and copy. */
+int nfb__dec_map_start_at(nfb__dec *r, uint64_t off)
+{
+    r->at = NFB__POS_AT(off);
+    return map_start(r);
+}
+
+int nfb__dec_array_start_at(nfb__dec *r, uint64_t off)
+{
+    r->at = NFB__POS_AT(off);
     return begin_container(r, 0);
 }
 
@@ -1106,10 +1147,9 @@ static int skip_end(nfb__dec *r)
  * has its required fields checked (config, source, a destination,
  * lastRestore), whole, with no watch or skip going on; end_object does
  * the same for it, and all the rest. */
-int nfb__dec_map_end(nfb__dec *r, nfb__pos at)
+static NFB_ALWAYS_INLINE int map_end(nfb__dec *r)
 {
-    r->at = at;
-    if (NFB_LIKELY(!r->watch && r->skip == NFB__SKIP_NONE)) {
+    if (NFB_LIKELY(!r->watch_skip)) { /* no watch, no skip */
         const nfb__frame *f = &r->frames[r->depth - 1];
         unsigned k = f->kind;
         uint32_t required = r->required[k];
@@ -1125,9 +1165,20 @@ int nfb__dec_map_end(nfb__dec *r, nfb__pos at)
     return end_object(r);
 }
 
-int nfb__dec_array_end(nfb__dec *r, nfb__pos at)
+int nfb__dec_map_end(nfb__dec *r, nfb__pos at)
 {
     r->at = at;
+    return map_end(r);
+}
+
+int nfb__dec_map_end_at(nfb__dec *r, uint64_t off)
+{
+    r->at = NFB__POS_AT(off);
+    return map_end(r);
+}
+
+static int array_end(nfb__dec *r)
+{
     if (NFB_UNLIKELY(r->watch) && !watch_end(r)) return 0;
     if (r->skip != NFB__SKIP_NONE) return skip_end(r);
     nfb__frame *f = top(r);
@@ -1140,6 +1191,18 @@ int nfb__dec_array_end(nfb__dec *r, nfb__pos at)
         r->page_backups = f->index;
     r->depth--;
     return 1;
+}
+
+int nfb__dec_array_end(nfb__dec *r, nfb__pos at)
+{
+    r->at = at;
+    return array_end(r);
+}
+
+int nfb__dec_array_end_at(nfb__dec *r, uint64_t off)
+{
+    r->at = NFB__POS_AT(off);
+    return array_end(r);
 }
 
 /* Decides the form of an undecided object from its key. */
@@ -1173,6 +1236,7 @@ static int bad_text(nfb__dec *r, const char *key, size_t keylen)
     const char *why = r->bad_why;
     if (NFB_LIKELY(!why)) return 0;
     r->bad_why = NULL;
+    text_done(r);
     nfb__report(r->dg, NFB_ERROR, NFB_CODE_SYNTAX,
                 key ? path_of(r, key, keylen, 0) : path_of(r, NULL, 0, 0),
                 r->bad_at, "%s", why);
@@ -1184,11 +1248,13 @@ void nfb__dec_bad_text(nfb__dec *r, nfb__pos at, const char *why)
     if (r->bad_why) return; /* one per token: the first */
     r->bad_at = at;
     r->bad_why = why;
+    r->odd_text = 1;
 }
 
 void nfb__dec_plain(nfb__dec *r, const char *s, size_t len, int string)
 {
     r->plain = s;
+    r->odd_text = 1;
     r->plain_len = len;
     r->plain_string = string;
 }
@@ -1281,6 +1347,7 @@ static NFB_NOINLINE int map_key_slow(nfb__dec *r, const char *s, size_t len)
     }
     nfb__frame *f = top(r);
     f->field = -1;
+    f->fd = NULL;
     r->skip = NFB__SKIP_VALUE;
     if (NFB_UNLIKELY(f->kind == NFB_K_HEADERS)) return header_name(r, s, len);
     int i = len ? resolve_key(r, f, s, len) : -1;
@@ -1320,6 +1387,7 @@ static NFB_NOINLINE int map_key_slow(nfb__dec *r, const char *s, size_t len)
     }
     f->seen |= 1u << i;
     f->field = (int8_t)i;
+    f->fd = &nfb__objects[f->kind].fields[i];
     r->skip = NFB__SKIP_NONE;
     return 1;
 }
@@ -1338,16 +1406,17 @@ static NFB_ALWAYS_INLINE int map_key(nfb__dec *r, const char *s, size_t len)
     if (NFB_LIKELY(r->skip != NFB__SKIP_TREE && !r->bad_why && len)) {
         nfb__frame *f = &r->frames[r->depth - 1];
         int k = f->kind, kind = k, i;
+        const nfb__field *fd = NULL;
         if (NFB_LIKELY(k != NFB_K_TOP && k != NFB_K_DATA)) {
             if (NFB_UNLIKELY(k == NFB_K_HEADERS || k == NFB_K_REQUEST))
                 return map_key_slow(r, s, len);
-            i = find_key(r, k, s, len);
-        } else if ((i = find_key(r, NFB_K_BACKUP, s, len)) >= 0) {
+            i = find_key_row(r, k, s, len, &fd);
+        } else if ((i = find_key_row(r, NFB_K_BACKUP, s, len, &fd)) >= 0) {
             kind = NFB_K_BACKUP;
-        } else if ((i = find_key(r, NFB_K_LIST, s, len)) >= 0) {
+        } else if ((i = find_key_row(r, NFB_K_LIST, s, len, &fd)) >= 0) {
             kind = NFB_K_LIST;
         } else if (k == NFB_K_TOP &&
-                   (i = find_key(r, NFB_K_WRAPPER, s, len)) >= 0) {
+                   (i = find_key_row(r, NFB_K_WRAPPER, s, len, &fd)) >= 0) {
             kind = NFB_K_WRAPPER;
         }
         if (NFB_LIKELY(i >= 0 && !(f->seen & (1u << i)))) {
@@ -1361,6 +1430,7 @@ static NFB_ALWAYS_INLINE int map_key(nfb__dec *r, const char *s, size_t len)
             f->kind = (uint8_t)kind;
             f->seen |= 1u << i;
             f->field = (int8_t)i;
+            f->fd = fd;
             r->skip = NFB__SKIP_NONE;
             return 1;
         }
@@ -1466,11 +1536,14 @@ static NFB_ALWAYS_INLINE const char *store_parsed(nfb__dec *r, const char *s,
     return dst;
 }
 
-static int enum_value(const nfb__field *fd, const char *s, size_t len)
+static NFB_ALWAYS_INLINE int enum_value(const nfb__field *fd, const char *s,
+                                        size_t len)
 {
-    for (int i = 0; i < fd->nenums; i++)
-        if (fd->enums[i].len == len && len && fd->enums[i].ptr[0] == s[0] &&
-            same_bytes(fd->enums[i].ptr, s, len))
+    if (NFB_UNLIKELY(len == 0)) return -1; /* no name is empty */
+    const nfb_str *e = fd->enums;
+    for (int i = 0, n = fd->nenums; i < n; i++)
+        if (e[i].len == len && e[i].ptr[0] == s[0] &&
+            same_bytes(e[i].ptr, s, len))
             return i;
     return -1;
 }
@@ -1525,23 +1598,32 @@ static int numeric_status(nfb__dec *r, const char *s, size_t len)
     return 1;
 }
 
+/* A string that is none of the field's names: reported. */
+static NFB_NOINLINE int bad_enum(nfb__dec *r, const nfb__field *fd,
+                                 const char *s, size_t len)
+{
+    buf b = {r->msg, 0, sizeof r->msg};
+    puts_(&b, "expected ");
+    put_enums(&b, fd);
+    puts_(&b, ", ");
+    put_found(&b, J_STRING, s, len);
+    return report_at(r, NFB_ERROR, NFB_CODE_BAD_ENUM, path_of(r, NULL, 0, 0),
+                     here(r), r->msg);
+}
+
+/* The common case, one of the names, on a straight path; a number (a
+ * top-level object's status) and a string that is no name off it. */
 static int store_enum(nfb__dec *r, nfb__frame *f, const nfb__field *fd, int jt,
                       const char *s, size_t len)
 {
-    if (jt == J_NUMBER && r->depth == 1 && f->kind == NFB_K_BACKUP &&
-        fd->off == (int16_t)offsetof(nfb_backup, status))
-        return numeric_status(r, s, len);
-    if (jt != J_STRING) return WRONG;
-    int v = enum_value(fd, s, len);
-    if (v < 0) {
-        buf b = {r->msg, 0, sizeof r->msg};
-        puts_(&b, "expected ");
-        put_enums(&b, fd);
-        puts_(&b, ", ");
-        put_found(&b, J_STRING, s, len);
-        return report_at(r, NFB_ERROR, NFB_CODE_BAD_ENUM,
-                         path_of(r, NULL, 0, 0), here(r), r->msg);
+    if (NFB_UNLIKELY(jt != J_STRING)) {
+        if (jt == J_NUMBER && r->depth == 1 && f->kind == NFB_K_BACKUP &&
+            fd->off == (int16_t)offsetof(nfb_backup, status))
+            return numeric_status(r, s, len);
+        return WRONG;
     }
+    int v = enum_value(fd, s, len);
+    if (NFB_UNLIKELY(v < 0)) return bad_enum(r, fd, s, len);
     if (fd->off >= 0) *AT(f, fd, int) = v;
     return STORED;
 }
@@ -1655,6 +1737,7 @@ static NFB_NOINLINE int scalar(nfb__dec *r, int jt, const char *s, size_t len)
     const char *plain = r->plain;
     if (NFB_UNLIKELY(plain)) {
         r->plain = NULL;
+        text_done(r);
         if (jt == J_NUMBER) {
             shown = plain;
             shown_len = r->plain_len;
@@ -1675,6 +1758,7 @@ static NFB_NOINLINE int scalar(nfb__dec *r, int jt, const char *s, size_t len)
     if (NFB_UNLIKELY(plain) && r->plain_string && f && elem < 0 && fd &&
         wants_string(fd)) {
         r->bad_why = NULL; /* about the core schema's value, not taken */
+        text_done(r);
         jt = J_STRING;
         s = shown = plain;
         len = shown_len = r->plain_len;
@@ -1713,11 +1797,9 @@ static NFB_NOINLINE int scalar(nfb__dec *r, int jt, const char *s, size_t len)
 static NFB_ALWAYS_INLINE int scalar_fast(nfb__dec *r, int jt, const char *s,
                                          size_t len)
 {
-    if (NFB_UNLIKELY(r->plain || r->watch || r->skip != NFB__SKIP_NONE ||
-                     r->bad_why || !r->depth))
-        return scalar(r, jt, s, len);
+    if (NFB_UNLIKELY(r->unusual || !r->depth)) return scalar(r, jt, s, len);
     nfb__frame *f = &r->frames[r->depth - 1];
-    const nfb__field *fd = f->kind != NFB_K_ARRAY ? frame_field(f) : NULL;
+    const nfb__field *fd = frame_field(f); /* NULL in an array */
     if (NFB_UNLIKELY(!fd ||
                      (fd->kind == NFB_K_APIERR && f->kind == NFB_K_WRAPPER)))
         return scalar(r, jt, s, len);

@@ -45,14 +45,15 @@ typedef enum nfb__skip {
 } nfb__skip;
 
 typedef struct nfb__frame {
-    uint8_t kind;     /* nfb__kind */
-    uint8_t elem;     /* NFB_K_ARRAY: the kind of its elements */
-    int8_t field;     /* objects: field whose value is awaited, -1: none */
-    uint32_t seen;    /* objects: fields met (duplicates, required) */
-    uint32_t present; /* objects: fields met with a non-null value */
-    uint64_t index;   /* arrays: elements begun so far */
-    void *base;       /* objects: the struct their fields are stored in */
-    nfb__pos pos;     /* where the value begins (NFB__POS_AT: frame_pos) */
+    uint8_t kind;         /* nfb__kind */
+    uint8_t elem;         /* NFB_K_ARRAY: the kind of its elements */
+    int8_t field;         /* objects: field whose value is awaited, -1: none */
+    const nfb__field *fd; /* ... and its row of the schema, or NULL */
+    uint32_t seen;        /* objects: fields met (duplicates, required) */
+    uint32_t present;     /* objects: fields met with a non-null value */
+    uint64_t index;       /* arrays: elements begun so far */
+    void *base;           /* objects: the struct their fields are stored in */
+    nfb__pos pos;         /* where the value begins (NFB__POS_AT: frame_pos) */
 } nfb__frame;
 
 struct nfb__dec {
@@ -71,10 +72,29 @@ struct nfb__dec {
     /* Set by a front end that can parse bytes again (JSON): objects and
      * arrays where a new document may begin are then watched. */
     int can_restart;
-    /* While it is not OFF, the front end keeps the watched value's bytes
-     * from restart_at on, in case it must parse them again; it turns the
-     * watch OFF (nfb__dec_unwatch) when it cannot. */
-    nfb__watch watch;
+    /* The states the common paths of decode.c must look at on each event,
+     * in one word (unusual): it is 0 when no watch, skip, YAML plain text
+     * or bad text is going on, tested at once.
+     * watch (nfb__watch): while it is not OFF, the front end keeps the
+     * watched value's bytes from restart_at on, in case it must parse them
+     * again; it turns the watch OFF (nfb__dec_unwatch) when it cannot.
+     * skip (nfb__skip), described above.
+     * odd_text: plain or bad_why is set (nfb__dec_plain,
+     * nfb__dec_bad_text), cleared with them (text_done in decode.c). */
+    union {
+        struct {
+            union {
+                struct {
+                    uint8_t watch;
+                    uint8_t skip;
+                };
+                uint16_t watch_skip; /* 0: neither */
+            };
+            uint8_t odd_text;
+            uint8_t unused_;
+        };
+        uint32_t unusual;
+    };
     uint8_t watch_kind; /* the object kind that fits there, or none */
     uint8_t watch_jt;   /* J_OBJECT or J_ARRAY, for its wrong type */
     const nfb__field *watch_field; /* its wrong type, not yet reported: */
@@ -89,8 +109,7 @@ struct nfb__dec {
      * KEY_NONE (no field has that hash) or KEY_MANY (more than one). */
     int8_t keys[NFB_K_COUNT][64];
     nfb__frame *frames;
-    size_t depth; /* frames in use */
-    nfb__skip skip;
+    size_t depth;        /* frames in use */
     size_t skip_depth;   /* TREE: levels inside the skipped value */
     uint64_t doc_errors; /* dg->stats.errors when the document began */
     uint64_t rec_errors; /* dg->stats.errors when the record began */

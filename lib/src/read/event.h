@@ -39,6 +39,14 @@ int nfb__dec_number(nfb__dec *d, nfb__pos at, const char *s, size_t len);
 int nfb__dec_bool(nfb__dec *d, nfb__pos at, int value);
 int nfb__dec_null(nfb__dec *d, nfb__pos at);
 
+/* The same events at NFB__POS_AT(off), for a front end that knows the
+ * offset of a '{', '[', '}' or ']' (json_source.c): no position is passed
+ * or copied on the way. */
+int nfb__dec_map_start_at(nfb__dec *d, uint64_t off);
+int nfb__dec_map_end_at(nfb__dec *d, uint64_t off);
+int nfb__dec_array_start_at(nfb__dec *d, uint64_t off);
+int nfb__dec_array_end_at(nfb__dec *d, uint64_t off);
+
 /* The same events at NFB__POS_LATER, for a front end that finds a
  * token's start only when asked (json_source.c): no position is passed
  * or copied on the way. */

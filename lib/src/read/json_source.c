@@ -464,12 +464,33 @@ static int token_too_long(nfb__json *j);
  * refused here as it is when it is cut at the end of a segment
  * (parse_segment), so that where the input is split does not matter.
  * Returns 0 to cancel the parse. */
-static inline int tok(nfb__json *j)
+static NFB_ALWAYS_INLINE int tok_at(nfb__json *j, uint64_t end)
 {
     j->tok_prev_end = j->tok_end;
-    j->tok_end = j->seg_base + yajl_get_bytes_consumed(j->yajl);
-    j->seg_tokens++;
-    return !over_limit(j, j->tok_end - j->tok_prev_end) || !token_too_long(j);
+    j->tok_end = end;
+    /* over_limit's test, with max_string + 2 worked out once. */
+    return NFB_LIKELY(end - j->tok_prev_end <= j->tok_max) ||
+           !token_too_long(j);
+}
+
+static inline int tok(nfb__json *j)
+{
+    return tok_at(j, j->seg_base + yajl_get_bytes_consumed(j->yajl));
+}
+
+/* A string or key whose text s[0..len) yajl hands over in place, inside
+ * the segment (no escapes, not cut at an earlier segment's end), ends one
+ * byte after it, at its closing quote: yajl has consumed the segment up to
+ * there, and no call to ask it is needed. Otherwise s is in a buffer of
+ * yajl's own (the decoded escapes, or the token's bytes kept across
+ * yajl_parse calls), and yajl is asked. */
+static NFB_ALWAYS_INLINE int tok_string(nfb__json *j, const unsigned char *s,
+                                        size_t len)
+{
+    uintptr_t off = (uintptr_t)s - (uintptr_t)j->seg;
+    if (NFB_LIKELY(off < j->seg_len))
+        return tok_at(j, j->seg_base + off + len + 1);
+    return tok(j);
 }
 
 /* ---- escape scan ------------------------------------------------------- */
@@ -678,13 +699,13 @@ static int cb_number(void *ctx, const char *s, size_t len)
 }
 static int cb_string(void *ctx, const unsigned char *s, size_t len)
 {
-    if (!tok(J)) return 0;
+    if (!tok_string(J, s, len)) return 0;
     if (NFB_UNLIKELY(J->bad_esc_n)) bad_escapes(J);
     return nfb__dec_string_later(J->dec, (const char *)s, len);
 }
 static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
 {
-    if (!tok(J)) return 0;
+    if (!tok_string(J, s, len)) return 0;
     if (NFB_UNLIKELY(J->bad_esc_n)) bad_escapes(J);
     return nfb__dec_map_key_later(J->dec, (const char *)s, len);
 }
@@ -695,11 +716,11 @@ static int http_check(nfb__json *j, const char *found);
 static int container(nfb__json *j, int start, int map)
 {
     (void)tok(j);
-    nfb__pos at = NFB__POS_AT(j->tok_end - 1);
+    uint64_t at = j->tok_end - 1;
     if (!start) {
         j->nest--;
-        int go =
-            map ? nfb__dec_map_end(j->dec, at) : nfb__dec_array_end(j->dec, at);
+        int go = map ? nfb__dec_map_end_at(j->dec, at)
+                     : nfb__dec_array_end_at(j->dec, at);
         /* The body of an HTTP response ends. */
         if (go && j->nest == 0 && j->http_state == 2)
             go = http_check(j, "a body that is not one");
@@ -715,12 +736,11 @@ static int container(nfb__json *j, int start, int map)
         }
     }
     j->nest++;
-    int go =
-        map ? nfb__dec_map_start(j->dec, at) : nfb__dec_array_start(j->dec, at);
+    int go = map ? nfb__dec_map_start_at(j->dec, at)
+                 : nfb__dec_array_start_at(j->dec, at);
     /* A watch that begins here (it goes on into an array's first
      * element). */
-    if (j->dec->watch && j->dec->restart_at.offset == at.offset)
-        watch_bytes(j, at.offset);
+    if (j->dec->watch && j->dec->restart_at.offset == at) watch_bytes(j, at);
     return go;
 }
 static int cb_map_start(void *ctx)
@@ -954,6 +974,7 @@ int nfb__json_init(nfb__json *j, const nfb_allocator *a, nfb__dec *dec,
     j->dec = dec;
     j->dg = dg;
     j->max_string = max_string;
+    j->tok_max = (uint64_t)max_string + 2;
     dec->locate = locate;
     dec->resolve = resolve;
     dec->locate_ctx = j;
@@ -1427,7 +1448,6 @@ static nfb_result parse_segment(nfb__json *j, const unsigned char *p, size_t n,
     j->seg_prev_line_start = j->prev_line_start;
     j->seg_line_white = j->line_white;
     j->lc_end = j->seg_base + n;
-    j->seg_tokens = 0;
     *used = n;
     size_t len = before_ff_vt(p, n);
     j->seg_esc0 = esc_state(j);

@@ -23,7 +23,8 @@ typedef struct nfb__json {
     nfb__dec *dec;
     nfb__diags *dg;
     size_t max_string;
-    void *yajl; /* yajl_handle */
+    uint64_t tok_max; /* max_string + 2: the longest token, quotes included */
+    void *yajl;       /* yajl_handle */
 
     /* Where the parser is. Input is fed to yajl in segments of up to
      * SEG_MAX bytes, many lines each. Lines are counted lazily: line,
@@ -50,11 +51,10 @@ typedef struct nfb__json {
     unsigned char pending_num;  /* where a number cut there is in JSON's
                                    number grammar (json_source.c) */
     unsigned char seg_last;     /* the last byte of the segment before */
-    int seg_esc0;        /* where in an escape a string cut before seg[0] is */
-    uint64_t seg_tokens; /* tokens reported in the current segment */
-    uint64_t nest;       /* open objects and arrays */
-    int line_white;      /* the line is white space up to abs (between
-                            segments) or seg_base (in one) */
+    int seg_esc0;   /* where in an escape a string cut before seg[0] is */
+    uint64_t nest;  /* open objects and arrays */
+    int line_white; /* the line is white space up to abs (between
+                       segments) or seg_base (in one) */
 
     /* After damage. skip: looking for the next '{' or '['; lines: a line
      * that starts with anything else is parsed (and reported) on its own.
