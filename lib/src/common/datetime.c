@@ -242,11 +242,6 @@ static NFB_ALWAYS_INLINE int64_t days_from_civil(int64_t y, int m, int d)
     return era * 146097 + doe - 719468;
 }
 
-static int num2(const char *s)
-{
-    return (s[0] - '0') * 10 + (s[1] - '0');
-}
-
 /* Eight bytes at s as a word whose low byte is s[0], whatever the
  * machine's byte order. */
 static NFB_ALWAYS_INLINE uint64_t load8(const char *s)
@@ -308,61 +303,115 @@ static NFB_ALWAYS_INLINE bool fraction(const char *s, size_t n, uint32_t *ns)
     return true;
 }
 
-/* The common shape, checked a word at a time at fixed positions: most
+/* Bytes i of the words below: a mask of 0xff (or v) at the given bytes. */
+#define B(i, v) ((uint64_t)(v) << (8 * (i)))
+
+/* Nonzero when w does not match a pattern at the bytes that mask m selects:
+ * the bytes of digits selects the ASCII digits, every other selected byte
+ * must equal the byte of want. A digit is a high nibble 3 whose low nibble
+ * does not carry when 6 is added (':' to '?' do). The carry out of a byte
+ * that is not a digit can spoil the next byte's answer, but that byte's own
+ * answer already fails. */
+static NFB_ALWAYS_INLINE uint64_t mismatch(uint64_t w, uint64_t m,
+                                           uint64_t digits, uint64_t want)
+{
+    uint64_t hi = (0xf0 * ONES & digits) | (m & ~digits);
+    uint64_t exact = (0x30 * ONES & digits) | (want & ~digits);
+    return ((w & hi) ^ exact) |
+           (((w + (6 * ONES & digits)) & (0xf0 * ONES & digits)) ^
+            (0x30 * ONES & digits));
+}
+
+/* The two-digit numbers of w, whose digits were checked: byte i of the
+ * result is 10 * digit i + digit i + 1 (at most 99, so no byte carries);
+ * the bytes that begin a field are the ones read. */
+static NFB_ALWAYS_INLINE uint64_t pairs(uint64_t w, uint64_t digits)
+{
+    uint64_t d = w & 0x0f * ONES & digits;
+    return d * 10 + (d >> 8);
+}
+
+#define BYTE(w, i) ((unsigned)((w) >> (8 * (i))) & 0xff)
+
+/* Days since 0000-03-01 of the first of each month, for a year taken to
+ * begin in March (January and February count in the year before), so
+ * that a leap day is the last day of its year and needs no term here. */
+static const uint16_t march_days[13] = {0,   306, 337, 0,   31,  61, 92,
+                                        122, 153, 184, 214, 245, 275};
+
+/* The common shape, checked at fixed positions a word at a time: most
  * timestamps in the data are valid and this costs a fraction of the
- * general parser. "YYYY-MM-" and "DDThh:mm" are one word each, ":ss" a
- * third; the time zone is at the end (the last byte 'Z', or the last six
- * "+hh:mm"), and between the seconds and it the fraction, if any. Anything
- * unusual (errors, second 60) is left to the general parser, which also
- * says what is wrong. Returns true when s is valid and out is filled.
- * Always inline: it runs for every date-time read. */
+ * general parser. "YYYY-MM-", "DDThh:mm" and "hh:mm:ss" are three words
+ * (the last two overlap), each checked against its pattern of digits and
+ * separators with one compare; the time zone is at the end (the last byte
+ * 'Z' or 'z', or the last six "+hh:mm"), and between the seconds and it
+ * the fraction, if any. Anything unusual (any error, second 60, a day
+ * past the month's common length) is left to the general parser, which
+ * also says what is wrong; the values here are the general parser's.
+ * Returns true when s is valid and out is filled. Always inline: it runs
+ * for every date-time read. */
 static NFB_ALWAYS_INLINE bool parse_fast(const char *s, size_t len,
                                          nfb_time *out)
 {
     if (len < 20) return false;
-    uint64_t date = load8(s), time = load8(s + 8), secs = load8(s + 12) >> 32;
-    /* 'T' or 't' in byte 2 of time (0x20 makes both 't'). */
-    uint64_t bad =
-        not_digits(date, UINT64_C(0x00ffff00ffffffff)) |
-        ((date & UINT64_C(0xff0000ff00000000)) ^ UINT64_C(0x2d00002d00000000)) |
-        not_digits(time, UINT64_C(0xffff00ffff00ffff)) |
-        (((time | 0x200000) & UINT64_C(0x0000ff0000ff0000)) ^
-         UINT64_C(0x00003a0000740000)) |
-        not_digits(secs, 0xffff00) | ((secs & 0xff) ^ 0x3a);
-    if (bad) return false;
-    int year = num2(s) * 100 + num2(s + 2), month = num2(s + 5);
-    int day = num2(s + 8), hour = num2(s + 11), minute = num2(s + 14);
-    int second = num2(s + 17);
-    if (month < 1 || month > 12 || day < 1 ||
-        day > days_in_month(year, month) || hour > 23 || minute > 59 ||
-        second > 59)
+    /* 'T' or 't' in byte 2 of the time word (0x20 makes both 't'). */
+    const uint64_t date_digits = 0x00ffff00ffffffff,
+                   time_digits = 0xffff00ffff00ffff;
+    uint64_t date = load8(s), day = load8(s + 8) | B(2, 0x20),
+             time = load8(s + 11);
+    if (mismatch(date, ~UINT64_C(0), date_digits, B(4, '-') | B(7, '-')) |
+        mismatch(day, 0xffffff, 0xffff, B(2, 't')) |
+        mismatch(time, ~UINT64_C(0), time_digits, B(2, ':') | B(5, ':')))
+        return false;
+    uint64_t dv = pairs(date, date_digits), tv = pairs(time, time_digits);
+    unsigned year = BYTE(dv, 0) * 100 + BYTE(dv, 2), month = BYTE(dv, 5);
+    unsigned mday = BYTE(pairs(day, 0xffff), 0);
+    unsigned hour = BYTE(tv, 0), minute = BYTE(tv, 3), second = BYTE(tv, 6);
+    static const uint8_t month_days[13] = {0,  31, 28, 31, 30, 31, 30,
+                                           31, 31, 30, 31, 30, 31};
+    if (hour > 23 || minute > 59 || second > 59 || month > 12) return false;
+    /* Month 00 reads month_days[0], 0: any day is past it; so is day 00. */
+    if (mday - 1 >= month_days[month] &&
+        !(month == 2 && mday == 29 && is_leap_year((int)year)))
         return false;
     int offset = 0;
     size_t zone;
     if ((s[len - 1] | 0x20) == 'z') {
         zone = len - 1;
     } else {
+        /* "+hh:mm" or "-hh:mm", the last six bytes of the last word */
         if (len < 25) return false;
         zone = len - 6;
-        const char *z = s + zone;
-        if ((z[0] != '+' && z[0] != '-') || (unsigned)(z[1] - '0') > 9 ||
-            (unsigned)(z[2] - '0') > 9 || z[3] != ':' ||
-            (unsigned)(z[4] - '0') > 9 || (unsigned)(z[5] - '0') > 9)
+        uint64_t z = load8(s + len - 8);
+        const uint64_t z_digits =
+            B(3, 0xff) | B(4, 0xff) | B(6, 0xff) | B(7, 0xff);
+        char sign = s[zone];
+        if ((sign != '+' && sign != '-') ||
+            mismatch(z, ~UINT64_C(0xffff) & ~B(2, 0xff), z_digits, B(5, ':')))
             return false;
-        int oh = num2(z + 1), om = num2(z + 4);
+        uint64_t zv = pairs(z, z_digits);
+        unsigned oh = BYTE(zv, 3), om = BYTE(zv, 6);
         if (oh > 23 || om > 59) return false;
-        offset = (z[0] == '-' ? -1 : 1) * (oh * 60 + om);
+        offset = (int)(oh * 60 + om);
+        if (sign == '-') offset = -offset;
     }
     uint32_t ns = 0;
     if (zone != 19 &&
         (s[19] != '.' || zone == 20 || !fraction(s + 20, zone - 20, &ns)))
         return false;
     if (out != NULL) {
+        /* days_from_civil's value without signed division: the year,
+         * begun in March, moved on by one 400-year era (146097 days) so
+         * that it is never negative (0000-01 is in year -1). */
+        unsigned y = year + 400 - (month <= 2), c = y / 100;
+        int32_t days = (int32_t)(y * 365 + y / 4 - c + c / 4 +
+                                 march_days[month] + mday - 1) -
+                       (719468 + 146097);
         out->text.ptr = s;
         out->text.len = len;
-        out->unix_seconds = days_from_civil(year, month, day) * 86400 +
-                            hour * 3600 + minute * 60 + second -
-                            (int64_t)offset * 60;
+        out->unix_seconds = (int64_t)days * 86400 +
+                            ((int)(hour * 60 + minute) - offset) * 60 +
+                            (int)second;
         out->nanoseconds = ns;
         out->offset_minutes = (int16_t)offset;
     }
@@ -408,6 +457,11 @@ parse(const char *s, size_t len, nfb_time *out, char *buf, size_t buflen)
 {
     if (parse_fast(s, len, out)) return NULL;
     return parse_general(s, len, out, buf, buflen);
+}
+
+bool nfb__parse_datetime_fast(const char *s, size_t len, nfb_time *out)
+{
+    return parse_fast(s, len, out);
 }
 
 const char *nfb__parse_datetime(const char *s, size_t len, nfb_time *out,
