@@ -306,29 +306,30 @@ static NFB_ALWAYS_INLINE bool fraction(const char *s, size_t n, uint32_t *ns)
 /* Bytes i of the words below: a mask of 0xff (or v) at the given bytes. */
 #define B(i, v) ((uint64_t)(v) << (8 * (i)))
 
-/* Nonzero when w does not match a pattern at the bytes that mask m selects:
- * the bytes of digits selects the ASCII digits, every other selected byte
- * must equal the byte of want. A digit is a high nibble 3 whose low nibble
- * does not carry when 6 is added (':' to '?' do). The carry out of a byte
- * that is not a digit can spoil the next byte's answer, but that byte's own
- * answer already fails. */
-static NFB_ALWAYS_INLINE uint64_t mismatch(uint64_t w, uint64_t m,
-                                           uint64_t digits, uint64_t want)
+/* A word of the text checked against its pattern: "x" below is the word
+ * XOR the pattern, which has '0' where a digit belongs and the very byte
+ * elsewhere, so that a valid word becomes its digits' values (0 to 9) with
+ * 0 in the other bytes. The mask "digits" has 0xff at the digits, "sel"
+ * at every byte that is checked.
+ *
+ * Nonzero when a checked byte of x is out of bounds: a digit's above 9, or
+ * another's not 0. Adding 0x76 (0x7f) to a byte sets its high bit exactly
+ * when it is above 9 (0); a byte whose high bit is already set is caught
+ * as it is, and only such a byte can carry into the next. Unchecked bytes
+ * get nothing added, so carry nothing. */
+static NFB_ALWAYS_INLINE uint64_t out_of_bounds(uint64_t x, uint64_t digits,
+                                                uint64_t sel)
 {
-    uint64_t hi = (0xf0 * ONES & digits) | (m & ~digits);
-    uint64_t exact = (0x30 * ONES & digits) | (want & ~digits);
-    return ((w & hi) ^ exact) |
-           (((w + (6 * ONES & digits)) & (0xf0 * ONES & digits)) ^
-            (0x30 * ONES & digits));
+    uint64_t add = (0x76 * ONES & digits) | (0x7f * ONES & sel & ~digits);
+    return ((x + add) | x) & (0x80 * ONES & sel);
 }
 
-/* The two-digit numbers of w, whose digits were checked: byte i of the
- * result is 10 * digit i + digit i + 1 (at most 99, so no byte carries);
- * the bytes that begin a field are the ones read. */
-static NFB_ALWAYS_INLINE uint64_t pairs(uint64_t w, uint64_t digits)
+/* The two-digit numbers of a checked x (above): byte i of the result is
+ * 10 * digit i + digit i + 1 (at most 99, so no byte carries); the bytes
+ * that begin a field are the ones read. */
+static NFB_ALWAYS_INLINE uint64_t pairs(uint64_t x)
 {
-    uint64_t d = w & 0x0f * ONES & digits;
-    return d * 10 + (d >> 8);
+    return x * 10 + (x >> 8);
 }
 
 #define BYTE(w, i) ((unsigned)((w) >> (8 * (i))) & 0xff)
@@ -354,19 +355,25 @@ static NFB_ALWAYS_INLINE bool parse_fast(const char *s, size_t len,
                                          nfb_time *out)
 {
     if (len < 20) return false;
-    /* 'T' or 't' in byte 2 of the time word (0x20 makes both 't'). */
-    const uint64_t date_digits = 0x00ffff00ffffffff,
+    /* "YYYY-MM-", "DDThh:mm" and "hh:mm:ss"; 'T' or 't' in byte 2 of the
+     * second (0x20 makes both 't'). The second and third words have their
+     * digits at the same bytes. */
+    const uint64_t all = ~UINT64_C(0), date_digits = 0x00ffff00ffffffff,
                    time_digits = 0xffff00ffff00ffff;
-    uint64_t date = load8(s), day = load8(s + 8) | B(2, 0x20),
-             time = load8(s + 11);
-    if (mismatch(date, ~UINT64_C(0), date_digits, B(4, '-') | B(7, '-')) |
-        mismatch(day, 0xffffff, 0xffff, B(2, 't')) |
-        mismatch(time, ~UINT64_C(0), time_digits, B(2, ':') | B(5, ':')))
+    uint64_t date = load8(s) ^
+                    ((0x30 * ONES & date_digits) | B(4, '-') | B(7, '-')),
+             mid = (load8(s + 8) | B(2, 0x20)) ^
+                   ((0x30 * ONES & time_digits) | B(2, 't') | B(5, ':')),
+             time = load8(s + 11) ^
+                    ((0x30 * ONES & time_digits) | B(2, ':') | B(5, ':'));
+    if (out_of_bounds(date, date_digits, all) |
+        out_of_bounds(mid, time_digits, all) |
+        out_of_bounds(time, time_digits, all))
         return false;
-    uint64_t dv = pairs(date, date_digits), tv = pairs(time, time_digits);
+    uint64_t dv = pairs(date), mv = pairs(mid);
     unsigned year = BYTE(dv, 0) * 100 + BYTE(dv, 2), month = BYTE(dv, 5);
-    unsigned mday = BYTE(pairs(day, 0xffff), 0);
-    unsigned hour = BYTE(tv, 0), minute = BYTE(tv, 3), second = BYTE(tv, 6);
+    unsigned mday = BYTE(mv, 0), hour = BYTE(mv, 3), minute = BYTE(mv, 6);
+    unsigned second = BYTE(pairs(time), 6);
     static const uint8_t month_days[13] = {0,  31, 28, 31, 30, 31, 30,
                                            31, 31, 30, 31, 30, 31};
     if (hour > 23 || minute > 59 || second > 59 || month > 12) return false;
@@ -382,14 +389,15 @@ static NFB_ALWAYS_INLINE bool parse_fast(const char *s, size_t len,
         /* "+hh:mm" or "-hh:mm", the last six bytes of the last word */
         if (len < 25) return false;
         zone = len - 6;
-        uint64_t z = load8(s + len - 8);
         const uint64_t z_digits =
             B(3, 0xff) | B(4, 0xff) | B(6, 0xff) | B(7, 0xff);
+        uint64_t z =
+            load8(s + len - 8) ^ ((0x30 * ONES & z_digits) | B(5, ':'));
         char sign = s[zone];
         if ((sign != '+' && sign != '-') ||
-            mismatch(z, ~UINT64_C(0xffff) & ~B(2, 0xff), z_digits, B(5, ':')))
+            out_of_bounds(z, z_digits, all << 24))
             return false;
-        uint64_t zv = pairs(z, z_digits);
+        uint64_t zv = pairs(z & all << 24); /* not the bytes before */
         unsigned oh = BYTE(zv, 3), om = BYTE(zv, 6);
         if (oh > 23 || om > 59) return false;
         offset = (int)(oh * 60 + om);
