@@ -256,53 +256,6 @@ static NFB_ALWAYS_INLINE uint64_t load8(const char *s)
 
 #define ONES UINT64_C(0x0101010101010101)
 
-/* Nonzero when a byte of w selected by the mask m (0xff bytes) is not an
- * ASCII digit: its high nibble is not 3, or adding 6 carries out of its
- * low nibble (':' to '?'). A carry out of a byte that is not a digit
- * can spoil the next byte's answer; the callers also check those bytes,
- * so their answer stands. */
-static NFB_ALWAYS_INLINE uint64_t not_digits(uint64_t w, uint64_t m)
-{
-    uint64_t hi = 0xf0 * ONES & m, want = 0x30 * ONES & m;
-    return ((w & hi) ^ want) | (((w + 6 * ONES) & hi) ^ want);
-}
-
-/* The value of eight ASCII digits, the first in w's low byte. */
-static NFB_ALWAYS_INLINE uint32_t value8(uint64_t w)
-{
-    w = ((w & 0x0f * ONES) * 2561) >> 8;
-    w = ((w & UINT64_C(0x00ff00ff00ff00ff)) * 6553601) >> 16;
-    return (uint32_t)(((w & UINT64_C(0x0000ffff0000ffff)) * 42949672960001) >>
-                      32);
-}
-
-/* The fraction's n digits at s (n >= 1, as nanoseconds: digits after the
- * ninth are checked and dropped), read eight at a time. s[n - 8 .. n)
- * must be readable. False when one is not a digit. */
-static NFB_ALWAYS_INLINE bool fraction(const char *s, size_t n, uint32_t *ns)
-{
-    static const uint32_t scale[9] = {
-        1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
-    if (n < 8) {
-        /* The eight bytes that end with the fraction, those before it
-         * read as '0'. */
-        uint64_t before = ~UINT64_C(0) >> (8 * n);
-        uint64_t w = (load8(s + n - 8) & ~before) | (0x30 * ONES & before);
-        if (not_digits(w, ~UINT64_C(0))) return false;
-        *ns = value8(w) * scale[9 - n];
-        return true;
-    }
-    uint64_t w = load8(s);
-    if (not_digits(w, ~UINT64_C(0))) return false;
-    uint32_t v = value8(w) * 10;
-    for (size_t i = 8; i < n; i++) {
-        if ((unsigned)(s[i] - '0') > 9) return false;
-        if (i == 8) v += (uint32_t)(s[i] - '0');
-    }
-    *ns = v;
-    return true;
-}
-
 /* Bytes i of the words below: a mask of 0xff (or v) at the given bytes. */
 #define B(i, v) ((uint64_t)(v) << (8 * (i)))
 
@@ -330,6 +283,44 @@ static NFB_ALWAYS_INLINE uint64_t out_of_bounds(uint64_t x, uint64_t digits,
 static NFB_ALWAYS_INLINE uint64_t pairs(uint64_t x)
 {
     return x * 10 + (x >> 8);
+}
+
+/* The value of eight digits, the first in x's low byte, each as its value
+ * (0 to 9, as out_of_bounds leaves them). */
+static NFB_ALWAYS_INLINE uint32_t value8(uint64_t x)
+{
+    uint64_t w = (x * 2561) >> 8;
+    w = ((w & UINT64_C(0x00ff00ff00ff00ff)) * 6553601) >> 16;
+    return (uint32_t)(((w & UINT64_C(0x0000ffff0000ffff)) * 42949672960001) >>
+                      32);
+}
+
+/* The fraction's n digits at s (n >= 1, as nanoseconds: digits after the
+ * ninth are checked and dropped), read eight at a time. s[n - 8 .. n)
+ * must be readable. False when one is not a digit. */
+static NFB_ALWAYS_INLINE bool fraction(const char *s, size_t n, uint32_t *ns)
+{
+    static const uint32_t scale[9] = {
+        1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
+    const uint64_t all = ~UINT64_C(0);
+    if (n < 8) {
+        /* The eight bytes that end with the fraction, those before it
+         * dropped (their x is 0, a digit 0). */
+        uint64_t before = all >> (8 * n);
+        uint64_t x = (load8(s + n - 8) ^ 0x30 * ONES) & ~before;
+        if (out_of_bounds(x, all, all)) return false;
+        *ns = value8(x) * scale[9 - n];
+        return true;
+    }
+    uint64_t x = load8(s) ^ 0x30 * ONES;
+    if (out_of_bounds(x, all, all)) return false;
+    uint32_t v = value8(x) * 10;
+    for (size_t i = 8; i < n; i++) {
+        if ((unsigned)(s[i] - '0') > 9) return false;
+        if (i == 8) v += (uint32_t)(s[i] - '0');
+    }
+    *ns = v;
+    return true;
 }
 
 #define BYTE(w, i) ((unsigned)((w) >> (8 * (i))) & 0xff)
