@@ -351,9 +351,8 @@ static void test_datetime_grid(void **state)
                                clocks[c].m * 60 + clocks[c].s - off * 60;
                 uint32_t ns = 0;
                 for (int k = 1; k <= 9; k++)
-                    ns = ns * 10 + (fr[0] && fr[k] && k < (int)strlen(fr)
-                                        ? (uint32_t)(fr[k] - '0')
-                                        : 0);
+                    ns = ns * 10 +
+                         (k < (int)strlen(fr) ? (uint32_t)(fr[k] - '0') : 0);
 
                 valids += (size_t)valid;
                 size_t len = strlen(text);
