@@ -277,6 +277,115 @@ static void test_datetime_days_are_contiguous(void **state)
     }
 }
 
+/* A grid of date-times in the common shape, valid and not: calendar
+ * edges over ten thousand years (leap days of century years, day 00, 31
+ * of short months, month 00 and 13), the clock's edges (24:00, minute 60,
+ * second 60 at and off 23:59 UTC), offsets at and past their bounds,
+ * fractions of 0 to 12 digits, upper- and lower-case T and Z. Each is
+ * judged here by counting days, apart from the parser; the decoder's
+ * fast parse, where it accepts one, must agree as well. */
+static int grid_leap(int y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static void test_datetime_grid(void **state)
+{
+    static const int years[] = {0,    1,    4,    99,   100,  400,  1600,
+                                1899, 1900, 1969, 1970, 1999, 2000, 2023,
+                                2024, 2100, 2400, 2401, 4000, 5900, 9999};
+    static const int days[] = {0, 1, 27, 28, 29, 30, 31, 32};
+    static const struct {
+        int h, m, s;
+    } clocks[] = {{0, 0, 0},   {23, 59, 59}, {24, 0, 0},  {12, 60, 0},
+                  {12, 0, 60}, {23, 59, 60}, {0, 29, 60}, {12, 34, 56}};
+    static const struct {
+        const char *text;
+        int minutes, valid;
+    } zones[] = {{"Z", 0, 1},        {"z", 0, 1},         {"+00:00", 0, 1},
+                 {"-00:00", 0, 1},   {"+23:59", 1439, 1}, {"-23:59", -1439, 1},
+                 {"+05:30", 330, 1}, {"-00:30", -30, 1},  {"+24:00", 0, 0},
+                 {"-05:60", 0, 0}};
+    static const char *const fractions[] = {
+        "",           ".0",          ".5",           ".12",      ".123",
+        ".1234",      ".12345",      ".123456",      ".1234567", ".12345678",
+        ".123456789", ".1234567891", ".999999999999"};
+    static const int common[12] = {31, 28, 31, 30, 31, 30,
+                                   31, 31, 30, 31, 30, 31};
+    static int64_t year_start[10000]; /* days from 1970-01-01 */
+    size_t n = 0, fast = 0, valids = 0;
+
+    (void)state;
+    year_start[1970] = 0;
+    for (int y = 1971; y < 10000; y++)
+        year_start[y] = year_start[y - 1] + 365 + grid_leap(y - 1);
+    for (int y = 1969; y >= 0; y--)
+        year_start[y] = year_start[y + 1] - 365 - grid_leap(y);
+    for (size_t yi = 0; yi < sizeof years / sizeof *years; yi++) {
+        for (int mo = 0; mo <= 13; mo++) {
+            for (size_t di = 0; di < sizeof days / sizeof *days; di++, n++) {
+                int y = years[yi], d = days[di];
+                int c = (int)(n % (sizeof clocks / sizeof *clocks));
+                size_t zi = n % (sizeof zones / sizeof *zones);
+                const char *fr =
+                    fractions[n % (sizeof fractions / sizeof *fractions)];
+                char text[64];
+                snprintf(text, sizeof text,
+                         "%04d-%02d-%02d%c%02d:%02d:%02d%s%s", y, mo, d,
+                         n % 3 ? 'T' : 't', clocks[c].h, clocks[c].m,
+                         clocks[c].s, fr, zones[zi].text);
+
+                /* the verdict and value, by counting */
+                int off = zones[zi].minutes;
+                int utc = (clocks[c].h * 60 + clocks[c].m - off + 1440) % 1440;
+                int valid = mo >= 1 && mo <= 12 && d >= 1 &&
+                            d <= common[mo - 1] + (mo == 2 && grid_leap(y)) &&
+                            clocks[c].h <= 23 && clocks[c].m <= 59 &&
+                            (clocks[c].s <= 59 ||
+                             (clocks[c].s == 60 && utc == 23 * 60 + 59)) &&
+                            zones[zi].valid;
+                int64_t day = year_start[y];
+                for (int k = 1; valid && k < mo; k++)
+                    day += common[k - 1] + (k == 2 && grid_leap(y));
+                int64_t secs = (day + d - 1) * 86400 + clocks[c].h * 3600 +
+                               clocks[c].m * 60 + clocks[c].s - off * 60;
+                uint32_t ns = 0;
+                for (int k = 1; k <= 9; k++)
+                    ns = ns * 10 +
+                         (k < (int)strlen(fr) ? (uint32_t)(fr[k] - '0') : 0);
+
+                valids += (size_t)valid;
+                size_t len = strlen(text);
+                char *s = exact_copy(text, len);
+                nfb_time t, f;
+                const char *why = nfb__parse_datetime(s, len, &t, NULL, 0);
+                if ((why == NULL) != valid)
+                    fail_msg("\"%s\": %s", text, why ? why : "accepted");
+                if (valid && (t.unix_seconds != secs || t.nanoseconds != ns ||
+                              t.offset_minutes != off || t.text.ptr != s ||
+                              t.text.len != len))
+                    fail_msg("\"%s\": %lld.%09u %+d, expected %lld.%09u %+d",
+                             text, (long long)t.unix_seconds, t.nanoseconds,
+                             t.offset_minutes, (long long)secs, ns, off);
+                if (nfb__parse_datetime_fast(s, len, &f)) {
+                    fast++;
+                    if (!valid)
+                        fail_msg("\"%s\" accepted by the fast parse", text);
+                    if (f.unix_seconds != t.unix_seconds ||
+                        f.nanoseconds != t.nanoseconds ||
+                        f.offset_minutes != t.offset_minutes ||
+                        f.text.ptr != s || f.text.len != len)
+                        fail_msg("\"%s\": the fast parse's value differs",
+                                 text);
+                }
+                free(s);
+            }
+        }
+    }
+    /* the fast parse took most of the valid ones */
+    assert_true(fast > valids / 2);
+}
+
 /* Every proper prefix of a valid date-time is invalid, and the parser must
  * not read past the cut (the copy has exactly the prefix's length). */
 static void test_datetime_prefixes(void **state)
@@ -769,6 +878,7 @@ int main(void)
         cmocka_unit_test(test_datetime_rejects),
         cmocka_unit_test(test_datetime_month_lengths),
         cmocka_unit_test(test_datetime_days_are_contiguous),
+        cmocka_unit_test(test_datetime_grid),
         cmocka_unit_test(test_datetime_prefixes),
         cmocka_unit_test(test_datetime_embedded_nul),
         cmocka_unit_test(test_datetime_without_buffer),

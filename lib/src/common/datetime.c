@@ -242,11 +242,6 @@ static NFB_ALWAYS_INLINE int64_t days_from_civil(int64_t y, int m, int d)
     return era * 146097 + doe - 719468;
 }
 
-static int num2(const char *s)
-{
-    return (s[0] - '0') * 10 + (s[1] - '0');
-}
-
 /* Eight bytes at s as a word whose low byte is s[0], whatever the
  * machine's byte order. */
 static NFB_ALWAYS_INLINE uint64_t load8(const char *s)
@@ -261,21 +256,40 @@ static NFB_ALWAYS_INLINE uint64_t load8(const char *s)
 
 #define ONES UINT64_C(0x0101010101010101)
 
-/* Nonzero when a byte of w selected by the mask m (0xff bytes) is not an
- * ASCII digit: its high nibble is not 3, or adding 6 carries out of its
- * low nibble (':' to '?'). A carry out of a byte that is not a digit
- * can spoil the next byte's answer; the callers also check those bytes,
- * so their answer stands. */
-static NFB_ALWAYS_INLINE uint64_t not_digits(uint64_t w, uint64_t m)
+/* Bytes i of the words below: a mask of 0xff (or v) at the given bytes. */
+#define B(i, v) ((uint64_t)(v) << (8 * (i)))
+
+/* A word of the text checked against its pattern: "x" below is the word
+ * XOR the pattern, which has '0' where a digit belongs and the very byte
+ * elsewhere, so that a valid word becomes its digits' values (0 to 9) with
+ * 0 in the other bytes. The mask "digits" has 0xff at the digits, "sel"
+ * at every byte that is checked.
+ *
+ * Nonzero when a checked byte of x is out of bounds: a digit's above 9, or
+ * another's not 0. Adding 0x76 (0x7f) to a byte sets its high bit exactly
+ * when it is above 9 (0); a byte whose high bit is already set is caught
+ * as it is, and only such a byte can carry into the next. Unchecked bytes
+ * get nothing added, so carry nothing. */
+static NFB_ALWAYS_INLINE uint64_t out_of_bounds(uint64_t x, uint64_t digits,
+                                                uint64_t sel)
 {
-    uint64_t hi = 0xf0 * ONES & m, want = 0x30 * ONES & m;
-    return ((w & hi) ^ want) | (((w + 6 * ONES) & hi) ^ want);
+    uint64_t add = (0x76 * ONES & digits) | (0x7f * ONES & sel & ~digits);
+    return ((x + add) | x) & (0x80 * ONES & sel);
 }
 
-/* The value of eight ASCII digits, the first in w's low byte. */
-static NFB_ALWAYS_INLINE uint32_t value8(uint64_t w)
+/* The two-digit numbers of a checked x (above): byte i of the result is
+ * 10 * digit i + digit i + 1 (at most 99, so no byte carries); the bytes
+ * that begin a field are the ones read. */
+static NFB_ALWAYS_INLINE uint64_t pairs(uint64_t x)
 {
-    w = ((w & 0x0f * ONES) * 2561) >> 8;
+    return x * 10 + (x >> 8);
+}
+
+/* The value of eight digits, the first in x's low byte, each as its value
+ * (0 to 9, as out_of_bounds leaves them). */
+static NFB_ALWAYS_INLINE uint32_t value8(uint64_t x)
+{
+    uint64_t w = (x * 2561) >> 8;
     w = ((w & UINT64_C(0x00ff00ff00ff00ff)) * 6553601) >> 16;
     return (uint32_t)(((w & UINT64_C(0x0000ffff0000ffff)) * 42949672960001) >>
                       32);
@@ -288,18 +302,19 @@ static NFB_ALWAYS_INLINE bool fraction(const char *s, size_t n, uint32_t *ns)
 {
     static const uint32_t scale[9] = {
         1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
+    const uint64_t all = ~UINT64_C(0);
     if (n < 8) {
         /* The eight bytes that end with the fraction, those before it
-         * read as '0'. */
-        uint64_t before = ~UINT64_C(0) >> (8 * n);
-        uint64_t w = (load8(s + n - 8) & ~before) | (0x30 * ONES & before);
-        if (not_digits(w, ~UINT64_C(0))) return false;
-        *ns = value8(w) * scale[9 - n];
+         * dropped (their x is 0, a digit 0). */
+        uint64_t before = all >> (8 * n);
+        uint64_t x = (load8(s + n - 8) ^ 0x30 * ONES) & ~before;
+        if (out_of_bounds(x, all, all)) return false;
+        *ns = value8(x) * scale[9 - n];
         return true;
     }
-    uint64_t w = load8(s);
-    if (not_digits(w, ~UINT64_C(0))) return false;
-    uint32_t v = value8(w) * 10;
+    uint64_t x = load8(s) ^ 0x30 * ONES;
+    if (out_of_bounds(x, all, all)) return false;
+    uint32_t v = value8(x) * 10;
     for (size_t i = 8; i < n; i++) {
         if ((unsigned)(s[i] - '0') > 9) return false;
         if (i == 8) v += (uint32_t)(s[i] - '0');
@@ -308,61 +323,94 @@ static NFB_ALWAYS_INLINE bool fraction(const char *s, size_t n, uint32_t *ns)
     return true;
 }
 
-/* The common shape, checked a word at a time at fixed positions: most
+#define BYTE(w, i) ((unsigned)((w) >> (8 * (i))) & 0xff)
+
+/* Days since 0000-03-01 of the first of each month, for a year taken to
+ * begin in March (January and February count in the year before), so
+ * that a leap day is the last day of its year and needs no term here. */
+static const uint16_t march_days[13] = {0,   306, 337, 0,   31,  61, 92,
+                                        122, 153, 184, 214, 245, 275};
+
+/* The common shape, checked at fixed positions a word at a time: most
  * timestamps in the data are valid and this costs a fraction of the
- * general parser. "YYYY-MM-" and "DDThh:mm" are one word each, ":ss" a
- * third; the time zone is at the end (the last byte 'Z', or the last six
- * "+hh:mm"), and between the seconds and it the fraction, if any. Anything
- * unusual (errors, second 60) is left to the general parser, which also
- * says what is wrong. Returns true when s is valid and out is filled.
- * Always inline: it runs for every date-time read. */
+ * general parser. "YYYY-MM-", "DDThh:mm" and "hh:mm:ss" are three words
+ * (the last two overlap), each checked against its pattern of digits and
+ * separators with one compare; the time zone is at the end (the last byte
+ * 'Z' or 'z', or the last six "+hh:mm"), and between the seconds and it
+ * the fraction, if any. Anything unusual (any error, second 60, a day
+ * past the month's common length) is left to the general parser, which
+ * also says what is wrong; the values here are the general parser's.
+ * Returns true when s is valid and out is filled. Always inline: it runs
+ * for every date-time read. */
 static NFB_ALWAYS_INLINE bool parse_fast(const char *s, size_t len,
                                          nfb_time *out)
 {
     if (len < 20) return false;
-    uint64_t date = load8(s), time = load8(s + 8), secs = load8(s + 12) >> 32;
-    /* 'T' or 't' in byte 2 of time (0x20 makes both 't'). */
-    uint64_t bad =
-        not_digits(date, UINT64_C(0x00ffff00ffffffff)) |
-        ((date & UINT64_C(0xff0000ff00000000)) ^ UINT64_C(0x2d00002d00000000)) |
-        not_digits(time, UINT64_C(0xffff00ffff00ffff)) |
-        (((time | 0x200000) & UINT64_C(0x0000ff0000ff0000)) ^
-         UINT64_C(0x00003a0000740000)) |
-        not_digits(secs, 0xffff00) | ((secs & 0xff) ^ 0x3a);
-    if (bad) return false;
-    int year = num2(s) * 100 + num2(s + 2), month = num2(s + 5);
-    int day = num2(s + 8), hour = num2(s + 11), minute = num2(s + 14);
-    int second = num2(s + 17);
-    if (month < 1 || month > 12 || day < 1 ||
-        day > days_in_month(year, month) || hour > 23 || minute > 59 ||
-        second > 59)
+    /* "YYYY-MM-", "DDThh:mm" and "hh:mm:ss"; 'T' or 't' in byte 2 of the
+     * second (0x20 makes both 't'). The second and third words have their
+     * digits at the same bytes. */
+    const uint64_t all = ~UINT64_C(0), date_digits = 0x00ffff00ffffffff,
+                   time_digits = 0xffff00ffff00ffff;
+    uint64_t date = load8(s) ^
+                    ((0x30 * ONES & date_digits) | B(4, '-') | B(7, '-')),
+             mid = (load8(s + 8) | B(2, 0x20)) ^
+                   ((0x30 * ONES & time_digits) | B(2, 't') | B(5, ':')),
+             time = load8(s + 11) ^
+                    ((0x30 * ONES & time_digits) | B(2, ':') | B(5, ':'));
+    if (out_of_bounds(date, date_digits, all) |
+        out_of_bounds(mid, time_digits, all) |
+        out_of_bounds(time, time_digits, all))
+        return false;
+    uint64_t dv = pairs(date), mv = pairs(mid);
+    unsigned year = BYTE(dv, 0) * 100 + BYTE(dv, 2), month = BYTE(dv, 5);
+    unsigned mday = BYTE(mv, 0), hour = BYTE(mv, 3), minute = BYTE(mv, 6);
+    unsigned second = BYTE(pairs(time), 6);
+    static const uint8_t month_days[13] = {0,  31, 28, 31, 30, 31, 30,
+                                           31, 31, 30, 31, 30, 31};
+    if (hour > 23 || minute > 59 || second > 59 || month > 12) return false;
+    /* Month 00 reads month_days[0], 0: any day is past it; so is day 00. */
+    if (mday - 1 >= month_days[month] &&
+        !(month == 2 && mday == 29 && is_leap_year((int)year)))
         return false;
     int offset = 0;
     size_t zone;
     if ((s[len - 1] | 0x20) == 'z') {
         zone = len - 1;
     } else {
+        /* "+hh:mm" or "-hh:mm", the last six bytes of the last word */
         if (len < 25) return false;
         zone = len - 6;
-        const char *z = s + zone;
-        if ((z[0] != '+' && z[0] != '-') || (unsigned)(z[1] - '0') > 9 ||
-            (unsigned)(z[2] - '0') > 9 || z[3] != ':' ||
-            (unsigned)(z[4] - '0') > 9 || (unsigned)(z[5] - '0') > 9)
+        const uint64_t z_digits =
+            B(3, 0xff) | B(4, 0xff) | B(6, 0xff) | B(7, 0xff);
+        uint64_t z =
+            load8(s + len - 8) ^ ((0x30 * ONES & z_digits) | B(5, ':'));
+        char sign = s[zone];
+        if ((sign != '+' && sign != '-') ||
+            out_of_bounds(z, z_digits, all << 24))
             return false;
-        int oh = num2(z + 1), om = num2(z + 4);
+        uint64_t zv = pairs(z & all << 24); /* not the bytes before */
+        unsigned oh = BYTE(zv, 3), om = BYTE(zv, 6);
         if (oh > 23 || om > 59) return false;
-        offset = (z[0] == '-' ? -1 : 1) * (oh * 60 + om);
+        offset = (int)(oh * 60 + om);
+        if (sign == '-') offset = -offset;
     }
     uint32_t ns = 0;
     if (zone != 19 &&
         (s[19] != '.' || zone == 20 || !fraction(s + 20, zone - 20, &ns)))
         return false;
     if (out != NULL) {
+        /* days_from_civil's value without signed division: the year,
+         * begun in March, moved on by one 400-year era (146097 days) so
+         * that it is never negative (0000-01 is in year -1). */
+        unsigned y = year + 400 - (month <= 2), c = y / 100;
+        int32_t days = (int32_t)(y * 365 + y / 4 - c + c / 4 +
+                                 march_days[month] + mday - 1) -
+                       (719468 + 146097);
         out->text.ptr = s;
         out->text.len = len;
-        out->unix_seconds = days_from_civil(year, month, day) * 86400 +
-                            hour * 3600 + minute * 60 + second -
-                            (int64_t)offset * 60;
+        out->unix_seconds = (int64_t)days * 86400 +
+                            ((int)(hour * 60 + minute) - offset) * 60 +
+                            (int)second;
         out->nanoseconds = ns;
         out->offset_minutes = (int16_t)offset;
     }
@@ -408,6 +456,11 @@ parse(const char *s, size_t len, nfb_time *out, char *buf, size_t buflen)
 {
     if (parse_fast(s, len, out)) return NULL;
     return parse_general(s, len, out, buf, buflen);
+}
+
+bool nfb__parse_datetime_fast(const char *s, size_t len, nfb_time *out)
+{
+    return parse_fast(s, len, out);
 }
 
 const char *nfb__parse_datetime(const char *s, size_t len, nfb_time *out,
