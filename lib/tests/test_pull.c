@@ -3,6 +3,8 @@
  *
  * - A packed folder read in reads of any size (1 byte, 7, 64 KiB) gives
  *   the same records and diagnostics.
+ * - Text whose first line ends before any NUL is text in reads of any
+ *   size, even where its first 512 bytes would pass for a tar header.
  * - An archive pushed with nfb_reader_feed gets one diagnostic that says
  *   to read it with nfb_reader_read, and nothing else.
  * - nfb_reader_feed_file reads archives and xz files.
@@ -106,6 +108,52 @@ static void test_read_sizes(void **state)
     }
 }
 
+typedef struct mem {
+    const char *p;
+    size_t n, step;
+} mem;
+
+static ptrdiff_t read_mem(void *ctx, void *buf, size_t len)
+{
+    mem *m = ctx;
+    if (len > m->step) len = m->step;
+    if (len > m->n) len = m->n;
+    memcpy(buf, m->p, len);
+    m->p += len, m->n -= len;
+    return (ptrdiff_t)len;
+}
+
+static void test_text_like_tar(void **state)
+{
+    (void)state;
+    /* A record whose name puts "ustar" at byte 257, where a POSIX tar
+     * header has its magic: a first read that ends after the first
+     * line decides text, so one read of it all must too. */
+    char text[1024];
+    int n = snprintf(text, sizeof text,
+                     "id: example-backup\nname: %*sustar\n"
+                     "status: completed\n"
+                     "createdAt: '2021-01-20T11:19:53.175Z'\n"
+                     "completedAt: '2021-01-20T11:19:54.494Z'\n"
+                     "config:\n  source:\n    type: snapshot\n"
+                     "  size: '1234'\n  addonVersion: 4.4.8\n"
+                     "lastRestore:\n"
+                     "  restoreTimestamp: '2021-01-20T11:19:54.494Z'\n"
+                     "  status: completed\n"
+                     "  completedAt: '2021-01-20T11:19:54.494Z'\n",
+                     257 - 25, "");
+    assert_true(n > 512 && memcmp(text + 257, "ustar", 5) == 0);
+    static const size_t steps[] = {65536, 1, 7, 64, 300};
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        seen s = {0};
+        mem m = {text, (size_t)n, steps[i]};
+        nfb_reader *r = reader(&s);
+        assert_int_equal(nfb_reader_read(r, "t.yaml", read_mem, &m), NFB_OK);
+        nfb_reader_free(r);
+        assert_string_equal(s.log, "record example-backup\n");
+    }
+}
+
 static void test_pushed_archive(void **state)
 {
     (void)state;
@@ -171,6 +219,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_read_sizes),
+        cmocka_unit_test(test_text_like_tar),
         cmocka_unit_test(test_pushed_archive),
         cmocka_unit_test(test_feed_file),
         cmocka_unit_test(test_read_error),

@@ -182,8 +182,10 @@ NFB_API nfb_result nfb_reader_finish(nfb_reader *r);
  * With NFB_READ_NO_DECOMPRESS every input takes the last path. Member
  * bytes are read in chunks: their sizes never set memory. Returns the
  * first result other than NFB_OK of the begin, feed and finish calls, or
- * NFB_EIO when read failed (errno as it left it; the input is left open
- * as after a feed, or not begun at all when the first read failed),
+ * NFB_EIO when a call of read failed (errno as it left it; the input is
+ * left open as after a feed, or not begun at all when the first read
+ * failed; read is not called again once the rest of a damaged archive is
+ * left unread, so a failure after it is not seen),
  * NFB_EINVAL when r or read is NULL. Damage in an input
  * is a diagnostic, not a result. */
 typedef ptrdiff_t (*nfb_read_fn)(void *ctx, void *buf, size_t len);

@@ -128,7 +128,8 @@ static ptrdiff_t inflate_start(const pull *p, nfb__sniff_kind k,
  * a full buffer; a magic number (for gzip and zstd, with the 512 bytes
  * of their text that tell a tar); 512 bytes, a tar header's length; or a
  * newline before any NUL byte, which starts no magic number and no tar
- * header (whose name field is padded with NULs): text. */
+ * header (whose name field is padded with NULs; nfb__sniff_tar refuses
+ * such a header, so that more bytes held would say the same): text. */
 static int enough(pull *p)
 {
     if (p->eof || p->held == CHUNK) return 1;

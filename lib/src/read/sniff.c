@@ -4,6 +4,12 @@
 int nfb__sniff_tar(const unsigned char *p, size_t n)
 {
     if (n < 512 || p[0] == 0) return 0;
+    /* A newline before any NUL is text: the pull side decides so from a
+     * short read's first line (pull.c, enough), and the same bytes read
+     * at once must not be taken for a tar header (a tar's names are
+     * padded with NULs). */
+    const unsigned char *nl = memchr(p, '\n', 512);
+    if (nl && !memchr(p, 0, (size_t)(nl - p))) return 0;
     if (memcmp(p + 257, "ustar", 5) == 0) return 1;
     /* v7: the checksum (148, 8 bytes: octal digits, ended by a NUL or a
      * space) is the sum of the header's bytes, the checksum's own eight

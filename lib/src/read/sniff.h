@@ -29,7 +29,9 @@ typedef enum nfb__sniff_kind {
 nfb__sniff_kind nfb__sniff(const unsigned char *p, size_t n);
 
 /* 1 when p[0..n) (n >= 512) is a tar header: "ustar" at 257 (POSIX and
- * GNU), or a v7 header whose checksum field matches its bytes. */
+ * GNU), or a v7 header whose checksum field matches its bytes; never when
+ * a newline comes before the first NUL of its 512 bytes (text, as any
+ * shorter prefix holding that newline says). */
 int nfb__sniff_tar(const unsigned char *p, size_t n);
 
 /* "a tar archive", "an xz stream", ...: for diagnostics. */
