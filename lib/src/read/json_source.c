@@ -108,9 +108,11 @@ static inline size_t newlines_in_word(uint64_t w)
 
 #if defined(NFB_HAVE_VECTORS)
 typedef signed char nl_bytes_16 __attribute__((vector_size(16)));
+/* Counters of bytes up to 255 (unsigned: a signed one stops at 127). */
+typedef unsigned char nl_count_16 __attribute__((vector_size(16)));
 
 /* The sum of the 16 byte counters of acc (each at most 255). */
-static inline size_t sum_bytes_16(nl_bytes_16 acc)
+static inline size_t sum_bytes_16(nl_count_16 acc)
 {
     const uint64_t even = 0x00ff00ff00ff00ffu;
     uint64_t half[2];
@@ -136,17 +138,18 @@ static size_t count_newlines(const unsigned char *p, size_t n)
 #if defined(NFB_HAVE_VECTORS)
     while (n >= 16) {
         size_t steps = n / 64 < 63 ? n / 64 : 63;
-        nl_bytes_16 v[4], acc = {0};
+        nl_bytes_16 v[4];
+        nl_count_16 acc = {0};
         for (size_t s = 0; s < steps; s++, p += 64) {
             memcpy(v, p, sizeof v);
-            acc -= (v[0] == '\n') + (v[1] == '\n') + (v[2] == '\n') +
-                   (v[3] == '\n');
+            acc -= (nl_count_16)((v[0] == '\n') + (v[1] == '\n') +
+                                 (v[2] == '\n') + (v[3] == '\n'));
         }
         n -= steps * 64;
         if (n < 64)
             for (; n >= 16; p += 16, n -= 16) {
                 memcpy(v, p, sizeof v[0]);
-                acc -= v[0] == '\n';
+                acc -= (nl_count_16)(v[0] == '\n');
             }
         count += sum_bytes_16(acc);
     }
