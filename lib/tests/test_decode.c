@@ -1734,6 +1734,60 @@ static void positions(void **state)
     hres_free(&h);
 }
 
+/* Lines are counted over runs of many at once (json_source.c): the line
+ * of a diagnostic after k lines, for k at and around every width the
+ * count works in (8, 16 and 64 bytes, a byte counter's 255, a 16 KiB
+ * segment), of one byte ("\n"), two ("\t\n") and three (" \r\n"), in an
+ * array of three records. The second one's missing fields are reported at
+ * its '{', a position kept while its lines go by (into later segments for
+ * the larger k), the third's size after them. */
+static void positions_after_many_lines(void **state)
+{
+    (void)state;
+    static const size_t ks[] = {0,    1,    7,     8,     9,     15,   16,
+                                17,   63,   64,    65,    255,   256,  257,
+                                1000, 4031, 4032,  4033,  4047,  4048, 4049,
+                                4096, 8191, 16383, 16384, 16385, 70000};
+    static const char *const units[] = {"\n", "\t\n", " \r\n"};
+    char *bad = h_subst(B1, "\"1234\"", "\"12kB\"");
+    size_t blen = strlen(bad);
+    for (size_t u = 0; u < sizeof units / sizeof units[0]; u++) {
+        size_t w = strlen(units[u]);
+        for (size_t i = 0; i < sizeof ks / sizeof ks[0]; i++) {
+            size_t k = ks[i];
+            char *in = malloc(2 * k * w + 2 * blen + 64);
+            assert_non_null(in);
+            char *p = in + sprintf(in, "[\n");
+            for (size_t l = 0; l < k; l++, p += w)
+                memcpy(p, units[u], w);
+            p += sprintf(p, "%s,\n{\n", bad);
+            for (size_t l = 0; l < k; l++, p += w)
+                memcpy(p, units[u], w);
+            sprintf(p, "\"name\":\"x\"},\n%s\n]\n", bad);
+            hres h = {0};
+            h_str(&h, in);
+            const hdiag *first = &h.diag[0], *last = &h.diag[h.ndiag - 1];
+            int ok = h.ndiag >= 3 && first->code == NFB_CODE_BAD_SIZE &&
+                     first->line == k + 2 && first->column == 195 &&
+                     last->code == NFB_CODE_BAD_SIZE &&
+                     last->line == 2 * k + 5 && last->column == 195;
+            for (size_t d = 1; ok && d + 1 < h.ndiag; d++)
+                ok = h.diag[d].code == NFB_CODE_MISSING_FIELD &&
+                     h.diag[d].line == k + 3 && h.diag[d].column == 1 &&
+                     h.diag[d].offset == 2 + k * w + blen + 2;
+            if (!ok) {
+                h_dump(&h);
+                fail_msg("%zu lines of %zu bytes: expected %zu:195, %zu:1 "
+                         "and %zu:195",
+                         k, w, k + 2, k + 3, 2 * k + 5);
+            }
+            hres_free(&h);
+            free(in);
+        }
+    }
+    free(bad);
+}
+
 static void paths(void **state)
 {
     (void)state;
@@ -1969,6 +2023,7 @@ int main(void)
         cmocka_unit_test(limit_diags_errors_after_warnings),
         cmocka_unit_test(all_errors_reported),
         cmocka_unit_test(positions),
+        cmocka_unit_test(positions_after_many_lines),
         cmocka_unit_test(paths),
         cmocka_unit_test(stop_from_record_callback),
         cmocka_unit_test(stop_contract),

@@ -108,9 +108,11 @@ static inline size_t newlines_in_word(uint64_t w)
 
 #if defined(NFB_HAVE_VECTORS)
 typedef signed char nl_bytes_16 __attribute__((vector_size(16)));
+/* Counters of bytes up to 255 (unsigned: a signed one stops at 127). */
+typedef unsigned char nl_count_16 __attribute__((vector_size(16)));
 
 /* The sum of the 16 byte counters of acc (each at most 255). */
-static inline size_t sum_bytes_16(nl_bytes_16 acc)
+static inline size_t sum_bytes_16(nl_count_16 acc)
 {
     const uint64_t even = 0x00ff00ff00ff00ffu;
     uint64_t half[2];
@@ -127,22 +129,28 @@ static inline size_t sum_bytes_16(nl_bytes_16 acc)
 /* The newlines in p[0..n). With GNU vectors, 64 bytes a step: a
  * comparison is -1 in each byte that is a newline, and each byte of acc
  * counts those of its place, at most 4 a step, so that it is summed
- * before it can pass 255 (every 63 steps). The rest (and all of it
- * without vectors) 8 bytes at a time, then byte by byte. */
+ * before it can pass 255: after 63 steps, or at the end, after up to 3
+ * more steps of 16 bytes. The rest (and all of it without vectors) 8
+ * bytes at a time, then byte by byte. */
 static size_t count_newlines(const unsigned char *p, size_t n)
 {
     size_t count = 0;
 #if defined(NFB_HAVE_VECTORS)
-    while (n >= 64) {
+    while (n >= 16) {
         size_t steps = n / 64 < 63 ? n / 64 : 63;
-        nl_bytes_16 acc = {0};
+        nl_bytes_16 v[4];
+        nl_count_16 acc = {0};
         for (size_t s = 0; s < steps; s++, p += 64) {
-            nl_bytes_16 v[4];
             memcpy(v, p, sizeof v);
-            acc -= (v[0] == '\n') + (v[1] == '\n') + (v[2] == '\n') +
-                   (v[3] == '\n');
+            acc -= (nl_count_16)((v[0] == '\n') + (v[1] == '\n') +
+                                 (v[2] == '\n') + (v[3] == '\n'));
         }
         n -= steps * 64;
+        if (n < 64)
+            for (; n >= 16; p += 16, n -= 16) {
+                memcpy(v, p, sizeof v[0]);
+                acc -= (nl_count_16)(v[0] == '\n');
+            }
         count += sum_bytes_16(acc);
     }
 #endif
@@ -156,18 +164,28 @@ static size_t count_newlines(const unsigned char *p, size_t n)
     return count;
 }
 
-/* The last newline in p[0..n), or NULL: 8 bytes at a time from the end,
- * then byte by byte in the word that holds one. Lines are short next to
- * a gap of many: this goes back one line. */
+/* The last newline in p[0..n), or NULL: from the end, 16 bytes at a time
+ * with GNU vectors (8 without), then byte by byte in those that hold one.
+ * Lines are short next to a gap of many: this goes back one line. */
 static const unsigned char *last_newline(const unsigned char *p, size_t n)
 {
     const unsigned char *q = p + n;
-    while (q - p >= 8) {
+#if defined(NFB_HAVE_VECTORS)
+    for (; q - p >= 16; q -= 16) {
+        nl_bytes_16 v;
+        uint64_t half[2];
+        memcpy(&v, q - 16, sizeof v);
+        v = v == '\n';
+        memcpy(half, &v, sizeof half);
+        if (half[0] | half[1]) break;
+    }
+#else
+    for (; q - p >= 8; q -= 8) {
         uint64_t w;
         memcpy(&w, q - 8, sizeof w);
         if (newlines_in_word(w)) break;
-        q -= 8;
     }
+#endif
     while (q > p)
         if (*--q == '\n') return q;
     return NULL;
@@ -209,11 +227,30 @@ static void count_lines_to(nfb__json *j, uint64_t off)
     j->lc_off = off;
 }
 
+/* The line of offset off of the current segment, behind the count's line
+ * (off < line_start): the newlines from off to there are counted back
+ * from the count's line number, and off's line starts are found
+ * backwards from off, or are those the segment began on. Offsets behind
+ * are those the decoder keeps (resolve_kept) after a later one was asked
+ * for, and diagnostics after damage: the count goes back only as far. */
+static line_info line_behind(const nfb__json *j, uint64_t off)
+{
+    const unsigned char *at = j->seg + (off - j->seg_base);
+    line_info li = {j->seg_line, j->seg_line_start, j->seg_prev_line_start};
+    li.line = j->line - count_newlines(at, (size_t)(j->line_start - off));
+    const unsigned char *nl = last_newline(j->seg, (size_t)(at - j->seg));
+    if (!nl) return li;
+    const unsigned char *prev = last_newline(j->seg, (size_t)(nl - j->seg));
+    li.prev_start =
+        prev ? j->seg_base + (uint64_t)(prev - j->seg) + 1 : li.start;
+    li.start = j->seg_base + (uint64_t)(nl - j->seg) + 1;
+    return li;
+}
+
 /* The line of offset off: the current segment's bytes up to it are
  * counted (once: the count moves on). An offset behind the count is on
- * its line, or counted again from the segment's start (only for
- * diagnostics after damage); one before the segment is on the line the
- * segment begins on, or the one before. */
+ * its line, or found backwards from it (line_behind); one before the
+ * segment is on the line the segment begins on, or the one before. */
 static NFB_NOINLINE line_info line_at_slow(nfb__json *j, uint64_t off)
 {
     if (off >= j->lc_off) count_lines_to(j, off);
@@ -227,7 +264,7 @@ static NFB_NOINLINE line_info line_at_slow(nfb__json *j, uint64_t off)
             li = (line_info){li.line - 1, li.prev_start, li.prev_start};
         return li;
     }
-    return lines_between(j, li, j->seg_base, off);
+    return line_behind(j, off);
 }
 
 static inline line_info line_at(nfb__json *j, uint64_t off)
