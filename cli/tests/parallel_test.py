@@ -262,10 +262,16 @@ with tempfile.TemporaryDirectory() as tmp:
     # record, and its diagnostics (megabytes) fill the stderr pipe, which
     # is not read past its first bytes, so the merger is stopped inside the
     # parallel read when the signal comes; -o's temporary file was made
-    # before any input was read. No waiting on time.
+    # before any input was read. No waiting on time. Every other record
+    # also has a bad status, so that no run of alike diagnostics is long
+    # enough to be folded into one "not shown" line (the CLI prints at
+    # most 100 in a row with the same code and path): folded, they would
+    # fit the pipe, the run could end before the signal, and the test
+    # would race.
     flood = os.path.join(tmp, "flood.ndjson")
     with open(flood, "wb") as f:
-        f.write(b"".join(b'{"data":{"id":"%d"}}\n' % i
+        f.write(b"".join((b'{"data":{"id":"%d"}}\n' if i % 2 else
+                          b'{"data":{"id":"%d","status":"bogus"}}\n') % i
                          for i in range(5000)))
     sig = os.path.join(tmp, "sig")
     os.mkdir(sig)
