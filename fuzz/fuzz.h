@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* The entry point libFuzzer calls once per input; replay_main.c calls it
  * once per file. Returns 0 (libFuzzer reserves other values). */
@@ -25,6 +26,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
             abort();                                                           \
         }                                                                      \
     } while (0)
+
+/* A growable memory buffer, kept NUL-terminated for the string functions
+ * of the log comparisons. */
+typedef struct fuzz_mem {
+    char *p;
+    size_t n, cap;
+} fuzz_mem;
+
+static inline void fuzz_mem_put(fuzz_mem *m, const void *data, size_t len)
+{
+    if (len >= m->cap - m->n) {
+        size_t cap = m->cap ? m->cap : 256;
+        while (cap - m->n <= len)
+            cap *= 2;
+        m->p = realloc(m->p, cap);
+        FUZZ_CHECK(m->p != NULL);
+        m->cap = cap;
+    }
+    if (len) memcpy(m->p + m->n, data, len);
+    m->n += len;
+    m->p[m->n] = 0;
+}
 
 /* True when s[0..len) is strict UTF-8 (RFC 3629): shortest forms only, no
  * surrogates, nothing above U+10FFFF. Written from the RFC's table of

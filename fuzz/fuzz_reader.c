@@ -48,31 +48,9 @@ enum {
     F_ONCE = 1 << 5
 };
 
-/* A growable memory buffer, kept NUL-terminated for the string functions
- * of the log comparison. */
-typedef struct mem {
-    char *p;
-    size_t n, cap;
-} mem;
-
-static void mem_put(mem *m, const void *data, size_t len)
-{
-    if (len >= m->cap - m->n) {
-        size_t cap = m->cap ? m->cap : 256;
-        while (cap - m->n <= len)
-            cap *= 2;
-        m->p = realloc(m->p, cap);
-        FUZZ_CHECK(m->p != NULL);
-        m->cap = cap;
-    }
-    if (len) memcpy(m->p + m->n, data, len);
-    m->n += len;
-    m->p[m->n] = 0;
-}
-
 static int mem_write(void *ctx, const void *data, size_t len)
 {
-    mem_put(ctx, data, len);
+    fuzz_mem_put(ctx, data, len);
     return 0;
 }
 
@@ -94,9 +72,9 @@ typedef struct run {
     bool stop_asked;
     /* What the callbacks saw. */
     uint64_t records, errors, warnings;
-    mem diags;        /* every field of every diagnostic, one a line */
-    nfb_writer *json; /* the records as normalized JSON... */
-    mem json_out;     /* ...written here */
+    fuzz_mem diags;    /* every field of every diagnostic, one a line */
+    nfb_writer *json;  /* the records as normalized JSON... */
+    fuzz_mem json_out; /* ...written here */
 } run;
 
 static void check_str(nfb_str s)
@@ -260,11 +238,11 @@ static int on_diag(void *ctx, const nfb_diag *d)
                  (int)d->severity, (int)d->code,
                  (unsigned long long)d->document, (unsigned long long)d->offset,
                  (unsigned long long)d->line, (unsigned long long)d->column);
-    mem_put(&r->diags, head, (size_t)n);
-    mem_put(&r->diags, d->path, strlen(d->path));
-    mem_put(&r->diags, " | ", 3);
-    mem_put(&r->diags, d->message, strlen(d->message));
-    mem_put(&r->diags, "\n", 1);
+    fuzz_mem_put(&r->diags, head, (size_t)n);
+    fuzz_mem_put(&r->diags, d->path, strlen(d->path));
+    fuzz_mem_put(&r->diags, " | ", 3);
+    fuzz_mem_put(&r->diags, d->message, strlen(d->message));
+    fuzz_mem_put(&r->diags, "\n", 1);
     return stop_here(r);
 }
 
@@ -457,7 +435,7 @@ static void run_free(run *r)
     free(r->json_out.p);
 }
 
-static bool same(const mem *a, const mem *b)
+static bool same(const fuzz_mem *a, const fuzz_mem *b)
 {
     return a->n == b->n && (a->n == 0 || memcmp(a->p, b->p, a->n) == 0);
 }
@@ -472,7 +450,7 @@ typedef struct logline {
     unsigned long long doc, line;
 } logline;
 
-static bool next_line(const mem *m, size_t *pos, logline *l)
+static bool next_line(const fuzz_mem *m, size_t *pos, logline *l)
 {
     if (*pos >= m->n) return false;
     l->p = m->p + *pos;
@@ -496,7 +474,7 @@ static bool next_line(const mem *m, size_t *pos, logline *l)
  * document's diagnostics are capped (max_diags), the cap's notice stands
  * in for either one, at its place: then the notices may differ in column.
  * Reproducers: fuzz/crashes/fuzz_reader/token-limit-or-syntax-*. */
-static bool same_diags(const mem *cut, const mem *one)
+static bool same_diags(const fuzz_mem *cut, const fuzz_mem *one)
 {
     size_t i = 0, j = 0;
     logline a, b;

@@ -32,26 +32,6 @@ enum { HDR = 6 };
 
 enum { F_SMALL = 1 << 0, F_DROP = 1 << 1, F_STOP = 1 << 2, F_ONCE = 1 << 3 };
 
-typedef struct mem {
-    char *p;
-    size_t n, cap;
-} mem;
-
-static void mem_put(mem *m, const void *data, size_t len)
-{
-    if (len >= m->cap - m->n) {
-        size_t cap = m->cap ? m->cap : 256;
-        while (cap - m->n <= len)
-            cap *= 2;
-        m->p = realloc(m->p, cap);
-        FUZZ_CHECK(m->p != NULL);
-        m->cap = cap;
-    }
-    if (len) memcpy(m->p + m->n, data, len);
-    m->n += len;
-    m->p[m->n] = 0;
-}
-
 /* Open collections: 1 a mapping awaiting a key, 2 a mapping awaiting a
  * value, 3 a sequence. */
 enum { MAX_DEPTH = 200000 };
@@ -65,7 +45,7 @@ struct nfb__dec {
     size_t depth;
     unsigned events, fail_at;
     bool fail_stops, stopped;
-    mem log;
+    fuzz_mem log;
     uint64_t seen, seen_line, seen_start; /* the last position checked */
     bool plain; /* nfb__dec_plain was called for the next value */
 };
@@ -96,9 +76,9 @@ static int logged(nfb__dec *d, nfb__pos at, char kind, const char *s,
     char head[64];
     int n = snprintf(head, sizeof head, "%c %llu ", kind,
                      (unsigned long long)at.offset);
-    mem_put(&d->log, head, (size_t)n);
-    if (s) mem_put(&d->log, s, len);
-    mem_put(&d->log, "\n", 1);
+    fuzz_mem_put(&d->log, head, (size_t)n);
+    if (s) fuzz_mem_put(&d->log, s, len);
+    fuzz_mem_put(&d->log, "\n", 1);
     if (++d->events != d->fail_at) return 1;
     if (d->fail_stops) {
         d->dg->stopped = 1;
@@ -215,9 +195,9 @@ void nfb__dec_bad_text(nfb__dec *d, nfb__pos at, const char *why)
 {
     check_pos(d, at);
     FUZZ_CHECK(why != NULL && why[0] != 0);
-    mem_put(&d->log, "bad ", 4);
-    mem_put(&d->log, why, strlen(why));
-    mem_put(&d->log, "\n", 1);
+    fuzz_mem_put(&d->log, "bad ", 4);
+    fuzz_mem_put(&d->log, why, strlen(why));
+    fuzz_mem_put(&d->log, "\n", 1);
 }
 void nfb__dec_plain(nfb__dec *d, const char *s, size_t len, int string)
 {
@@ -225,9 +205,9 @@ void nfb__dec_plain(nfb__dec *d, const char *s, size_t len, int string)
     FUZZ_CHECK(s != NULL && len <= d->max_string);
     FUZZ_CHECK(string == 0 || string == 1);
     d->plain = true;
-    mem_put(&d->log, string ? "p 1 " : "p 0 ", 4);
-    mem_put(&d->log, s, len);
-    mem_put(&d->log, "\n", 1);
+    fuzz_mem_put(&d->log, string ? "p 1 " : "p 0 ", 4);
+    fuzz_mem_put(&d->log, s, len);
+    fuzz_mem_put(&d->log, "\n", 1);
 }
 int nfb__dec_open(const nfb__dec *d)
 {
@@ -236,7 +216,7 @@ int nfb__dec_open(const nfb__dec *d)
 void nfb__dec_reset(nfb__dec *d)
 {
     d->depth = 0;
-    mem_put(&d->log, "reset\n", 6);
+    fuzz_mem_put(&d->log, "reset\n", 6);
 }
 
 static int on_diag(void *ctx, const nfb_diag *g)
@@ -256,9 +236,9 @@ static int on_diag(void *ctx, const nfb_diag *g)
     char head[64];
     int k = snprintf(head, sizeof head, "! %d %llu ", (int)g->code,
                      (unsigned long long)g->offset);
-    mem_put(&d->log, head, (size_t)k);
-    mem_put(&d->log, g->message, n);
-    mem_put(&d->log, "\n", 1);
+    fuzz_mem_put(&d->log, head, (size_t)k);
+    fuzz_mem_put(&d->log, g->message, n);
+    fuzz_mem_put(&d->log, "\n", 1);
     return 0;
 }
 
@@ -280,7 +260,7 @@ static void a_free(void *ctx, void *p)
 
 /* Reads data in the chunks given; the log is left in *out. */
 static void read_all(const uint8_t h[HDR], const uint8_t *data, size_t size,
-                     const uint8_t chunks[3], mem *out)
+                     const uint8_t chunks[3], fuzz_mem *out)
 {
     nfb_allocator a = {a_malloc, a_realloc, a_free, NULL};
     nfb__diags dg;
@@ -333,7 +313,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(h, data, hn);
     data += hn, size -= hn;
 
-    mem cut = {0}, one = {0};
+    fuzz_mem cut = {0}, one = {0};
     read_all(h, data, size, h + 3, &cut);
     if (!(h[0] & F_ONCE)) {
         read_all(h, data, size, whole, &one);

@@ -37,3 +37,33 @@ def status(failed):
     if skipped:
         return 1 if require_all() else SKIP
     return 0
+
+
+def yaml_tools(what):
+    """What the tests that hold nfbackup's YAML against other YAML
+    libraries need: an interpreter that imports PyYAML (built with
+    libyaml) and ruamel.yaml (this one, or the system one that Debian's
+    python3-yaml and python3-ruamel.yaml are installed for: a pyenv or
+    virtualenv python3 on PATH may lack them), node, and the node
+    packages (js-yaml 3 and 4, yaml) in cli/tests/node. Returns (the
+    interpreter, the node folder), or skips the test `what`."""
+    import shutil
+    import subprocess
+    probe = "import yaml, ruamel.yaml; yaml.CSafeLoader"
+    py = None
+    for exe in (sys.executable, "/usr/bin/python3"):
+        if exe and os.path.exists(exe) and subprocess.run(
+                [exe, "-c", probe], capture_output=True).returncode == 0:
+            py = exe
+            break
+    if not py:
+        skip_now(what, "no interpreter with PyYAML (libyaml-based too) and "
+                 "ruamel.yaml (scripts/install-deps)")
+    if not shutil.which("node"):
+        skip_now(what, "node is not installed (scripts/install-deps)")
+    node_dir = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                            "node")
+    if not os.path.isdir(os.path.join(node_dir, "node_modules")):
+        skip_now(what, "no node_modules in %s (npm ci, scripts/install-deps)"
+                 % node_dir)
+    return py, node_dir

@@ -11,7 +11,8 @@ the status, stdout and stderr of -j 1 byte for byte: the diagnostics of a
 block cut inside a line keep their columns. And the file is read in
 linear time whatever its lines: on a one-line list page, -j 2 reads
 (pread) at most a few times the file's size."""
-import optional  # script folder, first on sys.path
+import jobs_check  # script folder, first on sys.path
+import optional
 import os
 import re
 import shutil
@@ -22,15 +23,6 @@ import tempfile
 nfbackup, gen = (os.path.abspath(a) for a in sys.argv[1:3])
 failures = []
 compared = 0
-
-
-def run(args, env=None):
-    e = dict(os.environ, LC_ALL="C")
-    for k in ("NO_COLOR", "NFBACKUP_JOBS_BLOCK", "NFBACKUP_JOBS_LOG_MAX"):
-        e.pop(k, None)
-    e.update(env or {})
-    p = subprocess.run([nfbackup] + args, env=e, capture_output=True)
-    return p.returncode, p.stdout, p.stderr
 
 
 def generate(form, records):
@@ -66,25 +58,14 @@ try:
             label = f"{name}{', damaged' if damaged else ''}"
             for args in (["validate"], ["validate", "--diagnostics=json"],
                          ["convert", "--to", "json"]):
-                want = run(args[:1] + ["-j", "1"] + args[1:] + [path])
+                want, n = jobs_check.same_as_one_job(
+                    nfbackup, args, path, (2, 3), (None, "4096", "65536"),
+                    label, failures)
+                compared += n
                 if damaged and b"wrong" not in want[2] and b"type" not in \
                         want[2]:
                     failures.append(f"{label}: the damage draws no error: "
                                     f"{want[2][:200]!r}")
-                for n in (2, 3):
-                    for block in (None, "4096", "65536"):
-                        env = {"NFBACKUP_JOBS_BLOCK": block} if block else {}
-                        got = run(args[:1] + ["-j", str(n)] + args[1:] +
-                                  [path], env)
-                        compared += 1
-                        if got != want:
-                            what = [w for w, a, b in zip(
-                                ("status", "stdout", "stderr"), want, got)
-                                if a != b]
-                            failures.append(
-                                f"{label}: {' '.join(args)} -j {n} block "
-                                f"{block}: {', '.join(what)} differ from "
-                                f"-j 1")
 
     # Linear time, counted in bytes read: before, every block of a
     # one-line file looked for its start up to the end of the file.
@@ -97,16 +78,10 @@ try:
         # LeakSanitizer cannot run under ptrace (an ASan build).
         e = dict(os.environ, NFBACKUP_JOBS_BLOCK="4096",
                  ASAN_OPTIONS="detect_leaks=0")
-        subprocess.run(["strace", "-f", "-qq", "-e", "trace=pread64", "-o",
+        subprocess.run(["strace", "-f", "-qq", "-e", "trace=pread64,execve", "-o",
                         trace, nfbackup, "validate", "-q", "-j", "2", path],
                        env=e, check=True, capture_output=True)
-        total = 0
-        with open(trace) as f:
-            for line in f:
-                if "pread64(" in line and "= " in line:
-                    r = line.rsplit("= ", 1)[1].split()[0]
-                    if r.lstrip("-").isdigit() and int(r) > 0:
-                        total += int(r)
+        total = sum(jobs_check.bytes_read(trace)[0].values())
         if total > 4 * len(page):
             failures.append(f"one-line list page, -j 2, blocks of 4096: "
                             f"{total} bytes read for a file of {len(page)}")

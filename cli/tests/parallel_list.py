@@ -16,7 +16,8 @@ is refused and read on by one reader), an element that is a long string
 of `},{`, an element cut short by a syntax error, and hasNextPage: true.
 And the work is shared: with strace, the main thread reads less than half
 of a clean page's bytes itself."""
-import optional  # script folder, first on sys.path
+import jobs_check  # script folder, first on sys.path
+import optional
 import os
 import re
 import shutil
@@ -27,15 +28,6 @@ import tempfile
 nfbackup, gen = (os.path.abspath(a) for a in sys.argv[1:3])
 failures = []
 compared = 0
-
-
-def run(args, env=None):
-    e = dict(os.environ, LC_ALL="C")
-    for k in ("NO_COLOR", "NFBACKUP_JOBS_BLOCK", "NFBACKUP_JOBS_LOG_MAX"):
-        e.pop(k, None)
-    e.update(env or {})
-    p = subprocess.run([nfbackup] + args, env=e, capture_output=True)
-    return p.returncode, p.stdout, p.stderr
 
 
 page = subprocess.run([sys.executable, gen, "--form", "list", "--records",
@@ -97,7 +89,10 @@ try:
         for args in (["validate"], ["validate", "--diagnostics=json"],
                      ["convert", "--to", "json"], ["convert", "--to", "csv"],
                      ["stats", "--to", "json"]):
-            want = run(args[:1] + ["-j", "1"] + args[1:] + [path])
+            want, n = jobs_check.same_as_one_job(
+                nfbackup, args, path, (2, 3), ("4096", "65536"), label,
+                failures)
+            compared += n
             if "damaged" in label and args[0] == "validate":
                 for what in (rb"backups\[2446\]\.status",
                              rb"backups\[1600\]"):
@@ -108,18 +103,6 @@ try:
                     b"incomplete" not in want[1]:
                 failures.append(f"{label}: hasNextPage not heard: "
                                 f"{want[1][:300]!r}")
-            for n in (2, 3):
-                for block in ("4096", "65536"):
-                    got = run(args[:1] + ["-j", str(n)] + args[1:] + [path],
-                              {"NFBACKUP_JOBS_BLOCK": block})
-                    compared += 1
-                    if got != want:
-                        what = [w for w, a, b in zip(
-                            ("status", "stdout", "stderr"), want, got)
-                            if a != b]
-                        failures.append(
-                            f"{label}: {' '.join(args)} -j {n} block "
-                            f"{block}: {', '.join(what)} differ from -j 1")
 
     # The work is shared: the main thread (the merger) reads few of the
     # page's bytes itself, the workers the rest.
@@ -134,17 +117,7 @@ try:
                             "trace=pread64,execve", "-o", trace, nfbackup,
                             "validate", "-q", "-j", "2", path], env=e,
                            capture_output=True)
-        per = {}
-        main = None
-        with open(trace) as f:
-            for line in f:
-                pid = line.split()[0]
-                if "execve(" in line and main is None:
-                    main = pid
-                if "pread64(" in line and "= " in line:
-                    r = line.rsplit("= ", 1)[1].split()[0]
-                    if r.lstrip("-").isdigit() and int(r) > 0:
-                        per[pid] = per.get(pid, 0) + int(r)
+        per, main = jobs_check.bytes_read(trace)
         if p.returncode != 0:
             failures.append(f"validate -q -j 2 under strace: status "
                             f"{p.returncode}")

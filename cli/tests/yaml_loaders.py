@@ -16,13 +16,11 @@ usage: yaml_loaders.py NFBACKUP SOURCE_DIR
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
 PY_LOADERS = ["pyyaml", "pyyaml-libyaml", "ruamel-rt", "ruamel-safe",
               "ruamel-1.1"]
 JS_LOADERS = ["js-yaml-3", "js-yaml-4", "yaml-1.2", "yaml-1.1"]
@@ -91,18 +89,6 @@ def fail(msg):
         print("FAIL:", msg, file=sys.stderr)
 
 
-def python_for_loaders():
-    """An interpreter that imports PyYAML and ruamel.yaml: this one, or the
-    system one that Debian's python3-yaml and python3-ruamel.yaml are
-    installed for (a pyenv or virtualenv python3 on PATH may lack them)."""
-    probe = "import yaml, ruamel.yaml; yaml.CSafeLoader"
-    for exe in (sys.executable, "/usr/bin/python3"):
-        if exe and os.path.exists(exe) and subprocess.run(
-                [exe, "-c", probe], capture_output=True).returncode == 0:
-            return exe
-    return None
-
-
 def record(strings, i):
     s = [strings[(i * len(FIELDS) + k) % len(strings)]
          for k in range(len(FIELDS))]
@@ -129,19 +115,8 @@ def main():
     bin_, _src = sys.argv[1], sys.argv[2]
     strings = yaml_strings.all_strings()
     nrec = (len(strings) + len(FIELDS) - 1) // len(FIELDS)
-    py = python_for_loaders()
     import optional
-    node_dir = os.path.join(HERE, "node")
-    if not py:
-        optional.skip_now("YAML loaders", "no interpreter with PyYAML "
-                          "(libyaml-based too) and ruamel.yaml "
-                          "(scripts/install-deps)")
-    if not shutil.which("node"):
-        optional.skip_now("YAML loaders", "node is not installed "
-                          "(scripts/install-deps)")
-    if not os.path.isdir(os.path.join(node_dir, "node_modules")):
-        optional.skip_now("YAML loaders", "no node_modules in %s (npm ci, "
-                          "scripts/install-deps)" % node_dir)
+    py, node_dir = optional.yaml_tools("YAML loaders")
     with tempfile.TemporaryDirectory() as tmp:
         src = os.path.join(tmp, "strings.ndjson")
         with open(src, "w", encoding="utf-8") as f:

@@ -32,7 +32,6 @@ usage: yaml_writers.py NFBACKUP SOURCE_DIR
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -97,17 +96,6 @@ def fail(msg):
     failures.append(msg)
     if len(failures) <= 40:
         print("FAIL:", msg, file=sys.stderr)
-
-
-def python_for_writers():
-    """An interpreter that imports PyYAML (with libyaml) and ruamel.yaml:
-    this one, or the system one that Debian's packages are installed for."""
-    probe = "import yaml, ruamel.yaml; yaml.CSafeLoader"
-    for exe in (sys.executable, "/usr/bin/python3"):
-        if exe and os.path.exists(exe) and subprocess.run(
-                [exe, "-c", probe], capture_output=True).returncode == 0:
-            return exe
-    return None
 
 
 def record(strings, i):
@@ -268,19 +256,8 @@ def main():
     import yaml_strings
     bin_ = os.path.abspath(sys.argv[1])
     strings = yaml_strings.writer_strings()
-    py = python_for_writers()
     import optional
-    node_dir = os.path.join(HERE, "node")
-    if not py:
-        optional.skip_now("YAML writers", "no interpreter with PyYAML "
-                          "(libyaml-based too) and ruamel.yaml "
-                          "(scripts/install-deps)")
-    if not shutil.which("node"):
-        optional.skip_now("YAML writers", "node is not installed "
-                          "(scripts/install-deps)")
-    if not os.path.isdir(os.path.join(node_dir, "node_modules")):
-        optional.skip_now("YAML writers", "no node_modules in %s (npm ci, "
-                          "scripts/install-deps)" % node_dir)
+    py, _ = optional.yaml_tools("YAML writers")
     with tempfile.TemporaryDirectory() as tmp:
         writers(bin_, tmp, py, strings)
         rule(bin_, tmp, py, strings)
