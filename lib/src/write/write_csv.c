@@ -54,6 +54,19 @@ typedef struct csv_writer {
 /* 16 bytes as one vector (GNU C): one comparison tests them all. */
 typedef signed char bytes16 __attribute__((vector_size(16)));
 
+/* Is any byte of mask t set? With SSE2 one instruction gathers the top
+ * bits; elsewhere the two halves are OR-ed. */
+static inline int any16(bytes16 t)
+{
+#if defined(__SSE2__)
+    return _mm_movemask_epi8((__m128i)t) != 0;
+#else
+    uint64_t half[2];
+    memcpy(half, &t, sizeof half);
+    return (half[0] | half[1]) != 0;
+#endif
+}
+
 /* The delimiter as the scans below want it: in every byte of a vector. */
 typedef bytes16 delims;
 
@@ -66,10 +79,7 @@ static inline delims delims_of(const csv_writer *c)
  * Exact. */
 static inline int special16(delims d, bytes16 v)
 {
-    bytes16 t = (v == d) | (v == '"') | (v == '\r') | (v == '\n');
-    uint64_t half[2];
-    memcpy(half, &t, sizeof half);
-    return (half[0] | half[1]) != 0;
+    return any16((v == d) | (v == '"') | (v == '\r') | (v == '\n'));
 }
 
 /* The same of the 16 bytes of a and b. */
@@ -98,9 +108,7 @@ static inline int special_two(delims d, const unsigned char *s,
     memcpy(&w, t, sizeof w);
     bytes16 x = (v == d) | (v == '"') | (v == '\r') | (v == '\n') | (w == d) |
                 (w == '"') | (w == '\r') | (w == '\n');
-    uint64_t half[2];
-    memcpy(half, &x, sizeof half);
-    return (half[0] | half[1]) != 0;
+    return any16(x);
 }
 #else
 /* Without GNU vectors: eight bytes at a time in a word, the delimiter in
