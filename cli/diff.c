@@ -19,8 +19,8 @@
  * compared member by member, objects recursively: a field is named by its
  * dotted path (status, config.addonVersion, lastRestore), an array as a
  * whole (config.additionalDestinations). Strings are written with the
- * library's JSON escaper and CSV cells quoted by libcsv, the bytes the
- * json and csv writers write. */
+ * library's JSON escaper and CSV cells quoted by libcsv, as the json and
+ * csv writers do. */
 #include <csv.h>
 #include <errno.h>
 #include <stdlib.h>

@@ -3,14 +3,9 @@
  * (the column table of columns.h, made from the schema's rows).
  *
  * A field is written as is unless it holds the delimiter, a quote, CR or
- * LF; then it is quoted as RFC 4180 says and libcsv's csv_write2 writes
- * (inside the quotes a quote is doubled), by quote_body: csv_write2 goes
- * byte by byte with a bounds test each, about ten instructions a byte,
- * and the fields that need quotes are the long ones (additionalDestinations'
- * JSON, free text), where a copy 16 bytes at a time costs far less; the
- * bytes are the same (the unit test test_csv_quote compares the two).
- * Absent values are empty cells; additionalDestinations is one cell of
- * compact JSON.
+ * LF; then libcsv's csv_write2 quotes it (RFC 4180: inside quotes a quote is
+ * doubled). Absent values are empty cells; additionalDestinations is one
+ * cell of compact JSON.
  *
  * The formula guard: spreadsheets run a cell that starts with = + - @ (and,
  * after trimming, tab, CR, LF) as a formula, which lets a crafted backup
@@ -22,6 +17,7 @@
  *
  * Rows are built with no allocation per cell: one quoting buffer and one
  * JSON buffer grow as needed and are reused. */
+#include <csv.h>
 #include <stdio.h>
 
 #include "writer_impl.h"
@@ -47,10 +43,6 @@ typedef struct csv_writer {
 #define BYTES8(c) (0x0101010101010101u * (uint64_t)(unsigned char)(c))
 
 #if defined(NFB_HAVE_VECTORS)
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 /* 16 bytes as one vector (GNU C): one comparison tests them all. */
 typedef signed char bytes16 __attribute__((vector_size(16)));
 
@@ -224,43 +216,6 @@ static int needs_quoting(const csv_writer *c, const unsigned char *s,
     return special_at(d, s + len - 16);
 }
 
-/* Room quote_body needs for len bytes: each may be a doubled quote, and
- * its copies write up to 16 bytes at a time. */
-#define QUOTED_ROOM(len) (2 * (len) + 16)
-
-/* Writes s[0..len) at o with every '"' doubled (the inside of an RFC 4180
- * quoted field); o has QUOTED_ROOM(len) bytes. Returns the end. With SSE2,
- * 16 bytes are copied at a time and the first quote among them found with
- * one test: the copy goes on after it, so a field costs a few
- * instructions per 16 bytes and per quote; the last bytes (fewer than 16)
- * one at a time. No byte outside s is read. */
-static unsigned char *quote_body(unsigned char *o, const unsigned char *s,
-                                 size_t len)
-{
-    size_t i = 0;
-#if defined(NFB_HAVE_VECTORS) && defined(__SSE2__)
-    while (len - i >= 16) {
-        bytes16 v;
-        memcpy(&v, s + i, sizeof v);
-        memcpy(o, &v, sizeof v);
-        unsigned m = (unsigned)_mm_movemask_epi8((__m128i)(v == '"'));
-        if (!m) {
-            o += 16, i += 16;
-            continue;
-        }
-        /* up to the first quote, then the quote again */
-        size_t n = (size_t)__builtin_ctz(m) + 1;
-        o += n, i += n;
-        *o++ = '"';
-    }
-#endif
-    for (; i < len; i++) {
-        *o++ = s[i];
-        if (s[i] == '"') *o++ = '"';
-    }
-    return o;
-}
-
 /* The first bytes of a cell that the formula guard escapes: formula
  * starts, and the ' itself (see the top of the file). */
 static int guarded(unsigned char c)
@@ -319,9 +274,9 @@ static int begin(nfb_writer *w)
     return NFB_OK;
 }
 
-/* A field longer than FAST_MAX (after the delimiter, which is written),
- * quoted or not, through the sink's put; a guarded cell that is quoted
- * has its ' inside the quotes. */
+/* A field that is quoted, or longer than FAST_MAX (after the delimiter,
+ * which is written). Quoting goes through csv_write2; a guarded cell is
+ * quoted with its ' inside the quotes. */
 static NFB_NOINLINE int field_slow(csv_writer *c, const char *s, size_t len)
 {
     nfb__sink *sk = &c->base.sink;
@@ -332,16 +287,21 @@ static NFB_NOINLINE int field_slow(csv_writer *c, const char *s, size_t len)
         nfb__sink_put(sk, s, len);
         return NFB_OK;
     }
-    if (len > (SIZE_MAX - 32) / 2) return NFB_ENOMEM;
-    int res =
-        nfb__buf_reserve(&c->quoted, &c->base.alloc, 3 + QUOTED_ROOM(len));
+    if (len > (SIZE_MAX - 3) / 2) return NFB_ENOMEM;
+    int res = nfb__buf_reserve(&c->quoted, &c->base.alloc, 2 * len + 3);
     if (res != NFB_OK) return res;
-    unsigned char *q = c->quoted.ptr, *e = q;
-    *e++ = '"';
-    if (guard) *e++ = '\'';
-    e = quote_body(e, u, len);
-    *e++ = '"';
-    nfb__sink_put(sk, q, (size_t)(e - q));
+    /* csv_write2 writes "..." at q+1; with the guard, its opening quote
+     * becomes the ' and a new opening quote goes before it. */
+    unsigned char *q = c->quoted.ptr;
+    size_t n = csv_write2(q + 1, c->quoted.cap - 1, s, len, '"');
+    unsigned char *out = q + 1;
+    if (guard) {
+        q[0] = '"';
+        q[1] = '\'';
+        out = q;
+        n++;
+    }
+    nfb__sink_put(sk, out, n);
     return NFB_OK;
 }
 
@@ -378,30 +338,12 @@ static NFB_NOINLINE int row_slow(csv_writer *c, row *r, const char *s,
     return res;
 }
 
-/* A field of at most FAST_MAX bytes that needs quotes, quoted straight
- * into the row (after the delimiter when sep); a guarded one has its '
- * inside the quotes. */
-static NFB_NOINLINE void row_quoted(csv_writer *c, row *r,
-                                    const unsigned char *u, size_t len, int sep)
-{
-    size_t need = 4 + QUOTED_ROOM(len);
-    if (need > r->room) row_refill(&c->base.sink, r, need);
-    unsigned char *o = r->o;
-    if (sep) *o++ = c->delim;
-    *o++ = '"';
-    if (len && c->guard_if[u[0]]) *o++ = '\'';
-    o = quote_body(o, u, len);
-    *o++ = '"';
-    r->room -= (size_t)(o - r->o);
-    r->o = o;
-}
-
 /* The cell of column i, after the delimiter when sep (a constant: the
  * first column is written before the loop over the others). An absent
  * value is an empty cell. Most fields need no quotes: they are copied
  * into the sink's block while they are looked at, and the copy is dropped
  * for field_slow when they do need them, or when they are longer than
- * FAST_MAX (row_quoted, row_slow). Inline: it runs for every cell. */
+ * FAST_MAX. Inline: it runs for every cell. */
 static NFB_ALWAYS_INLINE int cell(csv_writer *c, delims d, row *r,
                                   const nfb_backup *b, unsigned i, int sep)
 {
@@ -432,11 +374,8 @@ static NFB_ALWAYS_INLINE int cell(csv_writer *c, delims d, row *r,
     unsigned char *o = r->o;
     if (sep) *o++ = delim;
     if (len && c->guard_if[u[0]]) *o++ = '\'';
-    if (NFB_UNLIKELY(copy_plain(d, o, u, len))) {
-        if (len > FAST_MAX) return row_slow(c, r, v.ptr, len, sep);
-        row_quoted(c, r, u, len, sep);
-        return NFB_OK;
-    }
+    if (NFB_UNLIKELY(copy_plain(d, o, u, len)))
+        return row_slow(c, r, v.ptr, len, sep);
     if (NFB_UNLIKELY(len == 0 && c->cols.n == 1)) {
         /* A row of one empty cell would be an empty line, which readers
          * skip: quote it. */
