@@ -43,6 +43,10 @@ typedef struct csv_writer {
 #define BYTES8(c) (0x0101010101010101u * (uint64_t)(unsigned char)(c))
 
 #if defined(NFB_HAVE_VECTORS)
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 /* 16 bytes as one vector (GNU C): one comparison tests them all. */
 typedef signed char bytes16 __attribute__((vector_size(16)));
 
