@@ -18,20 +18,32 @@ static nfb__arena_block *block_new(nfb__arena *a, size_t n)
     if (!b) return NULL;
     b->next = NULL;
     b->cap = cap;
-    b->used = 0;
     return b;
+}
+
+/* Allocation goes on at p in block b, total bytes handed out so far: the
+ * fast path's room is b's rest, or less where the limit comes first. */
+static void room_from(nfb__arena *a, nfb__arena_block *b, unsigned char *p,
+                      size_t total)
+{
+    size_t in_block = b->cap - (size_t)(p - b->data);
+    size_t in_limit = a->limit - total;
+    a->next = p;
+    a->end = p + (in_block < in_limit ? in_block : in_limit);
 }
 
 void *nfb__arena_alloc_slow(nfb__arena *a, size_t n)
 {
     /* Zero-length requests still get a distinct valid pointer. */
     n = n ? (n + ALIGN - 1) & ~(size_t)(ALIGN - 1) : ALIGN;
-    if (n > a->limit - a->total) {
+    size_t total = nfb__arena_total(a);
+    if (n > a->limit - total) {
         a->over_limit = 1;
         return NULL;
     }
     nfb__arena_block *b = a->cur;
-    if (!b || b->cap - b->used < n) {
+    unsigned char *p = a->next;
+    if (!b || b->cap - (size_t)(p - b->data) < n) {
         nfb__arena_block *nb = block_new(a, n);
         if (!nb) return NULL;
         if (b)
@@ -39,10 +51,10 @@ void *nfb__arena_alloc_slow(nfb__arena *a, size_t n)
         else
             a->first = nb;
         a->cur = b = nb;
+        a->before = total; /* the old block's rest is not handed out */
+        p = b->data;
     }
-    void *p = b->data + b->used;
-    b->used += n;
-    a->total += n;
+    room_from(a, b, p + n, total + n);
     return p;
 }
 
@@ -56,9 +68,9 @@ void nfb__arena_reset(nfb__arena *a)
         b = next;
     }
     a->first->next = NULL;
-    a->first->used = 0;
     a->cur = a->first;
-    a->total = 0;
+    a->before = 0;
+    room_from(a, a->first, a->first->data, 0);
     a->over_limit = 0;
 }
 
@@ -67,4 +79,5 @@ void nfb__arena_free(nfb__arena *a)
     nfb__arena_reset(a);
     nfb__free(a->alloc, a->first);
     a->first = a->cur = NULL;
+    a->next = a->end = NULL;
 }

@@ -11,15 +11,20 @@
 typedef struct nfb__arena_block {
     struct nfb__arena_block *next;
     size_t cap;
-    size_t used;
     alignas(max_align_t) unsigned char data[];
 } nfb__arena_block;
 
+/* The fast path (nfb__arena_alloc) is one compare: next and end bound the
+ * room left, which is the current block's rest cut short where the limit
+ * would be passed; the slow path moves them (a new block, or the limit
+ * reached). With no block, both are NULL. */
 typedef struct nfb__arena {
+    unsigned char *next; /* where the next allocation begins */
+    unsigned char *end;  /* what the fast path may hand out ends here */
     const nfb_allocator *alloc;
     nfb__arena_block *first; /* kept across resets */
     nfb__arena_block *cur;   /* where allocation happens */
-    size_t total;            /* bytes handed out since the last reset */
+    size_t before;           /* bytes handed out in blocks before cur */
     size_t limit;            /* total above which allocation fails */
     int over_limit;          /* set when a failure was the limit, not OOM */
 } nfb__arena;
@@ -28,18 +33,24 @@ void nfb__arena_init(nfb__arena *a, const nfb_allocator *alloc, size_t limit);
 
 void *nfb__arena_alloc_slow(nfb__arena *a, size_t n);
 
+/* Bytes handed out since the last reset (each request rounded up to the
+ * alignment; 0 bytes count as one unit). */
+static inline size_t nfb__arena_total(const nfb__arena *a)
+{
+    return a->before + (a->cur ? (size_t)(a->next - a->cur->data) : 0);
+}
+
 /* Returns n bytes aligned for any scalar, or NULL: out of memory, or over
  * the limit (then over_limit is set). Inline: a record takes a dozen of
- * these, nearly all served from the current block. */
+ * these, nearly all served from the current block within the limit, which
+ * [next, end) stands for. */
 static inline void *nfb__arena_alloc(nfb__arena *a, size_t n)
 {
     enum { ALIGN = alignof(max_align_t) };
     size_t m = n ? (n + ALIGN - 1) & ~(size_t)(ALIGN - 1) : ALIGN;
-    nfb__arena_block *b = a->cur;
-    if (NFB_LIKELY(b && m <= b->cap - b->used && m <= a->limit - a->total)) {
-        void *p = b->data + b->used;
-        b->used += m;
-        a->total += m;
+    if (NFB_LIKELY(m <= (size_t)(a->end - a->next))) {
+        void *p = a->next;
+        a->next += m;
         return p;
     }
     return nfb__arena_alloc_slow(a, n);
