@@ -26,12 +26,13 @@
  * the caller's and are not kept after the call (the config and names are
  * copied); records and diagnostics are the reader's, valid during their
  * callback only. Re-entry: from inside its own callbacks (on_record,
- * on_diag, on_input) a reader refuses nfb_reader_begin, nfb_reader_feed,
- * nfb_reader_finish, nfb_reader_read and nfb_reader_feed_file with
- * NFB_ESTATE, and nfb_reader_on_input and nfb_reader_free do nothing
- * there; nfb_reader_stats_get and nfb_reader_between_documents answer.
- * To stop from a callback, return non-zero; free the reader after the
- * call returns. */
+ * on_diag and its filter, on_input) a reader refuses nfb_reader_begin,
+ * nfb_reader_feed, nfb_reader_finish, nfb_reader_read and
+ * nfb_reader_feed_file with NFB_ESTATE, and nfb_reader_on_input,
+ * nfb_reader_on_diag_filter and nfb_reader_free do nothing there;
+ * nfb_reader_stats_get and nfb_reader_between_documents answer. To stop
+ * from a callback, return non-zero; free the reader after the call
+ * returns. */
 #ifndef NFBACKUP_READER_H
 #define NFBACKUP_READER_H
 
@@ -303,7 +304,7 @@ NFB_API int nfb_reader_before_list_element(const nfb_reader *r,
  * would reach on_diag, so not when on_diag is NULL, not for warnings
  * under NFB_READ_NO_WARNINGS, not after a callback asked to stop; on_diag
  * is called right after it returns non-zero, with nothing else between.
- * It may not call the reader but as its other callbacks may. */
+ * It is one of the reader's callbacks (re-entry: above). */
 typedef int (*nfb_diag_filter_fn)(void *ctx, const nfb_diag *d);
 
 /* Sets the reader's nfb_diag_filter_fn (NULL: none, every diagnostic is
