@@ -72,7 +72,17 @@ void report_message(const char *severity, const char *text);
 /* Writes what is buffered, and from then on writes to fd rather than to
  * fd 2 (STDERR_FILENO: to fd 2 again); see output_capture_begin. */
 void report_stderr_fd(int fd);
-int report_diag(void *ctx, const nfb_diag *d); /* an nfb_diag_fn */
+/* A diagnostic of the reader, in two steps: report_keep (an
+ * nfb_diag_filter_fn) counts it and decides whether it is printed (-q, the
+ * caps, the runs of alike ones), report_print (an nfb_diag_fn) prints one
+ * kept. A reader gets them as its filter and on_diag, so that what is not
+ * printed is never formatted; report_diag is both in turn, for
+ * diagnostics given whole (-j's replay). Each returns as the callback it
+ * is; after a failed write report_keep keeps every diagnostic and
+ * report_print says to stop. */
+int report_keep(void *ctx, const nfb_diag *d);
+int report_print(void *ctx, const nfb_diag *d);
+int report_diag(void *ctx, const nfb_diag *d);
 void report_errorf(const char *fmt, ...) CLI_PRINTF(1, 2);
 /* A warning of the tool itself ("nfbackup: warning: ..."). */
 void report_warnf(const char *fmt, ...) CLI_PRINTF(1, 2);

@@ -389,6 +389,16 @@ static int both_diag(void *ctx, const nfb_diag *d)
     return report_diag(((both *)ctx)->rp, d);
 }
 
+static int both_keep(void *ctx, const nfb_diag *d)
+{
+    return report_keep(((both *)ctx)->rp, d);
+}
+
+static int both_print(void *ctx, const nfb_diag *d)
+{
+    return report_print(((both *)ctx)->rp, d);
+}
+
 /* xlsx: a value written inexactly is a warning. */
 static void xlsx_note(void *ctx, const char *msg)
 {
@@ -734,6 +744,21 @@ static void make_config(const job *j, nfb_reader_config *cfg, both *ctx)
     if (rec) cfg->max_record = rec < SIZE_MAX ? (size_t)rec : SIZE_MAX;
 }
 
+/* The reader of a run made by make_config: cfg's on_diag (both_diag,
+ * what -j's workers' diagnostics are replayed through, whole) in its two
+ * steps, both_keep as the reader's filter and both_print as its on_diag,
+ * so that a diagnostic that is not printed is counted and never
+ * formatted. NULL as nfb_reader_new. */
+static nfb_reader *new_reader(const nfb_reader_config *cfg, both *ctx,
+                              nfb_error *err)
+{
+    nfb_reader_config c = *cfg;
+    c.on_diag = both_print;
+    nfb_reader *r = nfb_reader_new(&c, err);
+    if (r) nfb_reader_on_diag_filter(r, both_keep, ctx);
+    return r;
+}
+
 /* --unique, once every input is read: the spool written out, the count of
  * records folded given to stats, and the last record of each id handed on
  * as if read now. Returns 1 when that failed (reported). */
@@ -801,7 +826,7 @@ static int run_job(job *j, batch *b)
     nfb_reader_config cfg;
     make_config(j, &cfg, &ctx);
     nfb_error rerr;
-    nfb_reader *r = nfb_reader_new(&cfg, &rerr);
+    nfb_reader *r = new_reader(&cfg, &ctx, &rerr);
     int np = 0;
     char **paths = r ? batch_paths(b, &np) : NULL;
     if (!r || !paths) {
@@ -904,7 +929,7 @@ static int read_side(job *j, const char *path, unique **u,
     nfb_reader *r = NULL;
     int np = 0;
     char **paths = NULL;
-    if (batch_add(&b, path) != 0 || !(r = nfb_reader_new(&cfg, &rerr)) ||
+    if (batch_add(&b, path) != 0 || !(r = new_reader(&cfg, &ctx, &rerr)) ||
         !(paths = batch_paths(&b, &np))) {
         report_errorf("%s", r || b.n == 0 ? "out of memory" : rerr.text);
         nfb_reader_free(r);

@@ -574,7 +574,7 @@ static unsigned track(report *rp, const nfb_diag *d)
     return why;
 }
 
-int report_diag(void *ctx, const nfb_diag *d)
+int report_keep(void *ctx, const nfb_diag *d)
 {
     report *rp = ctx;
     /* The reader's notice that a document's further diagnostics are not
@@ -586,20 +586,30 @@ int report_diag(void *ctx, const nfb_diag *d)
         rp->notices++;
     else if ((unsigned)d->code < REPORT_CODES)
         rp->count[d->severity == NFB_ERROR][d->code]++;
+    /* Once stderr cannot be written, every diagnostic goes on to
+     * report_print, whose answer stops the reader. */
+    if (err.error) return 1;
     /* What is not printed is not formatted either. */
-    if (rp->quiet && d->severity == NFB_WARNING) return err.error != 0;
+    if (rp->quiet && d->severity == NFB_WARNING) return 0;
     if (rp->capped && rp->shown >= rp->max_shown) {
         rp->not_shown++;
         if ((unsigned)d->code < REPORT_CODES) rp->capped_codes[d->code]++;
-        return err.error != 0;
+        return 0;
     }
     unsigned why = track(rp, d);
     if (why) {
         rp->held_why |= why;
         rp->held_n++;
         if ((unsigned)d->code < REPORT_CODES) rp->held[d->code]++;
-        return err.error != 0;
+        return 0;
     }
+    return 1;
+}
+
+int report_print(void *ctx, const nfb_diag *d)
+{
+    report *rp = ctx;
+    if (err.error) return 1;
     flush_held(rp);
     rp->shown++;
     if (rp->json)
@@ -609,6 +619,11 @@ int report_diag(void *ctx, const nfb_diag *d)
     /* Diagnostics that cannot be written: stop reading, it is an I/O
      * error. */
     return err.error != 0;
+}
+
+int report_diag(void *ctx, const nfb_diag *d)
+{
+    return report_keep(ctx, d) ? report_print(ctx, d) : 0;
 }
 
 /* "N errors: a CODE, b CODE" in decreasing count, and what the reader

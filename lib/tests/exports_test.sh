@@ -10,6 +10,7 @@ syms=$(nm -D --defined-only "$1") || {
 }
 names=$(printf '%s\n' "$syms" | awk 'NF == 3 { print $3 }')
 for api in nfb_reader_new nfb_reader_feed_file nfb_reader_read nfb_reader_on_input nfb_reader_on_list_page \
+    nfb_reader_on_diag_filter \
     nfb_writer_new \
     nfb_datetime_parse nfb_utf8_char nfb_json_write_string \
     nfb_version; do

@@ -26,12 +26,13 @@
  * the caller's and are not kept after the call (the config and names are
  * copied); records and diagnostics are the reader's, valid during their
  * callback only. Re-entry: from inside its own callbacks (on_record,
- * on_diag, on_input) a reader refuses nfb_reader_begin, nfb_reader_feed,
- * nfb_reader_finish, nfb_reader_read and nfb_reader_feed_file with
- * NFB_ESTATE, and nfb_reader_on_input and nfb_reader_free do nothing
- * there; nfb_reader_stats_get and nfb_reader_between_documents answer.
- * To stop from a callback, return non-zero; free the reader after the
- * call returns. */
+ * on_diag and its filter, on_input) a reader refuses nfb_reader_begin,
+ * nfb_reader_feed, nfb_reader_finish, nfb_reader_read and
+ * nfb_reader_feed_file with NFB_ESTATE, and nfb_reader_on_input,
+ * nfb_reader_on_diag_filter and nfb_reader_free do nothing there;
+ * nfb_reader_stats_get and nfb_reader_between_documents answer. To stop
+ * from a callback, return non-zero; free the reader after the call
+ * returns. */
 #ifndef NFBACKUP_READER_H
 #define NFBACKUP_READER_H
 
@@ -287,6 +288,31 @@ NFB_API int nfb_reader_between_documents(const nfb_reader *r);
  * document (max_diags). 0 otherwise, as nfb_reader_between_documents. */
 NFB_API int nfb_reader_before_list_element(const nfb_reader *r,
                                            uint64_t *elements);
+
+/* Asked, before a diagnostic is formatted, whether on_diag is to have it:
+ * for a caller that shows only some diagnostics (a run of alike ones
+ * folded into a count, a cap of its own), so that one it would not show
+ * costs its counting only, never its message or its line and column.
+ * d has the severity, code, input, document and path on_diag would get
+ * (the per-document cap's notice too: NFB_CODE_LIMIT, path ""); its
+ * offset, line and column are 0 and its message NULL. It is valid only
+ * during the call. Return non-zero to have the diagnostic delivered to
+ * on_diag, complete, as it is without a filter; 0 to have it only counted
+ * (nfb_reader_stats counts it either way; max_diags counts only what
+ * on_diag is given, so a notice left out is asked for again with the
+ * next diagnostic past the cap). It is called for every diagnostic that
+ * would reach on_diag, so not when on_diag is NULL, not for warnings
+ * under NFB_READ_NO_WARNINGS, not after a callback asked to stop; on_diag
+ * is called right after it returns non-zero, with nothing else between.
+ * It is one of the reader's callbacks (re-entry: above). */
+typedef int (*nfb_diag_filter_fn)(void *ctx, const nfb_diag *d);
+
+/* Sets the reader's nfb_diag_filter_fn (NULL: none, every diagnostic is
+ * delivered) and the ctx it is given, apart from nfb_reader_config as
+ * nfb_reader_on_input is. r NULL, or a call from inside one of the
+ * reader's callbacks, does nothing. */
+NFB_API void nfb_reader_on_diag_filter(nfb_reader *r, nfb_diag_filter_fn fn,
+                                       void *ctx);
 
 #ifdef __cplusplus
 }

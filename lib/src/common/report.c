@@ -1,4 +1,5 @@
-/* Diagnostics: counting, the per-document cap and the user's callback. */
+/* Diagnostics: counting, the per-document cap, the filter and the user's
+ * callback. */
 #include <stdio.h>
 
 #include "report.h"
@@ -21,8 +22,28 @@ int nfb__count(nfb__diags *dg, nfb_severity sev)
     return 1;
 }
 
-int nfb__report(nfb__diags *dg, nfb_severity sev, nfb_code code,
-                const char *path, nfb__pos pos, const char *fmt, ...)
+/* The message of fmt and ap into msg (size bytes, cut as vsnprintf cuts):
+ * a format without a conversion, and "%s", are copied, not formatted. */
+static void format(char *msg, size_t size, const char *fmt, va_list ap)
+{
+    const char *text = fmt;
+    if (fmt[0] == '%' && fmt[1] == 's' && fmt[2] == 0)
+        text = va_arg(ap, const char *);
+    else if (strchr(fmt, '%')) {
+        vsnprintf(msg, size, fmt, ap);
+        return;
+    }
+    size_t n = strlen(text);
+    if (n > size - 1) n = size - 1;
+    memcpy(msg, text, n);
+    msg[n] = 0;
+}
+
+/* nfb__report and nfb__report_where: the position is pos, or where(ctx)
+ * when where is not NULL. */
+static int report(nfb__diags *dg, nfb_severity sev, nfb_code code,
+                  const char *path, nfb__pos pos, nfb__where_fn where,
+                  void *where_ctx, const char *fmt, va_list ap)
 {
     /* Once a callback has asked to stop, no callback is called again:
      * callers that report several problems in a row (missing fields,
@@ -32,26 +53,59 @@ int nfb__report(nfb__diags *dg, nfb_severity sev, nfb_code code,
      * still shows its errors. What reaches no callback is only counted. */
     if (!nfb__diag_shown(dg, sev)) return 1;
     uint64_t *shown = sev == NFB_ERROR ? &dg->doc_diags : &dg->doc_warnings;
-    char msg[768];
-    nfb_diag d = {sev,      code,       dg->name,         dg->doc, pos.offset,
-                  pos.line, pos.column, path ? path : "", msg};
-    if (++*shown > dg->max_diags) {
+    /* Past the cap, the diagnostic is the notice that stands for the
+     * rest. */
+    int notice = *shown >= dg->max_diags;
+    nfb_diag d = {sev, code, dg->name,         dg->doc, 0,
+                  0,   0,    path ? path : "", NULL};
+    if (notice) {
         d.severity = NFB_WARNING;
         d.code = NFB_CODE_LIMIT;
         d.path = "";
+    }
+    /* The filter sees what on_diag would, but the position and the
+     * message: a diagnostic it leaves out is counted and nothing more (nor
+     * counted against the cap, which is of what on_diag is given). */
+    if (dg->filter && !dg->filter(dg->filter_ctx, &d)) return 1;
+    ++*shown;
+    if (where) pos = where(where_ctx);
+    d.offset = pos.offset;
+    d.line = pos.line;
+    d.column = pos.column;
+    char msg[768];
+    if (notice)
         snprintf(msg, sizeof msg,
                  "expected at most %zu %s per document, found more; the rest "
                  "of this document's are not shown",
                  dg->max_diags, sev == NFB_ERROR ? "errors" : "warnings");
-    } else {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(msg, sizeof msg, fmt, ap);
-        va_end(ap);
-    }
-    if (dg->on_diag && dg->on_diag(dg->ctx, &d) != 0) {
+    else
+        format(msg, sizeof msg, fmt, ap);
+    d.message = msg;
+    if (dg->on_diag(dg->ctx, &d) != 0) {
         dg->stopped = 1;
         return 0;
     }
     return 1;
+}
+
+int nfb__report(nfb__diags *dg, nfb_severity sev, nfb_code code,
+                const char *path, nfb__pos pos, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int go = report(dg, sev, code, path, pos, NULL, NULL, fmt, ap);
+    va_end(ap);
+    return go;
+}
+
+int nfb__report_where(nfb__diags *dg, nfb_severity sev, nfb_code code,
+                      const char *path, nfb__where_fn where, void *ctx,
+                      const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    nfb__pos none = {0, 0, 0};
+    int go = report(dg, sev, code, path, none, where, ctx, fmt, ap);
+    va_end(ap);
+    return go;
 }

@@ -17,6 +17,10 @@ typedef struct nfb__pos {
 typedef struct nfb__diags {
     nfb_diag_fn on_diag; /* may be NULL */
     void *ctx;
+    /* nfb_reader_on_diag_filter's: asked before a diagnostic is formatted
+     * whether on_diag gets it (NULL: every one does) */
+    nfb_diag_filter_fn filter;
+    void *filter_ctx;
     size_t max_diags;      /* errors, and warnings, shown per document */
     const char *name;      /* the current input's name */
     uint64_t doc;          /* index of the current document, 1-based */
@@ -48,11 +52,23 @@ static inline int nfb__diag_shown(const nfb__diags *dg, nfb_severity sev)
 
 /* Reports a diagnostic at pos with the path (NULL: none). Counts it,
  * applies the per-document caps (one for errors, one for warnings, so that
- * warnings never hide an error) and calls the user's callback. Returns 1 to
- * go on, 0 when the callback asked to stop (dg->stopped is then set). */
+ * warnings never hide an error), asks the filter, and only then formats it
+ * and calls the user's callback. Returns 1 to go on, 0 when the callback
+ * asked to stop (dg->stopped is then set). */
 int nfb__report(nfb__diags *dg, nfb_severity sev, nfb_code code,
                 const char *path, nfb__pos pos, const char *fmt, ...)
     NFB_PRINTF(6, 7);
+
+/* Where a diagnostic is, worked out only when it is to be delivered: a
+ * diagnostic counted and not delivered (capped, filtered out) never needs
+ * its line and column. */
+typedef nfb__pos (*nfb__where_fn)(void *ctx);
+
+/* nfb__report at the position where(ctx), called at most once, and only
+ * for a diagnostic the callback is given. */
+int nfb__report_where(nfb__diags *dg, nfb_severity sev, nfb_code code,
+                      const char *path, nfb__where_fn where, void *ctx,
+                      const char *fmt, ...) NFB_PRINTF(7, 8);
 
 /* Counts a diagnostic: all nfb__report does with one that
  * nfb__diag_shown says reaches no callback. Returns as nfb__report. */

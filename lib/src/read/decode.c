@@ -141,9 +141,15 @@ static void put_key(buf *b, const char *k, size_t len)
 
 static void put_index(buf *b, uint64_t i)
 {
-    char t[32];
-    int n = snprintf(t, sizeof t, "[%llu]", (unsigned long long)i);
-    put(b, t, (size_t)n);
+    char t[24];
+    size_t n = sizeof t;
+    t[--n] = ']';
+    do {
+        t[--n] = (char)('0' + i % 10);
+        i /= 10;
+    } while (i);
+    t[--n] = '[';
+    put(b, t + n, sizeof t - n);
 }
 
 /* The row of the field whose value the frame awaits, kept beside its
@@ -301,6 +307,28 @@ static int report_at(nfb__dec *r, nfb_severity sev, nfb_code code,
     return nfb__report(r->dg, sev, code, path, pos, "%s", msg);
 }
 
+/* Frame f's position for nfb__report_where: worked out (and kept, as
+ * frame_pos does) only for a diagnostic that is delivered. */
+typedef struct frame_at {
+    nfb__dec *r;
+    nfb__frame *f;
+} frame_at;
+
+static nfb__pos frame_where(void *ctx)
+{
+    frame_at *a = ctx;
+    return frame_pos(a->r, a->f);
+}
+
+/* A diagnostic at the start of frame f whose message is msg as it is. */
+static int report_frame(nfb__dec *r, nfb_severity sev, nfb_code code,
+                        const char *path, nfb__frame *f, const char *msg)
+{
+    frame_at at = {r, f};
+    return nfb__report_where(r->dg, sev, code, path, frame_where, &at, "%s",
+                             msg);
+}
+
 /* "found ..." for a scalar, appended to b. */
 enum jtype { J_STRING, J_NUMBER, J_BOOL, J_NULL, J_OBJECT, J_ARRAY };
 
@@ -398,6 +426,22 @@ static int before(const nfb_time *a, const nfb_time *b)
             a->nanoseconds < b->nanoseconds);
 }
 
+/* The path of a lint of the record that ends: the record's path, then
+ * prefix and field, into path (sizeof r->path + 32 bytes: a record's path
+ * is shorter than r->path, prefix and field are the few names of
+ * lint_times, so it always fits), copied piece by piece. */
+static const char *lint_path(nfb__dec *r, char *path, const char *prefix,
+                             const char *field)
+{
+    const char *rec = path_of(r, NULL, 0, 1);
+    size_t n = strlen(rec), np = strlen(prefix), nf = strlen(field);
+    memcpy(path, rec, n);
+    if (n) path[n++] = '.';
+    memcpy(path + n, prefix, np);
+    memcpy(path + n + np, field, nf + 1);
+    return path;
+}
+
 /* The consistency checks of one status/start/end triple. */
 static int lint_times(nfb__dec *r, nfb__frame *f, const char *prefix,
                       nfb_status st, const nfb_time *start,
@@ -405,19 +449,19 @@ static int lint_times(nfb__dec *r, nfb__frame *f, const char *prefix,
 {
     char path[sizeof r->path + 32];
     int ok = 1;
+    frame_at at = {r, f};
     /* The path of the record is built only when a check fails and its
-     * warning is shown; else the warning is only counted. */
+     * warning can be shown (lint_path); its position and message only
+     * when the filter keeps it. */
 #define LINT(field, ...)                                                       \
     do {                                                                       \
         if (!nfb__diag_shown(r->dg, NFB_WARNING)) {                            \
             ok &= nfb__count(r->dg, NFB_WARNING);                              \
             break;                                                             \
         }                                                                      \
-        const char *rec_ = path_of(r, NULL, 0, 1);                             \
-        snprintf(path, sizeof path, "%s%s%s" field, rec_, *rec_ ? "." : "",    \
-                 prefix);                                                      \
-        ok &= nfb__report(r->dg, NFB_WARNING, NFB_CODE_LINT, path,             \
-                          frame_pos(r, f), __VA_ARGS__);                       \
+        ok &= nfb__report_where(r->dg, NFB_WARNING, NFB_CODE_LINT,             \
+                                lint_path(r, path, prefix, field),             \
+                                frame_where, &at, __VA_ARGS__);                \
     } while (0)
     if (has_end && before(end, start))
         LINT("completedAt",
@@ -1032,12 +1076,13 @@ static NFB_NOINLINE int missing_fields(nfb__dec *r, nfb__frame *f)
 {
     const nfb__object *o = nfb__schema((nfb__kind)f->kind);
     int ok = 1;
+    frame_at at = {r, f};
     for (int i = 0; i < o->count; i++) {
         if (!o->fields[i].required || (f->seen & (1u << i))) continue;
-        ok &= nfb__report(r->dg, NFB_ERROR, NFB_CODE_MISSING_FIELD,
-                          path_of(r, NULL, 0, 1), frame_pos(r, f),
-                          "expected field \"%s\" in %s, found none",
-                          o->fields[i].name, o->what);
+        ok &= nfb__report_where(r->dg, NFB_ERROR, NFB_CODE_MISSING_FIELD,
+                                path_of(r, NULL, 0, 1), frame_where, &at,
+                                "expected field \"%s\" in %s, found none",
+                                o->fields[i].name, o->what);
     }
     return ok;
 }
@@ -1073,8 +1118,7 @@ static int thrown_error(nfb__dec *r, nfb__frame *f)
             put_quoted(&b, r->rec.id.ptr, r->rec.id.len, 100);
         }
         puts_(&b, ")");
-        report_at(r, NFB_ERROR, NFB_CODE_API_ERROR, "", frame_pos(r, f),
-                  r->msg);
+        report_frame(r, NFB_ERROR, NFB_CODE_API_ERROR, "", f, r->msg);
         return 1;
     }
     puts_(&b, "expected ");
@@ -1094,17 +1138,16 @@ static NFB_NOINLINE int end_rare_object(nfb__dec *r, nfb__frame *f)
     int ok = 1;
     switch (f->kind) {
     case NFB_K_TOP:
-        ok = nfb__report(r->dg, NFB_ERROR, NFB_CODE_MISSING_FIELD, "",
-                         frame_pos(r, f),
-                         "expected a backup, an API response (\"data\" or "
-                         "\"error\") or a list (\"backups\"), found an object "
-                         "with none of their fields");
+        ok = report_frame(r, NFB_ERROR, NFB_CODE_MISSING_FIELD, "", f,
+                          "expected a backup, an API response (\"data\" or "
+                          "\"error\") or a list (\"backups\"), found an object "
+                          "with none of their fields");
         break;
     case NFB_K_DATA:
-        ok = nfb__report(r->dg, NFB_ERROR, NFB_CODE_MISSING_FIELD,
-                         path_of(r, NULL, 0, 1), frame_pos(r, f),
-                         "expected a backup or \"backups\", found an object "
-                         "with neither");
+        ok = report_frame(r, NFB_ERROR, NFB_CODE_MISSING_FIELD,
+                          path_of(r, NULL, 0, 1), f,
+                          "expected a backup or \"backups\", found an object "
+                          "with neither");
         break;
     case NFB_K_APIERR: {
         const nfb__api_error *e = &r->apierr;
@@ -1127,8 +1170,7 @@ static NFB_NOINLINE int end_rare_object(nfb__dec *r, nfb__frame *f)
             r->http_used = 1;
         }
         /* The response as a whole is the error: no path. */
-        ok = report_at(r, NFB_ERROR, NFB_CODE_API_ERROR, "", frame_pos(r, f),
-                       r->msg);
+        ok = report_frame(r, NFB_ERROR, NFB_CODE_API_ERROR, "", f, r->msg);
         break;
     }
     case NFB_K_HEADERS:
@@ -1152,10 +1194,9 @@ static NFB_NOINLINE int end_rare_object(nfb__dec *r, nfb__frame *f)
 /* A response with neither "data" nor "error": reported. */
 static NFB_NOINLINE int no_data_nor_error(nfb__dec *r, nfb__frame *f)
 {
-    return nfb__report(r->dg, NFB_ERROR, NFB_CODE_MISSING_FIELD, "",
-                       frame_pos(r, f),
-                       "expected field \"data\" or \"error\" in an API "
-                       "response, found neither");
+    return report_frame(r, NFB_ERROR, NFB_CODE_MISSING_FIELD, "", f,
+                        "expected field \"data\" or \"error\" in an API "
+                        "response, found neither");
 }
 
 /* An object ends that map_end's straight path leaves: a record (the

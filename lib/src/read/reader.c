@@ -683,6 +683,13 @@ void nfb_reader_on_list_page(nfb_reader *r, nfb_list_page_fn fn, void *ctx)
     r->dec.page_ctx = ctx;
 }
 
+void nfb_reader_on_diag_filter(nfb_reader *r, nfb_diag_filter_fn fn, void *ctx)
+{
+    if (!r || r->busy) return;
+    r->dg.filter = fn;
+    r->dg.filter_ctx = ctx;
+}
+
 void nfb__reader_abandon(nfb_reader *r)
 {
     if (!r->begun || r->dg.failed) return;
