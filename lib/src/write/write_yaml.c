@@ -712,97 +712,154 @@ static int ref_end(emitter *e, unsigned flags)
  * nor escape as one (write_record turns it into the emitter's result). */
 typedef enum fast_redo { REDO = 0x100 } fast_redo;
 
-/* A line's text is copied as a fixed KEY_COPY bytes when it is no longer,
- * and its indentation as a fixed SPACES spaces when it is no deeper: one
- * or two moves each instead of a call to memcpy or memset. */
-enum { KEY_COPY = 32, SPACES = 32 };
-static const char spaces[SPACES + 1] = "                                ";
-_Static_assert(sizeof spaces == SPACES + 1, "SPACES spaces");
+/* A row's line, "\n", its indent in spaces, "name:" and a space, is
+ * copied as a fixed LINE_COPY bytes when it is no longer: one or two
+ * moves instead of a call to memcpy. */
+enum { LINE_COPY = 48 };
 
-/* Lines of the layout that are not a row's key, readable for KEY_COPY. */
-static const unsigned char dash_line[KEY_COPY] = "-";
-static const unsigned char data_line[KEY_COPY] = "data:";
-
-/* A row of the schema as the fast path reads it, made once per writer
- * (make_rows): its field and its key's text, "name:", from which KEY_COPY
- * bytes may be read. */
+/* A row of the schema at its place in the layout, made once per writer
+ * (make_rows) for the writer's flags: the field, the members of it that
+ * the fast path reads, and its line. The rows of an object field's value
+ * or an array field's items follow at sub. */
 typedef struct yaml_row {
     const nfb__field *f;
-    const unsigned char *key;
-    size_t key_len;
+    int16_t off, has_off;
+    uint8_t type;
+    uint8_t indent;     /* the key's column */
+    uint8_t line_len;   /* "\n", indent spaces and "name:", without the
+                           space after it */
+    uint16_t sub, nsub; /* NFB_T_OBJECT, NFB_T_ARRAY: the rows of its
+                           value's fields (index, count) */
+    /* the line, then a space and padding to LINE_COPY bytes (longer lines
+     * are not padded) */
+    unsigned char line[LINE_COPY];
 } yaml_row;
+
+/* make_rows refuses a line that does not fit (a schema or a layout this
+ * file does not expect): the fast path is then off (REDO). */
+enum { MAX_ROWS = 256 };
 
 typedef struct yaml_writer {
     nfb_writer base;
-    int use_emitter; /* the reference path for the whole output */
-    emitter ref;     /* its emitter */
-    nfb__buf text;   /* the fast path: the text of a record */
-    int text_oom;    /* the emitter's output into text ran out of memory */
-    int words_plain; /* the schema's keys and enum names are all plain */
-    yaml_row *rows;  /* the rows of kind k: row[k] to row[k + 1] */
-    const yaml_row *row[NFB_K_COUNT + 1];
+    int use_emitter;      /* the reference path for the whole output */
+    emitter ref;          /* its emitter */
+    nfb__buf text;        /* the fast path: the text of a record */
+    int text_oom;         /* the emitter's output into text ran out of memory */
+    int fast_ok;          /* the schema's keys and enum names are all plain,
+                             and make_rows made the rows */
+    int err;              /* the fast path's error, when a step returns NULL */
+    unsigned char *limit; /* the end of text's room */
+    yaml_row *rows;       /* the record's rows from rows[0], nrows of
+                             NFB_K_BACKUP first */
+    uint16_t nrows;
+    unsigned char head[LINE_COPY]; /* what comes before the record's first
+                                      key: "---", or "\n-", and "data:" */
+    size_t head_len;
     uint64_t emitted; /* records written by an emitter */
 } yaml_writer;
 
-/* Makes the rows of every kind, in the order of its table. */
-static int make_rows(yaml_writer *y)
+/* Fills the rows of kind k whose keys sit at indent into y->rows from
+ * *n, then those of their values after them (depth: how deep kind k is).
+ * 0 when a row does not fit. */
+static int fill_rows(yaml_writer *y, nfb__kind k, size_t indent, int depth)
 {
-    const nfb_allocator *a = &y->base.alloc;
-    size_t rows = 0, text = 0;
-    for (int k = 0; k < NFB_K_COUNT; k++)
-        for (int i = 0; i < nfb__objects[k].count; i++, rows++)
-            text += nfb__objects[k].fields[i].len + 1u;
-    /* The copy of the last key may read KEY_COPY bytes from its first. */
-    size_t size = rows * sizeof(yaml_row) + text + KEY_COPY;
-    yaml_row *r = nfb__malloc(a, size);
-    if (!r) return NFB_ENOMEM;
-    memset(r, 0, size);
-    y->rows = r;
-    unsigned char *t = (unsigned char *)(r + rows);
-    for (int k = 0; k < NFB_K_COUNT; k++) {
-        y->row[k] = r;
-        for (int i = 0; i < nfb__objects[k].count; i++, r++) {
-            const nfb__field *f = &nfb__objects[k].fields[i];
-            r->f = f;
-            r->key = t;
-            r->key_len = f->len + 1u;
-            memcpy(t, f->name, f->len);
-            t += f->len;
-            *t++ = ':';
+    const nfb__object *o = &nfb__objects[k];
+    if (depth > NFB__MAX_PATH || y->nrows + (size_t)o->count > MAX_ROWS)
+        return 0;
+    uint16_t first = y->nrows;
+    y->nrows = (uint16_t)(y->nrows + o->count);
+    for (int i = 0; i < o->count; i++) {
+        const nfb__field *f = &o->fields[i];
+        yaml_row *r = &y->rows[first + i];
+        size_t len = 1 + indent + f->len + 1;
+        if (len + 1 > LINE_COPY) return 0;
+        r->f = f;
+        r->off = f->off, r->has_off = f->has_off;
+        r->type = f->type;
+        r->indent = (uint8_t)indent;
+        r->line_len = (uint8_t)len;
+        memset(r->line, ' ', LINE_COPY);
+        r->line[0] = '\n';
+        memcpy(r->line + 1 + indent, f->name, f->len);
+        r->line[len - 1] = ':';
+        if (f->type == NFB_T_OBJECT || f->type == NFB_T_ARRAY) {
+            /* An object's keys 2 further than its key; an array's '-' at
+             * its key's column, its items' keys 2 further. */
+            r->sub = y->nrows;
+            r->nsub = (uint16_t)nfb__objects[f->kind].count;
+            if (!fill_rows(y, (nfb__kind)f->kind, indent + 2, depth + 1))
+                return 0;
         }
     }
-    y->row[NFB_K_COUNT] = r;
+    return 1;
+}
+
+/* The rows of a record in the layout of the writer's flags, and the text
+ * before its first key. */
+static int make_rows(yaml_writer *y)
+{
+    unsigned flags = y->base.flags;
+    size_t indent = 0;
+    /* One row more: line_at copies LINE_COPY bytes from a line, which may
+     * read into the row after. */
+    size_t size = (MAX_ROWS + 1) * sizeof(yaml_row);
+    y->rows = nfb__malloc(&y->base.alloc, size);
+    if (!y->rows) return NFB_ENOMEM;
+    memset(y->rows, 0, size);
+    /* An item of the root sequence, whose "---" and last line break begin()
+     * and end() write; or a document. Its first key follows on the line,
+     * after a space that the key's line brings (put_object). */
+    memcpy(y->head, flags & NFB_WRITE_ARRAY ? "\n-" : "---", 3);
+    y->head_len = flags & NFB_WRITE_ARRAY ? 2 : 3;
+    if (flags & NFB_WRITE_ARRAY) indent = 2;
+    if (flags & NFB_WRITE_ENVELOPE) {
+        /* "data:" on the '-' line, or on a line of its own */
+        const char *data = flags & NFB_WRITE_ARRAY ? " data:" : "\ndata:";
+        memcpy(y->head + y->head_len, data, 6);
+        y->head_len += 6;
+        indent += 2;
+    }
+    y->nrows = 0;
+    y->fast_ok = y->fast_ok && fill_rows(y, NFB_K_BACKUP, indent, 1);
     return NFB_OK;
 }
 
-/* Room for n more bytes of text: where to write them, or NULL when out of
- * memory. */
-static unsigned char *room(yaml_writer *y, size_t n)
+/* Makes room for need more bytes at o in y->text; returns where o is now,
+ * or NULL (y->err) when out of memory. */
+static NFB_NOINLINE unsigned char *grow(yaml_writer *y, unsigned char *o,
+                                        size_t need)
 {
     nfb__buf *t = &y->text;
-    if (NFB_UNLIKELY(n > t->cap - t->len) &&
-        nfb__buf_reserve(t, &y->base.alloc, t->len + n) != NFB_OK)
+    size_t len = (size_t)(o - t->ptr);
+    if (need > SIZE_MAX - len ||
+        nfb__buf_reserve(t, &y->base.alloc, len + need) != NFB_OK) {
+        y->err = NFB_ENOMEM;
         return NULL;
-    return t->ptr + t->len;
+    }
+    y->limit = t->ptr + t->cap;
+    return t->ptr + len;
 }
 
-static int put(yaml_writer *y, const void *s, size_t n)
+/* o, with room for need bytes after it. */
+static inline unsigned char *room_at(yaml_writer *y, unsigned char *o,
+                                     size_t need)
 {
-    unsigned char *o = room(y, n);
-    if (!o) return NFB_ENOMEM;
-    memcpy(o, s, n);
-    y->text.len += n;
-    return NFB_OK;
+    if (NFB_LIKELY(need <= (size_t)(y->limit - o))) return o;
+    return grow(y, o, need);
 }
 
 /* memcpy for the few bytes of a word or a short string, without a call:
- * two overlapping moves of a fixed size cover 4 to 16 bytes. Returns the
- * end. */
-static unsigned char *copy_short(unsigned char *d, const void *src, size_t n)
+ * two overlapping moves of a fixed size cover 4 to 16 bytes, 16 bytes at
+ * a time beyond (the last 16 overlapping). Only s[0..n) is read; d has
+ * room for n bytes. Returns the end. */
+static inline unsigned char *copy_text(unsigned char *d, const void *src,
+                                       size_t n)
 {
     const unsigned char *s = src;
     if (n > 16) {
-        memcpy(d, s, n);
+        for (size_t i = 0; i + 16 < n; i += 16)
+            memcpy(d + i, s + i, 16);
+        memcpy(d + n - 16, s + n - 16, 16);
     } else if (n >= 8) {
         memcpy(d, s, 8);
         memcpy(d + n - 8, s + n - 8, 8);
@@ -816,245 +873,225 @@ static unsigned char *copy_short(unsigned char *d, const void *src, size_t n)
     return d + n;
 }
 
-/* Writes at o a line break and indent spaces, or, for the first key of a
- * sequence item (on_dash), the space after its '-'; then text[0..n), from
- * which KEY_COPY bytes may be read. Returns the end; at most LINE_ROOM
- * bytes are written past o. */
-#define LINE_ROOM(indent, n) (1 + SPACES + (indent) + KEY_COPY + (n))
-static unsigned char *line_at(unsigned char *o, const unsigned char *text,
-                              size_t n, size_t indent, int on_dash)
+/* Writes row r's line at o, or, for the first key of a sequence item
+ * (on_dash), the space and "name:" that follow its '-'; then the space
+ * before a value. Returns the end (after the space); at most LINE_COPY
+ * bytes are written. */
+static inline unsigned char *line_at(unsigned char *o, const yaml_row *r,
+                                     int on_dash)
 {
-    if (on_dash) {
-        *o++ = ' ';
-    } else {
-        *o++ = '\n';
-        if (NFB_LIKELY(indent <= SPACES))
-            memcpy(o, spaces, SPACES);
-        else
-            memset(o, ' ', indent);
-        o += indent;
-    }
-    if (NFB_LIKELY(n <= KEY_COPY))
-        memcpy(o, text, KEY_COPY);
-    else
-        memcpy(o, text, n);
-    return o + n;
+    /* The byte before the name is a space: an item's keys are indented. */
+    size_t skip = on_dash ? r->indent : 0, len = r->line_len + 1u - skip;
+    memcpy(o, r->line + skip, LINE_COPY);
+    return o + len;
 }
 
-static int put_line(yaml_writer *y, const unsigned char *text, size_t n,
-                    size_t indent, int on_dash)
+/* The room a scalar value of n bytes needs after its line at most: the
+ * escaped text (nfb__yaml_quoted_max) is the longest form. */
+static inline size_t value_room(size_t n)
 {
-    unsigned char *o = room(y, LINE_ROOM(indent, n));
-    if (!o) return NFB_ENOMEM;
-    y->text.len += (size_t)(line_at(o, text, n, indent, on_dash) - o);
-    return NFB_OK;
+    return LINE_COPY + nfb__yaml_quoted_max(n);
 }
 
-/* How a scalar value is written after its key's ':' and a space. */
-typedef enum scalar_form {
-    AS_IS,  /* plain: the text as it is */
-    QUOTED, /* the text between double quotes, with nothing to escape */
-    ESCAPED /* double-quoted and escaped as the emitter does */
-} scalar_form;
-
-/* At most how many bytes scalar_at writes for n bytes of text. */
-static size_t scalar_max(size_t n, scalar_form form)
+/* s between double quotes, nothing escaped. */
+static inline unsigned char *quoted_at(unsigned char *o, nfb_str s)
 {
-    return 1 + (form == ESCAPED ? nfb__yaml_quoted_max(n) : n + 2);
+    *o++ = '"';
+    o = copy_text(o, s.ptr, s.len);
+    *o++ = '"';
+    return o;
 }
 
-/* Writes at o a space and the scalar v in form. Returns the end, or NULL
- * when v is not UTF-8 (the emitter's error: the caller's REDO). */
-static unsigned char *scalar_at(unsigned char *o, nfb_str v, scalar_form form)
+/* A string: plain, or double-quoted and escaped as the emitter does
+ * (needs_quotes also quotes what the emitter cannot write plain). NULL
+ * and REDO when s is not UTF-8. */
+static inline unsigned char *string_at(yaml_writer *y, unsigned char *o,
+                                       nfb_str s)
 {
-    *o++ = ' ';
-    if (form == ESCAPED) {
-        size_t len = nfb__yaml_quote(o, (const unsigned char *)v.ptr, v.len);
-        return len ? o + len : NULL;
-    }
-    int quoted = form == QUOTED;
-    *o = '"'; /* the opening quote, or overwritten by the text */
-    o = copy_short(o + quoted, v.ptr, v.len);
-    *o = '"'; /* the closing quote, or past the text */
-    return o + quoted;
-}
-
-/* The line of a row's key (line_at) and its scalar value v in form, with
- * one look at the room left. */
-static int put_key_scalar(yaml_writer *y, const yaml_row *r, size_t indent,
-                          int on_dash, nfb_str v, scalar_form form)
-{
-    if (v.len > INT_MAX) return NFB_EINVAL; /* as the emitter path says */
-    unsigned char *start =
-        room(y, LINE_ROOM(indent, r->key_len) + scalar_max(v.len, form));
-    if (!start) return NFB_ENOMEM;
-    unsigned char *o = line_at(start, r->key, r->key_len, indent, on_dash);
-    if (!(o = scalar_at(o, v, form))) return REDO;
-    y->text.len += (size_t)(o - start);
-    return NFB_OK;
-}
-
-/* The form of a string: needs_quotes also quotes what the emitter cannot
- * write plain. */
-static scalar_form string_form(nfb_str v)
-{
-    return needs_quotes((const unsigned char *)v.ptr, v.len) ? ESCAPED : AS_IS;
-}
-
-/* A date-time as the reader takes it is quoted by needs_quotes (date_like)
- * with nothing to escape (rfc3339_text): string_form's text, without the
- * scan. Any other text takes string_form. */
-static scalar_form date_time_form(nfb_str v)
-{
-    if (rfc3339_text((const unsigned char *)v.ptr, v.len)) return QUOTED;
-    return string_form(v);
-}
-
-/* A size as the reader takes it, digits, is quoted by needs_quotes
- * (number_like), with nothing to escape. Any other text takes
- * string_form. */
-static scalar_form size_form(nfb_str v)
-{
-    if (all_digits((const unsigned char *)v.ptr, v.len)) return QUOTED;
-    return string_form(v);
+    const unsigned char *p = (const unsigned char *)s.ptr;
+    if (!needs_quotes(p, s.len)) return copy_text(o, p, s.len);
+    size_t len = nfb__yaml_quote(o, p, s.len);
+    if (len) return o + len;
+    y->err = REDO;
+    return NULL;
 }
 
 /* A number's text (number_text_make) in the style the emitter gives it
- * when asked for plain, which for a JSON number is plain. */
-static int put_number(yaml_writer *y, nfb_str v)
+ * when asked for plain, which for a JSON number is plain. Rare: a call. */
+static NFB_NOINLINE unsigned char *number_at(yaml_writer *y, unsigned char *o,
+                                             nfb_str v)
 {
     number_text t;
     int res = number_text_make(&t, v, &y->base.alloc);
-    if (res != NFB_OK) return res;
-    nfb_str text = {t.ptr, t.len};
-    scalar_form form = AS_IS;
-    switch (nfb__yaml_plain_style((const unsigned char *)t.ptr, t.len, 0)) {
-    case NFB__YAML_PLAIN:
-        break;
-    case NFB__YAML_DOUBLE:
-        form = ESCAPED;
-        break;
-    default:
-        res = REDO;
-        break;
+    if (res != NFB_OK) {
+        y->err = res;
+        return NULL;
     }
-    unsigned char *o = NULL;
-    if (res == NFB_OK && t.len > INT_MAX) res = NFB_EINVAL;
-    if (res == NFB_OK && !(o = room(y, scalar_max(t.len, form))))
-        res = NFB_ENOMEM;
+    nfb__yaml_style style =
+        nfb__yaml_plain_style((const unsigned char *)t.ptr, t.len, 0);
+    if (style == NFB__YAML_OTHER) res = REDO;
+    if (res == NFB_OK && (o = room_at(y, o, value_room(t.len))) == NULL)
+        res = y->err;
     if (res == NFB_OK) {
-        unsigned char *end = scalar_at(o, text, form);
-        if (end)
-            y->text.len += (size_t)(end - o);
-        else
-            res = REDO;
+        const unsigned char *p = (const unsigned char *)t.ptr;
+        if (style == NFB__YAML_PLAIN) {
+            o = copy_text(o, p, t.len);
+        } else {
+            size_t len = nfb__yaml_quote(o, p, t.len);
+            o = len ? o + len : NULL;
+            if (!len) res = REDO;
+        }
     }
     number_text_free(&t, &y->base.alloc);
-    return res;
+    if (res == NFB_OK) return o;
+    y->err = res;
+    return NULL;
 }
 
-static int put_node(yaml_writer *y, const nfb__field *f, const char *base,
-                    size_t indent);
+static unsigned char *array_at(yaml_writer *y, unsigned char *o,
+                               const yaml_row *r, const char *base);
 
-/* The present fields of the object of kind k at base, in the order of its
- * rows, its keys at indent; item: it is a sequence item (its first key
- * follows the '-'). An object with none is "{}". */
-static int put_object(yaml_writer *y, nfb__kind k, const char *base,
-                      size_t indent, int item)
+/* The present fields of the object at base whose rows are r[0..n), at o;
+ * item: it is a sequence item (its first key follows the '-'). An object
+ * with none is "{}". Returns the end, or NULL (y->err). */
+static unsigned char *object_at(yaml_writer *y, unsigned char *o,
+                                const yaml_row *r, size_t n, const char *base,
+                                int item)
 {
-    const yaml_row *r = y->row[k], *end = y->row[k + 1];
-    int first = 1;
-    for (; r != end; r++) {
-        const nfb__field *f = r->f;
-        if (f->has_off >= 0 && !*NFB__AT(bool, base, f->has_off)) continue;
-        int on_dash = first && item;
-        first = 0;
+    int on_dash = item, any = 0;
+    for (const yaml_row *end = r + n; r != end; r++) {
+        if (r->has_off >= 0 && !*NFB__AT(bool, base, r->has_off)) continue;
         nfb_str v;
-        scalar_form form;
-        switch (f->type) {
+        any = 1;
+        switch (r->type) {
         case NFB_T_STRING:
-            v = *NFB__AT(nfb_str, base, f->off);
-            form = string_form(v);
-            break;
-        case NFB_T_SIZE:
-            v = *NFB__AT(nfb_str, base, f->off);
-            form = size_form(v);
+            v = *NFB__AT(nfb_str, base, r->off);
+            if (!(o = room_at(y, o, value_room(v.len)))) return NULL;
+            o = line_at(o, r, on_dash);
+            if (!(o = string_at(y, o, v))) return NULL;
             break;
         case NFB_T_DATETIME:
-            v = NFB__AT(nfb_time, base, f->off)->text;
-            form = date_time_form(v);
+            /* A date-time as the reader takes it is quoted by needs_quotes
+             * (date_like) with nothing to escape (rfc3339_text): the text
+             * string_at would write, without its scan. */
+            v = NFB__AT(nfb_time, base, r->off)->text;
+            if (!(o = room_at(y, o, value_room(v.len)))) return NULL;
+            o = line_at(o, r, on_dash);
+            if (rfc3339_text((const unsigned char *)v.ptr, v.len))
+                o = quoted_at(o, v);
+            else if (!(o = string_at(y, o, v)))
+                return NULL;
+            break;
+        case NFB_T_SIZE:
+            /* A size as the reader takes it, digits, is quoted by
+             * needs_quotes (number_like), with nothing to escape. */
+            v = *NFB__AT(nfb_str, base, r->off);
+            if (!(o = room_at(y, o, value_room(v.len)))) return NULL;
+            o = line_at(o, r, on_dash);
+            if (all_digits((const unsigned char *)v.ptr, v.len))
+                o = quoted_at(o, v);
+            else if (!(o = string_at(y, o, v)))
+                return NULL;
             break;
         case NFB_T_ENUM:
-            v = nfb__enum_name(f, base);
-            if (!v.ptr) return NFB_EINVAL;
-            form = AS_IS; /* a schema word, plain (init) */
+            /* a schema word, plain (init) */
+            v = nfb__enum_name(r->f, base);
+            if (!v.ptr) {
+                y->err = NFB_EINVAL;
+                return NULL;
+            }
+            if (!(o = room_at(y, o, value_room(v.len)))) return NULL;
+            o = copy_text(line_at(o, r, on_dash), v.ptr, v.len);
+            break;
+        case NFB_T_NUMBER:
+            if (!(o = room_at(y, o, LINE_COPY))) return NULL;
+            o = line_at(o, r, on_dash);
+            o = number_at(y, o, *NFB__AT(nfb_str, base, r->off));
+            if (!o) return NULL;
+            break;
+        case NFB_T_OBJECT:
+            if (!(o = room_at(y, o, LINE_COPY))) return NULL;
+            o = line_at(o, r, on_dash) - 1; /* no space after the ':' */
+            o = object_at(y, o, y->rows + r->sub, r->nsub, base, 0);
+            if (!o) return NULL;
+            break;
+        case NFB_T_ARRAY:
+            if (!(o = room_at(y, o, LINE_COPY))) return NULL;
+            o = line_at(o, r, on_dash) - 1;
+            if (!(o = array_at(y, o, r, base))) return NULL;
             break;
         default:
-            TRY(put_line(y, r->key, r->key_len, indent, on_dash));
-            TRY(put_node(y, f, base, indent));
-            continue;
+            y->err = NFB_EINVAL;
+            return NULL;
         }
-        TRY(put_key_scalar(y, r, indent, on_dash, v, form));
+        on_dash = 0;
     }
-    return first ? put(y, " {}", 3) : NFB_OK;
+    if (any) return o;
+    if (!(o = room_at(y, o, 3))) return NULL;
+    memcpy(o, " {}", 3);
+    return o + 3;
 }
 
-/* Array field f of the struct at base, its key at indent: its items'
- * '-' at the key's column, or "[]". */
-static int put_array(yaml_writer *y, const nfb__field *f, const char *base,
-                     size_t indent)
+/* The items of array row r of the struct at base after its key's ':' at
+ * o: each on a line of its own, its '-' at the key's column, or "[]". */
+static unsigned char *array_at(yaml_writer *y, unsigned char *o,
+                               const yaml_row *r, const char *base)
 {
     size_t n;
-    const char *items = nfb__array_items(f, base, &n);
-    if (!n) return put(y, " []", 3);
+    const char *items = nfb__array_items(r->f, base, &n);
+    if (!n) {
+        if (!(o = room_at(y, o, 3))) return NULL;
+        memcpy(o, " []", 3);
+        return o + 3;
+    }
     for (size_t i = 0; i < n; i++) {
-        TRY(put_line(y, dash_line, 1, indent, 0));
-        TRY(put_object(y, (nfb__kind)f->kind, items + i * f->elem_size,
-                       indent + 2, 1));
+        if (!(o = room_at(y, o, LINE_COPY))) return NULL;
+        /* "\n", the key's indent (from its line) and '-' */
+        memcpy(o, r->line, LINE_COPY);
+        o += 1 + r->indent;
+        *o++ = '-';
+        o = object_at(y, o, y->rows + r->sub, r->nsub,
+                      items + i * r->f->elem_size, 1);
+        if (!o) return NULL;
     }
-    return NFB_OK;
-}
-
-/* The value of field f of the struct at base that is not a string, a
- * date-time, a size or an enum (put_object writes those), after its key at
- * indent. */
-static int put_node(yaml_writer *y, const nfb__field *f, const char *base,
-                    size_t indent)
-{
-    switch (f->type) {
-    case NFB_T_NUMBER:
-        return put_number(y, *NFB__AT(nfb_str, base, f->off));
-    case NFB_T_OBJECT:
-        return put_object(y, (nfb__kind)f->kind, base, indent + 2, 0);
-    case NFB_T_ARRAY:
-        return put_array(y, f, base, indent);
-    default:
-        return NFB_EINVAL;
-    }
+    return o;
 }
 
 /* The text of record b into y->text: NFB_OK, an error, or REDO. */
 static int fast_record(yaml_writer *y, const nfb_backup *b)
 {
-    unsigned flags = y->base.flags;
-    size_t indent = 0;
-    int item = 0;
-    y->text.len = 0;
-    if (!y->words_plain) return REDO;
-    if (flags & NFB_WRITE_ARRAY) {
-        /* An item of the root sequence, whose "---" and last line break
-         * begin() and end() write. */
-        TRY(put_line(y, dash_line, 1, 0, 0));
-        indent = 2, item = 1;
-    } else {
-        TRY(put(y, "---", 3));
+    nfb__buf *t = &y->text;
+    if (!y->fast_ok) return REDO;
+    y->err = NFB_OK;
+    unsigned char *o = room_at(y, t->ptr, LINE_COPY);
+    if (!o) return y->err;
+    memcpy(o, y->head, LINE_COPY);
+    o += y->head_len;
+    /* The first key follows "-" or " data:" on the line, after one space,
+     * when there is one; else a line of its own. */
+    int on_dash = (y->base.flags & (NFB_WRITE_ARRAY | NFB_WRITE_ENVELOPE)) ==
+                  NFB_WRITE_ARRAY;
+    o = object_at(y, o, y->rows, (size_t)nfb__objects[NFB_K_BACKUP].count,
+                  (const char *)b, on_dash);
+    if (!o) return y->err;
+    if (!(y->base.flags & NFB_WRITE_ARRAY)) {
+        if (!(o = room_at(y, o, 1))) return y->err;
+        *o++ = '\n';
     }
-    if (flags & NFB_WRITE_ENVELOPE) {
-        TRY(put_line(y, data_line, 5, indent, item));
-        indent += 2, item = 0;
-    }
-    TRY(put_object(y, NFB_K_BACKUP, (const char *)b, indent, item));
-    if (!(flags & NFB_WRITE_ARRAY)) TRY(put(y, "\n", 1));
+    t->len = (size_t)(o - t->ptr);
+    return NFB_OK;
+}
+
+/* Appends n bytes to y->text (the emitter's output). */
+static int put(yaml_writer *y, const void *s, size_t n)
+{
+    nfb__buf *t = &y->text;
+    if (n > t->cap - t->len &&
+        nfb__buf_reserve(t, &y->base.alloc, t->len + n) != NFB_OK)
+        return NFB_ENOMEM;
+    memcpy(t->ptr + t->len, s, n);
+    t->len += n;
+    y->limit = t->ptr + t->cap;
     return NFB_OK;
 }
 
@@ -1144,7 +1181,7 @@ static int init(nfb_writer *w, const nfb_writer_options *o, char *err,
 {
     (void)o, (void)err, (void)errlen;
     yaml_writer *y = (yaml_writer *)w;
-    y->words_plain = schema_words_plain();
+    y->fast_ok = schema_words_plain();
     return make_rows(y);
 }
 
