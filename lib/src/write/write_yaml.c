@@ -261,8 +261,8 @@ static const unsigned char first_class[256] = {
 
 /* Would a loader resolve plain s as a non-string? cls: first_class of its
  * first byte, F_WORD or F_NUMBER ('-', the other sign, is an indicator). */
-static int resolves_to_non_string(unsigned cls, const unsigned char *s,
-                                  size_t n)
+static NFB_NOINLINE int resolves_to_non_string(unsigned cls,
+                                               const unsigned char *s, size_t n)
 {
     /* null, bool (YAML 1.1's among them), merge and value, in any case */
     static const char *const words[] = {"~",    "null",  "yes", "no",
@@ -296,18 +296,71 @@ static inline uint32_t load4(const unsigned char *p)
     return x;
 }
 
-/* Has s[0..n) a byte that the scan must look at (closer8)? Most strings
- * have none: eight bytes at a time, the last eight overlapping, or two
- * overlapping halves of fewer than eight. */
-static int closer_look(const unsigned char *s, size_t n)
+#if defined(NFB_HAVE_VECTORS)
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+/* 16 bytes as one vector of signed bytes (GNU C): closer8 on 16 bytes at
+ * once. Signed, a byte from 0x80 up is below 0x20 too. */
+typedef signed char yaml_bytes16 __attribute__((vector_size(16)));
+
+static inline int closer16(yaml_bytes16 v)
 {
-    if (n >= 8) {
+    yaml_bytes16 t = (v < 0x20) | (v == 0x7f) | (v == ':') | (v == '#');
+#if defined(__SSE2__)
+    return _mm_movemask_epi8((__m128i)t) != 0;
+#else
+    uint64_t half[2];
+    memcpy(half, &t, sizeof half);
+    return (half[0] | half[1]) != 0;
+#endif
+}
+
+static inline int closer16_at(const unsigned char *s)
+{
+    yaml_bytes16 v;
+    memcpy(&v, s, sizeof v);
+    return closer16(v);
+}
+
+/* The two words a and b as one vector. */
+static inline int closer2x8(uint64_t a, uint64_t b)
+{
+    uint64_t w[2] = {a, b};
+    yaml_bytes16 v;
+    memcpy(&v, w, sizeof v);
+    return closer16(v);
+}
+#else
+static inline int closer2x8(uint64_t a, uint64_t b)
+{
+    return closer8(a | b) != 0;
+}
+#endif
+
+/* Has s[0..n) a byte that the scan must look at (closer8)? Most strings
+ * have none: 16 bytes at a time with vectors (the last 16 overlapping),
+ * else 8; fewer than 16 as two overlapping halves. */
+static inline int closer_look(const unsigned char *s, size_t n)
+{
+#if defined(NFB_HAVE_VECTORS)
+    if (n >= 16) {
+        for (size_t i = 0; i + 16 < n; i += 16)
+            if (closer16_at(s + i)) return 1;
+        return closer16_at(s + n - 16);
+    }
+#else
+    if (n >= 16) {
         for (size_t i = 0; i + 8 < n; i += 8)
             if (closer8(nfb__load8(s + i))) return 1;
         return closer8(nfb__load8(s + n - 8)) != 0;
     }
-    if (n >= 4)
-        return closer8(load4(s) | (uint64_t)load4(s + n - 4) << 32) != 0;
+#endif
+    if (n >= 8) return closer2x8(nfb__load8(s), nfb__load8(s + n - 8));
+    if (n >= 4) {
+        uint64_t w = load4(s) | (uint64_t)load4(s + n - 4) << 32;
+        return closer2x8(w, w);
+    }
     for (size_t i = 0; i < n; i++)
         if (s[i] < 0x20 || s[i] >= 0x7f || s[i] == ':' || s[i] == '#') return 1;
     return 0;
@@ -335,20 +388,37 @@ static int looked_at8(const unsigned char *s, size_t n)
  * needs_quotes: each test below holds of a subset of the texts that
  * needs_quotes quotes, with nothing that double quotes escape. */
 
+/* Are the len bytes that end at e digits (yes when len is 0)? The 8
+ * bytes before e may be read: the last 8 are tested with a mask of the
+ * last len of them, longer runs 8 bytes at a time before. */
+static inline int digits_before(const unsigned char *e, size_t len)
+{
+    static const unsigned char last[16] = {
+        0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    const uint64_t zeros = NFB__ONES * '0';
+    for (; len > 8; len -= 8)
+        if (above_9(nfb__load8(e - len) ^ zeros, ~(uint64_t)0)) return 0;
+    return !above_9(nfb__load8(e - 8) ^ zeros, nfb__load8(last + len));
+}
+
 /* Is s[0..n) a date-time as RFC 3339 writes it: date_time_prefix, then an
- * optional fraction, then Z, a "+hh:mm" or "-hh:mm" offset or nothing?
- * date_like holds of it (with its blanks left out), and its bytes are
- * digits, "-:.+TtZ". */
+ * optional fraction ('.' and digits), then Z, a "+hh:mm" or "-hh:mm"
+ * offset or nothing? date_like holds of it (with its blanks left out),
+ * and its bytes are digits, "-:.+TtZ". The end is read first: the
+ * offset, then the fraction before it in one test. */
 static int rfc3339_text(const unsigned char *s, size_t n)
 {
     if (!date_time_prefix(s, n)) return 0;
-    size_t i = 19;
-    if (i < n && s[i] == '.') i = skip(s, i + 1, n, is_digit);
-    if (i == n) return 1;
-    if (s[i] == 'Z') return i + 1 == n;
-    return n - i == 6 && (s[i] == '+' || s[i] == '-') && is_digit(s[i + 1]) &&
-           is_digit(s[i + 2]) && s[i + 3] == ':' && is_digit(s[i + 4]) &&
-           is_digit(s[i + 5]);
+    if (n == 19) return 1;
+    size_t e = n; /* the end of the fraction */
+    const unsigned char *z = s + n - 6;
+    if (s[n - 1] == 'Z')
+        e = n - 1;
+    else if (n >= 19 + 6 && (z[0] == '+' || z[0] == '-') && is_digit(z[1]) &&
+             is_digit(z[2]) && z[3] == ':' && is_digit(z[4]) && is_digit(z[5]))
+        e = n - 6;
+    if (e == 19) return 1;
+    return s[19] == '.' && digits_before(s + e, e - 20);
 }
 
 /* Is s[0..n) one or more ASCII digits? number_like holds of it. Eight
@@ -369,24 +439,10 @@ static int all_digits(const unsigned char *s, size_t n)
     return n > 0;
 }
 
-/* Returns 1 when s must be double-quoted, 0 when it may be plain. s is
- * strict UTF-8: needs_quotes is called on a string field's text only, as
- * the walk gives it (ops.string), and nfb_writer_record walks no record
- * that the record check refused (writer.c); that check (check_record.c) tests
- * every string the walk can give, a date-time's text and the strings of
- * array elements included, with the same UTF-8 rule (utf8.c). */
-static int needs_quotes(const unsigned char *s, size_t n)
+/* The rest of needs_quotes for a string with a byte to look at
+ * (closer_look): ": ", " #", controls and the characters past ASCII. */
+static NFB_NOINLINE int scan_quotes(const unsigned char *s, size_t n)
 {
-    if (n == 0) return 1;
-    /* "---" opens a document: '-' is an indicator. */
-    unsigned cls = first_class[s[0]];
-    if ((cls & F_QUOTE) || s[n - 1] == ' ' || s[n - 1] == ':') return 1;
-    /* The resolver's words and patterns are ASCII, so a match is valid
-     * UTF-8 and quoted whatever the scan below would find: dates and
-     * numbers skip it. */
-    if ((cls & (F_WORD | F_NUMBER)) && resolves_to_non_string(cls, s, n))
-        return 1;
-    if (!closer_look(s, n)) return 0;
     int quote = 0;
     for (size_t i = 0, stop = 0; i < n;) {
         /* Most bytes: printable ASCII, with no ": " or " #". Eight such
@@ -428,6 +484,26 @@ static int needs_quotes(const unsigned char *s, size_t n)
         i += len;
     }
     return quote;
+}
+
+/* Returns 1 when s must be double-quoted, 0 when it may be plain. s is
+ * strict UTF-8: needs_quotes is called on a string field's text only, as
+ * the walk gives it (ops.string), and nfb_writer_record walks no record
+ * that the record check refused (writer.c); that check (check_record.c) tests
+ * every string the walk can give, a date-time's text and the strings of
+ * array elements included, with the same UTF-8 rule (utf8.c). */
+static inline int needs_quotes(const unsigned char *s, size_t n)
+{
+    if (n == 0) return 1;
+    /* "---" opens a document: '-' is an indicator. */
+    unsigned cls = first_class[s[0]];
+    if ((cls & F_QUOTE) || s[n - 1] == ' ' || s[n - 1] == ':') return 1;
+    /* The resolver's words and patterns are ASCII, so a match is valid
+     * UTF-8 and quoted whatever the scan below would find: dates and
+     * numbers skip it. */
+    if ((cls & (F_WORD | F_NUMBER)) && resolves_to_non_string(cls, s, n))
+        return 1;
+    return closer_look(s, n) && scan_quotes(s, n);
 }
 
 /* ---- the text of a number ---- */
