@@ -824,7 +824,10 @@ typedef struct yaml_writer {
     int fast_ok;          /* the schema's keys and enum names are all plain,
                              and make_rows made the rows */
     int err;              /* the fast path's error, when a step returns NULL */
-    unsigned char *limit; /* the end of text's room */
+    unsigned char *start; /* where the record's text begins: in text, or
+                             in the sink's block (direct) */
+    unsigned char *limit; /* the end of the room there */
+    int direct;           /* the text goes straight into the sink's block */
     yaml_row *rows;       /* the record's rows from rows[0], nrows of
                              NFB_K_BACKUP first */
     uint16_t nrows;
@@ -900,18 +903,23 @@ static int make_rows(yaml_writer *y)
     return NFB_OK;
 }
 
-/* Makes room for need more bytes at o in y->text; returns where o is now,
- * or NULL (y->err) when out of memory. */
+/* Makes room for need more bytes at o, the end of the record's text so
+ * far; returns where o is now, or NULL (y->err) when out of memory. A
+ * record that does not fit in the rest of the sink's block moves to
+ * y->text, which grows. */
 static NFB_NOINLINE unsigned char *grow(yaml_writer *y, unsigned char *o,
                                         size_t need)
 {
     nfb__buf *t = &y->text;
-    size_t len = (size_t)(o - t->ptr);
+    size_t len = (size_t)(o - y->start);
     if (need > SIZE_MAX - len ||
         nfb__buf_reserve(t, &y->base.alloc, len + need) != NFB_OK) {
         y->err = NFB_ENOMEM;
         return NULL;
     }
+    if (y->direct) memcpy(t->ptr, y->start, len);
+    y->direct = 0;
+    y->start = t->ptr;
     y->limit = t->ptr + t->cap;
     return t->ptr + len;
 }
@@ -1133,13 +1141,18 @@ static unsigned char *array_at(yaml_writer *y, unsigned char *o,
     return o;
 }
 
-/* The text of record b into y->text: NFB_OK, an error, or REDO. */
-static int fast_record(yaml_writer *y, const nfb_backup *b)
+/* A record is written straight into the sink's block when this much room
+ * is left there, the common case; else, or when it outgrows the room,
+ * into y->text, then into the sink. */
+enum { DIRECT_ROOM = 4096 };
+
+/* The text of record b from y->start: NFB_OK (y->start to the returned
+ * end *end), an error, or REDO. */
+static int fast_record(yaml_writer *y, const nfb_backup *b, unsigned char **end)
 {
-    nfb__buf *t = &y->text;
     if (!y->fast_ok) return REDO;
     y->err = NFB_OK;
-    unsigned char *o = room_at(y, t->ptr, LINE_COPY);
+    unsigned char *o = room_at(y, y->start, LINE_COPY);
     if (!o) return y->err;
     memcpy(o, y->head, LINE_COPY);
     o += y->head_len;
@@ -1154,7 +1167,7 @@ static int fast_record(yaml_writer *y, const nfb_backup *b)
         if (!(o = room_at(y, o, 1))) return y->err;
         *o++ = '\n';
     }
-    t->len = (size_t)(o - t->ptr);
+    *end = o;
     return NFB_OK;
 }
 
@@ -1167,7 +1180,6 @@ static int put(yaml_writer *y, const void *s, size_t n)
         return NFB_ENOMEM;
     memcpy(t->ptr + t->len, s, n);
     t->len += n;
-    y->limit = t->ptr + t->cap;
     return NFB_OK;
 }
 
@@ -1258,6 +1270,8 @@ static int init(nfb_writer *w, const nfb_writer_options *o, char *err,
     (void)o, (void)err, (void)errlen;
     yaml_writer *y = (yaml_writer *)w;
     y->fast_ok = schema_words_plain();
+    /* text is never NULL in write_record */
+    if (nfb__buf_reserve(&y->text, &w->alloc, 256) != NFB_OK) return NFB_ENOMEM;
     return make_rows(y);
 }
 
@@ -1284,7 +1298,22 @@ static int write_record(nfb_writer *w, const nfb_backup *b)
         y->emitted++;
         return ref_record(&y->ref, w->flags, b);
     }
-    int res = fast_record(y, b);
+    nfb__sink *k = &w->sink;
+    y->direct = !k->failed && k->cap - k->len >= DIRECT_ROOM;
+    if (y->direct) {
+        y->start = k->buf + k->len;
+        y->limit = k->buf + k->cap;
+    } else {
+        y->start = y->text.ptr;
+        y->limit = y->text.ptr + y->text.cap;
+    }
+    unsigned char *o = NULL;
+    int res = fast_record(y, b, &o);
+    if (res == NFB_OK && y->direct) {
+        nfb__sink_commit(k, o);
+        return NFB_OK;
+    }
+    if (res == NFB_OK) y->text.len = (size_t)(o - y->text.ptr);
     if (res == REDO) {
         y->emitted++;
         res = redo_record(y, b);
