@@ -752,12 +752,14 @@ static int ref_end(emitter *e, unsigned flags)
 
 /* ---- the fast path: the block layout written directly ----
  *
- * A record is written into the writer's text buffer, then into the sink in
- * one piece, with the bytes the emitter would write (yaml_text.h for the
+ * A record is written straight into the sink's block (or, when little
+ * room is left there, into the writer's text buffer, then into the sink in
+ * one piece), with the bytes the emitter would write (yaml_text.h for the
  * scalars). Like the json writer's fast path, it reads the record through
- * the schema's rows itself, each row's key made into its text once
- * (make_rows), with no call per token. The layout, from emitter.c's block
- * states with indent 2:
+ * the schema's rows itself, each row made once for its place in the layout
+ * with its whole line (line break, indent, "name:") as text (make_rows),
+ * with no call per token and one look at the room left per value. The layout,
+ * from emitter.c's block states with indent 2:
  *
  *   - a mapping's keys sit at its indent, each on a new line; a mapping
  *     that is a key's value is indented 2 more than that key;
@@ -776,7 +778,7 @@ static int ref_end(emitter *e, unsigned flags)
  * The keys and enum names are the schema's words, which init found plain.
  * A string is plain or double-quoted as needs_quotes says; date-times and
  * sizes as the reader makes them are known to be quoted with nothing to
- * escape and skip it (put_date_time, put_size). What the fast path does
+ * escape and skip it (object_at). What the fast path does
  * not write (a number text the emitter would single-quote and text that is
  * not UTF-8, neither of which the record check lets through, or a schema
  * word that is not plain) returns REDO, and the record is written again by
@@ -887,7 +889,7 @@ static int make_rows(yaml_writer *y)
     memset(y->rows, 0, size);
     /* An item of the root sequence, whose "---" and last line break begin()
      * and end() write; or a document. Its first key follows on the line,
-     * after a space that the key's line brings (put_object). */
+     * after a space that the key's line brings (line_at). */
     memcpy(y->head, flags & NFB_WRITE_ARRAY ? "\n-" : "---", 3);
     y->head_len = flags & NFB_WRITE_ARRAY ? 2 : 3;
     if (flags & NFB_WRITE_ARRAY) indent = 2;
