@@ -261,8 +261,8 @@ static const unsigned char first_class[256] = {
 
 /* Would a loader resolve plain s as a non-string? cls: first_class of its
  * first byte, F_WORD or F_NUMBER ('-', the other sign, is an indicator). */
-static int resolves_to_non_string(unsigned cls, const unsigned char *s,
-                                  size_t n)
+static NFB_NOINLINE int resolves_to_non_string(unsigned cls,
+                                               const unsigned char *s, size_t n)
 {
     /* null, bool (YAML 1.1's among them), merge and value, in any case */
     static const char *const words[] = {"~",    "null",  "yes", "no",
@@ -296,18 +296,71 @@ static inline uint32_t load4(const unsigned char *p)
     return x;
 }
 
-/* Has s[0..n) a byte that the scan must look at (closer8)? Most strings
- * have none: eight bytes at a time, the last eight overlapping, or two
- * overlapping halves of fewer than eight. */
-static int closer_look(const unsigned char *s, size_t n)
+#if defined(NFB_HAVE_VECTORS)
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+/* 16 bytes as one vector of signed bytes (GNU C): closer8 on 16 bytes at
+ * once. Signed, a byte from 0x80 up is below 0x20 too. */
+typedef signed char yaml_bytes16 __attribute__((vector_size(16)));
+
+static inline int closer16(yaml_bytes16 v)
 {
-    if (n >= 8) {
+    yaml_bytes16 t = (v < 0x20) | (v == 0x7f) | (v == ':') | (v == '#');
+#if defined(__SSE2__)
+    return _mm_movemask_epi8((__m128i)t) != 0;
+#else
+    uint64_t half[2];
+    memcpy(half, &t, sizeof half);
+    return (half[0] | half[1]) != 0;
+#endif
+}
+
+static inline int closer16_at(const unsigned char *s)
+{
+    yaml_bytes16 v;
+    memcpy(&v, s, sizeof v);
+    return closer16(v);
+}
+
+/* The two words a and b as one vector. */
+static inline int closer2x8(uint64_t a, uint64_t b)
+{
+    uint64_t w[2] = {a, b};
+    yaml_bytes16 v;
+    memcpy(&v, w, sizeof v);
+    return closer16(v);
+}
+#else
+static inline int closer2x8(uint64_t a, uint64_t b)
+{
+    return closer8(a | b) != 0;
+}
+#endif
+
+/* Has s[0..n) a byte that the scan must look at (closer8)? Most strings
+ * have none: 16 bytes at a time with vectors (the last 16 overlapping),
+ * else 8; fewer than 16 as two overlapping halves. */
+static inline int closer_look(const unsigned char *s, size_t n)
+{
+#if defined(NFB_HAVE_VECTORS)
+    if (n >= 16) {
+        for (size_t i = 0; i + 16 < n; i += 16)
+            if (closer16_at(s + i)) return 1;
+        return closer16_at(s + n - 16);
+    }
+#else
+    if (n >= 16) {
         for (size_t i = 0; i + 8 < n; i += 8)
             if (closer8(nfb__load8(s + i))) return 1;
         return closer8(nfb__load8(s + n - 8)) != 0;
     }
-    if (n >= 4)
-        return closer8(load4(s) | (uint64_t)load4(s + n - 4) << 32) != 0;
+#endif
+    if (n >= 8) return closer2x8(nfb__load8(s), nfb__load8(s + n - 8));
+    if (n >= 4) {
+        uint64_t w = load4(s) | (uint64_t)load4(s + n - 4) << 32;
+        return closer2x8(w, w);
+    }
     for (size_t i = 0; i < n; i++)
         if (s[i] < 0x20 || s[i] >= 0x7f || s[i] == ':' || s[i] == '#') return 1;
     return 0;
@@ -335,20 +388,37 @@ static int looked_at8(const unsigned char *s, size_t n)
  * needs_quotes: each test below holds of a subset of the texts that
  * needs_quotes quotes, with nothing that double quotes escape. */
 
+/* Are the len bytes that end at e digits (yes when len is 0)? The 8
+ * bytes before e may be read: the last 8 are tested with a mask of the
+ * last len of them, longer runs 8 bytes at a time before. */
+static inline int digits_before(const unsigned char *e, size_t len)
+{
+    static const unsigned char last[16] = {
+        0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    const uint64_t zeros = NFB__ONES * '0';
+    for (; len > 8; len -= 8)
+        if (above_9(nfb__load8(e - len) ^ zeros, ~(uint64_t)0)) return 0;
+    return !above_9(nfb__load8(e - 8) ^ zeros, nfb__load8(last + len));
+}
+
 /* Is s[0..n) a date-time as RFC 3339 writes it: date_time_prefix, then an
- * optional fraction, then Z, a "+hh:mm" or "-hh:mm" offset or nothing?
- * date_like holds of it (with its blanks left out), and its bytes are
- * digits, "-:.+TtZ". */
+ * optional fraction ('.' and digits), then Z, a "+hh:mm" or "-hh:mm"
+ * offset or nothing? date_like holds of it (with its blanks left out),
+ * and its bytes are digits, "-:.+TtZ". The end is read first: the
+ * offset, then the fraction before it in one test. */
 static int rfc3339_text(const unsigned char *s, size_t n)
 {
     if (!date_time_prefix(s, n)) return 0;
-    size_t i = 19;
-    if (i < n && s[i] == '.') i = skip(s, i + 1, n, is_digit);
-    if (i == n) return 1;
-    if (s[i] == 'Z') return i + 1 == n;
-    return n - i == 6 && (s[i] == '+' || s[i] == '-') && is_digit(s[i + 1]) &&
-           is_digit(s[i + 2]) && s[i + 3] == ':' && is_digit(s[i + 4]) &&
-           is_digit(s[i + 5]);
+    if (n == 19) return 1;
+    size_t e = n; /* the end of the fraction */
+    const unsigned char *z = s + n - 6;
+    if (s[n - 1] == 'Z')
+        e = n - 1;
+    else if (n >= 19 + 6 && (z[0] == '+' || z[0] == '-') && is_digit(z[1]) &&
+             is_digit(z[2]) && z[3] == ':' && is_digit(z[4]) && is_digit(z[5]))
+        e = n - 6;
+    if (e == 19) return 1;
+    return s[19] == '.' && digits_before(s + e, e - 20);
 }
 
 /* Is s[0..n) one or more ASCII digits? number_like holds of it. Eight
@@ -369,24 +439,10 @@ static int all_digits(const unsigned char *s, size_t n)
     return n > 0;
 }
 
-/* Returns 1 when s must be double-quoted, 0 when it may be plain. s is
- * strict UTF-8: needs_quotes is called on a string field's text only, as
- * the walk gives it (ops.string), and nfb_writer_record walks no record
- * that the record check refused (writer.c); that check (check_record.c) tests
- * every string the walk can give, a date-time's text and the strings of
- * array elements included, with the same UTF-8 rule (utf8.c). */
-static int needs_quotes(const unsigned char *s, size_t n)
+/* The rest of needs_quotes for a string with a byte to look at
+ * (closer_look): ": ", " #", controls and the characters past ASCII. */
+static NFB_NOINLINE int scan_quotes(const unsigned char *s, size_t n)
 {
-    if (n == 0) return 1;
-    /* "---" opens a document: '-' is an indicator. */
-    unsigned cls = first_class[s[0]];
-    if ((cls & F_QUOTE) || s[n - 1] == ' ' || s[n - 1] == ':') return 1;
-    /* The resolver's words and patterns are ASCII, so a match is valid
-     * UTF-8 and quoted whatever the scan below would find: dates and
-     * numbers skip it. */
-    if ((cls & (F_WORD | F_NUMBER)) && resolves_to_non_string(cls, s, n))
-        return 1;
-    if (!closer_look(s, n)) return 0;
     int quote = 0;
     for (size_t i = 0, stop = 0; i < n;) {
         /* Most bytes: printable ASCII, with no ": " or " #". Eight such
@@ -428,6 +484,26 @@ static int needs_quotes(const unsigned char *s, size_t n)
         i += len;
     }
     return quote;
+}
+
+/* Returns 1 when s must be double-quoted, 0 when it may be plain. s is
+ * strict UTF-8: needs_quotes is called on a string field's text only, as
+ * the walk gives it (ops.string), and nfb_writer_record walks no record
+ * that the record check refused (writer.c); that check (check_record.c) tests
+ * every string the walk can give, a date-time's text and the strings of
+ * array elements included, with the same UTF-8 rule (utf8.c). */
+static inline int needs_quotes(const unsigned char *s, size_t n)
+{
+    if (n == 0) return 1;
+    /* "---" opens a document: '-' is an indicator. */
+    unsigned cls = first_class[s[0]];
+    if ((cls & F_QUOTE) || s[n - 1] == ' ' || s[n - 1] == ':') return 1;
+    /* The resolver's words and patterns are ASCII, so a match is valid
+     * UTF-8 and quoted whatever the scan below would find: dates and
+     * numbers skip it. */
+    if ((cls & (F_WORD | F_NUMBER)) && resolves_to_non_string(cls, s, n))
+        return 1;
+    return closer_look(s, n) && scan_quotes(s, n);
 }
 
 /* ---- the text of a number ---- */
@@ -676,12 +752,14 @@ static int ref_end(emitter *e, unsigned flags)
 
 /* ---- the fast path: the block layout written directly ----
  *
- * A record is written into the writer's text buffer, then into the sink in
- * one piece, with the bytes the emitter would write (yaml_text.h for the
+ * A record is written straight into the sink's block (or, when little
+ * room is left there, into the writer's text buffer, then into the sink in
+ * one piece), with the bytes the emitter would write (yaml_text.h for the
  * scalars). Like the json writer's fast path, it reads the record through
- * the schema's rows itself, each row's key made into its text once
- * (make_rows), with no call per token. The layout, from emitter.c's block
- * states with indent 2:
+ * the schema's rows itself, each row made once for its place in the layout
+ * with its whole line (line break, indent, "name:") as text (make_rows),
+ * with no call per token and one look at the room left per value. The layout,
+ * from emitter.c's block states with indent 2:
  *
  *   - a mapping's keys sit at its indent, each on a new line; a mapping
  *     that is a key's value is indented 2 more than that key;
@@ -700,7 +778,7 @@ static int ref_end(emitter *e, unsigned flags)
  * The keys and enum names are the schema's words, which init found plain.
  * A string is plain or double-quoted as needs_quotes says; date-times and
  * sizes as the reader makes them are known to be quoted with nothing to
- * escape and skip it (put_date_time, put_size). What the fast path does
+ * escape and skip it (object_at). What the fast path does
  * not write (a number text the emitter would single-quote and text that is
  * not UTF-8, neither of which the record check lets through, or a schema
  * word that is not plain) returns REDO, and the record is written again by
@@ -712,97 +790,162 @@ static int ref_end(emitter *e, unsigned flags)
  * nor escape as one (write_record turns it into the emitter's result). */
 typedef enum fast_redo { REDO = 0x100 } fast_redo;
 
-/* A line's text is copied as a fixed KEY_COPY bytes when it is no longer,
- * and its indentation as a fixed SPACES spaces when it is no deeper: one
- * or two moves each instead of a call to memcpy or memset. */
-enum { KEY_COPY = 32, SPACES = 32 };
-static const char spaces[SPACES + 1] = "                                ";
-_Static_assert(sizeof spaces == SPACES + 1, "SPACES spaces");
+/* A row's line, "\n", its indent in spaces, "name:" and a space, is
+ * copied as a fixed LINE_COPY bytes when it is no longer: one or two
+ * moves instead of a call to memcpy. */
+enum { LINE_COPY = 48 };
 
-/* Lines of the layout that are not a row's key, readable for KEY_COPY. */
-static const unsigned char dash_line[KEY_COPY] = "-";
-static const unsigned char data_line[KEY_COPY] = "data:";
-
-/* A row of the schema as the fast path reads it, made once per writer
- * (make_rows): its field and its key's text, "name:", from which KEY_COPY
- * bytes may be read. */
+/* A row of the schema at its place in the layout, made once per writer
+ * (make_rows) for the writer's flags: the field, the members of it that
+ * the fast path reads, and its line. The rows of an object field's value
+ * or an array field's items follow at sub. */
 typedef struct yaml_row {
     const nfb__field *f;
-    const unsigned char *key;
-    size_t key_len;
+    int16_t off, has_off;
+    uint8_t type;
+    uint8_t indent;     /* the key's column */
+    uint8_t line_len;   /* "\n", indent spaces and "name:", without the
+                           space after it */
+    uint16_t sub, nsub; /* NFB_T_OBJECT, NFB_T_ARRAY: the rows of its
+                           value's fields (index, count) */
+    /* the line, then a space and padding to LINE_COPY bytes (longer lines
+     * are not padded) */
+    unsigned char line[LINE_COPY];
 } yaml_row;
+
+/* make_rows refuses a line that does not fit (a schema or a layout this
+ * file does not expect): the fast path is then off (REDO). */
+enum { MAX_ROWS = 256 };
 
 typedef struct yaml_writer {
     nfb_writer base;
-    int use_emitter; /* the reference path for the whole output */
-    emitter ref;     /* its emitter */
-    nfb__buf text;   /* the fast path: the text of a record */
-    int text_oom;    /* the emitter's output into text ran out of memory */
-    int words_plain; /* the schema's keys and enum names are all plain */
-    yaml_row *rows;  /* the rows of kind k: row[k] to row[k + 1] */
-    const yaml_row *row[NFB_K_COUNT + 1];
+    int use_emitter;      /* the reference path for the whole output */
+    emitter ref;          /* its emitter */
+    nfb__buf text;        /* the fast path: the text of a record */
+    int text_oom;         /* the emitter's output into text ran out of memory */
+    int fast_ok;          /* the schema's keys and enum names are all plain,
+                             and make_rows made the rows */
+    int err;              /* the fast path's error, when a step returns NULL */
+    unsigned char *start; /* where the record's text begins: in text, or
+                             in the sink's block (direct) */
+    unsigned char *limit; /* the end of the room there */
+    int direct;           /* the text goes straight into the sink's block */
+    yaml_row *rows;       /* the record's rows from rows[0], nrows of
+                             NFB_K_BACKUP first */
+    uint16_t nrows;
+    unsigned char head[LINE_COPY]; /* what comes before the record's first
+                                      key: "---", or "\n-", and "data:" */
+    size_t head_len;
     uint64_t emitted; /* records written by an emitter */
 } yaml_writer;
 
-/* Makes the rows of every kind, in the order of its table. */
-static int make_rows(yaml_writer *y)
+/* Fills the rows of kind k whose keys sit at indent into y->rows from
+ * *n, then those of their values after them (depth: how deep kind k is).
+ * 0 when a row does not fit. */
+static int fill_rows(yaml_writer *y, nfb__kind k, size_t indent, int depth)
 {
-    const nfb_allocator *a = &y->base.alloc;
-    size_t rows = 0, text = 0;
-    for (int k = 0; k < NFB_K_COUNT; k++)
-        for (int i = 0; i < nfb__objects[k].count; i++, rows++)
-            text += nfb__objects[k].fields[i].len + 1u;
-    /* The copy of the last key may read KEY_COPY bytes from its first. */
-    size_t size = rows * sizeof(yaml_row) + text + KEY_COPY;
-    yaml_row *r = nfb__malloc(a, size);
-    if (!r) return NFB_ENOMEM;
-    memset(r, 0, size);
-    y->rows = r;
-    unsigned char *t = (unsigned char *)(r + rows);
-    for (int k = 0; k < NFB_K_COUNT; k++) {
-        y->row[k] = r;
-        for (int i = 0; i < nfb__objects[k].count; i++, r++) {
-            const nfb__field *f = &nfb__objects[k].fields[i];
-            r->f = f;
-            r->key = t;
-            r->key_len = f->len + 1u;
-            memcpy(t, f->name, f->len);
-            t += f->len;
-            *t++ = ':';
+    const nfb__object *o = &nfb__objects[k];
+    if (depth > NFB__MAX_PATH || y->nrows + (size_t)o->count > MAX_ROWS)
+        return 0;
+    uint16_t first = y->nrows;
+    y->nrows = (uint16_t)(y->nrows + o->count);
+    for (int i = 0; i < o->count; i++) {
+        const nfb__field *f = &o->fields[i];
+        yaml_row *r = &y->rows[first + i];
+        size_t len = 1 + indent + f->len + 1;
+        if (len + 1 > LINE_COPY) return 0;
+        r->f = f;
+        r->off = f->off, r->has_off = f->has_off;
+        r->type = f->type;
+        r->indent = (uint8_t)indent;
+        r->line_len = (uint8_t)len;
+        memset(r->line, ' ', LINE_COPY);
+        r->line[0] = '\n';
+        memcpy(r->line + 1 + indent, f->name, f->len);
+        r->line[len - 1] = ':';
+        if (f->type == NFB_T_OBJECT || f->type == NFB_T_ARRAY) {
+            /* An object's keys 2 further than its key; an array's '-' at
+             * its key's column, its items' keys 2 further. */
+            r->sub = y->nrows;
+            r->nsub = (uint16_t)nfb__objects[f->kind].count;
+            if (!fill_rows(y, (nfb__kind)f->kind, indent + 2, depth + 1))
+                return 0;
         }
     }
-    y->row[NFB_K_COUNT] = r;
+    return 1;
+}
+
+/* The rows of a record in the layout of the writer's flags, and the text
+ * before its first key. */
+static int make_rows(yaml_writer *y)
+{
+    unsigned flags = y->base.flags;
+    size_t indent = 0;
+    /* One row more: line_at copies LINE_COPY bytes from a line, which may
+     * read into the row after. */
+    size_t size = (MAX_ROWS + 1) * sizeof(yaml_row);
+    y->rows = nfb__malloc(&y->base.alloc, size);
+    if (!y->rows) return NFB_ENOMEM;
+    memset(y->rows, 0, size);
+    /* An item of the root sequence, whose "---" and last line break begin()
+     * and end() write; or a document. Its first key follows on the line,
+     * after a space that the key's line brings (line_at). */
+    memcpy(y->head, flags & NFB_WRITE_ARRAY ? "\n-" : "---", 3);
+    y->head_len = flags & NFB_WRITE_ARRAY ? 2 : 3;
+    if (flags & NFB_WRITE_ARRAY) indent = 2;
+    if (flags & NFB_WRITE_ENVELOPE) {
+        /* "data:" on the '-' line, or on a line of its own */
+        const char *data = flags & NFB_WRITE_ARRAY ? " data:" : "\ndata:";
+        memcpy(y->head + y->head_len, data, 6);
+        y->head_len += 6;
+        indent += 2;
+    }
+    y->nrows = 0;
+    y->fast_ok = y->fast_ok && fill_rows(y, NFB_K_BACKUP, indent, 1);
     return NFB_OK;
 }
 
-/* Room for n more bytes of text: where to write them, or NULL when out of
- * memory. */
-static unsigned char *room(yaml_writer *y, size_t n)
+/* Makes room for need more bytes at o, the end of the record's text so
+ * far; returns where o is now, or NULL (y->err) when out of memory. A
+ * record that does not fit in the rest of the sink's block moves to
+ * y->text, which grows. */
+static NFB_NOINLINE unsigned char *grow(yaml_writer *y, unsigned char *o,
+                                        size_t need)
 {
     nfb__buf *t = &y->text;
-    if (NFB_UNLIKELY(n > t->cap - t->len) &&
-        nfb__buf_reserve(t, &y->base.alloc, t->len + n) != NFB_OK)
+    size_t len = (size_t)(o - y->start);
+    if (need > SIZE_MAX - len ||
+        nfb__buf_reserve(t, &y->base.alloc, len + need) != NFB_OK) {
+        y->err = NFB_ENOMEM;
         return NULL;
-    return t->ptr + t->len;
+    }
+    if (y->direct) memcpy(t->ptr, y->start, len);
+    y->direct = 0;
+    y->start = t->ptr;
+    y->limit = t->ptr + t->cap;
+    return t->ptr + len;
 }
 
-static int put(yaml_writer *y, const void *s, size_t n)
+/* o, with room for need bytes after it. */
+static inline unsigned char *room_at(yaml_writer *y, unsigned char *o,
+                                     size_t need)
 {
-    unsigned char *o = room(y, n);
-    if (!o) return NFB_ENOMEM;
-    memcpy(o, s, n);
-    y->text.len += n;
-    return NFB_OK;
+    if (NFB_LIKELY(need <= (size_t)(y->limit - o))) return o;
+    return grow(y, o, need);
 }
 
 /* memcpy for the few bytes of a word or a short string, without a call:
- * two overlapping moves of a fixed size cover 4 to 16 bytes. Returns the
- * end. */
-static unsigned char *copy_short(unsigned char *d, const void *src, size_t n)
+ * two overlapping moves of a fixed size cover 4 to 16 bytes, 16 bytes at
+ * a time beyond (the last 16 overlapping). Only s[0..n) is read; d has
+ * room for n bytes. Returns the end. */
+static inline unsigned char *copy_text(unsigned char *d, const void *src,
+                                       size_t n)
 {
     const unsigned char *s = src;
     if (n > 16) {
-        memcpy(d, s, n);
+        for (size_t i = 0; i + 16 < n; i += 16)
+            memcpy(d + i, s + i, 16);
+        memcpy(d + n - 16, s + n - 16, 16);
     } else if (n >= 8) {
         memcpy(d, s, 8);
         memcpy(d + n - 8, s + n - 8, 8);
@@ -816,245 +959,229 @@ static unsigned char *copy_short(unsigned char *d, const void *src, size_t n)
     return d + n;
 }
 
-/* Writes at o a line break and indent spaces, or, for the first key of a
- * sequence item (on_dash), the space after its '-'; then text[0..n), from
- * which KEY_COPY bytes may be read. Returns the end; at most LINE_ROOM
- * bytes are written past o. */
-#define LINE_ROOM(indent, n) (1 + SPACES + (indent) + KEY_COPY + (n))
-static unsigned char *line_at(unsigned char *o, const unsigned char *text,
-                              size_t n, size_t indent, int on_dash)
+/* Writes row r's line at o, or, for the first key of a sequence item
+ * (on_dash), the space and "name:" that follow its '-'; then the space
+ * before a value. Returns the end (after the space); at most LINE_COPY
+ * bytes are written. */
+static inline unsigned char *line_at(unsigned char *o, const yaml_row *r,
+                                     int on_dash)
 {
-    if (on_dash) {
-        *o++ = ' ';
-    } else {
-        *o++ = '\n';
-        if (NFB_LIKELY(indent <= SPACES))
-            memcpy(o, spaces, SPACES);
-        else
-            memset(o, ' ', indent);
-        o += indent;
-    }
-    if (NFB_LIKELY(n <= KEY_COPY))
-        memcpy(o, text, KEY_COPY);
-    else
-        memcpy(o, text, n);
-    return o + n;
+    /* The byte before the name is a space: an item's keys are indented. */
+    size_t skip = on_dash ? r->indent : 0, len = r->line_len + 1u - skip;
+    memcpy(o, r->line + skip, LINE_COPY);
+    return o + len;
 }
 
-static int put_line(yaml_writer *y, const unsigned char *text, size_t n,
-                    size_t indent, int on_dash)
+/* The room a scalar value of n bytes needs after its line at most: the
+ * escaped text (nfb__yaml_quoted_max) is the longest form. */
+static inline size_t value_room(size_t n)
 {
-    unsigned char *o = room(y, LINE_ROOM(indent, n));
-    if (!o) return NFB_ENOMEM;
-    y->text.len += (size_t)(line_at(o, text, n, indent, on_dash) - o);
-    return NFB_OK;
+    return LINE_COPY + nfb__yaml_quoted_max(n);
 }
 
-/* How a scalar value is written after its key's ':' and a space. */
-typedef enum scalar_form {
-    AS_IS,  /* plain: the text as it is */
-    QUOTED, /* the text between double quotes, with nothing to escape */
-    ESCAPED /* double-quoted and escaped as the emitter does */
-} scalar_form;
-
-/* At most how many bytes scalar_at writes for n bytes of text. */
-static size_t scalar_max(size_t n, scalar_form form)
+/* s between double quotes, nothing escaped. */
+static inline unsigned char *quoted_at(unsigned char *o, nfb_str s)
 {
-    return 1 + (form == ESCAPED ? nfb__yaml_quoted_max(n) : n + 2);
+    *o++ = '"';
+    o = copy_text(o, s.ptr, s.len);
+    *o++ = '"';
+    return o;
 }
 
-/* Writes at o a space and the scalar v in form. Returns the end, or NULL
- * when v is not UTF-8 (the emitter's error: the caller's REDO). */
-static unsigned char *scalar_at(unsigned char *o, nfb_str v, scalar_form form)
+/* A string: plain, or double-quoted and escaped as the emitter does
+ * (needs_quotes also quotes what the emitter cannot write plain). NULL
+ * and REDO when s is not UTF-8. */
+static inline unsigned char *string_at(yaml_writer *y, unsigned char *o,
+                                       nfb_str s)
 {
-    *o++ = ' ';
-    if (form == ESCAPED) {
-        size_t len = nfb__yaml_quote(o, (const unsigned char *)v.ptr, v.len);
-        return len ? o + len : NULL;
-    }
-    int quoted = form == QUOTED;
-    *o = '"'; /* the opening quote, or overwritten by the text */
-    o = copy_short(o + quoted, v.ptr, v.len);
-    *o = '"'; /* the closing quote, or past the text */
-    return o + quoted;
-}
-
-/* The line of a row's key (line_at) and its scalar value v in form, with
- * one look at the room left. */
-static int put_key_scalar(yaml_writer *y, const yaml_row *r, size_t indent,
-                          int on_dash, nfb_str v, scalar_form form)
-{
-    if (v.len > INT_MAX) return NFB_EINVAL; /* as the emitter path says */
-    unsigned char *start =
-        room(y, LINE_ROOM(indent, r->key_len) + scalar_max(v.len, form));
-    if (!start) return NFB_ENOMEM;
-    unsigned char *o = line_at(start, r->key, r->key_len, indent, on_dash);
-    if (!(o = scalar_at(o, v, form))) return REDO;
-    y->text.len += (size_t)(o - start);
-    return NFB_OK;
-}
-
-/* The form of a string: needs_quotes also quotes what the emitter cannot
- * write plain. */
-static scalar_form string_form(nfb_str v)
-{
-    return needs_quotes((const unsigned char *)v.ptr, v.len) ? ESCAPED : AS_IS;
-}
-
-/* A date-time as the reader takes it is quoted by needs_quotes (date_like)
- * with nothing to escape (rfc3339_text): string_form's text, without the
- * scan. Any other text takes string_form. */
-static scalar_form date_time_form(nfb_str v)
-{
-    if (rfc3339_text((const unsigned char *)v.ptr, v.len)) return QUOTED;
-    return string_form(v);
-}
-
-/* A size as the reader takes it, digits, is quoted by needs_quotes
- * (number_like), with nothing to escape. Any other text takes
- * string_form. */
-static scalar_form size_form(nfb_str v)
-{
-    if (all_digits((const unsigned char *)v.ptr, v.len)) return QUOTED;
-    return string_form(v);
+    const unsigned char *p = (const unsigned char *)s.ptr;
+    if (!needs_quotes(p, s.len)) return copy_text(o, p, s.len);
+    size_t len = nfb__yaml_quote(o, p, s.len);
+    if (len) return o + len;
+    y->err = REDO;
+    return NULL;
 }
 
 /* A number's text (number_text_make) in the style the emitter gives it
- * when asked for plain, which for a JSON number is plain. */
-static int put_number(yaml_writer *y, nfb_str v)
+ * when asked for plain, which for a JSON number is plain. Rare: a call. */
+static NFB_NOINLINE unsigned char *number_at(yaml_writer *y, unsigned char *o,
+                                             nfb_str v)
 {
     number_text t;
     int res = number_text_make(&t, v, &y->base.alloc);
-    if (res != NFB_OK) return res;
-    nfb_str text = {t.ptr, t.len};
-    scalar_form form = AS_IS;
-    switch (nfb__yaml_plain_style((const unsigned char *)t.ptr, t.len, 0)) {
-    case NFB__YAML_PLAIN:
-        break;
-    case NFB__YAML_DOUBLE:
-        form = ESCAPED;
-        break;
-    default:
-        res = REDO;
-        break;
+    if (res != NFB_OK) {
+        y->err = res;
+        return NULL;
     }
-    unsigned char *o = NULL;
-    if (res == NFB_OK && t.len > INT_MAX) res = NFB_EINVAL;
-    if (res == NFB_OK && !(o = room(y, scalar_max(t.len, form))))
-        res = NFB_ENOMEM;
+    nfb__yaml_style style =
+        nfb__yaml_plain_style((const unsigned char *)t.ptr, t.len, 0);
+    if (style == NFB__YAML_OTHER) res = REDO;
+    if (res == NFB_OK && (o = room_at(y, o, value_room(t.len))) == NULL)
+        res = y->err;
     if (res == NFB_OK) {
-        unsigned char *end = scalar_at(o, text, form);
-        if (end)
-            y->text.len += (size_t)(end - o);
-        else
-            res = REDO;
+        const unsigned char *p = (const unsigned char *)t.ptr;
+        if (style == NFB__YAML_PLAIN) {
+            o = copy_text(o, p, t.len);
+        } else {
+            size_t len = nfb__yaml_quote(o, p, t.len);
+            o = len ? o + len : NULL;
+            if (!len) res = REDO;
+        }
     }
     number_text_free(&t, &y->base.alloc);
-    return res;
+    if (res == NFB_OK) return o;
+    y->err = res;
+    return NULL;
 }
 
-static int put_node(yaml_writer *y, const nfb__field *f, const char *base,
-                    size_t indent);
+static unsigned char *array_at(yaml_writer *y, unsigned char *o,
+                               const yaml_row *r, const char *base);
 
-/* The present fields of the object of kind k at base, in the order of its
- * rows, its keys at indent; item: it is a sequence item (its first key
- * follows the '-'). An object with none is "{}". */
-static int put_object(yaml_writer *y, nfb__kind k, const char *base,
-                      size_t indent, int item)
+/* The present fields of the object at base whose rows are r[0..n), at o;
+ * item: it is a sequence item (its first key follows the '-'). An object
+ * with none is "{}". Returns the end, or NULL (y->err). */
+static unsigned char *object_at(yaml_writer *y, unsigned char *o,
+                                const yaml_row *r, size_t n, const char *base,
+                                int item)
 {
-    const yaml_row *r = y->row[k], *end = y->row[k + 1];
-    int first = 1;
-    for (; r != end; r++) {
-        const nfb__field *f = r->f;
-        if (f->has_off >= 0 && !*NFB__AT(bool, base, f->has_off)) continue;
-        int on_dash = first && item;
-        first = 0;
+    int on_dash = item, any = 0;
+    for (const yaml_row *end = r + n; r != end; r++) {
+        if (r->has_off >= 0 && !*NFB__AT(bool, base, r->has_off)) continue;
         nfb_str v;
-        scalar_form form;
-        switch (f->type) {
+        any = 1;
+        switch (r->type) {
         case NFB_T_STRING:
-            v = *NFB__AT(nfb_str, base, f->off);
-            form = string_form(v);
-            break;
-        case NFB_T_SIZE:
-            v = *NFB__AT(nfb_str, base, f->off);
-            form = size_form(v);
+            v = *NFB__AT(nfb_str, base, r->off);
+            if (!(o = room_at(y, o, value_room(v.len)))) return NULL;
+            o = line_at(o, r, on_dash);
+            if (!(o = string_at(y, o, v))) return NULL;
             break;
         case NFB_T_DATETIME:
-            v = NFB__AT(nfb_time, base, f->off)->text;
-            form = date_time_form(v);
+            /* A date-time as the reader takes it is quoted by needs_quotes
+             * (date_like) with nothing to escape (rfc3339_text): the text
+             * string_at would write, without its scan. */
+            v = NFB__AT(nfb_time, base, r->off)->text;
+            if (!(o = room_at(y, o, value_room(v.len)))) return NULL;
+            o = line_at(o, r, on_dash);
+            if (rfc3339_text((const unsigned char *)v.ptr, v.len))
+                o = quoted_at(o, v);
+            else if (!(o = string_at(y, o, v)))
+                return NULL;
+            break;
+        case NFB_T_SIZE:
+            /* A size as the reader takes it, digits, is quoted by
+             * needs_quotes (number_like), with nothing to escape. */
+            v = *NFB__AT(nfb_str, base, r->off);
+            if (!(o = room_at(y, o, value_room(v.len)))) return NULL;
+            o = line_at(o, r, on_dash);
+            if (all_digits((const unsigned char *)v.ptr, v.len))
+                o = quoted_at(o, v);
+            else if (!(o = string_at(y, o, v)))
+                return NULL;
             break;
         case NFB_T_ENUM:
-            v = nfb__enum_name(f, base);
-            if (!v.ptr) return NFB_EINVAL;
-            form = AS_IS; /* a schema word, plain (init) */
+            /* a schema word, plain (init) */
+            v = nfb__enum_name(r->f, base);
+            if (!v.ptr) {
+                y->err = NFB_EINVAL;
+                return NULL;
+            }
+            if (!(o = room_at(y, o, value_room(v.len)))) return NULL;
+            o = copy_text(line_at(o, r, on_dash), v.ptr, v.len);
+            break;
+        case NFB_T_NUMBER:
+            if (!(o = room_at(y, o, LINE_COPY))) return NULL;
+            o = line_at(o, r, on_dash);
+            o = number_at(y, o, *NFB__AT(nfb_str, base, r->off));
+            if (!o) return NULL;
+            break;
+        case NFB_T_OBJECT:
+            if (!(o = room_at(y, o, LINE_COPY))) return NULL;
+            o = line_at(o, r, on_dash) - 1; /* no space after the ':' */
+            o = object_at(y, o, y->rows + r->sub, r->nsub, base, 0);
+            if (!o) return NULL;
+            break;
+        case NFB_T_ARRAY:
+            if (!(o = room_at(y, o, LINE_COPY))) return NULL;
+            o = line_at(o, r, on_dash) - 1;
+            if (!(o = array_at(y, o, r, base))) return NULL;
             break;
         default:
-            TRY(put_line(y, r->key, r->key_len, indent, on_dash));
-            TRY(put_node(y, f, base, indent));
-            continue;
+            y->err = NFB_EINVAL;
+            return NULL;
         }
-        TRY(put_key_scalar(y, r, indent, on_dash, v, form));
+        on_dash = 0;
     }
-    return first ? put(y, " {}", 3) : NFB_OK;
+    if (any) return o;
+    if (!(o = room_at(y, o, 3))) return NULL;
+    memcpy(o, " {}", 3);
+    return o + 3;
 }
 
-/* Array field f of the struct at base, its key at indent: its items'
- * '-' at the key's column, or "[]". */
-static int put_array(yaml_writer *y, const nfb__field *f, const char *base,
-                     size_t indent)
+/* The items of array row r of the struct at base after its key's ':' at
+ * o: each on a line of its own, its '-' at the key's column, or "[]". */
+static unsigned char *array_at(yaml_writer *y, unsigned char *o,
+                               const yaml_row *r, const char *base)
 {
     size_t n;
-    const char *items = nfb__array_items(f, base, &n);
-    if (!n) return put(y, " []", 3);
-    for (size_t i = 0; i < n; i++) {
-        TRY(put_line(y, dash_line, 1, indent, 0));
-        TRY(put_object(y, (nfb__kind)f->kind, items + i * f->elem_size,
-                       indent + 2, 1));
+    const char *items = nfb__array_items(r->f, base, &n);
+    if (!n) {
+        if (!(o = room_at(y, o, 3))) return NULL;
+        memcpy(o, " []", 3);
+        return o + 3;
     }
+    for (size_t i = 0; i < n; i++) {
+        if (!(o = room_at(y, o, LINE_COPY))) return NULL;
+        /* "\n", the key's indent (from its line) and '-' */
+        memcpy(o, r->line, LINE_COPY);
+        o += 1 + r->indent;
+        *o++ = '-';
+        o = object_at(y, o, y->rows + r->sub, r->nsub,
+                      items + i * r->f->elem_size, 1);
+        if (!o) return NULL;
+    }
+    return o;
+}
+
+/* A record is written straight into the sink's block when this much room
+ * is left there, the common case; else, or when it outgrows the room,
+ * into y->text, then into the sink. */
+enum { DIRECT_ROOM = 4096 };
+
+/* The text of record b from y->start: NFB_OK (y->start to the returned
+ * end *end), an error, or REDO. */
+static int fast_record(yaml_writer *y, const nfb_backup *b, unsigned char **end)
+{
+    if (!y->fast_ok) return REDO;
+    y->err = NFB_OK;
+    unsigned char *o = room_at(y, y->start, LINE_COPY);
+    if (!o) return y->err;
+    memcpy(o, y->head, LINE_COPY);
+    o += y->head_len;
+    /* The first key follows "-" or " data:" on the line, after one space,
+     * when there is one; else a line of its own. */
+    int on_dash = (y->base.flags & (NFB_WRITE_ARRAY | NFB_WRITE_ENVELOPE)) ==
+                  NFB_WRITE_ARRAY;
+    o = object_at(y, o, y->rows, (size_t)nfb__objects[NFB_K_BACKUP].count,
+                  (const char *)b, on_dash);
+    if (!o) return y->err;
+    if (!(y->base.flags & NFB_WRITE_ARRAY)) {
+        if (!(o = room_at(y, o, 1))) return y->err;
+        *o++ = '\n';
+    }
+    *end = o;
     return NFB_OK;
 }
 
-/* The value of field f of the struct at base that is not a string, a
- * date-time, a size or an enum (put_object writes those), after its key at
- * indent. */
-static int put_node(yaml_writer *y, const nfb__field *f, const char *base,
-                    size_t indent)
+/* Appends n bytes to y->text (the emitter's output). */
+static int put(yaml_writer *y, const void *s, size_t n)
 {
-    switch (f->type) {
-    case NFB_T_NUMBER:
-        return put_number(y, *NFB__AT(nfb_str, base, f->off));
-    case NFB_T_OBJECT:
-        return put_object(y, (nfb__kind)f->kind, base, indent + 2, 0);
-    case NFB_T_ARRAY:
-        return put_array(y, f, base, indent);
-    default:
-        return NFB_EINVAL;
-    }
-}
-
-/* The text of record b into y->text: NFB_OK, an error, or REDO. */
-static int fast_record(yaml_writer *y, const nfb_backup *b)
-{
-    unsigned flags = y->base.flags;
-    size_t indent = 0;
-    int item = 0;
-    y->text.len = 0;
-    if (!y->words_plain) return REDO;
-    if (flags & NFB_WRITE_ARRAY) {
-        /* An item of the root sequence, whose "---" and last line break
-         * begin() and end() write. */
-        TRY(put_line(y, dash_line, 1, 0, 0));
-        indent = 2, item = 1;
-    } else {
-        TRY(put(y, "---", 3));
-    }
-    if (flags & NFB_WRITE_ENVELOPE) {
-        TRY(put_line(y, data_line, 5, indent, item));
-        indent += 2, item = 0;
-    }
-    TRY(put_object(y, NFB_K_BACKUP, (const char *)b, indent, item));
-    if (!(flags & NFB_WRITE_ARRAY)) TRY(put(y, "\n", 1));
+    nfb__buf *t = &y->text;
+    if (n > t->cap - t->len &&
+        nfb__buf_reserve(t, &y->base.alloc, t->len + n) != NFB_OK)
+        return NFB_ENOMEM;
+    memcpy(t->ptr + t->len, s, n);
+    t->len += n;
     return NFB_OK;
 }
 
@@ -1144,7 +1271,9 @@ static int init(nfb_writer *w, const nfb_writer_options *o, char *err,
 {
     (void)o, (void)err, (void)errlen;
     yaml_writer *y = (yaml_writer *)w;
-    y->words_plain = schema_words_plain();
+    y->fast_ok = schema_words_plain();
+    /* text is never NULL in write_record */
+    if (nfb__buf_reserve(&y->text, &w->alloc, 256) != NFB_OK) return NFB_ENOMEM;
     return make_rows(y);
 }
 
@@ -1171,7 +1300,22 @@ static int write_record(nfb_writer *w, const nfb_backup *b)
         y->emitted++;
         return ref_record(&y->ref, w->flags, b);
     }
-    int res = fast_record(y, b);
+    nfb__sink *k = &w->sink;
+    y->direct = !k->failed && k->cap - k->len >= DIRECT_ROOM;
+    if (y->direct) {
+        y->start = k->buf + k->len;
+        y->limit = k->buf + k->cap;
+    } else {
+        y->start = y->text.ptr;
+        y->limit = y->text.ptr + y->text.cap;
+    }
+    unsigned char *o = NULL;
+    int res = fast_record(y, b, &o);
+    if (res == NFB_OK && y->direct) {
+        nfb__sink_commit(k, o);
+        return NFB_OK;
+    }
+    if (res == NFB_OK) y->text.len = (size_t)(o - y->text.ptr);
     if (res == REDO) {
         y->emitted++;
         res = redo_record(y, b);
