@@ -1392,66 +1392,134 @@ static NFB_NOINLINE int map_key_slow(nfb__dec *r, const char *s, size_t len)
     return 1;
 }
 
-/* The common case first: a known key met once in an object of a schema
- * kind, with nothing unusual going on; the rest is map_key_slow's, which
- * does the same for that case. Two cases that map_key_slow once took are
- * common enough to be here too: the first key of an undecided object
- * (resolve_key: a document's "data", a backup's first key), and the first
- * key of a watched object when it is a field of the kind expected there,
- * which therefore begins no new document (watched_key, key_fits). Every
- * other watch, and an unknown or repeated key, goes to map_key_slow before
- * anything is changed. */
-static NFB_ALWAYS_INLINE int map_key(nfb__dec *r, const char *s, size_t len)
+/* The bits of the word unusual (decode.h) that are the watch's byte, the
+ * first of the word, in either byte order. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define WATCH_BITS 0xff000000u
+#else
+#define WATCH_BITS 0x000000ffu
+#endif
+_Static_assert(offsetof(nfb__dec, watch) == offsetof(nfb__dec, unusual),
+               "the watch is the first byte of unusual");
+
+/* The kinds whose keys the fast path of map_key looks up in their own
+ * table: every kind of the schema but the undecided ones (TOP, DATA) and
+ * a client's request and its headers (map_key_slow's). */
+#define KEYED_KINDS                                                            \
+    ((1u << NFB_K_WRAPPER) | (1u << NFB_K_LIST) | (1u << NFB_K_BACKUP) |       \
+     (1u << NFB_K_CONFIG) | (1u << NFB_K_SOURCE) | (1u << NFB_K_DEST) |        \
+     (1u << NFB_K_RESTORE) | (1u << NFB_K_APIERR))
+
+/* The end of map_key's fast path, for a key found as field i of kind
+ * (row fd; i < 0: not found) in frame f, with no skip and no odd text: a
+ * field not met yet is taken (1). A repeated one (its bit in the frame's
+ * seen set) and every watch but the one the field ends are map_key_slow's
+ * (0), with nothing changed. */
+static NFB_ALWAYS_INLINE int key_met(nfb__dec *r, nfb__frame *f, int kind,
+                                     int i, const nfb__field *fd)
 {
-    if (NFB_LIKELY(r->skip != NFB__SKIP_TREE && !r->bad_why && len)) {
-        nfb__frame *f = &r->frames[r->depth - 1];
-        int k = f->kind, kind = k, i;
-        const nfb__field *fd = NULL;
-        if (NFB_LIKELY(k != NFB_K_TOP && k != NFB_K_DATA)) {
-            if (NFB_UNLIKELY(k == NFB_K_HEADERS || k == NFB_K_REQUEST))
-                return map_key_slow(r, s, len);
-            i = find_key_row(r, k, s, len, &fd);
-        } else if ((i = find_key_row(r, NFB_K_BACKUP, s, len, &fd)) >= 0) {
-            kind = NFB_K_BACKUP;
-        } else if ((i = find_key_row(r, NFB_K_LIST, s, len, &fd)) >= 0) {
-            kind = NFB_K_LIST;
-        } else if (k == NFB_K_TOP &&
-                   (i = find_key_row(r, NFB_K_WRAPPER, s, len, &fd)) >= 0) {
-            kind = NFB_K_WRAPPER;
+    if (NFB_LIKELY(i >= 0 && !(f->seen & (1u << i)))) {
+        if (NFB_UNLIKELY(r->watch)) {
+            /* A field of the kind the watch expects fits it: the watch
+             * ends with nothing to say (watched_key). */
+            if (r->watch_kind != f->kind || r->watch_expected) return 0;
+            r->watch = NFB__WATCH_OFF;
         }
-        if (NFB_LIKELY(i >= 0 && !(f->seen & (1u << i)))) {
-            if (NFB_UNLIKELY(r->watch)) {
-                /* A field of the kind the watch expects fits it: the
-                 * watch ends with nothing to say (watched_key). */
-                if (r->watch_kind != k || r->watch_expected)
-                    return map_key_slow(r, s, len);
-                r->watch = NFB__WATCH_OFF;
-            }
-            f->kind = (uint8_t)kind;
-            f->seen |= 1u << i;
-            f->field = (int8_t)i;
-            f->fd = fd;
-            r->skip = NFB__SKIP_NONE;
-            return 1;
+        f->kind = (uint8_t)kind;
+        f->seen |= 1u << i;
+        f->field = (int8_t)i;
+        f->fd = fd;
+        return 1;
+    }
+    return 0;
+}
+
+/* The first key of an undecided object (TOP or DATA), off map_key's
+ * straight path: resolve_key's search of the kinds it can be, inline,
+ * then key_met. Any other kind is map_key_slow's. */
+static NFB_NOINLINE int map_key_other(nfb__dec *r, const char *s, size_t len)
+{
+    nfb__frame *f = &r->frames[r->depth - 1];
+    int k = f->kind, kind, i;
+    const nfb__field *fd = NULL;
+    if (k != NFB_K_TOP && k != NFB_K_DATA) return map_key_slow(r, s, len);
+    if ((i = find_key_row(r, NFB_K_BACKUP, s, len, &fd)) >= 0)
+        kind = NFB_K_BACKUP;
+    else if ((i = find_key_row(r, NFB_K_LIST, s, len, &fd)) >= 0)
+        kind = NFB_K_LIST;
+    else if (k == NFB_K_TOP &&
+             (i = find_key_row(r, NFB_K_WRAPPER, s, len, &fd)) >= 0)
+        kind = NFB_K_WRAPPER;
+    else
+        kind = k;
+    return key_met(r, f, kind, i, fd) || map_key_slow(r, s, len);
+}
+
+/* The kinds whose keys map_key's straight path looks up in their own
+ * table: every kind of the schema but the undecided ones (TOP, DATA: see
+ * map_key_other) and a client's request and its headers (map_key_slow's). */
+#define KEYED_KINDS                                                            \
+    ((1u << NFB_K_WRAPPER) | (1u << NFB_K_LIST) | (1u << NFB_K_BACKUP) |       \
+     (1u << NFB_K_CONFIG) | (1u << NFB_K_SOURCE) | (1u << NFB_K_DEST) |        \
+     (1u << NFB_K_RESTORE) | (1u << NFB_K_APIERR))
+
+/* The bits of the word unusual (decode.h) that are the watch's byte, the
+ * first of the word, in either byte order. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define WATCH_BITS 0xff000000u
+#else
+#define WATCH_BITS 0x000000ffu
+#endif
+_Static_assert(offsetof(nfb__dec, watch) == offsetof(nfb__dec, unusual),
+               "the watch is the first byte of unusual");
+
+/* A key. The common case first, on a straight path: no skip and no odd
+ * text (the word unusual but for its watch byte is 0), an object of a
+ * keyed kind, a key of its table's one candidate (a slot shared by two
+ * fields, KEY_MANY, is map_key_slow's search) met once (key_met). The
+ * first key of an undecided object is map_key_other's; the rest is
+ * map_key_slow's, which does the same for every case.
+ *
+ * The straight path calls nothing and leaves r->at as it is (only a
+ * diagnostic reads it, and every event sets it before one can be made):
+ * the position at is stored on the way to map_key_slow only. With no call
+ * to come back from, the JSON callback that inlines it needs no stack
+ * frame. */
+static NFB_ALWAYS_INLINE int map_key(nfb__dec *r, const nfb__pos *at,
+                                     const char *s, size_t len)
+{
+    if (NFB_LIKELY(!(r->unusual & ~WATCH_BITS) && len)) {
+        nfb__frame *f = &r->frames[r->depth - 1];
+        int k = f->kind;
+        if (NFB_UNLIKELY(!((KEYED_KINDS >> k) & 1u))) {
+            r->at = *at;
+            return map_key_other(r, s, len);
+        }
+        int i = r->keys[k][key_slot(s, len)];
+        if (NFB_LIKELY(i >= 0)) {
+            const nfb__field *fd = &nfb__objects[k].fields[i];
+            if (NFB_LIKELY(fd->len == len && same_bytes(fd->name, s, len) &&
+                           key_met(r, f, k, i, fd)))
+                return 1;
         }
     }
+    r->at = *at;
     return map_key_slow(r, s, len);
 }
 
 int nfb__dec_map_key(nfb__dec *r, nfb__pos at, const char *s, size_t len)
 {
-    r->at = at;
-    return map_key(r, s, len);
+    return map_key(r, &at, s, len);
 }
 
 /* The position NFB__POS_LATER: its offset says so, and its line 0 that
  * it is not whole (here); the column is not looked at. */
 #define AT_LATER(r) ((r)->at.offset = UINT64_MAX, (r)->at.line = 0)
+static const nfb__pos POS_LATER = {.offset = UINT64_MAX, .line = 0};
 
 int nfb__dec_map_key_later(nfb__dec *r, const char *s, size_t len)
 {
-    AT_LATER(r);
-    return map_key(r, s, len);
+    return map_key(r, &POS_LATER, s, len);
 }
 
 /* Copies s[0..len) to dst a word at a time (the last word overlapping the
