@@ -1894,59 +1894,141 @@ static NFB_NOINLINE int scalar(nfb__dec *r, int jt, const char *s, size_t len)
     return 1;
 }
 
-/* The common case of a string or number first: the value of a scalar
- * field of the schema, with nothing unusual going on (no YAML plain text,
- * watch, skip or bad text); scalar does the same for that case and all
- * the rest. */
-static NFB_ALWAYS_INLINE int scalar_fast(nfb__dec *r, int jt, const char *s,
-                                         size_t len)
+/* The end of a value stored in field fd of frame f: the field is
+ * present. */
+static NFB_ALWAYS_INLINE int value_stored(nfb__frame *f, const nfb__field *fd)
 {
-    if (NFB_UNLIKELY(r->unusual || !r->depth)) return scalar(r, jt, s, len);
-    nfb__frame *f = &r->frames[r->depth - 1];
-    const nfb__field *fd = frame_field(f); /* NULL in an array */
-    if (NFB_UNLIKELY(!fd ||
-                     (fd->kind == NFB_K_APIERR && f->kind == NFB_K_WRAPPER)))
-        return scalar(r, jt, s, len);
-    /* The store functions by a switch rather than the table, so that the
-     * commonest, a plain string, is inlined here. */
-    int res;
-    switch (fd->type) {
-    case NFB_T_STRING:
-        res = store_string(r, f, fd, jt, s, len);
-        break;
-    case NFB_T_ENUM:
-        res = store_enum(r, f, fd, jt, s, len);
-        break;
-    case NFB_T_DATETIME:
-        res = store_datetime(r, f, fd, jt, s, len);
-        break;
-    case NFB_T_SIZE:
-        res = store_size(r, f, fd, jt, s, len);
-        break;
-    case NFB_T_NUMBER:
-        res = store_number(r, f, fd, jt, s, len);
-        break;
-    default:
-        return scalar(r, jt, s, len);
-    }
-    if (res == WRONG)
-        return wrong_type_f(r, fd, nfb__type_expect(fd), jt, s, len);
-    if (res != STORED) return res;
     f->present |= 1u << f->field;
     set_has(f, fd, 1);
     return 1;
 }
 
+/* The event's result after a store function's res (STORED, WRONG or the
+ * event's own). */
+static NFB_ALWAYS_INLINE int value_result(nfb__dec *r, nfb__frame *f,
+                                          const nfb__field *fd, int jt,
+                                          const char *s, size_t len, int res)
+{
+    if (res == WRONG)
+        return wrong_type_f(r, fd, nfb__type_expect(fd), jt, s, len);
+    if (res != STORED) return res;
+    return value_stored(f, fd);
+}
+
+/* A value of a field of each type but a plain string's, under
+ * scalar_fast's conditions: the store and the event's result in one
+ * function that scalar_fast jumps to, so that it has nothing to come back
+ * to. typed_event does it for any type, and the others for the common
+ * case of theirs. */
+static NFB_NOINLINE int typed_event(nfb__dec *r, nfb__frame *f,
+                                    const nfb__field *fd, int jt, const char *s,
+                                    size_t len)
+{
+    store_fn store =
+        fd->type < sizeof stores / sizeof stores[0] ? stores[fd->type] : NULL;
+    if (!store) return scalar(r, jt, s, len);
+    return value_result(r, f, fd, jt, s, len, store(r, f, fd, jt, s, len));
+}
+
+/* An enum: store_enum's common case, one of the names of a string, stored
+ * on a path that calls nothing; a name that is none of them is bad_enum's
+ * (the event's result), any other value typed_event's. */
+static NFB_NOINLINE int enum_event(nfb__dec *r, nfb__frame *f,
+                                   const nfb__field *fd, int jt, const char *s,
+                                   size_t len)
+{
+    if (NFB_UNLIKELY(jt != J_STRING)) return typed_event(r, f, fd, jt, s, len);
+    int v = enum_value(fd, s, len);
+    if (NFB_UNLIKELY(v < 0)) return bad_enum(r, fd, s, len);
+    if (fd->off >= 0) *AT(f, fd, int) = v;
+    return value_stored(f, fd);
+}
+static NFB_NOINLINE int datetime_event(nfb__dec *r, nfb__frame *f,
+                                       const nfb__field *fd, int jt,
+                                       const char *s, size_t len)
+{
+    return value_result(r, f, fd, jt, s, len,
+                        store_datetime(r, f, fd, jt, s, len));
+}
+static NFB_NOINLINE int size_event(nfb__dec *r, nfb__frame *f,
+                                   const nfb__field *fd, int jt, const char *s,
+                                   size_t len)
+{
+    return value_result(r, f, fd, jt, s, len, store_size(r, f, fd, jt, s, len));
+}
+
+/* A string value of a plain string field off scalar_fast's straight
+ * path: the current block of the arena had no room (dst NULL), or the
+ * text, copied to dst, is not all ASCII. store_text's rare ends. */
+static NFB_NOINLINE int string_event_slow(nfb__dec *r, nfb__frame *f,
+                                          const nfb__field *fd, char *dst,
+                                          const char *s, size_t len)
+{
+    const char *t = NULL;
+    if (!dst && (dst = nfb__arena_alloc(&r->arena, len)) != NULL &&
+        copy_ascii(dst, s, len))
+        t = dst;
+    if (!t && !(t = store_text_slow(r, dst, s, len, 0))) return go_on(r);
+    *AT(f, fd, nfb_str) = (nfb_str){t, len};
+    return value_stored(f, fd);
+}
+
+/* The common case of a string or number first: the value of a scalar
+ * field of the schema, with nothing unusual going on (no YAML plain text,
+ * watch, skip or bad text); scalar does the same for that case and all
+ * the rest. A field of an object type (the only ones whose row has a
+ * kind: "error" of a JS client result among them) goes to scalar by its
+ * type.
+ *
+ * The commonest, a plain string of ASCII text that fits the arena's
+ * current block, is stored here, on a path that calls nothing and leaves
+ * r->at as it is (only diagnostics read it); every other case stores at
+ * first and is one jump to a function that does the whole work, so that
+ * the callback that inlines this needs no stack frame. */
+static NFB_ALWAYS_INLINE int scalar_fast(nfb__dec *r, const nfb__pos *at,
+                                         int jt, const char *s, size_t len)
+{
+    if (NFB_UNLIKELY(r->unusual || !r->depth)) {
+        r->at = *at;
+        return scalar(r, jt, s, len);
+    }
+    nfb__frame *f = &r->frames[r->depth - 1];
+    const nfb__field *fd = frame_field(f); /* NULL in an array */
+    if (NFB_UNLIKELY(!fd)) {
+        r->at = *at;
+        return scalar(r, jt, s, len);
+    }
+    if (NFB_LIKELY(fd->type == NFB_T_STRING && jt == J_STRING)) {
+        /* store_string: no bad text, as unusual is 0. */
+        char *dst = nfb__arena_try(&r->arena, len);
+        if (NFB_UNLIKELY(!dst || !copy_ascii(dst, s, len))) {
+            r->at = *at;
+            return string_event_slow(r, f, fd, dst, s, len);
+        }
+        *AT(f, fd, nfb_str) = (nfb_str){dst, len};
+        return value_stored(f, fd);
+    }
+    r->at = *at;
+    switch (fd->type) {
+    case NFB_T_ENUM:
+        return enum_event(r, f, fd, jt, s, len);
+    case NFB_T_DATETIME:
+        return datetime_event(r, f, fd, jt, s, len);
+    case NFB_T_SIZE:
+        return size_event(r, f, fd, jt, s, len);
+    default:
+        return typed_event(r, f, fd, jt, s, len);
+    }
+}
+
 int nfb__dec_string(nfb__dec *r, nfb__pos at, const char *s, size_t len)
 {
-    r->at = at;
-    return scalar_fast(r, J_STRING, s, len);
+    return scalar_fast(r, &at, J_STRING, s, len);
 }
 
 int nfb__dec_number(nfb__dec *r, nfb__pos at, const char *s, size_t len)
 {
-    r->at = at;
-    return scalar_fast(r, J_NUMBER, s, len);
+    return scalar_fast(r, &at, J_NUMBER, s, len);
 }
 
 int nfb__dec_bool(nfb__dec *r, nfb__pos at, int value)
@@ -1963,14 +2045,12 @@ int nfb__dec_null(nfb__dec *r, nfb__pos at)
 
 int nfb__dec_string_later(nfb__dec *r, const char *s, size_t len)
 {
-    AT_LATER(r);
-    return scalar_fast(r, J_STRING, s, len);
+    return scalar_fast(r, &POS_LATER, J_STRING, s, len);
 }
 
 int nfb__dec_number_later(nfb__dec *r, const char *s, size_t len)
 {
-    AT_LATER(r);
-    return scalar_fast(r, J_NUMBER, s, len);
+    return scalar_fast(r, &POS_LATER, J_NUMBER, s, len);
 }
 
 int nfb__dec_bool_later(nfb__dec *r, int value)
