@@ -40,11 +40,11 @@ static inline size_t nfb__arena_total(const nfb__arena *a)
     return a->before + (a->cur ? (size_t)(a->next - a->cur->data) : 0);
 }
 
-/* Returns n bytes aligned for any scalar, or NULL: out of memory, or over
- * the limit (then over_limit is set). Inline: a record takes a dozen of
- * these, nearly all served from the current block within the limit, which
- * [next, end) stands for. */
-static inline void *nfb__arena_alloc(nfb__arena *a, size_t n)
+/* nfb__arena_alloc's common case alone: n bytes from the room [next, end),
+ * or NULL when they do not fit it, with nothing changed (then
+ * nfb__arena_alloc gives the same n bytes, or fails). It calls nothing, for
+ * the straight paths of the decoder. */
+static inline void *nfb__arena_try(nfb__arena *a, size_t n)
 {
     enum { ALIGN = alignof(max_align_t) };
     size_t m = n ? (n + ALIGN - 1) & ~(size_t)(ALIGN - 1) : ALIGN;
@@ -53,7 +53,17 @@ static inline void *nfb__arena_alloc(nfb__arena *a, size_t n)
         a->next += m;
         return p;
     }
-    return nfb__arena_alloc_slow(a, n);
+    return NULL;
+}
+
+/* Returns n bytes aligned for any scalar, or NULL: out of memory, or over
+ * the limit (then over_limit is set). Inline: a record takes a dozen of
+ * these, nearly all served from the current block within the limit, which
+ * [next, end) stands for. */
+static inline void *nfb__arena_alloc(nfb__arena *a, size_t n)
+{
+    void *p = nfb__arena_try(a, n);
+    return NFB_LIKELY(p) ? p : nfb__arena_alloc_slow(a, n);
 }
 
 /* Forgets everything allocated; frees all blocks but the first. */

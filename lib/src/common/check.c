@@ -39,7 +39,7 @@ const char *nfb__parse_size(const char *s, size_t len, uint64_t *out)
      * value of up to 19 digits, which cannot overflow, is summed on the
      * way (the common case: one pass). */
     for (size_t i = 0; i < len; i++) {
-        unsigned d = (unsigned)((unsigned char)s[i] - '0');
+        uint64_t d = (uint64_t)(unsigned char)s[i] - '0'; /* no sign */
         if (d > 9) return not_digit((unsigned char)s[i]);
         v = v * 10 + d;
     }

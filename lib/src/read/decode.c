@@ -1494,66 +1494,134 @@ static NFB_NOINLINE int map_key_slow(nfb__dec *r, const char *s, size_t len)
     return 1;
 }
 
-/* The common case first: a known key met once in an object of a schema
- * kind, with nothing unusual going on; the rest is map_key_slow's, which
- * does the same for that case. Two cases that map_key_slow once took are
- * common enough to be here too: the first key of an undecided object
- * (resolve_key: a document's "data", a backup's first key), and the first
- * key of a watched object when it is a field of the kind expected there,
- * which therefore begins no new document (watched_key, key_fits). Every
- * other watch, and an unknown or repeated key, goes to map_key_slow before
- * anything is changed. */
-static NFB_ALWAYS_INLINE int map_key(nfb__dec *r, const char *s, size_t len)
+/* The bits of the word unusual (decode.h) that are the watch's byte, the
+ * first of the word, in either byte order. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define WATCH_BITS 0xff000000u
+#else
+#define WATCH_BITS 0x000000ffu
+#endif
+_Static_assert(offsetof(nfb__dec, watch) == offsetof(nfb__dec, unusual),
+               "the watch is the first byte of unusual");
+
+/* The kinds whose keys the fast path of map_key looks up in their own
+ * table: every kind of the schema but the undecided ones (TOP, DATA) and
+ * a client's request and its headers (map_key_slow's). */
+#define KEYED_KINDS                                                            \
+    ((1u << NFB_K_WRAPPER) | (1u << NFB_K_LIST) | (1u << NFB_K_BACKUP) |       \
+     (1u << NFB_K_CONFIG) | (1u << NFB_K_SOURCE) | (1u << NFB_K_DEST) |        \
+     (1u << NFB_K_RESTORE) | (1u << NFB_K_APIERR))
+
+/* The end of map_key's fast path, for a key found as field i of kind
+ * (row fd; i < 0: not found) in frame f, with no skip and no odd text: a
+ * field not met yet is taken (1). A repeated one (its bit in the frame's
+ * seen set) and every watch but the one the field ends are map_key_slow's
+ * (0), with nothing changed. */
+static NFB_ALWAYS_INLINE int key_met(nfb__dec *r, nfb__frame *f, int kind,
+                                     int i, const nfb__field *fd)
 {
-    if (NFB_LIKELY(r->skip != NFB__SKIP_TREE && !r->bad_why && len)) {
-        nfb__frame *f = &r->frames[r->depth - 1];
-        int k = f->kind, kind = k, i;
-        const nfb__field *fd = NULL;
-        if (NFB_LIKELY(k != NFB_K_TOP && k != NFB_K_DATA)) {
-            if (NFB_UNLIKELY(k == NFB_K_HEADERS || k == NFB_K_REQUEST))
-                return map_key_slow(r, s, len);
-            i = find_key_row(r, k, s, len, &fd);
-        } else if ((i = find_key_row(r, NFB_K_BACKUP, s, len, &fd)) >= 0) {
-            kind = NFB_K_BACKUP;
-        } else if ((i = find_key_row(r, NFB_K_LIST, s, len, &fd)) >= 0) {
-            kind = NFB_K_LIST;
-        } else if (k == NFB_K_TOP &&
-                   (i = find_key_row(r, NFB_K_WRAPPER, s, len, &fd)) >= 0) {
-            kind = NFB_K_WRAPPER;
+    if (NFB_LIKELY(i >= 0 && !(f->seen & (1u << i)))) {
+        if (NFB_UNLIKELY(r->watch)) {
+            /* A field of the kind the watch expects fits it: the watch
+             * ends with nothing to say (watched_key). */
+            if (r->watch_kind != f->kind || r->watch_expected) return 0;
+            r->watch = NFB__WATCH_OFF;
         }
-        if (NFB_LIKELY(i >= 0 && !(f->seen & (1u << i)))) {
-            if (NFB_UNLIKELY(r->watch)) {
-                /* A field of the kind the watch expects fits it: the
-                 * watch ends with nothing to say (watched_key). */
-                if (r->watch_kind != k || r->watch_expected)
-                    return map_key_slow(r, s, len);
-                r->watch = NFB__WATCH_OFF;
-            }
-            f->kind = (uint8_t)kind;
-            f->seen |= 1u << i;
-            f->field = (int8_t)i;
-            f->fd = fd;
-            r->skip = NFB__SKIP_NONE;
-            return 1;
+        f->kind = (uint8_t)kind;
+        f->seen |= 1u << i;
+        f->field = (int8_t)i;
+        f->fd = fd;
+        return 1;
+    }
+    return 0;
+}
+
+/* The first key of an undecided object (TOP or DATA), off map_key's
+ * straight path: resolve_key's search of the kinds it can be, inline,
+ * then key_met. Any other kind is map_key_slow's. */
+static NFB_NOINLINE int map_key_other(nfb__dec *r, const char *s, size_t len)
+{
+    nfb__frame *f = &r->frames[r->depth - 1];
+    int k = f->kind, kind, i;
+    const nfb__field *fd = NULL;
+    if (k != NFB_K_TOP && k != NFB_K_DATA) return map_key_slow(r, s, len);
+    if ((i = find_key_row(r, NFB_K_BACKUP, s, len, &fd)) >= 0)
+        kind = NFB_K_BACKUP;
+    else if ((i = find_key_row(r, NFB_K_LIST, s, len, &fd)) >= 0)
+        kind = NFB_K_LIST;
+    else if (k == NFB_K_TOP &&
+             (i = find_key_row(r, NFB_K_WRAPPER, s, len, &fd)) >= 0)
+        kind = NFB_K_WRAPPER;
+    else
+        kind = k;
+    return key_met(r, f, kind, i, fd) || map_key_slow(r, s, len);
+}
+
+/* The kinds whose keys map_key's straight path looks up in their own
+ * table: every kind of the schema but the undecided ones (TOP, DATA: see
+ * map_key_other) and a client's request and its headers (map_key_slow's). */
+#define KEYED_KINDS                                                            \
+    ((1u << NFB_K_WRAPPER) | (1u << NFB_K_LIST) | (1u << NFB_K_BACKUP) |       \
+     (1u << NFB_K_CONFIG) | (1u << NFB_K_SOURCE) | (1u << NFB_K_DEST) |        \
+     (1u << NFB_K_RESTORE) | (1u << NFB_K_APIERR))
+
+/* The bits of the word unusual (decode.h) that are the watch's byte, the
+ * first of the word, in either byte order. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define WATCH_BITS 0xff000000u
+#else
+#define WATCH_BITS 0x000000ffu
+#endif
+_Static_assert(offsetof(nfb__dec, watch) == offsetof(nfb__dec, unusual),
+               "the watch is the first byte of unusual");
+
+/* A key. The common case first, on a straight path: no skip and no odd
+ * text (the word unusual but for its watch byte is 0), an object of a
+ * keyed kind, a key of its table's one candidate (a slot shared by two
+ * fields, KEY_MANY, is map_key_slow's search) met once (key_met). The
+ * first key of an undecided object is map_key_other's; the rest is
+ * map_key_slow's, which does the same for every case.
+ *
+ * The straight path calls nothing and leaves r->at as it is (only a
+ * diagnostic reads it, and every event sets it before one can be made):
+ * the position at is stored on the way to map_key_slow only. With no call
+ * to come back from, the JSON callback that inlines it needs no stack
+ * frame. */
+static NFB_ALWAYS_INLINE int map_key(nfb__dec *r, const nfb__pos *at,
+                                     const char *s, size_t len)
+{
+    if (NFB_LIKELY(!(r->unusual & ~WATCH_BITS) && len)) {
+        nfb__frame *f = &r->frames[r->depth - 1];
+        int k = f->kind;
+        if (NFB_UNLIKELY(!((KEYED_KINDS >> k) & 1u))) {
+            r->at = *at;
+            return map_key_other(r, s, len);
+        }
+        int i = r->keys[k][key_slot(s, len)];
+        if (NFB_LIKELY(i >= 0)) {
+            const nfb__field *fd = &nfb__objects[k].fields[i];
+            if (NFB_LIKELY(fd->len == len && same_bytes(fd->name, s, len) &&
+                           key_met(r, f, k, i, fd)))
+                return 1;
         }
     }
+    r->at = *at;
     return map_key_slow(r, s, len);
 }
 
 int nfb__dec_map_key(nfb__dec *r, nfb__pos at, const char *s, size_t len)
 {
-    r->at = at;
-    return map_key(r, s, len);
+    return map_key(r, &at, s, len);
 }
 
 /* The position NFB__POS_LATER: its offset says so, and its line 0 that
  * it is not whole (here); the column is not looked at. */
 #define AT_LATER(r) ((r)->at.offset = UINT64_MAX, (r)->at.line = 0)
+static const nfb__pos POS_LATER = {.offset = UINT64_MAX, .line = 0};
 
 int nfb__dec_map_key_later(nfb__dec *r, const char *s, size_t len)
 {
-    AT_LATER(r);
-    return map_key(r, s, len);
+    return map_key(r, &POS_LATER, s, len);
 }
 
 /* Copies s[0..len) to dst a word at a time (the last word overlapping the
@@ -1928,59 +1996,156 @@ static NFB_NOINLINE int scalar(nfb__dec *r, int jt, const char *s, size_t len)
     return 1;
 }
 
-/* The common case of a string or number first: the value of a scalar
- * field of the schema, with nothing unusual going on (no YAML plain text,
- * watch, skip or bad text); scalar does the same for that case and all
- * the rest. */
-static NFB_ALWAYS_INLINE int scalar_fast(nfb__dec *r, int jt, const char *s,
-                                         size_t len)
+/* The end of a value stored in field fd of frame f: the field is
+ * present. */
+static NFB_ALWAYS_INLINE int value_stored(nfb__frame *f, const nfb__field *fd)
 {
-    if (NFB_UNLIKELY(r->unusual || !r->depth)) return scalar(r, jt, s, len);
-    nfb__frame *f = &r->frames[r->depth - 1];
-    const nfb__field *fd = frame_field(f); /* NULL in an array */
-    if (NFB_UNLIKELY(!fd ||
-                     (fd->kind == NFB_K_APIERR && f->kind == NFB_K_WRAPPER)))
-        return scalar(r, jt, s, len);
-    /* The store functions by a switch rather than the table, so that the
-     * commonest, a plain string, is inlined here. */
-    int res;
-    switch (fd->type) {
-    case NFB_T_STRING:
-        res = store_string(r, f, fd, jt, s, len);
-        break;
-    case NFB_T_ENUM:
-        res = store_enum(r, f, fd, jt, s, len);
-        break;
-    case NFB_T_DATETIME:
-        res = store_datetime(r, f, fd, jt, s, len);
-        break;
-    case NFB_T_SIZE:
-        res = store_size(r, f, fd, jt, s, len);
-        break;
-    case NFB_T_NUMBER:
-        res = store_number(r, f, fd, jt, s, len);
-        break;
-    default:
-        return scalar(r, jt, s, len);
-    }
-    if (res == WRONG)
-        return wrong_type_f(r, fd, nfb__type_expect(fd), jt, s, len);
-    if (res != STORED) return res;
     f->present |= 1u << f->field;
     set_has(f, fd, 1);
     return 1;
 }
 
+/* The event's result after a store function's res (STORED, WRONG or the
+ * event's own). */
+static NFB_ALWAYS_INLINE int value_result(nfb__dec *r, nfb__frame *f,
+                                          const nfb__field *fd, int jt,
+                                          const char *s, size_t len, int res)
+{
+    if (res == WRONG)
+        return wrong_type_f(r, fd, nfb__type_expect(fd), jt, s, len);
+    if (res != STORED) return res;
+    return value_stored(f, fd);
+}
+
+/* A value of a field of each type but a plain string's, under
+ * scalar_fast's conditions: the store and the event's result in one
+ * function that scalar_fast jumps to, so that it has nothing to come back
+ * to. typed_event does it for any type, and the others for the common
+ * case of theirs. */
+static NFB_NOINLINE int typed_event(nfb__dec *r, nfb__frame *f,
+                                    const nfb__field *fd, int jt, const char *s,
+                                    size_t len)
+{
+    store_fn store =
+        fd->type < sizeof stores / sizeof stores[0] ? stores[fd->type] : NULL;
+    if (!store) return scalar(r, jt, s, len);
+    return value_result(r, f, fd, jt, s, len, store(r, f, fd, jt, s, len));
+}
+
+/* An enum: store_enum's common case, one of the names of a string, stored
+ * on a path that calls nothing; a name that is none of them is bad_enum's
+ * (the event's result), any other value typed_event's. */
+static NFB_NOINLINE int enum_event(nfb__dec *r, nfb__frame *f,
+                                   const nfb__field *fd, int jt, const char *s,
+                                   size_t len)
+{
+    if (NFB_UNLIKELY(jt != J_STRING)) return typed_event(r, f, fd, jt, s, len);
+    int v = enum_value(fd, s, len);
+    if (NFB_UNLIKELY(v < 0)) return bad_enum(r, fd, s, len);
+    if (fd->off >= 0) *AT(f, fd, int) = v;
+    return value_stored(f, fd);
+}
+static NFB_NOINLINE int datetime_event(nfb__dec *r, nfb__frame *f,
+                                       const nfb__field *fd, int jt,
+                                       const char *s, size_t len)
+{
+    return value_result(r, f, fd, jt, s, len,
+                        store_datetime(r, f, fd, jt, s, len));
+}
+/* A size: store_size's common case, a string that parses, stored here
+ * (its digits, copied with no UTF-8 check, as store_parsed does; no bad
+ * text, as unusual is 0); any other value is typed_event's, which parses
+ * it again to say why. */
+static NFB_NOINLINE int size_event(nfb__dec *r, nfb__frame *f,
+                                   const nfb__field *fd, int jt, const char *s,
+                                   size_t len)
+{
+    uint64_t v = 0; /* set when it parses, which gcc -flto cannot see */
+    if (NFB_UNLIKELY(jt != J_STRING || nfb__parse_size(s, len, &v)))
+        return typed_event(r, f, fd, jt, s, len);
+    char *dst = nfb__arena_alloc(&r->arena, len);
+    if (NFB_UNLIKELY(!dst)) {
+        arena_failed(r, here(r));
+        return go_on(r);
+    }
+    (void)copy_ascii(dst, s, len);
+    *AT(f, fd, nfb_str) = (nfb_str){dst, len};
+    *(uint64_t *)((char *)f->base + fd->off2) = v;
+    return value_stored(f, fd);
+}
+
+/* A string value of a plain string field off scalar_fast's straight
+ * path: the current block of the arena had no room (dst NULL), or the
+ * text, copied to dst, is not all ASCII. store_text's rare ends. */
+static NFB_NOINLINE int string_event_slow(nfb__dec *r, nfb__frame *f,
+                                          const nfb__field *fd, char *dst,
+                                          const char *s, size_t len)
+{
+    const char *t = NULL;
+    if (!dst && (dst = nfb__arena_alloc(&r->arena, len)) != NULL &&
+        copy_ascii(dst, s, len))
+        t = dst;
+    if (!t && !(t = store_text_slow(r, dst, s, len, 0))) return go_on(r);
+    *AT(f, fd, nfb_str) = (nfb_str){t, len};
+    return value_stored(f, fd);
+}
+
+/* The common case of a string or number first: the value of a scalar
+ * field of the schema, with nothing unusual going on (no YAML plain text,
+ * watch, skip or bad text); scalar does the same for that case and all
+ * the rest. A field of an object type (the only ones whose row has a
+ * kind: "error" of a JS client result among them) goes to scalar by its
+ * type.
+ *
+ * The commonest, a plain string of ASCII text that fits the arena's
+ * current block, is stored here, on a path that calls nothing and leaves
+ * r->at as it is (only diagnostics read it); every other case stores at
+ * first and is one jump to a function that does the whole work, so that
+ * the callback that inlines this needs no stack frame. */
+static NFB_ALWAYS_INLINE int scalar_fast(nfb__dec *r, const nfb__pos *at,
+                                         int jt, const char *s, size_t len)
+{
+    if (NFB_UNLIKELY(r->unusual || !r->depth)) {
+        r->at = *at;
+        return scalar(r, jt, s, len);
+    }
+    nfb__frame *f = &r->frames[r->depth - 1];
+    const nfb__field *fd = frame_field(f); /* NULL in an array */
+    if (NFB_UNLIKELY(!fd)) {
+        r->at = *at;
+        return scalar(r, jt, s, len);
+    }
+    if (NFB_LIKELY(fd->type == NFB_T_STRING && jt == J_STRING)) {
+        /* store_string: no bad text, as unusual is 0. */
+        char *dst = nfb__arena_try(&r->arena, len);
+        if (NFB_UNLIKELY(!dst || !copy_ascii(dst, s, len))) {
+            r->at = *at;
+            return string_event_slow(r, f, fd, dst, s, len);
+        }
+        *AT(f, fd, nfb_str) = (nfb_str){dst, len};
+        return value_stored(f, fd);
+    }
+    r->at = *at;
+    switch (fd->type) {
+    case NFB_T_ENUM:
+        return enum_event(r, f, fd, jt, s, len);
+    case NFB_T_DATETIME:
+        return datetime_event(r, f, fd, jt, s, len);
+    case NFB_T_SIZE:
+        return size_event(r, f, fd, jt, s, len);
+    default:
+        return typed_event(r, f, fd, jt, s, len);
+    }
+}
+
 int nfb__dec_string(nfb__dec *r, nfb__pos at, const char *s, size_t len)
 {
-    r->at = at;
-    return scalar_fast(r, J_STRING, s, len);
+    return scalar_fast(r, &at, J_STRING, s, len);
 }
 
 int nfb__dec_number(nfb__dec *r, nfb__pos at, const char *s, size_t len)
 {
-    r->at = at;
-    return scalar_fast(r, J_NUMBER, s, len);
+    return scalar_fast(r, &at, J_NUMBER, s, len);
 }
 
 int nfb__dec_bool(nfb__dec *r, nfb__pos at, int value)
@@ -1997,14 +2162,12 @@ int nfb__dec_null(nfb__dec *r, nfb__pos at)
 
 int nfb__dec_string_later(nfb__dec *r, const char *s, size_t len)
 {
-    AT_LATER(r);
-    return scalar_fast(r, J_STRING, s, len);
+    return scalar_fast(r, &POS_LATER, J_STRING, s, len);
 }
 
 int nfb__dec_number_later(nfb__dec *r, const char *s, size_t len)
 {
-    AT_LATER(r);
-    return scalar_fast(r, J_NUMBER, s, len);
+    return scalar_fast(r, &POS_LATER, J_NUMBER, s, len);
 }
 
 int nfb__dec_bool_later(nfb__dec *r, int value)

@@ -734,16 +734,50 @@ static int cb_number(void *ctx, const char *s, size_t len)
 {
     return tok(J) && nfb__dec_number_later(J->dec, s, len);
 }
+
+/* The common string or key: yajl hands its text over in place (tok_string),
+ * it is within the length limit, and no lone surrogate escape is waiting
+ * to be told (bad_esc_n). Then its end is noted here, and the callback
+ * goes straight on to the decoder: with no call to come back from, the
+ * callbacks need no stack frame. Any other token is left as it was (0) for
+ * the callback's slow twin, which does the whole work. */
+static NFB_ALWAYS_INLINE int text_token_fast(nfb__json *j,
+                                             const unsigned char *s, size_t len)
+{
+    uintptr_t off = (uintptr_t)s - (uintptr_t)j->seg;
+    uint64_t end = j->seg_base + off + len + 1;
+    if (NFB_UNLIKELY(off >= j->seg_len || end - j->tok_end > j->tok_max ||
+                     j->bad_esc_n))
+        return 0;
+    j->tok_prev_end = j->tok_end;
+    j->tok_end = end;
+    return 1;
+}
+
+static NFB_NOINLINE int cb_string_slow(nfb__json *j, const unsigned char *s,
+                                       size_t len)
+{
+    if (!tok_string(j, s, len)) return 0;
+    if (NFB_UNLIKELY(j->bad_esc_n)) bad_escapes(j);
+    return nfb__dec_string_later(j->dec, (const char *)s, len);
+}
 static int cb_string(void *ctx, const unsigned char *s, size_t len)
 {
-    if (!tok_string(J, s, len)) return 0;
-    if (NFB_UNLIKELY(J->bad_esc_n)) bad_escapes(J);
+    if (NFB_UNLIKELY(!text_token_fast(J, s, len)))
+        return cb_string_slow(J, s, len);
     return nfb__dec_string_later(J->dec, (const char *)s, len);
+}
+static NFB_NOINLINE int cb_map_key_slow(nfb__json *j, const unsigned char *s,
+                                        size_t len)
+{
+    if (!tok_string(j, s, len)) return 0;
+    if (NFB_UNLIKELY(j->bad_esc_n)) bad_escapes(j);
+    return nfb__dec_map_key_later(j->dec, (const char *)s, len);
 }
 static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
 {
-    if (!tok_string(J, s, len)) return 0;
-    if (NFB_UNLIKELY(J->bad_esc_n)) bad_escapes(J);
+    if (NFB_UNLIKELY(!text_token_fast(J, s, len)))
+        return cb_map_key_slow(J, s, len);
     return nfb__dec_map_key_later(J->dec, (const char *)s, len);
 }
 static int http_check(nfb__json *j, const char *found);
