@@ -434,14 +434,17 @@ static uintptr_t frame_key(const nfb__frame *f)
                                   : (uintptr_t)frame_field(f);
 }
 
-/* A name of a lint's path (lint_path), in 16 bytes: copied whole. */
+/* A name of a lint's path (lint_path) and its length, in 16 bytes:
+ * copied whole. */
 typedef struct lint_name {
-    char s[16];
+    char s[15];
+    uint8_t len;
 } lint_name;
 
-static const lint_name lint_none = {""}, lint_last_restore = {"lastRestore."},
-                       lint_status = {"status"},
-                       lint_completed_at = {"completedAt"};
+static const lint_name lint_none = {"", 0},
+                       lint_last_restore = {"lastRestore.", 12},
+                       lint_status = {"status", 6},
+                       lint_completed_at = {"completedAt", 11};
 
 /* The record's path in r->lint.path (as path_of(r, NULL, 0, 1) makes
  * it), for m frames above the record, made again from frame i on (the
@@ -477,16 +480,14 @@ static NFB_NOINLINE size_t lint_frames(nfb__dec *r, size_t i, size_t m)
 }
 
 /* The path of a lint of the record that ends: the record's path, then
- * prefix (np bytes) and field, into r->lint.path. The record's path is
+ * prefix and field, into r->lint.path. The record's path is
  * kept from the last lint's: here only the frames above the record are
  * compared with the ones it was made of, and lint_frames puts again those
  * that differ (in a stream of records, none; in a list, the array's
  * index). prefix and field are copied whole, 16 bytes each (r->lint.path
  * has room for both after the '.'). */
-static NFB_ALWAYS_INLINE const char *lint_path(nfb__dec *r,
-                                               const lint_name *prefix,
-                                               size_t np,
-                                               const lint_name *field)
+static NFB_ALWAYS_INLINE const char *
+lint_path(nfb__dec *r, const lint_name *prefix, const lint_name *field)
 {
     char *path = r->lint.path;
     size_t m = r->depth ? r->depth - 1 : 0, i = 0, n;
@@ -497,14 +498,14 @@ static NFB_ALWAYS_INLINE const char *lint_path(nfb__dec *r,
     }
     n = i == m && m == r->lint.n ? r->lint.len[m] : lint_frames(r, i, m);
     if (n) path[n++] = '.';
-    memcpy(path + n, prefix->s, sizeof prefix->s);
-    memcpy(path + n + np, field->s, sizeof field->s);
+    memcpy(path + n, prefix, sizeof *prefix);
+    memcpy(path + n + prefix->len, field, sizeof *field);
     return path;
 }
 
 /* The consistency checks of one status/start/end triple. */
 static int lint_times(nfb__dec *r, nfb__frame *f, const lint_name *prefix,
-                      size_t np, nfb_status st, const nfb_time *start,
+                      nfb_status st, const nfb_time *start,
                       const char *start_name, int has_end, const nfb_time *end)
 {
     int ok = 1;
@@ -519,8 +520,8 @@ static int lint_times(nfb__dec *r, nfb__frame *f, const lint_name *prefix,
             break;                                                             \
         }                                                                      \
         ok &= nfb__report_where(r->dg, NFB_WARNING, NFB_CODE_LINT,             \
-                                lint_path(r, prefix, np, field), frame_where,  \
-                                &at, __VA_ARGS__);                             \
+                                lint_path(r, prefix, field), frame_where, &at, \
+                                __VA_ARGS__);                                  \
     } while (0)
     if (has_end && before(end, start))
         LINT(&lint_completed_at,
@@ -564,18 +565,18 @@ static int record_end(nfb__dec *r, nfb__frame *f)
         if (NFB_UNLIKELY(times_odd(b->status, &b->created_at,
                                    b->has_completed_at, &b->completed_at)))
             ok &=
-                lint_times(r, f, &lint_none, 0, b->status, &b->created_at,
+                lint_times(r, f, &lint_none, b->status, &b->created_at,
                            "createdAt", b->has_completed_at, &b->completed_at);
         if (b->has_last_restore &&
             NFB_UNLIKELY(times_odd(b->last_restore.status,
                                    &b->last_restore.restore_timestamp,
                                    b->last_restore.has_completed_at,
                                    &b->last_restore.completed_at))) {
-            ok &= lint_times(
-                r, f, &lint_last_restore, sizeof "lastRestore." - 1,
-                b->last_restore.status, &b->last_restore.restore_timestamp,
-                "restoreTimestamp", b->last_restore.has_completed_at,
-                &b->last_restore.completed_at);
+            ok &=
+                lint_times(r, f, &lint_last_restore, b->last_restore.status,
+                           &b->last_restore.restore_timestamp,
+                           "restoreTimestamp", b->last_restore.has_completed_at,
+                           &b->last_restore.completed_at);
         }
     }
     if (!ok) return 0;
