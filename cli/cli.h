@@ -51,6 +51,7 @@ typedef struct report {
     uint64_t doc_shown[2];       /* [is error] printed of that document */
     int run_sev, run_code;       /* the run of alike diagnostics */
     char run_path[256];          /* its path ("" and run_long: too long) */
+    size_t run_plen;             /* its length (with run_long: any) */
     int run_long;                /* the path did not fit: no run */
     uint64_t run_len;            /* its length so far */
     uint64_t held[REPORT_CODES]; /* left out since the last line printed */

@@ -554,13 +554,17 @@ static unsigned track(report *rp, const nfb_diag *d)
         rp->doc = d->document;
         rp->doc_shown[0] = rp->doc_shown[1] = 0;
     }
-    size_t plen = strlen(d->path);
+    /* d's path is compared with run_path up to run_path's 0 (strncmp
+     * stops there, or at d's 0, or at the first byte that differs): no
+     * strlen of it first. */
     int alike = rp->run_len && !rp->run_long && rp->run_sev == sev &&
-                rp->run_code == (int)d->code && plen < sizeof rp->run_path &&
-                memcmp(rp->run_path, d->path, plen + 1) == 0;
+                rp->run_code == (int)d->code &&
+                strncmp(rp->run_path, d->path, rp->run_plen + 1) == 0;
     if (alike) {
         rp->run_len++;
     } else {
+        size_t plen = strlen(d->path);
+        rp->run_plen = plen;
         rp->run_len = 1;
         rp->run_sev = sev;
         rp->run_code = (int)d->code;

@@ -41,9 +41,11 @@ static void format(char *msg, size_t size, const char *fmt, va_list ap)
 
 /* nfb__report and nfb__report_where: the position is pos, or where(ctx)
  * when where is not NULL. */
-static int report(nfb__diags *dg, nfb_severity sev, nfb_code code,
-                  const char *path, nfb__pos pos, nfb__where_fn where,
-                  void *where_ctx, const char *fmt, va_list ap)
+static NFB_ALWAYS_INLINE int report(nfb__diags *dg, nfb_severity sev,
+                                    nfb_code code, const char *path,
+                                    nfb__pos pos, nfb__where_fn where,
+                                    void *where_ctx, const char *fmt,
+                                    va_list ap)
 {
     /* Once a callback has asked to stop, no callback is called again:
      * callers that report several problems in a row (missing fields,

@@ -426,28 +426,88 @@ static int before(const nfb_time *a, const nfb_time *b)
             a->nanoseconds < b->nanoseconds);
 }
 
-/* The path of a lint of the record that ends: the record's path, then
- * prefix and field, into path (sizeof r->path + 32 bytes: a record's path
- * is shorter than r->path, prefix and field are the few names of
- * lint_times, so it always fits), copied piece by piece. */
-static const char *lint_path(nfb__dec *r, char *path, const char *prefix,
-                             const char *field)
+/* What frame f puts in a path: its index in an array, else its field's
+ * row (path_of). */
+static uintptr_t frame_key(const nfb__frame *f)
 {
-    const char *rec = path_of(r, NULL, 0, 1);
-    size_t n = strlen(rec), np = strlen(prefix), nf = strlen(field);
-    memcpy(path, rec, n);
+    return f->kind == NFB_K_ARRAY ? (uintptr_t)f->index
+                                  : (uintptr_t)frame_field(f);
+}
+
+/* A name of a lint's path (lint_path) and its length, in 16 bytes:
+ * copied whole. */
+typedef struct lint_name {
+    char s[15];
+    uint8_t len;
+} lint_name;
+
+static const lint_name lint_none = {"", 0},
+                       lint_last_restore = {"lastRestore.", 12},
+                       lint_status = {"status", 6},
+                       lint_completed_at = {"completedAt", 11};
+
+/* The record's path in r->lint.path (as path_of(r, NULL, 0, 1) makes
+ * it), for m frames above the record, made again from frame i on (the
+ * path before frame i is kept) and what it is made of kept; or, with more
+ * frames than are kept track of, made whole by path_of, nothing kept.
+ * Returns its length. (No cut: NFB__LINT_FRAMES frames put schema names
+ * and indexes, far shorter than r->path.) */
+static NFB_NOINLINE size_t lint_frames(nfb__dec *r, size_t i, size_t m)
+{
+    if (m > NFB__LINT_FRAMES) {
+        const char *rec = path_of(r, NULL, 0, 1);
+        size_t n = strlen(rec);
+        memcpy(r->lint.path, rec, n + 1);
+        r->lint.n = 0; /* len[0] is 0: nothing kept but the empty path */
+        return n;
+    }
+    buf b = {r->lint.path, r->lint.len[i], sizeof r->path};
+    r->lint.path[b.n] = 0;
+    for (; i < m; i++) {
+        const nfb__frame *f = &r->frames[i];
+        r->lint.kind[i] = f->kind;
+        r->lint.key[i] = frame_key(f);
+        if (f->kind == NFB_K_ARRAY) {
+            if (f->index) put_index(&b, f->index - 1);
+        } else {
+            const nfb__field *fd = frame_field(f);
+            if (fd) put_key(&b, fd->name, fd->len);
+        }
+        r->lint.len[i + 1] = b.n;
+    }
+    r->lint.n = m;
+    return b.n;
+}
+
+/* The path of a lint of the record that ends: the record's path, then
+ * prefix and field, into r->lint.path. The record's path is
+ * kept from the last lint's: here only the frames above the record are
+ * compared with the ones it was made of, and lint_frames puts again those
+ * that differ (in a stream of records, none; in a list, the array's
+ * index). prefix and field are copied whole, 16 bytes each (r->lint.path
+ * has room for both after the '.'). */
+static NFB_ALWAYS_INLINE const char *
+lint_path(nfb__dec *r, const lint_name *prefix, const lint_name *field)
+{
+    char *path = r->lint.path;
+    size_t m = r->depth ? r->depth - 1 : 0, i = 0, n;
+    if (NFB_LIKELY(m == r->lint.n)) {
+        while (i < m && r->lint.kind[i] == r->frames[i].kind &&
+               r->lint.key[i] == frame_key(&r->frames[i]))
+            i++;
+    }
+    n = i == m && m == r->lint.n ? r->lint.len[m] : lint_frames(r, i, m);
     if (n) path[n++] = '.';
-    memcpy(path + n, prefix, np);
-    memcpy(path + n + np, field, nf + 1);
+    memcpy(path + n, prefix, sizeof *prefix);
+    memcpy(path + n + prefix->len, field, sizeof *field);
     return path;
 }
 
 /* The consistency checks of one status/start/end triple. */
-static int lint_times(nfb__dec *r, nfb__frame *f, const char *prefix,
+static int lint_times(nfb__dec *r, nfb__frame *f, const lint_name *prefix,
                       nfb_status st, const nfb_time *start,
                       const char *start_name, int has_end, const nfb_time *end)
 {
-    char path[sizeof r->path + 32];
     int ok = 1;
     frame_at at = {r, f};
     /* The path of the record is built only when a check fails and its
@@ -460,19 +520,19 @@ static int lint_times(nfb__dec *r, nfb__frame *f, const char *prefix,
             break;                                                             \
         }                                                                      \
         ok &= nfb__report_where(r->dg, NFB_WARNING, NFB_CODE_LINT,             \
-                                lint_path(r, path, prefix, field),             \
-                                frame_where, &at, __VA_ARGS__);                \
+                                lint_path(r, prefix, field), frame_where, &at, \
+                                __VA_ARGS__);                                  \
     } while (0)
     if (has_end && before(end, start))
-        LINT("completedAt",
+        LINT(&lint_completed_at,
              "expected completedAt not before %s (%.*s), found %.*s",
              start_name, (int)start->text.len, start->text.ptr,
              (int)end->text.len, end->text.ptr);
     if (st == NFB_STATUS_COMPLETED && !has_end)
-        LINT("status",
+        LINT(&lint_status,
              "expected completedAt with status \"completed\", found none");
     if ((st == NFB_STATUS_SCHEDULED || st == NFB_STATUS_IN_PROGRESS) && has_end)
-        LINT("completedAt",
+        LINT(&lint_completed_at,
              "expected no completedAt with status \"%s\", found %.*s",
              nfb_status_name(st), (int)end->text.len, end->text.ptr);
 #undef LINT
@@ -504,15 +564,16 @@ static int record_end(nfb__dec *r, nfb__frame *f)
     if (r->dg->stats.errors == r->rec_errors) {
         if (NFB_UNLIKELY(times_odd(b->status, &b->created_at,
                                    b->has_completed_at, &b->completed_at)))
-            ok &= lint_times(r, f, "", b->status, &b->created_at, "createdAt",
-                             b->has_completed_at, &b->completed_at);
+            ok &=
+                lint_times(r, f, &lint_none, b->status, &b->created_at,
+                           "createdAt", b->has_completed_at, &b->completed_at);
         if (b->has_last_restore &&
             NFB_UNLIKELY(times_odd(b->last_restore.status,
                                    &b->last_restore.restore_timestamp,
                                    b->last_restore.has_completed_at,
                                    &b->last_restore.completed_at))) {
             ok &=
-                lint_times(r, f, "lastRestore.", b->last_restore.status,
+                lint_times(r, f, &lint_last_restore, b->last_restore.status,
                            &b->last_restore.restore_timestamp,
                            "restoreTimestamp", b->last_restore.has_completed_at,
                            &b->last_restore.completed_at);

@@ -56,6 +56,10 @@ typedef struct nfb__frame {
     nfb__pos pos;         /* where the value begins (NFB__POS_AT: frame_pos) */
 } nfb__frame;
 
+/* The room for a path (nfb__dec.path), and the frames above a record that
+ * nfb__dec.lint keeps track of. */
+enum { NFB__PATH_SIZE = 512, NFB__LINT_FRAMES = 4 };
+
 struct nfb__dec {
     nfb__diags *dg;
     nfb_record_fn on_record;
@@ -143,8 +147,22 @@ struct nfb__dec {
     uint64_t page_backups;
     nfb_destination *dests;
     size_t ndests, dests_cap;
-    char path[512];
+    char path[NFB__PATH_SIZE];
     char msg[768];
+    /* The path of the record whose lints were reported last (lint_path in
+     * decode.c), kept for the next record's: the frames above the record
+     * (at most NFB__LINT_FRAMES of them are kept track of), what each put
+     * in the path (its kind, and its field's row or its index), and the
+     * path's length before each. In a stream of records the frames above
+     * them are the same (or differ in an array's index only), so a lint's
+     * path is mostly there already. */
+    struct {
+        size_t n;                         /* frames above the record */
+        uint8_t kind[NFB__LINT_FRAMES];   /* each one's kind */
+        uintptr_t key[NFB__LINT_FRAMES];  /* ... and its fd or index */
+        size_t len[NFB__LINT_FRAMES + 1]; /* the path's length before it */
+        char path[NFB__PATH_SIZE + 32];   /* and then a lint's field */
+    } lint;
 };
 
 /* Sets up d for the config's limits and callbacks. Returns 0, or -1 when
