@@ -188,114 +188,122 @@ int nfb_json_write_string(const char *s, size_t len, nfb_json_escape mode,
 
 /* ---- a value's compact JSON ---- */
 
-typedef struct json_text {
-    nfb__buf *b;
-    const nfb_allocator *a;
-    int first;     /* nothing in the current object or array yet */
-    int after_key; /* the next value follows its key: no comma */
-} json_text;
-
-/* Appends the separator the next item needs and n more bytes of room. */
-static int room(json_text *t, size_t n)
+/* Room for n more bytes after b->len. */
+static int room(nfb__buf *b, const nfb_allocator *a, size_t n)
 {
-    int comma = !t->first && !t->after_key;
-    t->first = t->after_key = 0;
-    if (n > SIZE_MAX / 2 - t->b->len) return NFB_ENOMEM;
-    TRY(nfb__buf_reserve(t->b, t->a, t->b->len + n + 1));
-    if (comma) t->b->ptr[t->b->len++] = ',';
+    if (NFB_LIKELY(n <= b->cap - b->len)) return NFB_OK;
+    if (n > SIZE_MAX / 2 - b->len) return NFB_ENOMEM;
+    return nfb__buf_reserve(b, a, b->len + n);
+}
+
+/* A scalar value of field f of the struct at base, as nfb__walk_value
+ * walks it: its text in *s; 1 for a string (written quoted), 0 for a
+ * number's text (as it is), -1 for an enum out of range, 2 for an object
+ * or an array. */
+static int scalar(const nfb__field *f, const void *base, nfb_str *s)
+{
+    switch (f->type) {
+    case NFB_T_STRING:
+    case NFB_T_SIZE:
+        *s = *NFB__AT(nfb_str, base, f->off);
+        return 1;
+    case NFB_T_DATETIME:
+        *s = NFB__AT(nfb_time, base, f->off)->text;
+        return 1;
+    case NFB_T_NUMBER:
+        *s = *NFB__AT(nfb_str, base, f->off);
+        return 0;
+    case NFB_T_ENUM:
+        *s = nfb__enum_name(f, base);
+        return s->ptr ? 1 : -1;
+    default:
+        return 2;
+    }
+}
+
+/* Writes s at o, between quotes when quoted, and returns the end; o has
+ * room for 6 * s.len + 2 bytes. A number's text, an enum's name and a key
+ * (fixed ASCII words) have nothing to escape: the escaper copies them as
+ * they are, in a few wide moves. */
+static unsigned char *put_text(unsigned char *o, nfb_str s, int quoted)
+{
+    if (quoted) *o++ = '"';
+    o = nfb__json_escape(o, (const unsigned char *)s.ptr, s.len);
+    if (quoted) *o++ = '"';
+    return o;
+}
+
+static int put_value(nfb__buf *b, const nfb_allocator *a, const nfb__field *f,
+                     const void *base);
+
+/* Appends the object of kind k at base: its present fields in the rows'
+ * order, as nfb__walk gives them. A scalar field is written with its key
+ * after one room check for both. */
+static int put_object(nfb__buf *b, const nfb_allocator *a, nfb__kind k,
+                      const void *base)
+{
+    const nfb__object *obj = &nfb__objects[k];
+    TRY(room(b, a, 1));
+    b->ptr[b->len++] = '{';
+    for (int i = 0, first = 1; i < obj->count; i++) {
+        const nfb__field *f = &obj->fields[i];
+        if (!nfb__field_present(f, base)) continue;
+        nfb_str s = {NULL, 0};
+        int kind = scalar(f, base, &s);
+        if (kind < 0) return NFB_EINVAL;
+        if (s.len > SIZE_MAX / 8) return NFB_ENOMEM;
+        /* , "key" : and the value */
+        TRY(room(b, a, (size_t)f->len + 4 + 6 * s.len + 2));
+        unsigned char *o = b->ptr + b->len;
+        if (!first) *o++ = ',';
+        first = 0;
+        o = put_text(o, (nfb_str){f->name, f->len}, 1);
+        *o++ = ':';
+        if (kind < 2) o = put_text(o, s, kind);
+        b->len = (size_t)(o - b->ptr);
+        if (kind == 2) TRY(put_value(b, a, f, base));
+    }
+    TRY(room(b, a, 1));
+    b->ptr[b->len++] = '}';
     return NFB_OK;
 }
 
-static int put_quoted(json_text *t, const char *s, size_t len, int key)
+/* Appends the value of field f of the struct at base: what nfb__walk_value
+ * walks, written as the json writer writes it, with no call per token. */
+static int put_value(nfb__buf *b, const nfb_allocator *a, const nfb__field *f,
+                     const void *base)
 {
-    if (len > SIZE_MAX / 8) return NFB_ENOMEM;
-    TRY(room(t, 6 * len + 3));
-    nfb__buf *b = t->b;
-    b->ptr[b->len++] = '"';
-    b->len = (size_t)(nfb__json_escape(b->ptr + b->len,
-                                       (const unsigned char *)s, len) -
-                      b->ptr);
-    b->ptr[b->len++] = '"';
-    if (key) b->ptr[b->len++] = ':';
-    t->after_key = key;
+    nfb_str s = {NULL, 0};
+    int kind = scalar(f, base, &s);
+    if (kind < 0) return NFB_EINVAL;
+    if (kind < 2) {
+        if (s.len > SIZE_MAX / 8) return NFB_ENOMEM;
+        TRY(room(b, a, 6 * s.len + 2));
+        b->len = (size_t)(put_text(b->ptr + b->len, s, kind) - b->ptr);
+        return NFB_OK;
+    }
+    if (f->type == NFB_T_OBJECT)
+        return put_object(b, a, (nfb__kind)f->kind, base);
+    if (f->type != NFB_T_ARRAY) return NFB_EINVAL;
+    size_t n;
+    const char *items = nfb__array_items(f, base, &n);
+    TRY(room(b, a, 1));
+    b->ptr[b->len++] = '[';
+    for (size_t i = 0; i < n; i++) {
+        if (i) {
+            TRY(room(b, a, 1));
+            b->ptr[b->len++] = ',';
+        }
+        TRY(put_object(b, a, (nfb__kind)f->kind, items + i * f->elem_size));
+    }
+    TRY(room(b, a, 1));
+    b->ptr[b->len++] = ']';
     return NFB_OK;
 }
-
-static int open_(json_text *t, char c)
-{
-    TRY(room(t, 1));
-    t->b->ptr[t->b->len++] = (unsigned char)c;
-    t->first = 1;
-    return NFB_OK;
-}
-
-static int close_(json_text *t, char c)
-{
-    TRY(nfb__buf_reserve(t->b, t->a, t->b->len + 1));
-    t->b->ptr[t->b->len++] = (unsigned char)c;
-    t->first = t->after_key = 0;
-    return NFB_OK;
-}
-
-static int jt_begin_object(void *ctx)
-{
-    return open_(ctx, '{');
-}
-static int jt_end_object(void *ctx)
-{
-    return close_(ctx, '}');
-}
-static int jt_begin_array(void *ctx)
-{
-    return open_(ctx, '[');
-}
-static int jt_end_array(void *ctx)
-{
-    return close_(ctx, ']');
-}
-/* A key or an enum name: a fixed ASCII word, nothing to escape. */
-static int put_word(json_text *t, const char *s, size_t len, int key)
-{
-    TRY(room(t, len + 3));
-    nfb__buf *b = t->b;
-    b->ptr[b->len++] = '"';
-    memcpy(b->ptr + b->len, s, len);
-    b->len += len;
-    b->ptr[b->len++] = '"';
-    if (key) b->ptr[b->len++] = ':';
-    t->after_key = key;
-    return NFB_OK;
-}
-
-static int jt_key(void *ctx, const char *name, size_t len)
-{
-    return put_word(ctx, name, len, 1);
-}
-static int jt_name(void *ctx, nfb_str s)
-{
-    return put_word(ctx, s.ptr, s.len, 0);
-}
-static int jt_string(void *ctx, nfb_str s)
-{
-    return put_quoted(ctx, s.ptr, s.len, 0);
-}
-static int jt_number(void *ctx, nfb_str text)
-{
-    json_text *t = ctx;
-    TRY(room(t, text.len));
-    memcpy(t->b->ptr + t->b->len, text.ptr, text.len);
-    t->b->len += text.len;
-    return NFB_OK;
-}
-
-static const nfb__walk_ops json_text_ops = {
-    jt_begin_object, jt_end_object, jt_begin_array, jt_end_array,
-    jt_key,          jt_string,     jt_number,      jt_name};
 
 int nfb__json_text(nfb__buf *b, const nfb_allocator *a, const nfb__field *f,
                    const void *base)
 {
-    json_text t = {b, a, 1, 0};
     b->len = 0;
-    return nfb__walk_value(f, base, &json_text_ops, &t);
+    return put_value(b, a, f, base);
 }

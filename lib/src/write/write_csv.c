@@ -15,25 +15,49 @@
  * can be undone: removing one leading ' from every cell that has one gives
  * back the values. NFB_WRITE_NO_FORMULA_GUARD writes the values unchanged.
  *
- * Rows are built with no allocation per cell: one quoting buffer and one
- * JSON buffer grow as needed and are reused. */
+ * Rows are written straight into the sink's block, with no allocation
+ * per cell: each column's way to its cell is planned once (col_plan), an
+ * enum's names are copied from padded words, and the block's room is
+ * checked once a row and once a text. One JSON buffer and one quoting
+ * buffer (for a field too long for a block) grow as needed and are
+ * reused. */
 #include <csv.h>
 #include <stdio.h>
 
 #include "writer_impl.h"
 
+/* How a column's cell is made: K_TEXT an nfb_str of the record (a
+ * string, a size, a number, a date-time's text), K_ENUM an enum whose
+ * names are all in the column's words, K_OTHER what nfb__column_text makes
+ * (an array's JSON, an enum with a name the words cannot hold). */
+enum { K_TEXT, K_ENUM, K_OTHER };
+
+typedef struct col_plan {
+    uint8_t kind;
+    uint8_t nhas;               /* the presence flags on its path */
+    uint8_t nwords;             /* K_ENUM: its names */
+    int16_t off;                /* K_TEXT: its nfb_str; K_ENUM: its int,
+                                   or -1 for an enum of one value */
+    int16_t has[NFB__MAX_PATH]; /* the flags, has[0..nhas) */
+} col_plan;
+
+/* An enum's name, zero-padded to 16 bytes: a cell copied in one move. */
+enum { MAX_WORDS = 8 };
+typedef struct word {
+    unsigned char text[16];
+    uint8_t len;
+} word;
+
 typedef struct csv_writer {
     nfb_writer base;
     unsigned char delim;
     nfb__columns cols; /* the columns, in output order */
-    /* Where column i's text is, when it is an nfb_str of the record
-     * (strings, sizes, numbers, a date-time's text): its offset in
-     * nfb_backup; -1 for an enum or an array, whose text
-     * nfb__column_text makes. */
-    int16_t str[NFB__MAX_COLUMNS];
-    const char *eol;
+    col_plan plan[NFB__MAX_COLUMNS];
+    word words[NFB__MAX_COLUMNS][MAX_WORDS]; /* K_ENUM: the names */
+    size_t reserve; /* a row's room for its cells but their text */
+    unsigned char eol[2];
     size_t eol_len;
-    nfb__buf quoted;             /* a quoted field */
+    nfb__buf quoted;             /* a quoted field too long for a block */
     nfb__buf json;               /* an array's cell as JSON */
     unsigned char quote_if[256]; /* bytes that make a field quoted */
     unsigned char guard_if[256]; /* first bytes the formula guard escapes
@@ -228,28 +252,79 @@ static int guarded(unsigned char c)
            c == '\r' || c == '\n' || c == '\0' || c == '\'';
 }
 
+/* Can enum field f's cells be copied from words: every name shorter than
+ * 16 bytes, needing no quotes and no guard? */
+static int words_fit(const csv_writer *c, const nfb__field *f)
+{
+    if (f->nenums > MAX_WORDS) return 0;
+    for (unsigned v = 0; v < f->nenums; v++) {
+        const nfb_str *e = &f->enums[v];
+        if (e->len == 0 || e->len >= 16 ||
+            c->guard_if[(unsigned char)e->ptr[0]])
+            return 0;
+        for (size_t k = 0; k < e->len; k++)
+            if (c->quote_if[(unsigned char)e->ptr[k]]) return 0;
+    }
+    return 1;
+}
+
+/* The most bytes a cell writes but its text: the delimiter, the guard's '
+ * or the two quotes of an empty field, or an enum's 16 bytes after the
+ * delimiter. */
+enum { CELL_MAX = 24 };
+
+/* Column i's plan (see col_plan). */
+static void plan_column(csv_writer *c, unsigned i)
+{
+    const nfb__column *col = &c->cols.col[i];
+    const nfb__field *f = col->field;
+    col_plan *p = &c->plan[i];
+    p->nhas = 0;
+    while (p->nhas < NFB__MAX_PATH && col->has[p->nhas] >= 0) {
+        p->has[p->nhas] = col->has[p->nhas];
+        p->nhas++;
+    }
+    p->kind = K_OTHER;
+    p->off = -1;
+    if (f->type == NFB_T_STRING || f->type == NFB_T_SIZE ||
+        f->type == NFB_T_NUMBER) {
+        p->kind = K_TEXT;
+        p->off = f->off;
+    } else if (f->type == NFB_T_DATETIME) {
+        p->kind = K_TEXT;
+        p->off = (int16_t)(f->off + (int16_t)offsetof(nfb_time, text));
+    } else if (f->type == NFB_T_ENUM && words_fit(c, f)) {
+        p->kind = K_ENUM;
+        p->off = f->off;
+        p->nwords = f->nenums;
+        for (unsigned v = 0; v < f->nenums; v++) {
+            memcpy(c->words[i][v].text, f->enums[v].ptr, f->enums[v].len);
+            c->words[i][v].len = (uint8_t)f->enums[v].len;
+        }
+    }
+}
+
 static int init_common(nfb_writer *w, const nfb_writer_options *o, char *err,
                        size_t errlen, unsigned char delim)
 {
     csv_writer *c = (csv_writer *)w;
     c->delim = delim;
-    c->eol = (w->flags & NFB_WRITE_CRLF) ? "\r\n" : "\n";
-    c->eol_len = strlen(c->eol);
+    c->eol[0] = '\n';
+    c->eol_len = 1;
+    if (w->flags & NFB_WRITE_CRLF) {
+        c->eol[0] = '\r';
+        c->eol[1] = '\n';
+        c->eol_len = 2;
+    }
     c->quote_if[delim] = c->quote_if['"'] = 1;
     c->quote_if['\r'] = c->quote_if['\n'] = 1;
     if (!(w->flags & NFB_WRITE_NO_FORMULA_GUARD))
         for (int i = 0; i < 256; i++)
             c->guard_if[i] = (unsigned char)guarded((unsigned char)i);
     int res = nfb__parse_columns(o->columns, &c->cols, err, errlen);
-    for (unsigned i = 0; i < c->cols.n; i++) {
-        const nfb__field *f = c->cols.col[i].field;
-        c->str[i] = -1;
-        if (f->type == NFB_T_STRING || f->type == NFB_T_SIZE ||
-            f->type == NFB_T_NUMBER)
-            c->str[i] = f->off;
-        else if (f->type == NFB_T_DATETIME)
-            c->str[i] = (int16_t)(f->off + (int16_t)offsetof(nfb_time, text));
-    }
+    for (unsigned i = 0; i < c->cols.n; i++)
+        plan_column(c, i);
+    c->reserve = (size_t)c->cols.n * CELL_MAX + sizeof c->eol;
     return res;
 }
 
@@ -279,33 +354,47 @@ static int begin(nfb_writer *w)
 }
 
 /* A field that is quoted, or longer than FAST_MAX (after the delimiter,
- * which is written). Quoting goes through csv_write2; a guarded cell is
- * quoted with its ' inside the quotes. */
-static NFB_NOINLINE int field_slow(csv_writer *c, const char *s, size_t len)
+ * which is written); special says whether it needs quotes, or is -1 when
+ * it was not looked at. Quoting goes through csv_write2, straight into
+ * the sink's block when the quoted field fits one, else through the
+ * quoting buffer; a guarded cell is quoted with its ' inside the
+ * quotes. */
+static NFB_NOINLINE int field_slow(csv_writer *c, const char *s, size_t len,
+                                   int special)
 {
     nfb__sink *sk = &c->base.sink;
     const unsigned char *u = (const unsigned char *)s;
     int guard = len && c->guard_if[u[0]];
-    if (!needs_quoting(c, u, len)) {
+    if (special < 0) special = needs_quoting(c, u, len);
+    if (!special) {
         if (guard) nfb__sink_put(sk, "'", 1);
         nfb__sink_put(sk, s, len);
         return NFB_OK;
     }
     if (len > (SIZE_MAX - 3) / 2) return NFB_ENOMEM;
-    int res = nfb__buf_reserve(&c->quoted, &c->base.alloc, 2 * len + 3);
-    if (res != NFB_OK) return res;
-    /* csv_write2 writes "..." at q+1; with the guard, its opening quote
-     * becomes the ' and a new opening quote goes before it. */
-    unsigned char *q = c->quoted.ptr;
-    size_t n = csv_write2(q + 1, c->quoted.cap - 1, s, len, '"');
-    unsigned char *out = q + 1;
+    /* csv_write2 writes "..." (at most 2 * len + 2 bytes); with the
+     * guard, it writes them one byte on, and its opening quote becomes
+     * the ' after a new opening quote. */
+    size_t need = 2 * len + 3;
+    int direct = need <= sk->cap;
+    unsigned char *q;
+    if (direct) {
+        q = nfb__sink_reserve(sk, need);
+    } else {
+        int res = nfb__buf_reserve(&c->quoted, &c->base.alloc, need);
+        if (res != NFB_OK) return res;
+        q = c->quoted.ptr;
+    }
+    size_t n = csv_write2(q + guard, need - 1, s, len, '"');
     if (guard) {
         q[0] = '"';
         q[1] = '\'';
-        out = q;
         n++;
     }
-    nfb__sink_put(sk, out, n);
+    if (direct)
+        nfb__sink_commit(sk, q + n);
+    else
+        nfb__sink_put(sk, q, n);
     return NFB_OK;
 }
 
@@ -313,10 +402,11 @@ static NFB_NOINLINE int field_slow(csv_writer *c, const char *s, size_t len)
 enum { FAST_MAX = 4096 };
 
 /* The row is written straight into the sink's block: o is where its next
- * byte goes, room how many bytes the block has left. */
+ * byte goes, end the block's end. Before each cell the block has room for
+ * c->reserve bytes at o, less CELL_MAX for each cell written: enough for
+ * the cells left but their text, and the line end. */
 typedef struct row {
-    unsigned char *o;
-    size_t room;
+    unsigned char *o, *end;
 } row;
 
 /* Makes room for n bytes (at most the block's size): the block handed to
@@ -325,88 +415,102 @@ static NFB_NOINLINE void row_refill(nfb__sink *sk, row *r, size_t n)
 {
     nfb__sink_commit(sk, r->o);
     r->o = nfb__sink_reserve(sk, n);
-    r->room = sk->cap - (size_t)(r->o - sk->buf);
+    r->end = sk->buf + sk->cap;
 }
 
 /* A field that goes through field_slow: the row's bytes committed to the
- * sink first, and taken up again after. */
+ * sink first, and taken up again after, with c->reserve bytes of room. */
 static NFB_NOINLINE int row_slow(csv_writer *c, row *r, const char *s,
-                                 size_t len, int sep)
+                                 size_t len, int sep, int special)
 {
     nfb__sink *sk = &c->base.sink;
     nfb__sink_commit(sk, r->o);
     if (sep) nfb__sink_put(sk, &c->delim, 1);
-    int res = field_slow(c, s, len);
-    r->o = sk->buf + sk->len;
-    r->room = sk->cap - sk->len;
+    int res = field_slow(c, s, len, special);
+    r->o = nfb__sink_reserve(sk, c->reserve);
+    r->end = sk->buf + sk->cap;
     return res;
 }
 
 /* The cell of column i, after the delimiter when sep (a constant: the
  * first column is written before the loop over the others). An absent
- * value is an empty cell. Most fields need no quotes: they are copied
- * into the sink's block while they are looked at, and the copy is dropped
- * for field_slow when they do need them, or when they are longer than
- * FAST_MAX. Inline: it runs for every cell. */
+ * value is an empty cell; an enum's is one of the column's words, which
+ * need no quotes and no guard (plan_column). Most texts need no quotes:
+ * they are copied into the sink's block while they are looked at, and the
+ * copy is dropped for field_slow when they do need them, or when they are
+ * longer than FAST_MAX. Only a text checks the block's room (for its
+ * length; the rest of the row has c->reserve). Inline: it runs for every
+ * cell. */
 static NFB_ALWAYS_INLINE int cell(csv_writer *c, delims d, row *r,
                                   const nfb_backup *b, unsigned i, int sep)
 {
-    const nfb__column *col = &c->cols.col[i];
+    const col_plan *p = &c->plan[i];
     const unsigned char delim = c->delim;
-    nfb_str v = {"", 0};
-    if (!nfb__column_present(col, b)) {
-        if (sep) {
-            if (NFB_UNLIKELY(!r->room)) row_refill(&c->base.sink, r, 1);
-            *r->o++ = delim;
-            r->room--;
+    const char *rec = (const char *)b;
+    for (unsigned k = 0; k < p->nhas; k++)
+        if (!*(const bool *)(rec + p->has[k])) {
+            /* absent: an empty cell, quoted when it is the row's only
+             * one (an empty line would be skipped by readers) */
+            if (sep)
+                *r->o++ = delim;
+            else if (c->cols.n == 1)
+                *r->o++ = '"', *r->o++ = '"';
             return NFB_OK;
         }
-    } else if (c->str[i] >= 0) {
-        v = *NFB__AT(nfb_str, b, c->str[i]);
+    nfb_str v;
+    if (p->kind == K_ENUM) {
+        int e = p->off >= 0 ? *NFB__AT(int, b, p->off) : 0;
+        if (NFB_UNLIKELY((unsigned)e >= p->nwords)) return NFB_EINVAL;
+        const word *wd = &c->words[i][e];
+        unsigned char *o = r->o;
+        if (sep) *o++ = delim;
+        memcpy(o, wd->text, 16);
+        r->o = o + wd->len;
+        return NFB_OK;
+    }
+    if (p->kind == K_TEXT) {
+        v = *NFB__AT(nfb_str, b, p->off);
     } else {
-        int res = nfb__column_text(col, b, &c->json, &c->base.alloc, &v);
+        int res =
+            nfb__column_text(&c->cols.col[i], b, &c->json, &c->base.alloc, &v);
         if (res != NFB_OK) return res;
     }
     const unsigned char *u = (const unsigned char *)v.ptr;
     size_t len = v.len;
-    /* the delimiter, the guard's ', the text and what the copy may write
-     * past it, or the two quotes of an empty field */
-    if (NFB_UNLIKELY(len + 10 > r->room)) {
-        if (len > FAST_MAX) return row_slow(c, r, v.ptr, len, sep);
-        row_refill(&c->base.sink, r, len + 10);
+    if (NFB_UNLIKELY(len + c->reserve > (size_t)(r->end - r->o))) {
+        if (len > FAST_MAX) return row_slow(c, r, v.ptr, len, sep, -1);
+        row_refill(&c->base.sink, r, len + c->reserve);
     }
     unsigned char *o = r->o;
     if (sep) *o++ = delim;
     if (len && c->guard_if[u[0]]) *o++ = '\'';
     if (NFB_UNLIKELY(copy_plain(d, o, u, len)))
-        return row_slow(c, r, v.ptr, len, sep);
+        return row_slow(c, r, v.ptr, len, sep, 1);
     if (NFB_UNLIKELY(len == 0 && c->cols.n == 1)) {
-        /* A row of one empty cell would be an empty line, which readers
-         * skip: quote it. */
         *o++ = '"';
         *o++ = '"';
     }
-    o += len;
-    r->room -= (size_t)(o - r->o);
-    r->o = o;
+    r->o = o + len;
     return NFB_OK;
 }
 
-/* A row: its cells, then the line end. A string's text is read straight
- * from the record (c->str), an enum's or an array's from
- * nfb__column_text. */
+/* A row: its cells, then the line end, written into the sink's block
+ * after one room check (c->reserve) and one more per text (cell). */
 static int write_record(nfb_writer *w, const nfb_backup *b)
 {
     csv_writer *c = (csv_writer *)w;
     nfb__sink *sk = &w->sink;
     const delims d = delims_of(c);
     const unsigned n = c->cols.n;
-    row r = {sk->buf + sk->len, sk->cap - sk->len};
+    row r = {nfb__sink_reserve(sk, c->reserve), sk->buf + sk->cap};
     int res = n ? cell(c, d, &r, b, 0, 0) : NFB_OK;
     for (unsigned i = 1; i < n && res == NFB_OK; i++)
         res = cell(c, d, &r, b, i, 1);
+    if (res == NFB_OK) {
+        memcpy(r.o, c->eol, sizeof c->eol);
+        r.o += c->eol_len;
+    }
     nfb__sink_commit(sk, r.o);
-    if (res == NFB_OK) nfb__sink_put(sk, c->eol, c->eol_len);
     return res;
 }
 
