@@ -764,6 +764,7 @@ void nfb__dec_reset(nfb__dec *r)
 void nfb__dec_unwatch(nfb__dec *r)
 {
     r->watch = NFB__WATCH_OFF;
+    r->watch_expected = NULL; /* none with no watch (map_start) */
 }
 
 int nfb__dec_init(nfb__dec *r, const nfb_allocator *a, nfb__diags *dg,
@@ -1100,7 +1101,14 @@ static NFB_ALWAYS_INLINE int map_start(nfb__dec *r)
         if (kind == NFB_K_DATA && nfb__arena_total(&r->arena)) record_begin(r);
         base = kind == NFB_K_APIERR ? &r->apierr : parent->base;
     }
-    if (r->can_restart) watch_begin(r, kind, 1);
+    /* watch_begin, shortened: only JSON can restart, and its events bring
+     * the offset (NFB__POS_AT), never NFB__POS_LATER, so kept_pos is r->at;
+     * with no watch going on, watch_expected is NULL already. */
+    if (r->can_restart) {
+        r->watch = NFB__WATCH_OBJECT;
+        r->watch_kind = (uint8_t)kind;
+        r->restart_at = r->at;
+    }
     if (kind == NFB_K_DEST) return begin_destination(r, r->at);
     if (kind == NFB_K_BACKUP && parent->kind == NFB_K_ARRAY) record_begin(r);
     return push(r, (nfb__kind)kind, base, r->at);
@@ -1717,8 +1725,9 @@ static NFB_ALWAYS_INLINE int copy_ascii(char *dst, const char *s, size_t len)
     return any < 0x80;
 }
 
-/* store_text's rare ends: the arena refused, or the text is not all ASCII
- * (then checked as UTF-8, and copied again). */
+/* store_text's rare ends: the arena refused, or the text is not all ASCII.
+ * Its bytes are in dst already (copy_ascii copies them all before it
+ * says): they are only checked as UTF-8 here, not copied again. */
 static NFB_NOINLINE const char *
 store_text_slow(nfb__dec *r, char *dst, const char *s, size_t len, int nul)
 {
@@ -1727,7 +1736,7 @@ store_text_slow(nfb__dec *r, char *dst, const char *s, size_t len, int nul)
         return NULL;
     }
     const char *why;
-    size_t bad = nfb__utf8_copy(dst, s, len, &why);
+    size_t bad = nfb__utf8_copy(NULL, s, len, &why);
     if (bad != len) {
         nfb__report(
             r->dg, NFB_ERROR, NFB_CODE_SYNTAX, path_of(r, NULL, 0, 0), here(r),

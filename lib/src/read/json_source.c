@@ -691,16 +691,15 @@ static void bad_escapes(nfb__json *j)
                           "found a lone surrogate (half of a pair)");
 }
 
-/* An object or array begins: if the decoder watches it (decode.h), its
- * bytes are kept from the '{' or '[' until the first key. Whether only
- * white space comes before it on its line (line_white_before) is seen
- * from the bytes before it, back to a newline or the segment's start;
- * its line's starts are worked out only when it does (cut_short uses
- * them then alone). */
-static void watch_bytes(nfb__json *j, uint64_t off)
+/* Whether only white space comes before the '{' or '[' at offset off (in
+ * the current segment) on its line, seen from the bytes before it, back to
+ * a newline or the segment's start; its line's starts are worked out only
+ * when it does (cut_short uses them then alone). Asked only when a watch
+ * outlives its segment (keep_watched) or ends in a new document
+ * (cut_short), not for each watched object: the answer depends on the
+ * segment's bytes and on off alone. */
+static void watch_line(nfb__json *j, uint64_t off)
 {
-    j->cap_len = 0;
-    j->cap_off = off;
     int white = 0;
     if (off >= j->seg_base) {
         uint64_t i = off;
@@ -807,12 +806,11 @@ static int container(nfb__json *j, int start, int map)
         }
     }
     j->nest++;
-    int go = map ? nfb__dec_map_start_at(j->dec, at)
-                 : nfb__dec_array_start_at(j->dec, at);
-    /* A watch that begins here (it goes on into an array's first
-     * element). */
-    if (j->dec->watch && j->dec->restart_at.offset == at) watch_bytes(j, at);
-    return go;
+    /* A watch that begins here needs nothing of the front end yet: its
+     * bytes are kept from restart_at on only if it outlives the segment
+     * (keep_watched). */
+    return map ? nfb__dec_map_start_at(j->dec, at)
+               : nfb__dec_array_start_at(j->dec, at);
 }
 static int cb_map_start(void *ctx)
 {
@@ -1026,6 +1024,7 @@ static int parser_reset(nfb__json *j)
     yajl_config(j->yajl, yajl_allow_multiple_values, 1);
     yajl_config(j->yajl, yajl_dont_validate_strings, 1);
     nfb__dec_reset(j->dec);
+    j->cap_off = UINT64_MAX; /* no watch's bytes kept (keep_watched) */
     j->has_pending = 0;
     j->gather = 0;
     j->hold_len = 0;
@@ -1386,9 +1385,21 @@ static void advance_seg(nfb__json *j, size_t n)
 }
 
 /* Keeps the bytes of the current segment that belong to a watched object
- * (from its '{' on), while they fit. */
+ * (from its '{' on), while they fit. A watch is told from the one whose
+ * bytes are kept by where it begins (restart_at): in one pass over the
+ * input each begins further on, and the bytes are parsed again only after
+ * parser_reset, which forgets the kept ones (cap_off). A new one began in
+ * this segment: its bytes are kept from its '{' or '[' (an array's watch
+ * goes on into its first element, from the same '['), and whether its
+ * line begins there is seen now, while the bytes before it are here. */
 static void keep_watched(nfb__json *j)
 {
+    uint64_t at = j->dec->restart_at.offset;
+    if (at != j->cap_off) {
+        j->cap_off = at;
+        j->cap_len = 0;
+        watch_line(j, at);
+    }
     uint64_t from = j->cap_off + j->cap_len, end = j->seg_base + j->seg_len;
     if (from < j->seg_base) from = j->seg_base;
     if (end - from > NFB__CAP_MAX - j->cap_len) {
@@ -1480,6 +1491,11 @@ static nfb_result decoder_ended(nfb__json *j, size_t *used, int *restart)
     if (j->dg->failed) return NFB_ENOMEM;
     if (j->dg->stopped) return NFB_STOPPED;
     if (j->dec->doc == NFB__DOC_RESTART) {
+        /* Whether the new document begins its line, for cut_short: seen
+         * here when it began in this segment (the bytes before it are
+         * still here), else by keep_watched in the one it began in. */
+        uint64_t at = j->dec->restart_at.offset;
+        if (at >= j->seg_base) watch_line(j, at);
         *restart = 1;
         return NFB_OK;
     }

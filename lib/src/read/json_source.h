@@ -68,7 +68,7 @@ typedef struct nfb__json {
     /* The bytes of a watched object (decode.h), from its '{' on. */
     unsigned char cap[NFB__CAP_MAX];
     size_t cap_len;
-    uint64_t cap_off;
+    uint64_t cap_off; /* where they begin (UINT64_MAX: none kept) */
     uint64_t cap_line_start, cap_prev_line_start;
     int cap_line_white;       /* only white space before its '{' on its line */
     unsigned char *replay[2]; /* NFB__CAP_MAX + NFB__SEG_MAX bytes each */
