@@ -332,9 +332,11 @@ static inline int closer2x8(uint64_t a, uint64_t b)
     return closer16(v);
 }
 #else
+/* Each word tested apart: OR-ed first, a control byte in one would hide
+ * under a letter in the other (0x01 | 'a' is 'a'). */
 static inline int closer2x8(uint64_t a, uint64_t b)
 {
-    return closer8(a | b) != 0;
+    return (closer8(a) | closer8(b)) != 0;
 }
 #endif
 
