@@ -24,7 +24,8 @@ int nfb__count(nfb__diags *dg, nfb_severity sev)
 
 /* The message of fmt and ap into msg (size bytes, cut as vsnprintf cuts):
  * a format without a conversion, and "%s", are copied, not formatted. */
-static void format(char *msg, size_t size, const char *fmt, va_list ap)
+static NFB_PRINTF(3, 0) void format(char *msg, size_t size, const char *fmt,
+                                    va_list ap)
 {
     const char *text = fmt;
     if (fmt[0] == '%' && fmt[1] == 's' && fmt[2] == 0)
@@ -41,11 +42,11 @@ static void format(char *msg, size_t size, const char *fmt, va_list ap)
 
 /* nfb__report and nfb__report_where: the position is pos, or where(ctx)
  * when where is not NULL. */
-static NFB_ALWAYS_INLINE int report(nfb__diags *dg, nfb_severity sev,
-                                    nfb_code code, const char *path,
-                                    nfb__pos pos, nfb__where_fn where,
-                                    void *where_ctx, const char *fmt,
-                                    va_list ap)
+static NFB_ALWAYS_INLINE
+    NFB_PRINTF(8, 0) int report(nfb__diags *dg, nfb_severity sev, nfb_code code,
+                                const char *path, nfb__pos pos,
+                                nfb__where_fn where, void *where_ctx,
+                                const char *fmt, va_list ap)
 {
     /* Once a callback has asked to stop, no callback is called again:
      * callers that report several problems in a row (missing fields,

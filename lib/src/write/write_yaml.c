@@ -279,16 +279,6 @@ static NFB_NOINLINE int resolves_to_non_string(unsigned cls,
     return number_like(s, n) || date_like(s, n);
 }
 
-/* Has x a byte that the scan of needs_quotes must look at: a control, DEL,
- * a byte of a multi-byte character, ':' or '#'? A space alone needs no
- * look, ": " and " #" having the other byte. Where the bytes of x stand
- * does not matter. */
-static inline uint64_t closer8(uint64_t x)
-{
-    return nfb__bytes_lt_or_high(x, 0x20) | nfb__bytes_eq(x, 0x7f) |
-           nfb__bytes_eq(x, ':') | nfb__bytes_eq(x, '#');
-}
-
 static inline uint32_t load4(const unsigned char *p)
 {
     uint32_t x;
@@ -300,8 +290,9 @@ static inline uint32_t load4(const unsigned char *p)
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
-/* 16 bytes as one vector of signed bytes (GNU C): closer8 on 16 bytes at
- * once. Signed, a byte from 0x80 up is below 0x20 too. */
+/* 16 bytes as one vector of signed bytes (GNU C): closer8 (below, for
+ * builds without vectors) on 16 bytes at once. Signed, a byte from 0x80 up
+ * is below 0x20 too. */
 typedef signed char yaml_bytes16 __attribute__((vector_size(16)));
 
 static inline int closer16(yaml_bytes16 v)
@@ -332,6 +323,16 @@ static inline int closer2x8(uint64_t a, uint64_t b)
     return closer16(v);
 }
 #else
+/* Has x a byte that the scan of needs_quotes must look at: a control, DEL,
+ * a byte of a multi-byte character, ':' or '#'? A space alone needs no
+ * look, ": " and " #" having the other byte. Where the bytes of x stand
+ * does not matter. */
+static inline uint64_t closer8(uint64_t x)
+{
+    return nfb__bytes_lt_or_high(x, 0x20) | nfb__bytes_eq(x, 0x7f) |
+           nfb__bytes_eq(x, ':') | nfb__bytes_eq(x, '#');
+}
+
 /* Each word tested apart: OR-ed first, a control byte in one would hide
  * under a letter in the other (0x01 | 'a' is 'a'). */
 static inline int closer2x8(uint64_t a, uint64_t b)
