@@ -14,7 +14,13 @@
  * (its input is the name given or starts with "NAME:", its message is
  * text); every record has an id. The same input is then read again with
  * reads of 64 KiB: how the read function cuts the input must not change
- * the diagnostics or the records. */
+ * the diagnostics or the records.
+ *
+ * A few hundred compressed bytes can hold megabytes of text (bzip2 turns
+ * 250 bytes into 6.6 million '{', 3.3 million syntax errors), so
+ * a reading stops itself after LOG_MAX diagnostics and records: both
+ * readings stop at the same one, and what came before must still match.
+ * Memory and time then follow the input, not what it expands to. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -25,7 +31,7 @@
 
 #include "fuzz.h"
 
-enum { HDR = 2 };
+enum { HDR = 2, LOG_MAX = 4096 };
 enum { F_STRICT = 1, F_SMALL = 2, F_FAIL = 4 };
 
 static const char NAME[] = "in.tar";
@@ -55,7 +61,14 @@ static ptrdiff_t read_src(void *ctx, void *buf, size_t len)
 typedef struct log_ {
     char *p;
     size_t n, cap;
+    size_t entries; /* diagnostics and records logged */
 } log_;
+
+/* Non-zero (stop the reading) once LOG_MAX entries are logged. */
+static int full(log_ *l)
+{
+    return ++l->entries >= LOG_MAX;
+}
 
 static void put(log_ *l, const char *s)
 {
@@ -89,7 +102,7 @@ static int on_diag(void *ctx, const nfb_diag *d)
     put(l, pos);
     put(l, d->path);
     put(l, d->message);
-    return 0;
+    return full(l);
 }
 
 static int on_record(void *ctx, const nfb_backup *b)
@@ -99,7 +112,7 @@ static int on_record(void *ctx, const nfb_backup *b)
     snprintf(id, sizeof id, "record %.*s",
              (int)(b->id.len < 64 ? b->id.len : 64), b->id.ptr);
     put(ctx, id);
-    return 0;
+    return full(ctx);
 }
 
 static nfb_result read_once(const uint8_t *p, size_t n, size_t step,
@@ -119,7 +132,8 @@ static nfb_result read_once(const uint8_t *p, size_t n, size_t step,
     FUZZ_CHECK(r != NULL);
     src s = {p, n, 0, step, (flags & F_FAIL) != 0};
     nfb_result res = nfb_reader_read(r, NAME, read_src, &s);
-    FUZZ_CHECK(res == NFB_OK || res == NFB_EIO);
+    FUZZ_CHECK(res == NFB_OK || res == NFB_EIO ||
+               (res == NFB_STOPPED && l->entries == LOG_MAX));
     nfb_reader_stats st;
     nfb_reader_stats_get(r, &st);
     FUZZ_CHECK(st.records <= st.documents);
@@ -135,10 +149,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     log_ a = {0}, b = {0};
     nfb_result ra = read_once(data + HDR, size - HDR, step, flags, &a);
     nfb_result rb = read_once(data + HDR, size - HDR, 65536, flags, &b);
-    FUZZ_CHECK(ra == rb);
     /* A failing read ends the reading where it fails: the logs may then
-     * differ only by where libarchive was when it failed. */
-    if (ra == NFB_OK) {
+     * differ only by where libarchive was when it failed, and one reading
+     * may fail before its LOG_MAX-th entry while the other stops at it. */
+    FUZZ_CHECK(ra == rb || ((flags & F_FAIL) && ra != NFB_OK && rb != NFB_OK));
+    if (ra == rb && ra != NFB_EIO) {
         FUZZ_CHECK(a.n == b.n);
         FUZZ_CHECK(a.n == 0 || memcmp(a.p, b.p, a.n) == 0);
     }
