@@ -10,6 +10,7 @@
 
 #include "common/internal.h"
 #include "common/schema.h"
+#include "scan.h"
 #include "sink.h"
 
 /* JSON text from record strings escapes the line ends that JSON allows
@@ -44,79 +45,45 @@ static inline const char *nfb__json_line_end_escape(const unsigned char *s)
  * answer: it is exact, with no test per byte. */
 static inline int nfb__json_look_8(uint64_t w)
 {
-    const uint64_t ones = 0x0101010101010101u;
-    uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
-    return (((w - ones * 0x20) | (q - ones) | (b - ones) | w) & ones * 0x80) !=
-           0;
+    uint64_t q = w ^ (NFB__ONES * '"'), b = w ^ (NFB__ONES * '\\');
+    return (((w - NFB__ONES * 0x20) | (q - NFB__ONES) | (b - NFB__ONES) | w) &
+            NFB__HIGH) != 0;
 }
 
 #if defined(NFB_HAVE_VECTORS)
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
-/* 16 bytes as one vector of signed bytes (GNU C): a comparison tests
- * them all at once. */
-typedef signed char nfb__bytes_16 __attribute__((vector_size(16)));
-
 /* The bytes of v to be looked at (as nfb__json_look_8), as 0xff each.
  * Signed, a byte of 0x80 or more is below 0x20 too. */
-static inline nfb__bytes_16 nfb__json_look_mask(nfb__bytes_16 v)
+static inline nfb__bytes16 nfb__json_look_mask(nfb__bytes16 v)
 {
     return (v < 0x20) | (v == '"') | (v == '\\');
-}
-
-/* Is any byte of mask t set? With SSE2 one instruction gathers the top
- * bits; elsewhere the two halves are OR-ed. */
-static inline int nfb__json_any(nfb__bytes_16 t)
-{
-#if defined(__SSE2__)
-    return _mm_movemask_epi8((__m128i)t) != 0;
-#else
-    uint64_t half[2];
-    memcpy(half, &t, sizeof half);
-    return (half[0] | half[1]) != 0;
-#endif
-}
-
-static inline nfb__bytes_16 nfb__json_load_16(const unsigned char *s)
-{
-    nfb__bytes_16 v;
-    memcpy(&v, s, sizeof v);
-    return v;
 }
 
 /* Has any of the 16 bytes at s to be looked at? */
 static inline int nfb__json_look_16(const unsigned char *s)
 {
-    return nfb__json_any(nfb__json_look_mask(nfb__json_load_16(s)));
+    return nfb__any16(nfb__json_look_mask(nfb__load16(s)));
 }
 
 /* The same for the 16 bytes at a and the 16 at b: one test of both. */
 static inline int nfb__json_look_2x16(const unsigned char *a,
                                       const unsigned char *b)
 {
-    return nfb__json_any(nfb__json_look_mask(nfb__json_load_16(a)) |
-                         nfb__json_look_mask(nfb__json_load_16(b)));
+    return nfb__any16(nfb__json_look_mask(nfb__load16(a)) |
+                      nfb__json_look_mask(nfb__load16(b)));
 }
 
 /* The same for the two words a and b. */
 static inline int nfb__json_look_2x8(uint64_t a, uint64_t b)
 {
-    uint64_t w[2] = {a, b};
-    nfb__bytes_16 v;
-    memcpy(&v, w, sizeof v);
-    return nfb__json_any(nfb__json_look_mask(v));
+    return nfb__any16(nfb__json_look_mask(nfb__join16(a, b)));
 }
 #else
-/* Has any of the 16 bytes at s to be looked at (as above), one at a time
+/* Has any of the 16 bytes at s to be looked at (as above), in two words
  * (without GNU vectors). */
 static inline int nfb__json_look_16(const unsigned char *s)
 {
-    for (int i = 0; i < 16; i++)
-        if (s[i] < 0x20 || s[i] >= 0x80 || s[i] == '"' || s[i] == '\\')
-            return 1;
-    return 0;
+    return nfb__json_look_8(nfb__load8(s)) ||
+           nfb__json_look_8(nfb__load8(s + 8));
 }
 
 static inline int nfb__json_look_2x16(const unsigned char *a,

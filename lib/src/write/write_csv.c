@@ -24,6 +24,7 @@
 #include <csv.h>
 #include <stdio.h>
 
+#include "scan.h"
 #include "writer_impl.h"
 
 /* How a column's cell is made: K_TEXT an nfb_str of the record (a
@@ -64,71 +65,42 @@ typedef struct csv_writer {
                                     (none without the guard) */
 } csv_writer;
 
-#define BYTES8(c) (0x0101010101010101u * (uint64_t)(unsigned char)(c))
-
 #if defined(NFB_HAVE_VECTORS)
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
-/* 16 bytes as one vector (GNU C): one comparison tests them all. */
-typedef signed char bytes16 __attribute__((vector_size(16)));
-
-/* Is any byte of mask t set? With SSE2 one instruction gathers the top
- * bits; elsewhere the two halves are OR-ed. */
-static inline int any16(bytes16 t)
-{
-#if defined(__SSE2__)
-    return _mm_movemask_epi8((__m128i)t) != 0;
-#else
-    uint64_t half[2];
-    memcpy(half, &t, sizeof half);
-    return (half[0] | half[1]) != 0;
-#endif
-}
-
 /* The delimiter as the scans below want it: in every byte of a vector. */
-typedef bytes16 delims;
+typedef nfb__bytes16 delims;
 
 static inline delims delims_of(const csv_writer *c)
 {
-    return (bytes16){0} + (signed char)c->delim;
+    return nfb__fill16((unsigned char)c->delim);
 }
 
 /* Has v a byte that makes a field quoted: the delimiter, '"', CR or LF?
  * Exact. */
-static inline int special16(delims d, bytes16 v)
+static inline int special16(delims d, nfb__bytes16 v)
 {
-    return any16((v == d) | (v == '"') | (v == '\r') | (v == '\n'));
+    return nfb__any16((v == d) | (v == '"') | (v == '\r') | (v == '\n'));
 }
 
 /* The same of the 16 bytes of a and b. */
 static inline int special_pair(delims d, uint64_t a, uint64_t b)
 {
-    uint64_t half[2] = {a, b};
-    bytes16 v;
-    memcpy(&v, half, sizeof v);
-    return special16(d, v);
+    return special16(d, nfb__join16(a, b));
 }
 
 /* The same of the 16 bytes at s. */
 static inline int special_at(delims d, const unsigned char *s)
 {
-    bytes16 v;
-    memcpy(&v, s, sizeof v);
-    return special16(d, v);
+    return special16(d, nfb__load16(s));
 }
 
 /* The same of the 16 bytes at s and the 16 at t, in one test. */
 static inline int special_two(delims d, const unsigned char *s,
                               const unsigned char *t)
 {
-    bytes16 v, w;
-    memcpy(&v, s, sizeof v);
-    memcpy(&w, t, sizeof w);
-    bytes16 x = (v == d) | (v == '"') | (v == '\r') | (v == '\n') | (w == d) |
-                (w == '"') | (w == '\r') | (w == '\n');
-    return any16(x);
+    nfb__bytes16 v = nfb__load16(s), w = nfb__load16(t);
+    nfb__bytes16 x = (v == d) | (v == '"') | (v == '\r') | (v == '\n') |
+                     (w == d) | (w == '"') | (w == '\r') | (w == '\n');
+    return nfb__any16(x);
 }
 #else
 /* Without GNU vectors: eight bytes at a time in a word, the delimiter in
@@ -137,30 +109,22 @@ typedef uint64_t delims;
 
 static inline delims delims_of(const csv_writer *c)
 {
-    return BYTES8(c->delim);
-}
-
-/* Non-zero when a byte of v equals the byte repeated in b (exact as to
- * whether there is one; the flag bits above the first match may be off). */
-static inline uint64_t has_byte(uint64_t v, uint64_t b)
-{
-    uint64_t x = v ^ b;
-    return (x - BYTES8(1)) & ~x & BYTES8(0x80);
+    return NFB__ONES * (unsigned char)c->delim;
 }
 
 /* Bytes of v below 0x2D: the delimiter (comma or tab), '"', CR and LF all
  * are, so a word with none needs no closer look. */
 static inline uint64_t below_2d(uint64_t v)
 {
-    return (v - BYTES8(0x2d)) & ~v & BYTES8(0x80);
+    return nfb__bytes_lt(v, 0x2d);
 }
 
 /* Has v a byte that makes a field quoted? */
 static inline uint64_t special(delims d, uint64_t v)
 {
     if (NFB_LIKELY(!below_2d(v))) return 0;
-    return has_byte(v, d) | has_byte(v, BYTES8('"')) |
-           has_byte(v, BYTES8('\r')) | has_byte(v, BYTES8('\n'));
+    return nfb__bytes_match(v, d) | nfb__bytes_eq(v, '"') |
+           nfb__bytes_eq(v, '\r') | nfb__bytes_eq(v, '\n');
 }
 
 static inline int special_pair(delims d, uint64_t a, uint64_t b)
@@ -170,10 +134,7 @@ static inline int special_pair(delims d, uint64_t a, uint64_t b)
 
 static inline int special_at(delims d, const unsigned char *s)
 {
-    uint64_t a, b;
-    memcpy(&a, s, 8);
-    memcpy(&b, s + 8, 8);
-    return special_pair(d, a, b);
+    return special_pair(d, nfb__load8(s), nfb__load8(s + 8));
 }
 
 static inline int special_two(delims d, const unsigned char *s,

@@ -287,40 +287,21 @@ static inline uint32_t load4(const unsigned char *p)
 }
 
 #if defined(NFB_HAVE_VECTORS)
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-/* 16 bytes as one vector of signed bytes (GNU C): closer8 (below, for
- * builds without vectors) on 16 bytes at once. Signed, a byte from 0x80 up
- * is below 0x20 too. */
-typedef signed char yaml_bytes16 __attribute__((vector_size(16)));
-
-static inline int closer16(yaml_bytes16 v)
+/* closer8 (below, for builds without vectors) on 16 bytes at once. */
+static inline int closer16(nfb__bytes16 v)
 {
-    yaml_bytes16 t = (v < 0x20) | (v == 0x7f) | (v == ':') | (v == '#');
-#if defined(__SSE2__)
-    return _mm_movemask_epi8((__m128i)t) != 0;
-#else
-    uint64_t half[2];
-    memcpy(half, &t, sizeof half);
-    return (half[0] | half[1]) != 0;
-#endif
+    return nfb__any16((v < 0x20) | (v == 0x7f) | (v == ':') | (v == '#'));
 }
 
 static inline int closer16_at(const unsigned char *s)
 {
-    yaml_bytes16 v;
-    memcpy(&v, s, sizeof v);
-    return closer16(v);
+    return closer16(nfb__load16(s));
 }
 
 /* The two words a and b as one vector. */
 static inline int closer2x8(uint64_t a, uint64_t b)
 {
-    uint64_t w[2] = {a, b};
-    yaml_bytes16 v;
-    memcpy(&v, w, sizeof v);
-    return closer16(v);
+    return closer16(nfb__join16(a, b));
 }
 #else
 /* Has x a byte that the scan of needs_quotes must look at: a control, DEL,

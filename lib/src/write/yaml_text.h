@@ -11,38 +11,7 @@
 #define NFB_YAML_TEXT_H
 
 #include "common/internal.h"
-
-/* ---- eight bytes at a time ----
- *
- * Record strings are mostly printable ASCII that is written as is: the
- * scans of write_yaml.c and yaml_text.c test eight bytes at once for a
- * byte that needs a closer look. Each function gives the high bit of the
- * bytes of x it finds; a byte found may be a false one when a byte before
- * it (in memory order) is a true one, so "none" and "the first" are exact,
- * which is all the scans ask. */
-
-#define NFB__ONES 0x0101010101010101u
-#define NFB__HIGH 0x8080808080808080u
-
-static inline uint64_t nfb__load8(const unsigned char *p)
-{
-    uint64_t x;
-    memcpy(&x, p, sizeof x);
-    return x;
-}
-
-/* Bytes of x equal to c. */
-static inline uint64_t nfb__bytes_eq(uint64_t x, unsigned char c)
-{
-    uint64_t y = x ^ (NFB__ONES * c);
-    return (y - NFB__ONES) & ~y & NFB__HIGH;
-}
-
-/* Bytes of x below c (at most 0x80), or from 0x80 up. */
-static inline uint64_t nfb__bytes_lt_or_high(uint64_t x, unsigned char c)
-{
-    return ((x - NFB__ONES * c) & ~x & NFB__HIGH) | (x & NFB__HIGH);
-}
+#include "scan.h"
 
 /* The style the emitter gives a scalar that is asked for in plain style. */
 typedef enum nfb__yaml_style {
