@@ -389,6 +389,52 @@ static const inline_input inputs[] = {
                 "\"2021-01-20T11:19:53Z\",\"status\":\"scheduled\","
                 "\"completedAt\":\"2021-01-20T11:19:52Z\"}}"),
     IN("crlf", B1 "\r\n{\"id\":5}\r\n" B1 "\r\n"),
+    /* indented text: read whole, yajl is given a copy without the spaces
+     * after each newline (json_source.c, "white space"); in chunks of up
+     * to 31 bytes it is given the text itself. Damage on every kind of
+     * line, positions after runs of spaces, runs longer than 16. */
+    IN("indented, newline inside a string",
+       "{\n  \"data\": {\n    \"id\": \"ab\n    cd\",\n    \"name\": \"x\"\n"
+       "  }\n}\n" B1),
+    IN("indented, bare word", "{\n  \"data\": {\n    x\n  }\n}\n" B1),
+    IN("indented, missing comma",
+       "{\n  \"data\": {\n    \"id\": \"a\"\n    \"name\": \"b\"\n  }\n}\n" B1),
+    IN("indented, number at line end",
+       "{\n  \"data\": {\n    \"id\": 12\n    , \"name\": 3\n  }\n}\n" B1),
+    IN("indented, deep runs",
+       "{\n                    \"data\": {\n"
+       "                                     \"id\": \"a\",\n"
+       "                                 \"name\": 5,\n"
+       "                                          \"x\": [1,\n"
+       "                                                 2]\n"
+       "   }\n}\n" B1),
+    IN("indented, tabs and crlf",
+       "{\r\n  \"data\": {\r\n\t\"id\": \"a\",\r\n      \"name\": \"b\",\r\n"
+       " \t \"status\": \"failed\"\r\n  }\r\n}\r\n" B1),
+    IN("indented, escapes",
+       "{\n  \"data\": {\n    \"id\": \"a\\qb\",\n    \"name\": \"\\uD800\",\n"
+       "    \"status\": \"\\u00e9\\uD83D\\uDE00\"\n  }\n}\n" B1),
+    IN("indented, long token",
+       "{\n  \"data\": {\n    \"id\": \"abcdefghijklmnopqrstuvwxyz0123456789"
+       "abcdefghij\",\n    \"name\": \"x\"\n  }\n}\n" B1),
+    IN("indented, cut short then the next",
+       "{\n  \"data\": {\n    \"id\": \"a\",\n    \"name\": {\n  \"data\": {\n"
+       "    \"id\": \"b\",\n    \"name\": \"c\"\n  }\n}\n" B1),
+    IN("indented, form feed",
+       "{\n  \"data\": {\n    \f\"id\": \"a\"\n  }\n}\n" B1),
+    IN("indented, blank lines",
+       "{\n    \n  \"data\": {\n        \n    \"id\": \"a\"\n      \n  }\n}\n"
+       "  \n  \n" B1),
+    IN("indented list page",
+       "{\n  \"data\": {\n    \"backups\": [\n      " B1 ",\n      {\n"
+       "        \"id\": 7\n      },\n      " B1 "\n    ]\n  },\n"
+       "  \"pagination\": {\n    \"hasNextPage\": false\n  }\n}\n"),
+    IN("indented after a head",
+       "HTTP/1.1 200 OK\r\n\r\n{\n  \"data\": {\n    \"id\": \"a\",\n"
+       "    \"name\": 1\n  }\n}\n"),
+    IN("indented, garbage lines between",
+       "{\n  \"data\": " B1 "\n}\n  oops\n    }\n  {\n  \"data\": " B1 "\n}\n"),
+
     /* limits: deep nesting, long strings and tokens, big records */
     IN("deep", "{\"id\":\"a\",\"n\":[[[[[[[[[[1]]]]]]]]]]}\n" B1),
     IN("long string", "{\"id\":\"abcdefghijklmnopqrstuvwxyz0123456789\"}\n" B1),

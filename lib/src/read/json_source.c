@@ -70,6 +70,157 @@
 #include "decode.h"
 #include "json_source.h"
 
+/* ---- white space ----------------------------------------------------- *
+ *
+ * yajl's lexer takes about 20 instructions a byte of white space, so the
+ * indentation of pretty-printed JSON (`jq .`, the layout of the Northflank
+ * CLI's -o json) costs about as much as its tokens. A segment whose first
+ * newlines are followed by spaces is fed to yajl as a copy without the
+ * spaces that follow each newline, made 16 bytes at a time. The newline
+ * stays, so tokens stay apart, and a raw newline inside a string is still
+ * refused at the same byte: a valid text has none, so no string loses a
+ * byte. The offsets yajl gives (a string's place in the copy, the bytes it
+ * consumed) are turned back into the input's by fed_off; everything else
+ * reads the input itself. */
+
+/* The offset in the input of byte off of what yajl was fed (off at most
+ * in_len): a load, and no test. */
+static NFB_ALWAYS_INLINE uint64_t fed_off(const nfb__json *j, size_t off)
+{
+    return j->seg_base + off + j->sq_gone[off & j->sq_mask];
+}
+
+/* The input's offset of token end x (tok_end, tok_prev_end or one of
+ * them less one). While yajl runs on the copy, the callbacks note token
+ * ends as offsets of the copy, at no cost, and they are turned into the
+ * input's only where one is read: here. */
+static inline uint64_t tok_in(const nfb__json *j, uint64_t x)
+{
+    if (!j->tok_fed || x < j->seg_base) return x;
+    return fed_off(j, (size_t)(x - j->seg_base));
+}
+
+/* After yajl_parse: the token ends are the input's again. */
+static void tok_settle(nfb__json *j)
+{
+    if (!j->tok_fed) return;
+    j->tok_end = tok_in(j, j->tok_end);
+    j->tok_prev_end = tok_in(j, j->tok_prev_end);
+    j->tok_fed = 0;
+}
+
+/* yajl is fed p[0..n) as it is. */
+static void feed_as_is(nfb__json *j, const unsigned char *p, size_t n)
+{
+    j->in = p;
+    j->in_len = n;
+    j->sq_zero = 0;
+    j->sq_gone = &j->sq_zero;
+    j->sq_mask = 0;
+    j->tok_fed = 0;
+}
+
+#if defined(NFB_HAVE_VECTORS) && defined(__SSE2__)
+#include <emmintrin.h>
+#define NFB_SQUEEZE 1
+
+/* Is one of the first four newlines of p[0..n) followed by a space? Pretty
+ * JSON's are nearly all; a stream of one-line documents has none, and
+ * then costs this look only. */
+static int indented(const unsigned char *p, size_t n)
+{
+    const unsigned char *e = p + n;
+    for (int k = 0; k < 4; k++) {
+        const unsigned char *nl = memchr(p, '\n', (size_t)(e - p));
+        if (!nl || e - nl < 2) return 0;
+        if (nl[1] == ' ') return 1;
+        p = nl + 1;
+    }
+    return 0;
+}
+
+/* Copies p[0..n) (n <= NFB__SQ_MAX) to j->sq without the spaces after its
+ * newlines, with the table of how many were taken out before each byte,
+ * and feeds yajl the copy. 16 bytes at a time while 32 are left: up to
+ * the next newline, and the spaces after it (at most 16 of them: the rest
+ * are copied), the table's 16 entries written with one count and those
+ * past the newline written again the next time; then a byte at a time.
+ * The copy is never ahead of p, so its writes stay in NFB__SQ_MAX. */
+static void squeeze(nfb__json *j, const unsigned char *p, size_t n)
+{
+    unsigned char *o = j->sq;
+    uint16_t *t = j->sq_table;
+    size_t i = 0, w = 0;
+    unsigned gone = 0;
+    const __m128i nl = _mm_set1_epi8('\n'), sp = _mm_set1_epi8(' ');
+    __m128i g = _mm_setzero_si128();
+    while (n - i >= 32) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        _mm_storeu_si128((__m128i *)(void *)(o + w), v);
+        _mm_storeu_si128((__m128i *)(void *)(t + w), g);
+        _mm_storeu_si128((__m128i *)(void *)(t + w + 8), g);
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, nl));
+        if (!m) {
+            i += 16, w += 16;
+            continue;
+        }
+        size_t k = (size_t)__builtin_ctz(m) + 1;
+        i += k, w += k;
+        __m128i u = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        unsigned s = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(u, sp));
+        size_t c = (size_t)__builtin_ctz(~s); /* up to 16 */
+        if (c) {
+            i += c;
+            gone += (unsigned)c;
+            g = _mm_set1_epi16((short)gone);
+        }
+    }
+    while (i < n) {
+        unsigned char b = p[i++];
+        t[w] = (uint16_t)gone;
+        o[w++] = b;
+        if (b != '\n') continue;
+        while (i < n && p[i] == ' ')
+            i++, gone++;
+    }
+    t[w] = (uint16_t)gone; /* for the offset just past the end */
+    j->in = o;
+    j->in_len = w;
+    j->sq_gone = t;
+    j->sq_mask = SIZE_MAX;
+    j->tok_fed = 1;
+}
+
+/* Makes the copy's memory, the first time. 0 when there is none. */
+static int squeeze_room(nfb__json *j)
+{
+    if (j->sq) return 1;
+    j->sq = nfb__malloc(j->alloc, NFB__SQ_MAX);
+    j->sq_table =
+        nfb__malloc(j->alloc, (NFB__SQ_MAX + 16) * sizeof *j->sq_table);
+    if (j->sq && j->sq_table) return 1;
+    nfb__free(j->alloc, j->sq);
+    nfb__free(j->alloc, j->sq_table);
+    j->sq = NULL;
+    j->sq_table = NULL;
+    return 0;
+}
+#endif
+
+/* Sets what yajl is fed for the segment p[0..n): the copy when p looks
+ * indented (and the copy's memory can be had), else p. Without SSE2 the
+ * copy would cost more than it saves: p. */
+static void feed_white(nfb__json *j, const unsigned char *p, size_t n)
+{
+#if defined(NFB_SQUEEZE)
+    if (n >= 32 && n <= NFB__SQ_MAX && indented(p, n) && squeeze_room(j)) {
+        squeeze(j, p, n);
+        return;
+    }
+#endif
+    feed_as_is(j, p, n);
+}
+
 /* ---- positions --------------------------------------------------------- */
 
 static int is_gap(unsigned char c)
@@ -335,11 +486,11 @@ nfb__pos nfb__json_end_pos(const nfb__json *j)
  * segment, or were found when an earlier segment ended (pending_start). */
 static nfb__pos token_start(nfb__json *j)
 {
-    uint64_t from = j->tok_prev_end;
+    uint64_t from = tok_in(j, j->tok_prev_end), end = tok_in(j, j->tok_end);
     if (j->has_pending && j->pending_start >= from)
         return pos_at(j, j->pending_start);
     if (from < j->seg_base) from = j->seg_base;
-    while (from < j->tok_end && is_gap(j->seg[from - j->seg_base]))
+    while (from < end && is_gap(j->seg[from - j->seg_base]))
         from++;
     return pos_at(j, from);
 }
@@ -524,8 +675,8 @@ static inline int tok(nfb__json *j)
 static NFB_ALWAYS_INLINE int tok_string(nfb__json *j, const unsigned char *s,
                                         size_t len)
 {
-    uintptr_t off = (uintptr_t)s - (uintptr_t)j->seg;
-    if (NFB_LIKELY(off < j->seg_len))
+    uintptr_t off = (uintptr_t)s - (uintptr_t)j->in;
+    if (NFB_LIKELY(off < j->in_len))
         return tok_at(j, j->seg_base + off + len + 1);
     return tok(j);
 }
@@ -680,7 +831,8 @@ static void bad_escapes(nfb__json *j)
 {
     uint64_t first = 0;
     size_t n = 0;
-    while (j->bad_esc_n && j->bad_esc[j->bad_esc_head] < j->tok_end) {
+    uint64_t end = tok_in(j, j->tok_end);
+    while (j->bad_esc_n && j->bad_esc[j->bad_esc_head] < end) {
         if (n++ == 0) first = j->bad_esc[j->bad_esc_head];
         j->bad_esc_head = (j->bad_esc_head + 1) % NFB__BAD_ESC_MAX;
         j->bad_esc_n--;
@@ -743,9 +895,9 @@ static int cb_number(void *ctx, const char *s, size_t len)
 static NFB_ALWAYS_INLINE int text_token_fast(nfb__json *j,
                                              const unsigned char *s, size_t len)
 {
-    uintptr_t off = (uintptr_t)s - (uintptr_t)j->seg;
+    uintptr_t off = (uintptr_t)s - (uintptr_t)j->in;
     uint64_t end = j->seg_base + off + len + 1;
-    if (NFB_UNLIKELY(off >= j->seg_len || end - j->tok_end > j->tok_max ||
+    if (NFB_UNLIKELY(off >= j->in_len || end - j->tok_end > j->tok_max ||
                      j->bad_esc_n))
         return 0;
     j->tok_prev_end = j->tok_end;
@@ -786,7 +938,7 @@ static int http_check(nfb__json *j, const char *found);
 static int container(nfb__json *j, int start, int map)
 {
     (void)tok(j);
-    uint64_t at = j->tok_end - 1;
+    uint64_t at = tok_in(j, j->tok_end - 1);
     if (!start) {
         j->nest--;
         int go = map ? nfb__dec_map_end_at(j->dec, at)
@@ -839,7 +991,7 @@ static const yajl_callbacks callbacks = {
 static int token_too_long(nfb__json *j)
 {
     nfb__pos p = token_start(j);
-    if (!over_limit(j, j->tok_end - p.offset)) return 0;
+    if (!over_limit(j, tok_in(j, j->tok_end) - p.offset)) return 0;
     if (!nfb__dec_open(j->dec)) nfb__diags_begin_document(j->dg);
     nfb__report(j->dg, NFB_ERROR, NFB_CODE_LIMIT, "", p, TOKEN_LIMIT_FMT,
                 j->max_string);
@@ -1053,6 +1205,7 @@ int nfb__json_init(nfb__json *j, const nfb_allocator *a, nfb__dec *dec,
         j->replay[i] = nfb__malloc(a, NFB__CAP_MAX + NFB__SEG_MAX);
         if (!j->replay[i]) return -1;
     }
+    feed_as_is(j, (const unsigned char *)"", 0);
     return parser_reset(j) ? 0 : -1;
 }
 
@@ -1070,6 +1223,10 @@ void nfb__json_free(nfb__json *j, const nfb_allocator *a)
     nfb__free(a, j->hold);
     j->hold = NULL;
     j->hold_len = j->hold_cap = 0;
+    nfb__free(a, j->sq);
+    nfb__free(a, j->sq_table);
+    j->sq = NULL;
+    j->sq_table = NULL;
 }
 
 nfb_result nfb__json_begin(nfb__json *j)
@@ -1145,9 +1302,12 @@ static uint64_t syntax_error_at(nfb__json *j, const char *e, unsigned char *c)
             at++;
     } else {
         size_t consumed = yajl_get_bytes_consumed(j->yajl);
-        int backed_up = kind == NFB__YAJL_LEX;
-        at = j->seg_base + consumed;
-        if (!backed_up && at > 0) at--;
+        if (kind == NFB__YAJL_LEX) /* backed up to the offending byte */
+            at = fed_off(j, consumed);
+        else if (consumed) /* just past it */
+            at = fed_off(j, consumed - 1);
+        else /* the last byte of the segment before, if any */
+            at = j->seg_base ? j->seg_base - 1 : 0;
         if (at < j->seg_base) {
             *c = j->seg_last;
             return at;
@@ -1542,7 +1702,9 @@ static nfb_result parse_segment(nfb__json *j, const unsigned char *p, size_t n,
     j->parse_calls++;
     if (j->has_pending && j->pending_start < j->seg_base)
         j->reread += j->seg_base - j->pending_start;
-    yajl_status st = yajl_parse(j->yajl, p, len);
+    feed_white(j, p, len);
+    yajl_status st = yajl_parse(j->yajl, j->in, j->in_len);
+    tok_settle(j);
     resolve_kept(j);
     if (j->dg->failed) return NFB_ENOMEM;
     if (st == yajl_status_client_canceled)
@@ -2111,6 +2273,7 @@ nfb_result nfb__json_finish(nfb__json *j)
     j->seg = (const unsigned char *)"";
     j->seg_len = 0;
     j->seg_base = j->abs;
+    feed_as_is(j, j->seg, 0);
     int open_before = nfb__dec_open(j->dec);
     yajl_status st = yajl_complete_parse(j->yajl);
     if (j->dg->failed) return NFB_ENOMEM;

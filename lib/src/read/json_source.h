@@ -16,7 +16,10 @@ enum {
     NFB__BAD_ESC_MAX = NFB__SEG_MAX / 6 + 4,
     NFB__CAP_MAX = 2048,
     NFB__GATHER_MIN = 64,
-    NFB__YA_SLOTS = 9 /* json_source.c: the reserve for yajl */
+    NFB__YA_SLOTS = 9, /* json_source.c: the reserve for yajl */
+    /* The longest segment whose indentation is taken out before yajl
+     * sees it (json_source.c, "white space"): a replayed one. */
+    NFB__SQ_MAX = NFB__CAP_MAX + NFB__SEG_MAX
 };
 
 typedef struct nfb__json {
@@ -51,10 +54,28 @@ typedef struct nfb__json {
     unsigned char pending_num;  /* where a number cut there is in JSON's
                                    number grammar (json_source.c) */
     unsigned char seg_last;     /* the last byte of the segment before */
-    int seg_esc0;   /* where in an escape a string cut before seg[0] is */
-    uint64_t nest;  /* open objects and arrays */
-    int line_white; /* the line is white space up to abs (between
-                       segments) or seg_base (in one) */
+    int seg_esc0; /* where in an escape a string cut before seg[0] is */
+
+    /* What yajl is fed for the segment: seg itself, or a copy without the
+     * spaces that follow its newlines (json_source.c, "white space").
+     * Byte k of it is byte seg_base + k + sq_gone[k & sq_mask] of the
+     * input: with the copy, sq_gone[k] is how many spaces were taken out
+     * before its byte k and sq_mask all ones; without, sq_mask is 0 and
+     * sq_gone[0] is 0. While yajl_parse runs on the copy (tok_fed), the
+     * token ends tok_end and tok_prev_end from seg_base on are offsets of
+     * the copy plus seg_base, which tok_in turns into the input's; they
+     * are the input's again when it returns. */
+    const unsigned char *in;
+    size_t in_len;
+    const uint16_t *sq_gone;
+    size_t sq_mask;
+    int tok_fed;
+    unsigned char *sq;  /* the copy, NFB__SQ_MAX bytes; made when first used */
+    uint16_t *sq_table; /* sq_gone of the copy: NFB__SQ_MAX + 16 entries */
+    uint16_t sq_zero;   /* sq_gone without it */
+    uint64_t nest;      /* open objects and arrays */
+    int line_white;     /* the line is white space up to abs (between
+                           segments) or seg_base (in one) */
 
     /* After damage. skip: looking for the next '{' or '['; lines: a line
      * that starts with anything else is parsed (and reported) on its own.
