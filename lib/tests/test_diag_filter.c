@@ -17,7 +17,8 @@
 
 /* Lints (of a record and of its lastRestore, in a list page whose paths
  * have indexes), unknown fields, a missing field, a duplicate, an API
- * error and a syntax error, on several lines, pretty and compact. */
+ * error, a wrong type, a bad enum, date-time and size, a credential header
+ * and a syntax error, on several lines, pretty and compact. */
 static const char INPUT[] =
     "{\"data\":{\"id\":\"a\",\"name\":\"n\",\"status\":\"completed\",\n"
     "  \"createdAt\":\"2021-01-20T11:19:53.175Z\",\"config\":{\"size\":\"1\"},"
@@ -44,6 +45,9 @@ static const char INPUT[] =
     "1,"
     "\n\"createdAt\":\"2021-01-20T11:19:53.175Z\",\"config\":{\"size\":\"1\"}}}"
     "\n"
+    "{\"data\":{\"id\":\"g\",\"name\":5,\"status\":\"deleting\",\n"
+    " \"createdAt\":\"yesterday\",\"config\":{\"size\":\"12kB\"}},\n"
+    " \"request\":{\"headers\":{\"Authorization\":\"Bearer x\"}}}\n"
     "{\"data\":[1,}\n";
 
 enum { MAX_SEEN = 64 };
@@ -116,9 +120,9 @@ static int has_code(const run *rn, const char *code)
     return 0;
 }
 
-/* Diagnostics whose position the filter's reader works out only for those
- * it delivers, whole (as the reader without a filter has always given
- * them). */
+/* Diagnostics whose position (and for some the message) the reader works
+ * out only for those it delivers, whole (as the reader without a filter
+ * has always given them). */
 static const char *const PINNED[] = {
     "warning lint in.json doc 1 at 8 1:9 data.status: expected completedAt "
     "with status \"completed\", found none",
@@ -132,6 +136,22 @@ static const char *const PINNED[] = {
     "\"name\" in a backup, found none",
     "error api-error in.json doc 5 at 778 13:10 : expected a backup, found "
     "an API error response (status 404: \"not found\")",
+    "warning unknown-field in.json doc 6 at 866 14:51 data.oops: expected a "
+    "field of a backup, found unknown field \"oops\"",
+    "error wrong-type in.json doc 7 at 964 16:26 data.name: expected a "
+    "string, found the number 5",
+    "error bad-enum in.json doc 7 at 975 16:37 data.status: expected one of "
+    "\"scheduled\", \"in-progress\", \"completed\", \"aborting\", "
+    "\"aborted\", \"failed\" or \"not-supported\", found \"deleting\"",
+    "error bad-date-time in.json doc 7 at 1000 17:14 data.createdAt: "
+    "expected an RFC 3339 date-time, found \"yesterday\": expected a 4-digit "
+    "year, found 'y'",
+    "error bad-size in.json doc 7 at 1029 17:43 data.config.size: expected a "
+    "decimal byte count, found \"12kB\" (not a decimal digit 'k')",
+    "warning secret in.json doc 7 at 1062 18:24 "
+    "request.headers.Authorization: expected no credentials in a saved "
+    "response, found an Authorization header (the archive holds an API "
+    "token)",
 };
 
 static void has_pinned(const run *rn)
@@ -163,6 +183,7 @@ static void keep_all_is_no_filter(void **state)
         assert_true(has_code(&plain, " unknown-field "));
         assert_true(has_code(&plain, " missing-field "));
         assert_true(has_code(&plain, " syntax "));
+        assert_true(has_code(&plain, " secret "));
         has_pinned(&plain);
         has_pinned(&kept);
         assert_int_equal(kept.n_delivered, plain.n_delivered);

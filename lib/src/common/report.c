@@ -40,13 +40,14 @@ static NFB_PRINTF(3, 0) void format(char *msg, size_t size, const char *fmt,
     msg[n] = 0;
 }
 
-/* nfb__report and nfb__report_where: the position is pos, or where(ctx)
- * when where is not NULL. */
+/* nfb__report, nfb__report_where and nfb__report_lazy: the position is
+ * pos, or where(ctx) when where is not NULL; the message is fmt's with
+ * *ap, or message's when message is not NULL. */
 static NFB_ALWAYS_INLINE
-    NFB_PRINTF(8, 0) int report(nfb__diags *dg, nfb_severity sev, nfb_code code,
+    NFB_PRINTF(9, 0) int report(nfb__diags *dg, nfb_severity sev, nfb_code code,
                                 const char *path, nfb__pos pos,
-                                nfb__where_fn where, void *where_ctx,
-                                const char *fmt, va_list ap)
+                                nfb__where_fn where, nfb__message_fn message,
+                                void *ctx, const char *fmt, va_list *ap)
 {
     /* Once a callback has asked to stop, no callback is called again:
      * callers that report several problems in a row (missing fields,
@@ -71,7 +72,7 @@ static NFB_ALWAYS_INLINE
      * counted against the cap, which is of what on_diag is given). */
     if (dg->filter && !dg->filter(dg->filter_ctx, &d)) return 1;
     ++*shown;
-    if (where) pos = where(where_ctx);
+    if (where) pos = where(ctx);
     d.offset = pos.offset;
     d.line = pos.line;
     d.column = pos.column;
@@ -81,8 +82,11 @@ static NFB_ALWAYS_INLINE
                  "expected at most %zu %s per document, found more; the rest "
                  "of this document's are not shown",
                  dg->max_diags, sev == NFB_ERROR ? "errors" : "warnings");
-    else
-        format(msg, sizeof msg, fmt, ap);
+    else if (message) {
+        msg[0] = 0;
+        message(ctx, msg, sizeof msg);
+    } else
+        format(msg, sizeof msg, fmt, *ap);
     d.message = msg;
     if (dg->on_diag(dg->ctx, &d) != 0) {
         dg->stopped = 1;
@@ -96,7 +100,7 @@ int nfb__report(nfb__diags *dg, nfb_severity sev, nfb_code code,
 {
     va_list ap;
     va_start(ap, fmt);
-    int go = report(dg, sev, code, path, pos, NULL, NULL, fmt, ap);
+    int go = report(dg, sev, code, path, pos, NULL, NULL, NULL, fmt, &ap);
     va_end(ap);
     return go;
 }
@@ -108,7 +112,15 @@ int nfb__report_where(nfb__diags *dg, nfb_severity sev, nfb_code code,
     va_list ap;
     va_start(ap, fmt);
     nfb__pos none = {0, 0, 0};
-    int go = report(dg, sev, code, path, none, where, ctx, fmt, ap);
+    int go = report(dg, sev, code, path, none, where, NULL, ctx, fmt, &ap);
     va_end(ap);
     return go;
+}
+
+int nfb__report_lazy(nfb__diags *dg, nfb_severity sev, nfb_code code,
+                     const char *path, nfb__where_fn where,
+                     nfb__message_fn message, void *ctx)
+{
+    nfb__pos none = {0, 0, 0};
+    return report(dg, sev, code, path, none, where, message, ctx, "%s", NULL);
 }

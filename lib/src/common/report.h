@@ -70,6 +70,17 @@ int nfb__report_where(nfb__diags *dg, nfb_severity sev, nfb_code code,
                       const char *path, nfb__where_fn where, void *ctx,
                       const char *fmt, ...) NFB_PRINTF(7, 8);
 
+/* Writes a diagnostic's message into msg: size bytes, which hold an empty
+ * string when it is called. */
+typedef void (*nfb__message_fn)(void *ctx, char *msg, size_t size);
+
+/* nfb__report_where with the message written by message(ctx, ...): the
+ * message and the position are made only for a diagnostic the callback is
+ * given, each at most once. */
+int nfb__report_lazy(nfb__diags *dg, nfb_severity sev, nfb_code code,
+                     const char *path, nfb__where_fn where,
+                     nfb__message_fn message, void *ctx);
+
 /* Counts a diagnostic: all nfb__report does with one that
  * nfb__diag_shown says reaches no callback. Returns as nfb__report. */
 int nfb__count(nfb__diags *dg, nfb_severity sev);

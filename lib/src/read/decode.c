@@ -369,19 +369,66 @@ static void put_enums(buf *b, const nfb__field *fd)
     }
 }
 
+/* A diagnostic of the current token whose message is made only when it
+ * is delivered (nfb__report_lazy): the token and what it is checked
+ * against. */
+typedef struct token_diag {
+    nfb__dec *r;
+    const nfb__field *fd;
+    const nfb__frame *f;
+    const char *expected;
+    int jt;
+    const char *s;
+    size_t len;
+    const char *why; /* why a date-time or size is refused */
+} token_diag;
+
+static nfb__pos token_where(void *ctx)
+{
+    return here(((token_diag *)ctx)->r);
+}
+
+static void wrong_type_message(void *ctx, char *msg, size_t size)
+{
+    const token_diag *t = ctx;
+    buf b = {msg, 0, size};
+    puts_(&b, "expected ");
+    if (t->fd && t->fd->type == NFB_T_ENUM)
+        put_enums(&b, t->fd);
+    else
+        puts_(&b, t->expected);
+    puts_(&b, ", ");
+    put_found(&b, t->jt, t->s, t->len);
+}
+
+static void datetime_message(void *ctx, char *msg, size_t size)
+{
+    const token_diag *t = ctx;
+    buf b = {msg, 0, size};
+    puts_(&b, "expected an RFC 3339 date-time, ");
+    put_found(&b, J_STRING, t->s, t->len);
+    puts_(&b, ": ");
+    puts_(&b, t->why);
+}
+
+static void size_message(void *ctx, char *msg, size_t size)
+{
+    const token_diag *t = ctx;
+    buf b = {msg, 0, size};
+    puts_(&b, "expected a decimal byte count, ");
+    put_found(&b, J_STRING, t->s, t->len);
+    puts_(&b, " (");
+    puts_(&b, t->why);
+    puts_(&b, ")");
+}
+
 static int wrong_type_f(nfb__dec *r, const nfb__field *fd, const char *expected,
                         int jt, const char *s, size_t len)
 {
-    buf b = {r->msg, 0, sizeof r->msg};
-    puts_(&b, "expected ");
-    if (fd && fd->type == NFB_T_ENUM)
-        put_enums(&b, fd);
-    else
-        puts_(&b, expected);
-    puts_(&b, ", ");
-    put_found(&b, jt, s, len);
-    return report_at(r, NFB_ERROR, NFB_CODE_WRONG_TYPE, path_of(r, NULL, 0, 0),
-                     here(r), r->msg);
+    token_diag t = {r, fd, NULL, expected, jt, s, len, NULL};
+    return nfb__report_lazy(r->dg, NFB_ERROR, NFB_CODE_WRONG_TYPE,
+                            path_of(r, NULL, 0, 0), token_where,
+                            wrong_type_message, &t);
 }
 
 static int wrong_type(nfb__dec *r, const char *expected, int jt, const char *s,
@@ -1477,6 +1524,25 @@ static int credential_header(const char *s, size_t len)
     return 0;
 }
 
+static void secret_message(void *ctx, char *msg, size_t size)
+{
+    const token_diag *t = ctx;
+    const char *s = t->s;
+    size_t len = t->len;
+    /* The API's own: "Authorization: Bearer <API token>". */
+    int api_token = len == 13 && has_word(s, len, "authorization");
+    char c = lower(s[0]);
+    buf b = {msg, 0, size};
+    puts_(&b, "expected no credentials in a saved response, found ");
+    puts_(&b, c && strchr("aeioux", c) ? "an " : "a ");
+    if (is_ident(s, len))
+        put(&b, s, len > 64 ? 64 : len);
+    else
+        put_quoted(&b, s, len, 64);
+    puts_(&b, api_token ? " header (the archive holds an API token)"
+                        : " header (the archive holds a credential)");
+}
+
 /* A key of a client request's "headers": its value is skipped (only
  * checked as text), and a name that holds a credential is a warning, under
  * strict mode too. The value itself is never quoted: it is the secret. */
@@ -1487,20 +1553,23 @@ static int header_name(nfb__dec *r, const char *s, size_t len)
     if (!credential_header(s, len)) return 1;
     if (!nfb__diag_shown(r->dg, NFB_WARNING))
         return nfb__count(r->dg, NFB_WARNING);
-    /* The API's own: "Authorization: Bearer <API token>". */
-    int api_token = len == 13 && has_word(s, len, "authorization");
-    char c = lower(s[0]);
-    buf b = {r->msg, 0, sizeof r->msg};
-    puts_(&b, "expected no credentials in a saved response, found ");
-    puts_(&b, c && strchr("aeioux", c) ? "an " : "a ");
-    if (is_ident(s, len))
-        put(&b, s, len > 64 ? 64 : len);
-    else
-        put_quoted(&b, s, len, 64);
-    puts_(&b, api_token ? " header (the archive holds an API token)"
-                        : " header (the archive holds a credential)");
-    return report_at(r, NFB_WARNING, NFB_CODE_SECRET, path_of(r, s, len, 0),
-                     here(r), r->msg);
+    token_diag t = {r, NULL, NULL, NULL, J_STRING, s, len, NULL};
+    return nfb__report_lazy(r->dg, NFB_WARNING, NFB_CODE_SECRET,
+                            path_of(r, s, len, 0), token_where, secret_message,
+                            &t);
+}
+
+static void unknown_field_message(void *ctx, char *msg, size_t size)
+{
+    const token_diag *t = ctx;
+    const nfb__object *o = nfb__schema((nfb__kind)t->f->kind);
+    buf b = {msg, 0, size};
+    puts_(&b, "expected a field of ");
+    puts_(&b, o                          ? o->what
+              : t->f->kind == NFB_K_DATA ? "a backup or a list"
+                                         : "a backup or an API response");
+    puts_(&b, ", found unknown field ");
+    put_quoted(&b, t->s, t->len, 64);
 }
 
 /* A key off the common path (nfb__dec_map_key): a watch, a skipped tree,
@@ -1537,16 +1606,10 @@ static NFB_NOINLINE int map_key_slow(nfb__dec *r, const char *s, size_t len)
         int strict = (r->flags & NFB_READ_STRICT) != 0;
         nfb_severity sev = strict ? NFB_ERROR : NFB_WARNING;
         if (!nfb__diag_shown(r->dg, sev)) return nfb__count(r->dg, sev);
-        const nfb__object *o = nfb__schema((nfb__kind)f->kind);
-        buf b = {r->msg, 0, sizeof r->msg};
-        puts_(&b, "expected a field of ");
-        puts_(&b, o                       ? o->what
-                  : f->kind == NFB_K_DATA ? "a backup or a list"
-                                          : "a backup or an API response");
-        puts_(&b, ", found unknown field ");
-        put_quoted(&b, s, len, 64);
-        return report_at(r, sev, NFB_CODE_UNKNOWN_FIELD, path_of(r, s, len, 0),
-                         here(r), r->msg);
+        token_diag t = {r, NULL, f, NULL, J_STRING, s, len, NULL};
+        return nfb__report_lazy(r->dg, sev, NFB_CODE_UNKNOWN_FIELD,
+                                path_of(r, s, len, 0), token_where,
+                                unknown_field_message, &t);
     }
     if (bad_text(r, s, len)) return !r->dg->stopped;
     if ((f->seen & (1u << i)) && f->kind != NFB_K_REQUEST) {
@@ -1842,13 +1905,11 @@ static int numeric_status(nfb__dec *r, const char *s, size_t len)
 static NFB_NOINLINE int bad_enum(nfb__dec *r, const nfb__field *fd,
                                  const char *s, size_t len)
 {
-    buf b = {r->msg, 0, sizeof r->msg};
-    puts_(&b, "expected ");
-    put_enums(&b, fd);
-    puts_(&b, ", ");
-    put_found(&b, J_STRING, s, len);
-    return report_at(r, NFB_ERROR, NFB_CODE_BAD_ENUM, path_of(r, NULL, 0, 0),
-                     here(r), r->msg);
+    /* "expected one of ..., found ...": a wrong type's message. */
+    token_diag t = {r, fd, NULL, NULL, J_STRING, s, len, NULL};
+    return nfb__report_lazy(r->dg, NFB_ERROR, NFB_CODE_BAD_ENUM,
+                            path_of(r, NULL, 0, 0), token_where,
+                            wrong_type_message, &t);
 }
 
 /* The common case, one of the names, on a straight path; a number (a
@@ -1883,13 +1944,10 @@ static int store_datetime_slow(nfb__dec *r, nfb__frame *f, const nfb__field *fd,
     const char *t = err ? store_text(r, s, len, 0) : store_parsed(r, s, len);
     if (!t) return go_on(r);
     if (err) {
-        buf b = {r->msg, 0, sizeof r->msg};
-        puts_(&b, "expected an RFC 3339 date-time, ");
-        put_found(&b, J_STRING, s, len);
-        puts_(&b, ": ");
-        puts_(&b, err);
-        return report_at(r, NFB_ERROR, NFB_CODE_BAD_DATE_TIME,
-                         path_of(r, NULL, 0, 0), here(r), r->msg);
+        token_diag d = {r, NULL, NULL, NULL, J_STRING, s, len, err};
+        return nfb__report_lazy(r->dg, NFB_ERROR, NFB_CODE_BAD_DATE_TIME,
+                                path_of(r, NULL, 0, 0), token_where,
+                                datetime_message, &d);
     }
     tm.text.ptr = t;
     *AT(f, fd, nfb_time) = tm;
@@ -1936,14 +1994,10 @@ static int store_size(nfb__dec *r, nfb__frame *f, const nfb__field *fd, int jt,
     uint64_t v = 0; /* set when err is NULL, which gcc -flto cannot see */
     const char *err = nfb__parse_size(s, len, &v);
     if (err) {
-        buf b = {r->msg, 0, sizeof r->msg};
-        puts_(&b, "expected a decimal byte count, ");
-        put_found(&b, J_STRING, s, len);
-        puts_(&b, " (");
-        puts_(&b, err);
-        puts_(&b, ")");
-        return report_at(r, NFB_ERROR, NFB_CODE_BAD_SIZE,
-                         path_of(r, NULL, 0, 0), here(r), r->msg);
+        token_diag d = {r, NULL, NULL, NULL, J_STRING, s, len, err};
+        return nfb__report_lazy(r->dg, NFB_ERROR, NFB_CODE_BAD_SIZE,
+                                path_of(r, NULL, 0, 0), token_where,
+                                size_message, &d);
     }
     const char *t = store_parsed(r, s, len); /* digits only */
     if (!t) return go_on(r);
