@@ -1842,20 +1842,24 @@ static void head_end(nfb__json *j)
 /* Inside a head: its lines up to the blank one. Returns the bytes taken. */
 static size_t head_scan(nfb__json *j, const unsigned char *p, size_t n)
 {
-    if (j->head_col == 0 && j->head_lines > 0 && (p[0] == '{' || p[0] == '[')) {
-        /* A body where a header was due: the blank line is missing. */
-        nfb__report(j->dg, NFB_ERROR, NFB_CODE_SYNTAX, "", pos_at(j, j->abs),
-                    "expected a header or the blank line that ends the HTTP "
-                    "head of line %llu, found '%c'",
-                    (unsigned long long)j->head_pos.line, p[0]);
-        head_end(j);
-        return 0;
-    }
     const unsigned char *nl = memchr(p, '\n', n);
     size_t k = nl ? (size_t)(nl - p) + 1 : n;
     for (size_t i = 0; i < k; i++) {
         unsigned char c = p[i];
         if (c == '\n' || c == '\r') continue;
+        if (j->head_col == 0 && j->head_lines > 0 && (c == '{' || c == '[')) {
+            /* A body where a header was due: the blank line is missing.
+             * Carriage returns before it count for nothing, whether they
+             * came in this chunk or an earlier one. */
+            advance(j, p, i, 0);
+            nfb__report(j->dg, NFB_ERROR, NFB_CODE_SYNTAX, "",
+                        pos_at(j, j->abs),
+                        "expected a header or the blank line that ends the "
+                        "HTTP head of line %llu, found '%c'",
+                        (unsigned long long)j->head_pos.line, c);
+            head_end(j);
+            return i;
+        }
         if (j->head_lines == 0 && j->head_text_len < sizeof j->head_text - 4)
             j->head_text[j->head_text_len++] =
                 c >= 0x20 && c < 0x7f && c != '`' ? (char)c : '?';
