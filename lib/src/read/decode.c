@@ -380,7 +380,8 @@ typedef struct token_diag {
     int jt;
     const char *s;
     size_t len;
-    const char *why; /* why a date-time or size is refused */
+    const char *why;           /* why a date-time or size is refused */
+    const struct refusal *how; /* and how that is told */
 } token_diag;
 
 static nfb__pos token_where(void *ctx)
@@ -401,31 +402,44 @@ static void wrong_type_message(void *ctx, char *msg, size_t size)
     put_found(&b, t->jt, t->s, t->len);
 }
 
-static void datetime_message(void *ctx, char *msg, size_t size)
+/* A string whose text a field refuses, and how the reason is told. */
+typedef struct refusal {
+    nfb_code code;
+    const char *expected;
+    const char *open, *close; /* around the reason */
+} refusal;
+
+static const refusal BAD_DATE_TIME = {NFB_CODE_BAD_DATE_TIME,
+                                      "an RFC 3339 date-time", ": ", ""};
+static const refusal BAD_SIZE = {NFB_CODE_BAD_SIZE, "a decimal byte count",
+                                 " (", ")"};
+
+static void refused_message(void *ctx, char *msg, size_t size)
 {
     const token_diag *t = ctx;
     buf b = {msg, 0, size};
-    puts_(&b, "expected an RFC 3339 date-time, ");
+    puts_(&b, "expected ");
+    puts_(&b, t->how->expected);
+    puts_(&b, ", ");
     put_found(&b, J_STRING, t->s, t->len);
-    puts_(&b, ": ");
+    puts_(&b, t->how->open);
     puts_(&b, t->why);
+    puts_(&b, t->how->close);
 }
 
-static void size_message(void *ctx, char *msg, size_t size)
+/* Reports the string s[0..len) refused for why, as how says. */
+static int refused(nfb__dec *r, const refusal *how, const char *s, size_t len,
+                   const char *why)
 {
-    const token_diag *t = ctx;
-    buf b = {msg, 0, size};
-    puts_(&b, "expected a decimal byte count, ");
-    put_found(&b, J_STRING, t->s, t->len);
-    puts_(&b, " (");
-    puts_(&b, t->why);
-    puts_(&b, ")");
+    token_diag t = {r, NULL, NULL, NULL, J_STRING, s, len, why, how};
+    return nfb__report_lazy(r->dg, NFB_ERROR, how->code, path_of(r, NULL, 0, 0),
+                            token_where, refused_message, &t);
 }
 
 static int wrong_type_f(nfb__dec *r, const nfb__field *fd, const char *expected,
                         int jt, const char *s, size_t len)
 {
-    token_diag t = {r, fd, NULL, expected, jt, s, len, NULL};
+    token_diag t = {r, fd, NULL, expected, jt, s, len, NULL, NULL};
     return nfb__report_lazy(r->dg, NFB_ERROR, NFB_CODE_WRONG_TYPE,
                             path_of(r, NULL, 0, 0), token_where,
                             wrong_type_message, &t);
@@ -1553,7 +1567,7 @@ static int header_name(nfb__dec *r, const char *s, size_t len)
     if (!credential_header(s, len)) return 1;
     if (!nfb__diag_shown(r->dg, NFB_WARNING))
         return nfb__count(r->dg, NFB_WARNING);
-    token_diag t = {r, NULL, NULL, NULL, J_STRING, s, len, NULL};
+    token_diag t = {r, NULL, NULL, NULL, J_STRING, s, len, NULL, NULL};
     return nfb__report_lazy(r->dg, NFB_WARNING, NFB_CODE_SECRET,
                             path_of(r, s, len, 0), token_where, secret_message,
                             &t);
@@ -1606,7 +1620,7 @@ static NFB_NOINLINE int map_key_slow(nfb__dec *r, const char *s, size_t len)
         int strict = (r->flags & NFB_READ_STRICT) != 0;
         nfb_severity sev = strict ? NFB_ERROR : NFB_WARNING;
         if (!nfb__diag_shown(r->dg, sev)) return nfb__count(r->dg, sev);
-        token_diag t = {r, NULL, f, NULL, J_STRING, s, len, NULL};
+        token_diag t = {r, NULL, f, NULL, J_STRING, s, len, NULL, NULL};
         return nfb__report_lazy(r->dg, sev, NFB_CODE_UNKNOWN_FIELD,
                                 path_of(r, s, len, 0), token_where,
                                 unknown_field_message, &t);
@@ -1906,7 +1920,7 @@ static NFB_NOINLINE int bad_enum(nfb__dec *r, const nfb__field *fd,
                                  const char *s, size_t len)
 {
     /* "expected one of ..., found ...": a wrong type's message. */
-    token_diag t = {r, fd, NULL, NULL, J_STRING, s, len, NULL};
+    token_diag t = {r, fd, NULL, NULL, J_STRING, s, len, NULL, NULL};
     return nfb__report_lazy(r->dg, NFB_ERROR, NFB_CODE_BAD_ENUM,
                             path_of(r, NULL, 0, 0), token_where,
                             wrong_type_message, &t);
@@ -1944,10 +1958,7 @@ static int store_datetime_slow(nfb__dec *r, nfb__frame *f, const nfb__field *fd,
     const char *t = err ? store_text(r, s, len, 0) : store_parsed(r, s, len);
     if (!t) return go_on(r);
     if (err) {
-        token_diag d = {r, NULL, NULL, NULL, J_STRING, s, len, err};
-        return nfb__report_lazy(r->dg, NFB_ERROR, NFB_CODE_BAD_DATE_TIME,
-                                path_of(r, NULL, 0, 0), token_where,
-                                datetime_message, &d);
+        return refused(r, &BAD_DATE_TIME, s, len, err);
     }
     tm.text.ptr = t;
     *AT(f, fd, nfb_time) = tm;
@@ -1994,10 +2005,7 @@ static int store_size(nfb__dec *r, nfb__frame *f, const nfb__field *fd, int jt,
     uint64_t v = 0; /* set when err is NULL, which gcc -flto cannot see */
     const char *err = nfb__parse_size(s, len, &v);
     if (err) {
-        token_diag d = {r, NULL, NULL, NULL, J_STRING, s, len, err};
-        return nfb__report_lazy(r->dg, NFB_ERROR, NFB_CODE_BAD_SIZE,
-                                path_of(r, NULL, 0, 0), token_where,
-                                size_message, &d);
+        return refused(r, &BAD_SIZE, s, len, err);
     }
     const char *t = store_parsed(r, s, len); /* digits only */
     if (!t) return go_on(r);
