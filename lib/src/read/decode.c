@@ -1640,24 +1640,6 @@ static NFB_NOINLINE int map_key_slow(nfb__dec *r, const char *s, size_t len)
     return 1;
 }
 
-/* The bits of the word unusual (decode.h) that are the watch's byte, the
- * first of the word, in either byte order. */
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-#define WATCH_BITS 0xff000000u
-#else
-#define WATCH_BITS 0x000000ffu
-#endif
-_Static_assert(offsetof(nfb__dec, watch) == offsetof(nfb__dec, unusual),
-               "the watch is the first byte of unusual");
-
-/* The kinds whose keys the fast path of map_key looks up in their own
- * table: every kind of the schema but the undecided ones (TOP, DATA) and
- * a client's request and its headers (map_key_slow's). */
-#define KEYED_KINDS                                                            \
-    ((1u << NFB_K_WRAPPER) | (1u << NFB_K_LIST) | (1u << NFB_K_BACKUP) |       \
-     (1u << NFB_K_CONFIG) | (1u << NFB_K_SOURCE) | (1u << NFB_K_DEST) |        \
-     (1u << NFB_K_RESTORE) | (1u << NFB_K_APIERR))
-
 /* The end of map_key's fast path, for a key found as field i of kind
  * (row fd; i < 0: not found) in frame f, with no skip and no odd text: a
  * field not met yet is taken (1). A repeated one (its bit in the frame's
